@@ -1,0 +1,36 @@
+#!/bin/sh
+# deps.sh -- install the Debian packages the suite needs, when missing.
+#
+# Idempotent: on a machine that has everything it only runs dpkg-query.
+# Needs root (or sudo) only when something is missing.
+set -eu
+
+PKGS="build-essential pkg-config
+libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
+libsodium-dev libcmocka-dev kore
+postgresql postgresql-client
+python3 python3-pytest python3-psycopg
+mandoc valgrind wrk curl ca-certificates procps iproute2"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || {
+		echo "deps: missing packages:$missing (run as root)" >&2
+		exit 1
+	}
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+# policy-rc.d keeps the Debian postgresql package from starting its own
+# cluster; the suite runs private clusters under ./var or a temp dir.
+$SUDO apt-get update -qq || $SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

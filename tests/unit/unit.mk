@@ -1,0 +1,12 @@
+# tests/unit/<component>/test_<module>.c -> $(BUILD)/tests/unit/<component>/test_<module>
+#
+# A component whose tests need its own objects (not main) sets
+# UNIT_OBJS_<component> in its .mk, e.g. UNIT_OBJS_syncd := $(SYNCD_LIBOBJS).
+UNIT_SRCS := $(sort $(wildcard tests/unit/*/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+TESTS += $(UNIT_BINS)
+
+.SECONDEXPANSION:
+$(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
+    $$(UNIT_OBJS_$$(patsubst %/,%,$$(dir $$*))) $(LIBPF)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBPF) $(PKG_LIBS) -lcmocka
