@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config
 libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
 libsodium-dev libcmocka-dev kore
 postgresql postgresql-client
-python3 python3-pytest python3-psycopg
+python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
 mandoc valgrind wrk curl ca-certificates procps iproute2"
 
 missing=""
