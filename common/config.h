@@ -1,0 +1,104 @@
+/*
+ * config.h -- polarflow.conf: one file read by every program.
+ *
+ * Grammar (like postgresql.conf): one "key = value" per line, '#' starts a
+ * comment outside quotes, values may be 'single' or "double" quoted, blank
+ * lines ignored, the last assignment of a key wins.  Every key has one
+ * declared type, range and default (the table in config.c, documented in
+ * polarflow.conf(5)).  Unknown keys and bad values are errors reported as
+ * "file:line: message".
+ *
+ * Precedence, lowest first: default, file, environment.  Every key KEY can be
+ * set with the environment variable POLARFLOW_<KEY> (upper case); the
+ * upstream polar-flow-server names keep working (DATABASE_URL, API_KEY,
+ * LOG_LEVEL, SYNC_INTERVAL_MINUTES, SYNC_DAYS_LOOKBACK, ENCRYPTION_KEY, ...).
+ * Secret keys (database_url, api_key, encryption_key, polar_client_secret)
+ * may instead be given as "<key>_file = /path" (or <ENV>_FILE): the file's
+ * contents, trailing newline stripped, become the value.
+ *
+ * The structure is immutable once loaded; reload builds a new one and swaps.
+ */
+#ifndef PF_COMMON_CONFIG_H
+#define PF_COMMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/log.h"
+
+#define PF_CONFIG_PATH		"/etc/polarflow/polarflow.conf"
+#define PF_CONFIG_LINE_MAX	4096
+
+struct pf_config {
+	char			*path;		/* file read, NULL if none */
+
+	/* database */
+	char			*database_url;
+	int			 database_connect_attempts;
+	int			 database_statement_timeout_ms;
+
+	/* process */
+	char			*rundir;
+	enum pf_log_level	 log_level;
+	enum pf_log_format	 log_format;
+	char			*deployment_mode;	/* self_hosted | saas */
+
+	/* secrets and keys */
+	char			*encryption_key;
+	char			*api_key;		/* master key, may be "" */
+
+	/* apid */
+	char			*api_host;
+	int			 api_port;
+	int			 api_workers;
+	int			 api_rate_limit;	/* requests per hour */
+	char			*base_url;
+
+	/* Polar */
+	char			*polar_client_id;
+	char			*polar_client_secret;
+	char			*polar_api_url;
+	char			*polar_token_url;
+	char			*polar_auth_url;
+
+	/* syncd */
+	bool			 sync_enabled;
+	bool			 sync_on_startup;
+	int			 sync_interval_minutes;
+	int			 sync_days_lookback;
+	int			 sync_max_concurrency;
+	int			 sync_http_timeout_seconds;
+
+	/* analyticsd */
+	int			 analytics_reconcile_seconds;
+	double			 analytics_hrv_band_sd;
+};
+
+/*
+ * Loads defaults, then path (if path is NULL the default PF_CONFIG_PATH is
+ * read when it exists; an explicit path must exist), then the environment.
+ * On success *out is set and owned by the caller (pf_config_free).  On
+ * failure returns PF_ERR_PARSE/PF_ERR_INVALID/PF_ERR_RANGE/PF_ERR_IO and
+ * writes "file:line: message" (or "environment NAME: message") into err.
+ */
+int	pf_config_load(struct pf_config **out, const char *path, char *err,
+	    size_t errlen);
+
+/* Accepts NULL.  Secrets are wiped before they are freed. */
+void	pf_config_free(struct pf_config *cfg);
+
+/*
+ * Writes every key as "key = value" to fp, in table order; secrets are
+ * printed as "(set)" or "(unset)" unless show_secrets.
+ */
+void	pf_config_dump(const struct pf_config *cfg, FILE *fp,
+	    bool show_secrets);
+
+/*
+ * Rewrites an upstream SQLAlchemy URL ("postgresql+asyncpg://...") into a
+ * libpq URI in place; anything else is left alone.
+ */
+void	pf_config_normalize_db_url(char *url);
+
+#endif /* PF_COMMON_CONFIG_H */
