@@ -287,6 +287,32 @@ pf_db_exec(struct pf_db *db, PGresult **out, const char *sql, int nparams,
 }
 
 int
+pf_db_exec_script(struct pf_db *db, const char *sql)
+{
+	PGresult	*res;
+	int		 st, r = PF_OK;
+
+	if (PQstatus(db->conn) == CONNECTION_BAD) {
+		set_err(db, "08006", PQerrorMessage(db->conn));
+		return PF_ERR_DB_CONN;
+	}
+	res = PQexec(db->conn, sql);
+	st = res ? (int)PQresultStatus(res) : (int)PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+	    st != PGRES_EMPTY_QUERY) {
+		const char *state = res ?
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+		set_err(db, state, res ? PQresultErrorMessage(res) :
+		    PQerrorMessage(db->conn));
+		r = PQstatus(db->conn) == CONNECTION_BAD ? PF_ERR_DB_CONN :
+		    pf_db_sqlstate_err(state);
+	}
+	PQclear(res);
+	return r;
+}
+
+int
 pf_db_exec_one(struct pf_db *db, PGresult **out, const char *sql,
     int nparams, const char *const *params)
 {

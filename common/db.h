@@ -62,6 +62,12 @@ PGconn	*pf_db_conn(struct pf_db *db);
 int	pf_db_exec(struct pf_db *db, PGresult **out, const char *sql,
 	    int nparams, const char *const *params);
 
+/*
+ * Runs a multi-statement script with no parameters (PQexec).  Only for
+ * text that ships with the program (migrations), never for input.
+ */
+int	pf_db_exec_script(struct pf_db *db, const char *sql);
+
 /* Like pf_db_exec but checks that the result has exactly one row. */
 int	pf_db_exec_one(struct pf_db *db, PGresult **out, const char *sql,
 	    int nparams, const char *const *params);
