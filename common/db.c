@@ -95,6 +95,14 @@ session_setup(struct pf_db *db)
 	return ok ? PF_OK : PF_ERR_DB_CONN;
 }
 
+/* Server NOTICEs are chatter for people at psql, not for our output. */
+static void
+notice_to_log(void *arg, const char *message)
+{
+	(void)arg;
+	pf_log_debug("database notice: %s", message);
+}
+
 static int
 open_conn(struct pf_db *db)
 {
@@ -114,6 +122,7 @@ open_conn(struct pf_db *db)
 		set_err(db, "08006", PQerrorMessage(db->conn));
 		return PF_ERR_DB_CONN;
 	}
+	PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
 	return session_setup(db);
 }
 

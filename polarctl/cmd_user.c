@@ -1,0 +1,226 @@
+/*
+ * cmd_user.c -- "user add|list|show|delete".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/db.h"
+#include "common/err.h"
+
+#include "polarctl.h"
+
+/* Same rule as the users.user_id CHECK and the REST routes. */
+bool
+user_id_valid(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n == 0 || n > 100)
+		return false;
+	for (i = 0; i < n; i++) {
+		char	c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int
+need_user_arg(int argc, char **argv, const char *cmd)
+{
+	if (argc != 1) {
+		ctl_warnx("usage: polarctl %s <user_id>", cmd);
+		return PF_ERR_INVALID;
+	}
+	if (!user_id_valid(argv[0])) {
+		ctl_warnx("invalid user id \"%.100s\": 1-100 characters of "
+		    "A-Z a-z 0-9 _ -", argv[0]);
+		return PF_ERR_INVALID;
+	}
+	return PF_OK;
+}
+
+int
+cmd_user_add(struct ctl *ctl, int argc, char **argv)
+{
+	struct pf_db	*db;
+	json_t		*doc;
+	int		 r;
+
+	if ((r = need_user_arg(argc, argv, "user add")) != PF_OK)
+		return r;
+	if ((r = ctl_db(ctl, &db)) != PF_OK)
+		return r;
+	if ((r = pf_db_begin(db)) != PF_OK)
+		goto fail;
+	if ((r = store_user_add(db, argv[0])) != PF_OK ||
+	    (r = store_audit(db, ctl->actor, "user.add", argv[0], NULL)) !=
+	    PF_OK || (r = pf_db_commit(db)) != PF_OK)
+		goto fail;
+	if (ctl->json) {
+		doc = json_pack("{s:s, s:b}", "user_id", argv[0], "created",
+		    1);
+		out_json(doc);
+		json_decref(doc);
+	} else
+		printf("user %s added\n", argv[0]);
+	return PF_OK;
+fail:
+	pf_db_rollback(db);
+	if (r == PF_ERR_EXISTS)
+		ctl_warnx("user %s already exists", argv[0]);
+	else
+		ctl_warnx("could not add user %s: %s", argv[0],
+		    pf_db_errmsg(db));
+	return r;
+}
+
+static const struct out_col user_cols[] = {
+	{ "user_id", "USER" }, { "is_active", "ACTIVE" },
+	{ "has_token", "TOKEN" }, { "needs_reauth", "REAUTH" },
+	{ "active_keys", "KEYS" }, { "last_synced_at", "LAST SYNC" },
+	{ "created_at", "CREATED" }, { NULL, NULL },
+};
+
+int
+cmd_user_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct pf_db	*db;
+	PGresult	*res;
+	json_t		*rows;
+	int		 r;
+
+	(void)argv;
+	if (argc != 0) {
+		ctl_warnx("usage: polarctl user list");
+		return PF_ERR_INVALID;
+	}
+	if ((r = ctl_db(ctl, &db)) != PF_OK)
+		return r;
+	if ((r = store_user_list(db, &res)) != PF_OK) {
+		ctl_warnx("could not list users: %s", pf_db_errmsg(db));
+		return r;
+	}
+	rows = out_rows(res);
+	PQclear(res);
+	if (ctl->json)
+		out_json(rows);
+	else
+		out_table(rows, user_cols);
+	json_decref(rows);
+	return PF_OK;
+}
+
+int
+cmd_user_show(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct out_col cols[] = {
+		{ "user_id", "user:" }, { "is_active", "active:" },
+		{ "has_token", "polar token:" },
+		{ "needs_reauth", "needs re-authorisation:" },
+		{ "reauth_reason", "reason:" },
+		{ "consent_missing", "consent missing:" },
+		{ "active_keys", "active api keys:" },
+		{ "last_synced_at", "last sync:" },
+		{ "last_sync_status", "last sync status:" },
+		{ "next_sync_due", "next sync due:" },
+		{ "created_at", "created:" }, { NULL, NULL },
+	};
+	struct pf_db	*db;
+	PGresult	*res = NULL, *counts = NULL;
+	json_t		*rows = NULL, *user, *streams = NULL;
+	const char	*k;
+	json_t		*v;
+	int		 r;
+
+	if ((r = need_user_arg(argc, argv, "user show")) != PF_OK)
+		return r;
+	if ((r = ctl_db(ctl, &db)) != PF_OK)
+		return r;
+	if ((r = store_user_get(db, argv[0], &res)) != PF_OK) {
+		if (r == PF_ERR_NOTFOUND)
+			ctl_warnx("no such user: %s", argv[0]);
+		else
+			ctl_warnx("could not read user %s: %s", argv[0],
+			    pf_db_errmsg(db));
+		goto out;
+	}
+	if ((r = store_user_stream_counts(db, argv[0], &counts)) != PF_OK) {
+		ctl_warnx("could not count rows: %s", pf_db_errmsg(db));
+		goto out;
+	}
+	rows = out_rows(res);
+	user = json_array_get(rows, 0);
+	streams = out_rows(counts);
+	json_object_set(user, "streams", json_array_get(streams, 0));
+	if (ctl->json)
+		out_json(user);
+	else {
+		out_fields(user, cols);
+		printf("rows:\n");
+		json_object_foreach(json_array_get(streams, 0), k, v)
+			printf("  %-24s %lld\n", k,
+			    (long long)json_integer_value(v));
+	}
+out:
+	json_decref(rows);
+	json_decref(streams);
+	PQclear(res);
+	PQclear(counts);
+	return r;
+}
+
+int
+cmd_user_delete(struct ctl *ctl, int argc, char **argv)
+{
+	struct pf_db	*db;
+	json_t		*counts = NULL, *v, *doc = NULL;
+	const char	*k;
+	long long	 total = 0;
+	int		 r;
+
+	if ((r = need_user_arg(argc, argv, "user delete")) != PF_OK)
+		return r;
+	if ((r = ctl_db(ctl, &db)) != PF_OK)
+		return r;
+	counts = json_object();
+	if ((r = pf_db_begin(db)) != PF_OK ||
+	    (r = store_user_delete(db, argv[0], counts)) != PF_OK)
+		goto fail;
+	json_object_foreach(counts, k, v)
+		total += json_integer_value(v);
+	if (total == 0) {
+		pf_db_rollback(db);
+		ctl_warnx("no such user: %s", argv[0]);
+		r = PF_ERR_NOTFOUND;
+		goto out;
+	}
+	if ((r = store_audit(db, ctl->actor, "user.delete", argv[0],
+	    counts)) != PF_OK || (r = pf_db_commit(db)) != PF_OK)
+		goto fail;
+	if (ctl->json) {
+		doc = json_pack("{s:s, s:b, s:O}", "user_id", argv[0],
+		    "deleted", 1, "rows", counts);
+		out_json(doc);
+	} else {
+		printf("user %s deleted (%lld rows):\n", argv[0], total);
+		json_object_foreach(counts, k, v)
+			if (json_integer_value(v) > 0)
+				printf("  %-24s %lld\n", k,
+				    (long long)json_integer_value(v));
+	}
+	r = PF_OK;
+	goto out;
+fail:
+	pf_db_rollback(db);
+	ctl_warnx("could not delete user %s: %s", argv[0], pf_db_errmsg(db));
+out:
+	json_decref(doc);
+	json_decref(counts);
+	return r;
+}

@@ -1,0 +1,284 @@
+/*
+ * polarctl -- administer polar-flow-server: schema, users, API keys.
+ *
+ * Commands are looked up in a table and may be abbreviated to any unique
+ * prefix of each word ("polarctl us li" is "polarctl user list").  Exit
+ * status is 0 on success and 1 on failure, with the reason on stderr.
+ */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/crypto.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/log.h"
+
+#include "polarctl.h"
+
+#define MAX_WORDS	3
+
+struct cmd {
+	const char	*words[MAX_WORDS];
+	const char	*args;
+	int		(*fn)(struct ctl *, int, char **);
+};
+
+static int	cmd_show_config(struct ctl *, int, char **);
+static int	cmd_help(struct ctl *, int, char **);
+
+static const struct cmd cmds[] = {
+	{ { "db", "migrate" }, "", cmd_db_migrate },
+	{ { "db", "status" }, "", cmd_db_status },
+	{ { "user", "add" }, "<user_id>", cmd_user_add },
+	{ { "user", "list" }, "", cmd_user_list },
+	{ { "user", "show" }, "<user_id>", cmd_user_show },
+	{ { "user", "delete" }, "<user_id>", cmd_user_delete },
+	{ { "key", "create" }, "[--user user_id] [--name name] "
+	    "[--rate-limit n]", cmd_key_create },
+	{ { "key", "list" }, "[--user user_id]", cmd_key_list },
+	{ { "key", "revoke" }, "<id | prefix>", cmd_key_revoke },
+	{ { "key", "regenerate" }, "<id | prefix>", cmd_key_regenerate },
+	{ { "show", "config" }, "", cmd_show_config },
+	{ { "help" }, "", cmd_help },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: polarctl [-jn] [-f file] command "
+	    "[argument ...]\n");
+	exit(1);
+}
+
+void
+ctl_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("polarctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Takes "--name value", "--name=value" or "-c value" out of args.
+ * PF_OK and *val set (borrowed from argv) when present, PF_ERR_NOTFOUND
+ * when absent, PF_ERR_INVALID when the value is missing.
+ */
+int
+ctl_opt(int *argc, char **argv, const char *name, char c, const char **val)
+{
+	size_t	nlen = strlen(name);
+	int	i, take;
+
+	for (i = 0; i < *argc; i++) {
+		const char	*a = argv[i];
+
+		take = 0;
+		if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, name, nlen) ==
+		    0 && a[2 + nlen] == '=') {
+			*val = a + 3 + nlen;
+			take = 1;
+		} else if ((a[0] == '-' && a[1] == '-' &&
+		    strcmp(a + 2, name) == 0) ||
+		    (a[0] == '-' && a[1] == c && a[2] == '\0')) {
+			if (i + 1 >= *argc) {
+				ctl_warnx("option %s needs a value", a);
+				return PF_ERR_INVALID;
+			}
+			*val = argv[i + 1];
+			take = 2;
+		}
+		if (take) {
+			memmove(&argv[i], &argv[i + take],
+			    (size_t)(*argc - i - take + 1) * sizeof(*argv));
+			*argc -= take;
+			return PF_OK;
+		}
+	}
+	return PF_ERR_NOTFOUND;
+}
+
+int
+ctl_db(struct ctl *ctl, struct pf_db **out)
+{
+	struct pf_db_opts	opts;
+	char			err[512];
+	int			r;
+
+	if (ctl->db == NULL) {
+		pf_db_opts_default(&opts);
+		/* An admin wants an answer, not a long wait. */
+		opts.connect_attempts = 2;
+		opts.retry_initial_ms = 500;
+		opts.statement_timeout_ms =
+		    ctl->cfg->database_statement_timeout_ms;
+		opts.application_name = "polarctl";
+		r = pf_db_connect(&ctl->db, ctl->cfg->database_url, &opts, err,
+		    sizeof(err));
+		if (r != PF_OK) {
+			ctl_warnx("could not connect to the database: %s",
+			    err);
+			return r;
+		}
+	}
+	*out = ctl->db;
+	return PF_OK;
+}
+
+static int
+cmd_show_config(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0) {
+		ctl_warnx("usage: polarctl show config");
+		return PF_ERR_INVALID;
+	}
+	if (ctl->cfg->path != NULL)
+		printf("# %s\n", ctl->cfg->path);
+	pf_config_dump(ctl->cfg, stdout, false);
+	return PF_OK;
+}
+
+static int
+cmd_help(struct ctl *ctl, int argc, char **argv)
+{
+	size_t	i, w;
+
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	printf("usage: polarctl [-jn] [-f file] command [argument ...]\n\n"
+	    "commands (any unique prefix of each word will do):\n");
+	for (i = 0; i < NCMDS; i++) {
+		printf("  ");
+		for (w = 0; w < MAX_WORDS && cmds[i].words[w] != NULL; w++)
+			printf("%s ", cmds[i].words[w]);
+		printf("%s\n", cmds[i].args);
+	}
+	return PF_OK;
+}
+
+static size_t
+nwords(const struct cmd *c)
+{
+	size_t	n = 0;
+
+	while (n < MAX_WORDS && c->words[n] != NULL)
+		n++;
+	return n;
+}
+
+/*
+ * Finds the command named by the leading words of argv.  Exact matches
+ * beat prefixes, so adding a command never breaks a full spelling.
+ */
+static const struct cmd *
+lookup(int argc, char **argv, bool *ambiguous)
+{
+	const struct cmd	*found = NULL, *exact = NULL;
+	size_t			 i, w, n;
+	int			 matches = 0;
+	bool			 all_exact;
+
+	*ambiguous = false;
+	for (i = 0; i < NCMDS; i++) {
+		n = nwords(&cmds[i]);
+		if ((size_t)argc < n)
+			continue;
+		all_exact = true;
+		for (w = 0; w < n; w++) {
+			if (argv[w][0] == '\0' || strncmp(cmds[i].words[w],
+			    argv[w], strlen(argv[w])) != 0)
+				break;
+			if (strcmp(cmds[i].words[w], argv[w]) != 0)
+				all_exact = false;
+		}
+		if (w < n)
+			continue;
+		matches++;
+		found = &cmds[i];
+		if (all_exact)
+			exact = &cmds[i];
+	}
+	if (exact != NULL)
+		return exact;
+	if (matches > 1) {
+		*ambiguous = true;
+		return NULL;
+	}
+	return found;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl		 ctl;
+	const struct cmd	*cmd;
+	struct passwd		*pw;
+	char			 err[1024];
+	bool			 ambiguous, check_only = false;
+	int			 ch, r;
+
+	memset(&ctl, 0, sizeof(ctl));
+	pf_log_init("polarctl", PF_LOG_WARNING, PF_LOG_TEXT);
+	while ((ch = getopt(argc, argv, "+f:jn")) != -1) {
+		switch (ch) {
+		case 'f':
+			ctl.conf_path = optarg;
+			break;
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (pf_config_load(&ctl.cfg, ctl.conf_path, err, sizeof(err)) !=
+	    PF_OK) {
+		ctl_warnx("%s", err);
+		return 1;
+	}
+	if (check_only) {
+		if (argc != 0)
+			usage();
+		printf("configuration OK\n");
+		pf_config_free(ctl.cfg);
+		return 0;
+	}
+	if (argc == 0)
+		usage();
+	if (pf_crypto_init() != PF_OK) {
+		ctl_warnx("could not initialise libsodium");
+		return 1;
+	}
+	pw = getpwuid(getuid());
+	snprintf(ctl.actor, sizeof(ctl.actor), "polarctl:%s",
+	    pw != NULL ? pw->pw_name : "?");
+
+	if ((cmd = lookup(argc, argv, &ambiguous)) == NULL) {
+		ctl_warnx("%s command: %s%s%s (try \"polarctl help\")",
+		    ambiguous ? "ambiguous" : "unknown", argv[0],
+		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		pf_config_free(ctl.cfg);
+		return 1;
+	}
+	r = cmd->fn(&ctl, argc - (int)nwords(cmd), argv + nwords(cmd));
+	pf_db_close(ctl.db);
+	pf_config_free(ctl.cfg);
+	return r == PF_OK ? 0 : 1;
+}

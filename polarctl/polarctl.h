@@ -1,0 +1,82 @@
+/*
+ * polarctl.h -- the administration tool.
+ */
+#ifndef POLARCTL_H
+#define POLARCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "common/config.h"
+#include "common/db.h"
+
+struct ctl {
+	struct pf_config	*cfg;
+	const char		*conf_path;	/* -f, or NULL */
+	bool			 json;		/* -j */
+	struct pf_db		*db;		/* opened on demand */
+	char			 actor[96];	/* audit: "polarctl:<login>" */
+};
+
+/* polarctl.c */
+int	 ctl_db(struct ctl *, struct pf_db **);
+int	 ctl_opt(int *, char **, const char *, char, const char **);
+void	 ctl_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* output.c */
+struct out_col {
+	const char	*key;		/* JSON member */
+	const char	*title;		/* column heading */
+};
+void	 out_json(const json_t *);
+void	 out_table(const json_t *rows, const struct out_col *cols);
+void	 out_fields(const json_t *obj, const struct out_col *cols);
+json_t	*out_rows(const PGresult *);
+
+/* migrate.c */
+int	 cmd_db_migrate(struct ctl *, int, char **);
+int	 cmd_db_status(struct ctl *, int, char **);
+
+/* cmd_user.c */
+bool	 user_id_valid(const char *);
+int	 cmd_user_add(struct ctl *, int, char **);
+int	 cmd_user_list(struct ctl *, int, char **);
+int	 cmd_user_show(struct ctl *, int, char **);
+int	 cmd_user_delete(struct ctl *, int, char **);
+
+/* cmd_key.c */
+int	 cmd_key_create(struct ctl *, int, char **);
+int	 cmd_key_list(struct ctl *, int, char **);
+int	 cmd_key_revoke(struct ctl *, int, char **);
+int	 cmd_key_regenerate(struct ctl *, int, char **);
+
+/* store.c -- every SQL statement of polarctl */
+int	 store_migrate_lock(struct pf_db *);
+int	 store_migrate_unlock(struct pf_db *);
+int	 store_migrations_applied(struct pf_db *, PGresult **);
+int	 store_migration_apply(struct pf_db *, int version, const char *name,
+	    const char *sql, const char *checksum, const char *actor);
+int	 store_audit(struct pf_db *, const char *actor, const char *action,
+	    const char *user_id, const json_t *details);
+int	 store_user_add(struct pf_db *, const char *user_id);
+int	 store_user_list(struct pf_db *, PGresult **);
+int	 store_user_get(struct pf_db *, const char *user_id, PGresult **);
+int	 store_user_stream_counts(struct pf_db *, const char *user_id,
+	    PGresult **);
+int	 store_user_delete(struct pf_db *, const char *user_id, json_t *counts);
+int	 store_key_insert(struct pf_db *, const char *hash, const char *prefix,
+	    const char *name, const char *user_id, int rate_limit, int64_t *id);
+int	 store_key_active_for_user(struct pf_db *, const char *user_id,
+	    int64_t *id);
+int	 store_key_list(struct pf_db *, const char *user_id, PGresult **);
+int	 store_key_get(struct pf_db *, int64_t id, PGresult **);
+int	 store_key_find_prefix(struct pf_db *, const char *prefix,
+	    int64_t *id);
+int	 store_key_revoke(struct pf_db *, int64_t id);
+int	 store_key_replace(struct pf_db *, int64_t id, const char *hash,
+	    const char *prefix);
+
+#endif /* POLARCTL_H */

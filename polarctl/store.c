@@ -1,0 +1,342 @@
+/*
+ * store.c -- every SQL statement polarctl runs.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/db.h"
+#include "common/err.h"
+
+#include "polarctl.h"
+
+/* Arbitrary but fixed: every polarctl serialises migrations on it. */
+#define MIGRATE_LOCK_ID	"7308613594628145152"
+
+int
+store_migrate_lock(struct pf_db *db)
+{
+	const char	*p[1] = { MIGRATE_LOCK_ID };
+	int		 r;
+
+	if ((r = pf_db_exec(db, NULL, "SELECT pg_advisory_lock($1::bigint)",
+	    1, p)) != PF_OK)
+		return r;
+	return pf_db_exec(db, NULL,
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version integer PRIMARY KEY,"
+	    " name text NOT NULL,"
+	    " checksum char(64) NOT NULL,"
+	    " applied_at timestamptz NOT NULL DEFAULT now(),"
+	    " applied_by text NOT NULL DEFAULT current_user,"
+	    " duration_ms integer)", 0, NULL);
+}
+
+int
+store_migrate_unlock(struct pf_db *db)
+{
+	const char	*p[1] = { MIGRATE_LOCK_ID };
+
+	return pf_db_exec(db, NULL, "SELECT pg_advisory_unlock($1::bigint)",
+	    1, p);
+}
+
+int
+store_migrations_applied(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "SELECT version, name, checksum, "
+	    "to_char(applied_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by "
+	    "FROM schema_migrations ORDER BY version", 0, NULL);
+}
+
+int
+store_migration_apply(struct pf_db *db, int version, const char *name,
+    const char *sql, const char *checksum, const char *actor)
+{
+	char		 ver[16];
+	const char	*p[4] = { ver, name, checksum, actor };
+	int		 r;
+
+	snprintf(ver, sizeof(ver), "%d", version);
+	if ((r = pf_db_begin(db)) != PF_OK)
+		return r;
+	if ((r = pf_db_exec_script(db, sql)) != PF_OK)
+		goto out;
+	r = pf_db_exec(db, NULL, "INSERT INTO schema_migrations (version, "
+	    "name, checksum, applied_by, duration_ms) VALUES ($1::int, $2, $3, "
+	    "$4, (extract(epoch FROM clock_timestamp() - now()) * 1000)::int)",
+	    4, p);
+	if (r != PF_OK)
+		goto out;
+	return pf_db_commit(db);
+out:
+	pf_db_rollback(db);
+	return r;
+}
+
+int
+store_audit(struct pf_db *db, const char *actor, const char *action,
+    const char *user_id, const json_t *details)
+{
+	char		*text;
+	const char	*p[4];
+	int		 r;
+
+	text = details ? json_dumps(details, JSON_COMPACT) : NULL;
+	p[0] = actor;
+	p[1] = action;
+	p[2] = user_id;
+	p[3] = text ? text : "{}";
+	r = pf_db_exec(db, NULL, "INSERT INTO audit_log (actor, action, "
+	    "user_id, details) VALUES ($1, $2, $3, $4::jsonb)", 4, p);
+	free(text);
+	return r;
+}
+
+int
+store_user_add(struct pf_db *db, const char *user_id)
+{
+	const char	*p[1] = { user_id };
+	int		 r;
+
+	if ((r = pf_db_exec(db, NULL, "INSERT INTO users (user_id) "
+	    "VALUES ($1)", 1, p)) != PF_OK)
+		return r;
+	/* Due at once: syncd picks a new user up on its next pass. */
+	return pf_db_exec(db, NULL, "INSERT INTO sync_state (user_id) "
+	    "VALUES ($1) ON CONFLICT (user_id) DO UPDATE SET "
+	    "next_due_at = now(), updated_at = now()", 1, p);
+}
+
+#define USER_COLS \
+	"u.user_id, u.is_active, u.needs_reauth, u.consent_missing, " \
+	"u.access_token_enc IS NOT NULL AS has_token, " \
+	"to_char(u.last_synced_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_synced_at, " \
+	"to_char(u.created_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, " \
+	"(SELECT count(*) FROM api_keys k WHERE k.user_id = u.user_id " \
+	"AND k.is_active) AS active_keys "
+
+int
+store_user_list(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "SELECT " USER_COLS
+	    "FROM users u ORDER BY u.user_id", 0, NULL);
+}
+
+int
+store_user_get(struct pf_db *db, const char *user_id, PGresult **res)
+{
+	const char	*p[1] = { user_id };
+
+	return pf_db_exec_one(db, res, "SELECT " USER_COLS ", "
+	    "u.reauth_reason, "
+	    "to_char(s.next_due_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS next_sync_due, "
+	    "s.last_status AS last_sync_status "
+	    "FROM users u LEFT JOIN sync_state s ON s.user_id = u.user_id "
+	    "WHERE u.user_id = $1", 1, p);
+}
+
+int
+store_user_stream_counts(struct pf_db *db, const char *user_id,
+    PGresult **res)
+{
+	const char	*p[1] = { user_id };
+
+	return pf_db_exec_one(db, res, "SELECT "
+	    "(SELECT count(*) FROM sleep WHERE user_id = $1) AS sleep, "
+	    "(SELECT count(*) FROM nightly_recharge WHERE user_id = $1) "
+	    "AS nightly_recharge, "
+	    "(SELECT count(*) FROM activity WHERE user_id = $1) AS activity, "
+	    "(SELECT count(*) FROM activity_samples WHERE user_id = $1) "
+	    "AS activity_samples, "
+	    "(SELECT count(*) FROM exercise WHERE user_id = $1) AS exercise, "
+	    "(SELECT count(*) FROM cardio_load WHERE user_id = $1) "
+	    "AS cardio_load, "
+	    "(SELECT count(*) FROM sleepwise_alertness WHERE user_id = $1) "
+	    "AS sleepwise_alertness, "
+	    "(SELECT count(*) FROM sleepwise_bedtime WHERE user_id = $1) "
+	    "AS sleepwise_bedtime, "
+	    "(SELECT count(*) FROM continuous_heart_rate WHERE user_id = $1) "
+	    "AS continuous_heart_rate, "
+	    "(SELECT count(*) FROM spo2 WHERE user_id = $1) AS spo2, "
+	    "(SELECT count(*) FROM ecg WHERE user_id = $1) AS ecg, "
+	    "(SELECT count(*) FROM body_temperature WHERE user_id = $1) "
+	    "AS body_temperature, "
+	    "(SELECT count(*) FROM skin_temperature WHERE user_id = $1) "
+	    "AS skin_temperature, "
+	    "(SELECT count(*) FROM physical_info WHERE user_id = $1) "
+	    "AS physical_info", 1, p);
+}
+
+/*
+ * Every table that holds rows of a user, children before parents.  The
+ * audit log is kept on purpose: it records the deletion itself.
+ */
+static const struct {
+	const char	*table;
+	const char	*sql;
+} user_tables[] = {
+#define DEL(t) { t, "DELETE FROM " t " WHERE user_id = $1" }
+	DEL("sleep"), DEL("nightly_recharge"), DEL("activity"),
+	DEL("activity_samples"), DEL("exercise"), DEL("cardio_load"),
+	DEL("sleepwise_alertness"), DEL("sleepwise_bedtime"),
+	DEL("continuous_heart_rate"), DEL("spo2"), DEL("ecg"),
+	DEL("body_temperature"), DEL("skin_temperature"),
+	DEL("physical_info"), DEL("sync_logs"), DEL("sync_state"),
+	DEL("sync_cursors"), DEL("user_baselines"), DEL("pattern_analyses"),
+	DEL("analytics_alerts"), DEL("analytics_daily"),
+	DEL("analytics_documents"), DEL("api_keys"), DEL("temp_auth_codes"),
+	DEL("analytics_state"), DEL("users"),
+#undef DEL
+};
+
+/* Runs inside the caller's transaction; counts[table] = rows deleted. */
+int
+store_user_delete(struct pf_db *db, const char *user_id, json_t *counts)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < sizeof(user_tables) / sizeof(user_tables[0]); i++) {
+		if ((r = pf_db_exec(db, &res, user_tables[i].sql, 1, p)) !=
+		    PF_OK)
+			return r;
+		json_object_set_new(counts, user_tables[i].table,
+		    json_integer(strtoll(PQcmdTuples(res), NULL, 10)));
+		PQclear(res);
+	}
+	return PF_OK;
+}
+
+int
+store_key_insert(struct pf_db *db, const char *hash, const char *prefix,
+    const char *name, const char *user_id, int rate_limit, int64_t *id)
+{
+	char		 rl[16];
+	const char	*p[5] = { hash, prefix, name, user_id, rl };
+	PGresult	*res;
+	int		 r;
+
+	snprintf(rl, sizeof(rl), "%d", rate_limit);
+	if ((r = pf_db_exec_one(db, &res, "INSERT INTO api_keys (key_hash, "
+	    "key_prefix, name, user_id, rate_limit_requests) VALUES ($1, $2, "
+	    "$3, $4, $5::int) RETURNING id", 5, p)) != PF_OK)
+		return r;
+	r = pf_db_get_int64(res, 0, 0, id);
+	PQclear(res);
+	return r;
+}
+
+int
+store_key_active_for_user(struct pf_db *db, const char *user_id, int64_t *id)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "SELECT id FROM api_keys WHERE "
+	    "user_id = $1 AND is_active ORDER BY id LIMIT 1", 1, p)) != PF_OK)
+		return r;
+	r = PQntuples(res) == 1 ? pf_db_get_int64(res, 0, 0, id) :
+	    PF_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
+#define KEY_COLS \
+	"id, key_prefix, name, user_id, is_active, rate_limit_requests, " \
+	"to_char(created_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, " \
+	"to_char(last_used_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_used_at, " \
+	"to_char(revoked_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS revoked_at "
+
+int
+store_key_list(struct pf_db *db, const char *user_id, PGresult **res)
+{
+	const char	*p[1] = { user_id };
+
+	return pf_db_exec(db, res, "SELECT " KEY_COLS "FROM api_keys "
+	    "WHERE $1::text IS NULL OR user_id = $1 ORDER BY id", 1, p);
+}
+
+int
+store_key_get(struct pf_db *db, int64_t id, PGresult **res)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	return pf_db_exec_one(db, res, "SELECT " KEY_COLS "FROM api_keys "
+	    "WHERE id = $1::bigint", 1, p);
+}
+
+int
+store_key_find_prefix(struct pf_db *db, const char *prefix, int64_t *id)
+{
+	const char	*p[1] = { prefix };
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "SELECT id FROM api_keys WHERE "
+	    "key_prefix = $1 ORDER BY id LIMIT 2", 1, p)) != PF_OK)
+		return r;
+	if (PQntuples(res) == 1)
+		r = pf_db_get_int64(res, 0, 0, id);
+	else
+		r = PQntuples(res) == 0 ? PF_ERR_NOTFOUND : PF_ERR_EXISTS;
+	PQclear(res);
+	return r;
+}
+
+int
+store_key_revoke(struct pf_db *db, int64_t id)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+	PGresult	*res;
+	int		 r;
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((r = pf_db_exec(db, &res, "UPDATE api_keys SET is_active = false, "
+	    "revoked_at = coalesce(revoked_at, now()) WHERE id = $1::bigint",
+	    1, p)) != PF_OK)
+		return r;
+	r = strcmp(PQcmdTuples(res), "1") == 0 ? PF_OK : PF_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
+/* Regeneration keeps the row (and its id) and resets its history. */
+int
+store_key_replace(struct pf_db *db, int64_t id, const char *hash,
+    const char *prefix)
+{
+	char		 ids[24];
+	const char	*p[3] = { ids, hash, prefix };
+	PGresult	*res;
+	int		 r;
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((r = pf_db_exec(db, &res, "UPDATE api_keys SET key_hash = $2, "
+	    "key_prefix = $3, is_active = true, revoked_at = NULL, "
+	    "created_at = now(), last_used_at = NULL WHERE id = $1::bigint",
+	    3, p)) != PF_OK)
+		return r;
+	r = strcmp(PQcmdTuples(res), "1") == 0 ? PF_OK : PF_ERR_NOTFOUND;
+	PQclear(res);
+	if (r == PF_OK)
+		r = pf_db_exec(db, NULL, "DELETE FROM api_rate_windows WHERE "
+		    "key_id = $1::bigint", 1, p);
+	return r;
+}
