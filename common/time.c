@@ -481,8 +481,8 @@ pf_time_local_day(int64_t utc_ms, int offset_min)
 	int64_t	day, rem;
 
 	/* Split first so adding the offset cannot overflow. */
-	day = floordiv(utc_ms, PF_TIME_DAY_MS);
-	rem = utc_ms - day * PF_TIME_DAY_MS;
+	day = utc_ms / PF_TIME_DAY_MS;
+	rem = utc_ms % PF_TIME_DAY_MS;
 	return day + floordiv(rem + (int64_t)offset_min * MIN_MS,
 	    PF_TIME_DAY_MS);
 }
