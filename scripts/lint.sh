@@ -1,0 +1,43 @@
+#!/bin/sh
+# lint.sh -- man pages (mandoc -Tlint), usage() against SYNOPSIS, and
+# header self-containment of common/.
+set -eu
+BUILD=${BUILD:-build}
+rc=0
+
+for m in man/*.[1-8]; do
+	out=$(mandoc -Tlint -W warning "$m" 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out"
+		rc=1
+	fi
+done
+
+# usage() must match the SYNOPSIS line of the page, word for word.
+for prog in polarctl; do
+	bin=$BUILD/bin/$prog
+	[ -x "$bin" ] || continue
+	want=$("$bin" -Z 2>&1 | sed -n 's/^usage: //p' | tr -s ' ')
+	have=$(mandoc -Tascii man/$prog.8 | col -b | awk '
+	    /^SYNOPSIS/ { s = 1; next }
+	    s && /^[A-Z]/ { exit }
+	    s { sub(/^ +/, ""); printf "%s ", $0 }' | tr -s ' ' |
+	    sed 's/ $//')
+	if [ "$want" != "$have" ]; then
+		echo "lint: $prog usage() and SYNOPSIS differ:"
+		echo "  usage:    $want"
+		echo "  synopsis: $have"
+		rc=1
+	fi
+done
+
+for h in common/*.h; do
+	if ! echo "#include \"$h\"" | ${CC:-cc} -std=c11 -D_GNU_SOURCE -I. \
+	    -I"$BUILD/gen" $(pkg-config --cflags libpq jansson) \
+	    -Wall -Werror -fsyntax-only -x c - 2>/dev/null; then
+		echo "lint: $h does not compile on its own"
+		rc=1
+	fi
+done
+[ "$rc" -eq 0 ] && echo "lint: ok"
+exit "$rc"
