@@ -75,3 +75,86 @@ def wait_until(pred, timeout=10.0, interval=0.05, what="condition"):
             return True
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def nng_call(url, msg, timeout=5):
+    """One REQ/REP round trip through nngcat (Debian nng-utils); returns
+    the decoded JSON reply, or None when nothing answered."""
+    import json
+    p = subprocess.run(["nngcat", "--req0", "--dial", url, "--raw",
+                        "--recv-timeout", str(timeout), "--count", "1",
+                        "--data", json.dumps(msg)],
+                       capture_output=True, timeout=timeout + 5)
+    if not p.stdout:
+        return None
+    return json.loads(p.stdout.decode())
+
+
+class EventListener:
+    """Collects PUB events in the background with nngcat --sub0."""
+
+    def __init__(self, url):
+        self.proc = subprocess.Popen(
+            ["nngcat", "--sub0", "--dial", url, "--subscribe", "",
+             "--ascii"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lines = []
+        import threading
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.decode(errors="replace").strip())
+
+    def events(self):
+        import json
+        out = []
+        for line in list(self.lines):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Daemon:
+    """A real daemon binary in the foreground, its stderr captured to a
+    log file; stop() sends SIGTERM and checks for a clean exit."""
+
+    def __init__(self, name, args=(), env=None, logdir="/tmp",
+                 valgrind=False):
+        import os as _os
+        self.name = name
+        self.logpath = _os.path.join(str(logdir), name + ".log")
+        self.log = open(self.logpath, "wb")
+        argv = [binary(name), *args]
+        if valgrind or _os.environ.get("POLARFLOW_VALGRIND") == "1":
+            argv = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite", "-q"] + argv
+        self.proc = subprocess.Popen(argv, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def logtext(self):
+        with open(self.logpath, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=15):
+        import signal as _signal
+        if self.proc.poll() is None:
+            self.proc.send_signal(_signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"{self.name} ignored SIGTERM:\n"
+                                     + self.logtext())
+        self.log.close()
+        return self.proc.returncode
