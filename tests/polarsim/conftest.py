@@ -1,7 +1,6 @@
 """Fixtures: start polarsim as a subprocess on 127.0.0.1, port 0."""
 
 import base64
-import copy
 import gzip
 import http.client
 import json

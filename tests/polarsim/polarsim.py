@@ -7,7 +7,6 @@ Standard library only.  Run `polarsim.py --help` for the manual.
 import argparse
 import asyncio
 import base64
-import binascii
 import collections
 import fnmatch
 import gzip
@@ -22,11 +21,11 @@ import struct
 import sys
 import time
 from datetime import date, datetime, timedelta
-from urllib.parse import parse_qs, urlencode, urlsplit, quote
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simdata  # noqa: E402
-from simdata import User, ymd, iso_dur  # noqa: E402
+from simdata import User, ymd  # noqa: E402
 
 DEFAULT_CLIENT_ID = "polarsim-client"
 DEFAULT_CLIENT_SECRET = "polarsim-secret"
