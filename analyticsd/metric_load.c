@@ -188,30 +188,37 @@ load_hrv_band_status_name(enum hrv_band_status s)
 	return "insufficient";
 }
 
-/* Mean and sample SD of the finite ln values in lnv[lo..hi]. */
+/*
+ * Mean and sample SD of the finite ln values in lnv[lo..hi].  Sums run on
+ * deviations from the first value so a constant window gives exactly that
+ * value and SD 0; a naive mean is off by an ulp and would put a flat week
+ * "outside" its own zero-width band.
+ */
 static size_t
 window_stats(const double *lnv, size_t lo, size_t hi, double *mean,
     double *sd)
 {
-	double	s = 0, ss = 0, m;
+	double	s = 0, ss = 0, ref = NAN, m;
 	size_t	i, c = 0;
 
-	for (i = lo; i <= hi; i++) {
-		if (isfinite(lnv[i])) {
-			s += lnv[i];
-			c++;
-		}
-	}
 	*mean = *sd = NAN;
+	for (i = lo; i <= hi; i++) {
+		if (!isfinite(lnv[i]))
+			continue;
+		if (c == 0)
+			ref = lnv[i];
+		s += lnv[i] - ref;
+		c++;
+	}
 	if (c == 0)
 		return 0;
 	m = s / (double)c;
-	*mean = m;
+	*mean = ref + m;
 	if (c < 2)
 		return c;
 	for (i = lo; i <= hi; i++)
 		if (isfinite(lnv[i]))
-			ss += (lnv[i] - m) * (lnv[i] - m);
+			ss += (lnv[i] - ref - m) * (lnv[i] - ref - m);
 	*sd = sqrt(ss / (double)(c - 1));
 	return c;
 }
