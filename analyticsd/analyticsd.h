@@ -616,4 +616,81 @@ struct recovery_admin_status {
 int	 recovery_admin_status(const struct recovery_admin_inputs *in,
 	    struct recovery_admin_status *out);
 
+/* metric_insight.c */
+
+/* Upstream services/insights.py UNLOCK_THRESHOLDS, in dict order. */
+enum insight_feature {
+	INSIGHT_BASELINES_7D = 0,	/* 7 */
+	INSIGHT_BASELINES_30D,		/* 30 */
+	INSIGHT_PATTERNS,		/* 21 */
+	INSIGHT_ANOMALY_DETECTION,	/* 21 */
+	INSIGHT_ML_PREDICTIONS,		/* 60 */
+	INSIGHT_NFEATURES
+};
+
+struct insight_feature_status {
+	const char	*name;		/* "baselines_7d", ... */
+	bool		 available;	/* data_age >= unlock_at_days */
+	int		 unlock_at_days;
+	char		 message[32];	/* "Unlocks in N days", "" if available */
+};
+
+struct insight_readiness {
+	int				data_age_days;
+	const char			*status;	/* unavailable/partial/ready */
+	struct insight_feature_status	 feature[INSIGHT_NFEATURES];
+	bool				 has_next;	/* unlock_progress != null */
+	const char			*next_unlock;
+	int				 days_until_next;
+	double				 percent_to_next;
+};
+
+/*
+ * data_age_days = today - min(first_days) + 1 (span since the earliest
+ * sleep / recharge record; gaps are not subtracted), 0 when n is 0.
+ */
+int	 insight_data_age_days(int32_t today, const int32_t *first_days,
+	    size_t n);
+
+/*
+ * Status (< 7 unavailable, < 21 partial, else ready), feature availability
+ * and unlock progress: the first threshold above data_age in ascending
+ * order, ties in dict order (baselines_7d, patterns, anomaly_detection,
+ * baselines_30d, ml_predictions); percent = min(age/threshold*100, 99.9).
+ */
+int	 insight_readiness(int data_age_days, struct insight_readiness *out);
+
+/* api/baselines.py FEATURE_THRESHOLDS, in dict order. */
+enum analytics_feature {
+	ANALYTICS_BASIC_STATS = 0,		/* 7 */
+	ANALYTICS_TREND_ANALYSIS,		/* 14 */
+	ANALYTICS_PERSONALIZED_BASELINES,	/* 21 */
+	ANALYTICS_PREDICTIVE_MODELS,		/* 30 */
+	ANALYTICS_ADVANCED_ML,			/* 60 */
+	ANALYTICS_LONG_TERM_PATTERNS,		/* 90 */
+	ANALYTICS_NFEATURES
+};
+
+struct analytics_feature_progress {
+	const char	*name;
+	bool		 unlocked;
+	int		 days_required;
+	int		 days_remaining;
+	double		 progress_percent;	/* round(min/th*100, 1) or 100 */
+};
+
+struct analytics_status {
+	int					min_data_days;
+	struct analytics_feature_progress	feature[ANALYTICS_NFEATURES];
+	char					recommendation[128];
+};
+
+/*
+ * min_data_days = min over sleep, recharge, activity and cardio_load of
+ * COUNT(DISTINCT date) in the last 90 days (the caller's query), so a
+ * user without cardio load stays at 0.  Exactly one recommendation.
+ */
+int	 insight_analytics_status(int min_data_days,
+	    struct analytics_status *out);
+
 #endif /* PF_ANALYTICSD_H */
