@@ -128,7 +128,7 @@ int	 stats_ewma(const double *x, size_t n, double alpha, double seed,
 /*
  * Trailing rolling mean over a calendar window: out[i] = mean of the finite
  * x[i-window+1 .. i] (clipped at 0), NaN when fewer than min_valid values
- * are present.  window >= 1, min_valid >= 1.  out may alias x: no.
+ * are present.  window >= 1, min_valid >= 1.  out must not alias x.
  */
 int	 stats_rolling_mean(const double *x, size_t n, size_t window,
 	    size_t min_valid, double *out);
@@ -463,8 +463,9 @@ void	 load_pmc_defaults(struct pmc_params *p);
 
 /*
  * Performance-management chart, Golden Cheetah's recurrence:
- *	CTL_t = CTL_t-1 + (load_t - CTL_t-1) * (1 - exp(-1/ctl_days))
- *	ATL_t = ATL_t-1 + (load_t - ATL_t-1) * (1 - exp(-1/atl_days))
+ *	lte = exp(-1/ctl_days), ste = exp(-1/atl_days)
+ *	CTL_t = load_t * (1 - lte) + CTL_t-1 * lte
+ *	ATL_t = load_t * (1 - ste) + ATL_t-1 * ste
  *	TSB_t = CTL_t - ATL_t
  * with CTL_-1 = ctl0, ATL_-1 = atl0.  TSB_t is the form after day t's
  * training, i.e. the value GC displays on day t+1.  p NULL = defaults.
