@@ -7,6 +7,8 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 TESTS += $(UNIT_BINS)
 
 .SECONDEXPANSION:
+# No '%' inside the secondary expansion: a static pattern rule would
+# substitute the stem into it.
 $(UNIT_BINS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
-    $$(UNIT_OBJS_$$(patsubst %/,%,$$(dir $$*))) $(LIBPF)
+    $$(UNIT_OBJS_$$(firstword $$(subst /, ,$$*))) $(LIBPF)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBPF) $(PKG_LIBS) -lcmocka
