@@ -53,7 +53,8 @@ LIBS	:=
 TESTS	:=
 CLEANFILES :=
 
-.PHONY: all check check-build unit integration bench run install lint clean deps
+.PHONY: all check check-build unit integration bench run install uninstall lint \
+	clean deps
 all:
 
 # Each component contributes to PROGS, LIBS, TESTS from its own .mk file.
@@ -95,12 +96,21 @@ lint: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/sql \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 0644 etc/polarflow.conf.sample $(DESTDIR)$(DATADIR)/
 	for f in man/*.5; do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done
+	for f in $(wildcard man/*.7); do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man7/; done
 	for f in man/*.8; do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
 
 clean:
 	rm -rf build build-san $(CLEANFILES)

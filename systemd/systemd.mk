@@ -26,3 +26,10 @@ install-systemd: $(UNITS)
 	    $(DESTDIR)$(SYSUSERSDIR)/polarflow.conf
 	install -m 0644 systemd/polarflow.tmpfiles \
 	    $(DESTDIR)$(TMPFILESDIR)/polarflow.conf
+
+.PHONY: uninstall-systemd
+uninstall: uninstall-systemd
+uninstall-systemd:
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/polarflow.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/polarflow.conf
