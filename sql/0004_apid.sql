@@ -1,0 +1,47 @@
+-- 0004_apid.sql -- what polarflow-apid needs beyond 0001.
+--
+-- apid_key_lease: one round trip that authenticates an API key and leases
+-- quota tokens from its fixed hourly window.  Every apid worker of every
+-- instance goes through it, so the window row is the single truth; the
+-- row lock (SELECT ... FOR UPDATE) makes concurrent leases add up exactly.
+-- A lease never grants more than what is left of the key's limit.
+--
+-- Returns no row for an unknown or revoked key; otherwise the key's id,
+-- user (NULL = service key), effective limit, the tokens granted now
+-- (0 = quota exhausted) and the window's total after the grant.
+
+CREATE FUNCTION apid_key_lease(p_hash text, p_window timestamptz,
+    p_want integer, p_cap integer)
+RETURNS TABLE (key_id bigint, key_user text, lim integer, granted integer,
+    used integer)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	k	record;
+	cur	integer;
+	g	integer;
+BEGIN
+	SELECT a.id, a.user_id, LEAST(a.rate_limit_requests, p_cap) AS l
+	    INTO k FROM api_keys a
+	    WHERE a.key_hash = p_hash AND a.is_active;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	INSERT INTO api_rate_windows AS w (key_id, window_start, requests)
+	    VALUES (k.id, p_window, 0)
+	    ON CONFLICT (key_id, window_start) DO NOTHING;
+	SELECT w.requests INTO cur FROM api_rate_windows w
+	    WHERE w.key_id = k.id AND w.window_start = p_window FOR UPDATE;
+	g := LEAST(p_want, GREATEST(k.l - cur, 0));
+	IF g > 0 THEN
+		UPDATE api_rate_windows w SET requests = cur + g
+		    WHERE w.key_id = k.id AND w.window_start = p_window;
+		UPDATE api_keys a SET last_used_at = now() WHERE a.id = k.id;
+	END IF;
+	-- Old windows are dead weight; sweep them now and then.
+	IF random() < 0.001 THEN
+		DELETE FROM api_rate_windows w
+		    WHERE w.window_start < p_window - interval '1 day';
+	END IF;
+	RETURN QUERY SELECT k.id, k.user_id, k.l, g, cur + g;
+END $$;
