@@ -702,7 +702,11 @@ apid_serve(struct http_request *req)
 		if (c->route == -2)
 			return respond_error(req, c, 405,
 			    "Method Not Allowed");
-		if (req->content_length > APID_BODY_MAX)
+		/* content_length is only meaningful for body methods. */
+		if ((req->method == HTTP_METHOD_POST ||
+		    req->method == HTTP_METHOD_PUT ||
+		    req->method == HTTP_METHOD_PATCH) &&
+		    req->content_length > APID_BODY_MAX)
 			return respond_error(req, c, 413,
 			    "Request body too large");
 		if (apid_routes[c->route].flags & APID_R_AUTH)
