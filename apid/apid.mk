@@ -36,3 +36,12 @@ $(APID_SO): $(APID_PIC_OBJS) $(APID_OPENAPI_O)
 $(APID_BIN): $(BUILD)/apid/launcher.o $(LIBPF)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/apid/launcher.o $(LIBPF) $(PKG_LIBS)
+
+# bench helper: prints the statement of a route template (bench/apid_bench.py
+# feeds it to pgbench to measure the database limit of that route).
+APID_SQL_BIN := $(BUILD)/bench/apid_sql
+BENCHES += $(APID_SQL_BIN)
+$(APID_SQL_BIN): $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) \
+	    $(LIBPF) $(PKG_LIBS)

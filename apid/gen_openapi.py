@@ -383,6 +383,7 @@ def build():
             resp["503"] = err("Database or daemon unavailable")
         else:
             op["security"] = []
+            resp["405"] = err("Method Not Allowed")
         if has404:
             resp["404"] = err("Not found")
         if path.endswith("/sync/trigger"):
