@@ -26,7 +26,8 @@
 #define APID_MAX_PARAMS		6
 #define APID_MAX_ROUTES		80
 #define APID_BODY_MAX		65536	/* largest request body accepted */
-#define APID_KEY_TTL_MS		2000	/* key rows are re-read this often */
+#define APID_KEY_TTL_MS		2000	/* key rows re-read: no LISTEN channel */
+#define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
 
 /* Route kinds: what serve.c does once auth and validation passed. */
@@ -179,10 +180,10 @@ struct apid_key *keycache_put(struct apid_keycache *c, const char *hash);
 void	keycache_drop_id(struct apid_keycache *c, int64_t key_id);
 /*
  * Spends one locally leased token if the entry is fresh (read less than
- * APID_KEY_TTL_MS ago) and belongs to the current window.  Returns 1
- * (spent), 0 (the database must be asked).
+ * ttl_ms ago) and belongs to the current window.  Returns 1 (spent), 0
+ * (the database must be asked).
  */
-int	keycache_take(struct apid_key *k, int64_t now_ms);
+int	keycache_take(struct apid_key *k, int64_t now_ms, int64_t ttl_ms);
 /*
  * Records a lease answer: granted tokens out of want, used = the window's
  * total after the grant.

@@ -17,6 +17,7 @@ struct apid_env {
 	struct pf_config	*cfg;
 	struct apid_metrics	*metrics;	/* MAP_SHARED, all workers */
 	struct apid_keycache	 keys;		/* per worker */
+	int64_t			 key_ttl_ms;	/* listen.c sets it */
 };
 
 extern struct apid_env	*env;
@@ -24,6 +25,10 @@ extern struct apid_env	*env;
 /* serve.c */
 void	serve_worker_init(void);
 int	apid_serve(struct http_request *);
+
+/* listen.c */
+void	listen_init(void);
+void	listen_fini(void);
 
 /* ctl.c -- control calls to syncd/analyticsd (nng REQ). */
 /*

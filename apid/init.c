@@ -124,11 +124,13 @@ kore_worker_configure(void)
 {
 	keycache_init(&env->keys, 4096);
 	serve_worker_init();
+	listen_init();
 }
 
 void
 kore_worker_teardown(void)
 {
 	ctl_fini();
+	listen_fini();
 	keycache_free(&env->keys);
 }

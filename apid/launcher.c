@@ -50,7 +50,7 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "load %s\n"
 	    "workers %d\n"
 	    "worker_max_connections 2048\n"
-	    "pgsql_conn_max 8\n"
+	    "pgsql_conn_max 16\n"
 	    "pidfile %s/apid.pid\n"
 	    "http_body_max 1048576\n"
 	    "http_header_max 8192\n"

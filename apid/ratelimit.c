@@ -8,8 +8,8 @@
  * Leases never exceed what is left, so the quota is never overrun; they
  * shrink to one token as the quota runs out, so nobody is refused while
  * tokens are stranded in another worker except in the last few percent.
- * Key rows are re-read at least every APID_KEY_TTL_MS, which bounds how
- * long a key revoked by another process keeps working.
+ * Key rows are re-read at least every APID_KEY_TTL_MS, or every
+ * APID_KEY_TTL_LONG_MS while listen.c hears every change of api_keys.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -145,9 +145,9 @@ keycache_drop_id(struct apid_keycache *c, int64_t key_id)
 }
 
 int
-keycache_take(struct apid_key *k, int64_t now_ms)
+keycache_take(struct apid_key *k, int64_t now_ms, int64_t ttl_ms)
 {
-	if (now_ms - k->checked_ms >= APID_KEY_TTL_MS || now_ms <
+	if (now_ms - k->checked_ms >= ttl_ms || now_ms <
 	    k->checked_ms)
 		return 0;
 	if (!k->valid)

@@ -145,6 +145,8 @@ access_log(struct http_request *req, struct reqctx *c, int status,
 	time_t	 t = time(NULL);
 	struct tm tm;
 
+	if (pf_log_get_level() > PF_LOG_INFO)
+		return;
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:I}",
@@ -377,7 +379,7 @@ auth_begin(struct http_request *req, struct reqctx *c)
 		return respond_error(req, c, 401, "Invalid API key");
 	pf_crypto_sha256_hex(raw, len, c->hash);
 	k = keycache_find(&env->keys, c->hash);
-	if (k != NULL && keycache_take(k, now_ms)) {
+	if (k != NULL && keycache_take(k, now_ms, env->key_ttl_ms)) {
 		if (!k->valid)
 			return respond_error(req, c, 401, "Invalid API key");
 		ctx_key_from(c, k, now_ms / 1000);

@@ -120,8 +120,8 @@ def wrk(port, script):
                        capture_output=True, text=True)
     out = p.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = lat_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = lat_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = lat_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = lat_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     bad = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: (.*)", out)
@@ -130,7 +130,7 @@ def wrk(port, script):
 
 
 def pgbench(url, sql, days):
-    stmt = sql.replace("$1", "('b' || :u)")
+    stmt = sql.replace("$1", "('b' || :u::text)")
     if days:
         stmt = stmt.replace("$2", days)
     d = tempfile.mkdtemp(prefix="pfb.")
@@ -139,13 +139,14 @@ def pgbench(url, sql, days):
         fp.write(f"\\set u random(1, {USERS})\n{stmt};\n")
     env = dict(os.environ, PGOPTIONS="-c TimeZone=UTC -c DateStyle=ISO,YMD")
     p = subprocess.run([os.path.join(PGBIN, "pgbench"), "-n", "-M",
-                        "prepared", f"-c{CONNS}", "-j2", f"-T{DUR}", "-f", f,
+                        "extended", f"-c{CONNS}", "-j2", f"-T{DUR}", "-f", f,
                         url], capture_output=True, text=True, env=env)
     shutil.rmtree(d)
     m = re.search(r"tps = ([\d.]+)", p.stdout)
     if not m:
-        print(p.stdout, p.stderr, file=sys.stderr)
-        return 0.0
+        print("pgbench failed:", p.stdout[-500:], p.stderr[-1500:],
+              file=sys.stderr)
+        return float("nan")
     return float(m.group(1))
 
 
@@ -167,6 +168,7 @@ def rss_kb(parent):
 
 def main():
     work = tempfile.mkdtemp(prefix="pfab.", dir="/tmp")
+    os.chmod(work, 0o755)     # the postgres user must reach pg/
     pg = os.path.join(work, "pg")
     apid = None
     try:

@@ -36,7 +36,10 @@ BEGIN
 	IF g > 0 THEN
 		UPDATE api_rate_windows w SET requests = cur + g
 		    WHERE w.key_id = k.id AND w.window_start = p_window;
-		UPDATE api_keys a SET last_used_at = now() WHERE a.id = k.id;
+		-- last_used_at to the minute: no write per lease.
+		UPDATE api_keys a SET last_used_at = now() WHERE a.id = k.id
+		    AND (a.last_used_at IS NULL OR
+		    a.last_used_at < now() - interval '1 minute');
 	END IF;
 	-- Old windows are dead weight; sweep them now and then.
 	IF random() < 0.001 THEN
@@ -45,3 +48,24 @@ BEGIN
 	END IF;
 	RETURN QUERY SELECT k.id, k.user_id, k.l, g, cur + g;
 END $$;
+
+-- Every change of a key row (revoke, regenerate, new limit, delete) is
+-- announced on channel apid_keys with the key id, so apid workers drop
+-- their cached copy at once whoever made the change.
+CREATE FUNCTION apid_keys_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('apid_keys', OLD.id::text);
+	RETURN NULL;
+END $$;
+
+-- last_used_at moves on every lease: that alone is not news.
+CREATE TRIGGER api_keys_notify_upd AFTER UPDATE ON api_keys
+	FOR EACH ROW
+	WHEN (OLD.key_hash IS DISTINCT FROM NEW.key_hash
+	    OR OLD.is_active IS DISTINCT FROM NEW.is_active
+	    OR OLD.user_id IS DISTINCT FROM NEW.user_id
+	    OR OLD.rate_limit_requests IS DISTINCT FROM NEW.rate_limit_requests)
+	EXECUTE FUNCTION apid_keys_notify();
+CREATE TRIGGER api_keys_notify_del AFTER DELETE ON api_keys
+	FOR EACH ROW EXECUTE FUNCTION apid_keys_notify();

@@ -597,3 +597,26 @@ def test_recovers_after_postgresql_restart(tmp_path):
         subprocess.run([harness.PGCLUSTER, "stop", d], capture_output=True,
                        env=env)
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_key_revoked_by_another_process_stops_at_once(apid, users, migrated,
+                                                      polarctl):
+    k = users["alice"]
+    for _ in range(8):          # every worker caches the key (60 s TTL)
+        assert apid.get(f"{U}/alice/sleep", k).status == 200
+    kid = migrated.scalar("SELECT id FROM api_keys WHERE user_id = 'alice'")
+    polarctl("key", "revoke", str(kid), check=True)
+    t0 = time.monotonic()
+    harness.wait_until(lambda: apid.get(f"{U}/alice/sleep", k).status == 401,
+                       timeout=1.0, interval=0.02, what="revocation")
+    assert time.monotonic() - t0 < 1.0
+    for _ in range(8):
+        assert apid.get(f"{U}/alice/sleep", k).status == 401
+    # a new limit set in SQL is picked up at once too
+    for _ in range(4):
+        assert apid.get(f"{U}/bob/sleep", users["bob"]).status == 200
+    migrated.execute("UPDATE api_keys SET rate_limit_requests = 3 "
+                     "WHERE user_id = 'bob'")
+    time.sleep(0.2)
+    r = apid.get(f"{U}/bob/sleep", users["bob"])
+    assert r.status == 429 and r.headers["x-ratelimit-limit"] == "3"

@@ -226,15 +226,15 @@ test_rate_limit_math(void **state)
 	keycache_lease(&k, 3600 * 1000, 3600, 10, 3, 3);
 	assert_int_equal(k.lease, 3);
 	assert_int_equal(rl_remaining(&k), 10);	/* 7 free + 3 here */
-	assert_int_equal(keycache_take(&k, 3600 * 1000 + 5), 1);
+	assert_int_equal(keycache_take(&k, 3600 * 1000 + 5, APID_KEY_TTL_MS), 1);
 	assert_int_equal(rl_remaining(&k), 9);
-	assert_int_equal(keycache_take(&k, 3600 * 1000 + 6), 1);
-	assert_int_equal(keycache_take(&k, 3600 * 1000 + 7), 1);
-	assert_int_equal(keycache_take(&k, 3600 * 1000 + 8), 0);	/* dry */
+	assert_int_equal(keycache_take(&k, 3600 * 1000 + 6, APID_KEY_TTL_MS), 1);
+	assert_int_equal(keycache_take(&k, 3600 * 1000 + 7, APID_KEY_TTL_MS), 1);
+	assert_int_equal(keycache_take(&k, 3600 * 1000 + 8, APID_KEY_TTL_MS), 0);	/* dry */
 	assert_int_equal(rl_remaining(&k), 7);
 	/* stale row: ask again even with tokens left */
 	keycache_lease(&k, 3600 * 1000 + 10, 3600, 10, 2, 5);
-	assert_int_equal(keycache_take(&k, 3600 * 1000 + 10 + APID_KEY_TTL_MS),
+	assert_int_equal(keycache_take(&k, 3600 * 1000 + 10 + APID_KEY_TTL_MS, APID_KEY_TTL_MS),
 	    0);
 	/* a new window drops what is left of the old lease */
 	keycache_lease(&k, 7200 * 1000, 7200, 10, 1, 1);
@@ -244,8 +244,8 @@ test_rate_limit_math(void **state)
 	/* a known bad key is answered from cache while fresh */
 	memset(&k, 0, sizeof(k));
 	k.checked_ms = 1000;
-	assert_int_equal(keycache_take(&k, 1500), 1);
-	assert_int_equal(keycache_take(&k, 1000 + APID_KEY_TTL_MS), 0);
+	assert_int_equal(keycache_take(&k, 1500, APID_KEY_TTL_MS), 1);
+	assert_int_equal(keycache_take(&k, 1000 + APID_KEY_TTL_MS, APID_KEY_TTL_MS), 0);
 }
 
 static void
