@@ -191,6 +191,40 @@ int	keycache_take(struct apid_key *k, int64_t now_ms, int64_t ttl_ms);
 void	keycache_lease(struct apid_key *k, int64_t now_ms, int64_t window,
 	    int limit, int granted, int used);
 
+/* cache.c */
+struct apid_centry {
+	char		*key;
+	size_t		 keylen;
+	uint64_t	 hash;
+	char		*body;
+	size_t		 len;
+	int		 ctype;		/* 0 JSON, 1 CSV */
+	char		 uid[APID_UID_MAX + 1];
+	int64_t		 lru;
+};
+
+struct apid_cache {
+	struct apid_centry	*slot;
+	size_t			 nslot;		/* power of two */
+	size_t			 budget;	/* bytes of keys + bodies */
+	size_t			 bytes;
+	int64_t			 tick;
+	uint64_t		 hits;
+	uint64_t		 misses;
+};
+
+void	cache_init(struct apid_cache *c, size_t nslot, size_t budget);
+void	cache_free(struct apid_cache *c);
+void	cache_flush(struct apid_cache *c);
+/* Borrowed entry, valid until the next put/drop/flush; NULL on a miss. */
+const struct apid_centry *cache_get(struct apid_cache *c, const char *key,
+	    size_t keylen);
+/* Copies key and body; silently skips bodies over budget / 8. */
+void	cache_put(struct apid_cache *c, const char *key, size_t keylen,
+	    const char *uid, int ctype, const char *body, size_t len);
+void	cache_drop_user(struct apid_cache *c, const char *uid);
+size_t	json_minify(char *s, size_t len);
+
 /* metrics.c */
 #define APID_NSTATUS	13
 #define APID_NBUCKETS	12
@@ -201,6 +235,8 @@ struct apid_metrics {
 	uint64_t	db_errors;
 	uint64_t	ratelimited;
 	uint64_t	lease_queries;
+	uint64_t	cache_hits;
+	uint64_t	cache_misses;
 };
 extern const int	metrics_status_codes[APID_NSTATUS];
 extern const double	metrics_buckets_s[APID_NBUCKETS];

@@ -7,7 +7,7 @@
 
 KORE_FEATURES := $(shell cat /usr/share/kore/features 2>/dev/null)
 APID_PURE := apid/route.c apid/validate.c apid/render.c apid/ratelimit.c \
-	apid/metrics.c apid/store.c
+	apid/metrics.c apid/store.c apid/cache.c
 APID_KORE := apid/init.c apid/serve.c apid/ctl.c apid/listen.c
 APID_SO := $(BUILD)/lib/apid.so
 APID_BIN := $(BUILD)/bin/polarflow-apid

@@ -18,6 +18,8 @@ struct apid_env {
 	struct apid_metrics	*metrics;	/* MAP_SHARED, all workers */
 	struct apid_keycache	 keys;		/* per worker */
 	int64_t			 key_ttl_ms;	/* listen.c sets it */
+	struct apid_cache	 cache;		/* per worker */
+	bool			 cache_on;	/* LISTEN channel is up */
 };
 
 extern struct apid_env	*env;

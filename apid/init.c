@@ -123,6 +123,7 @@ void
 kore_worker_configure(void)
 {
 	keycache_init(&env->keys, 4096);
+	cache_init(&env->cache, 8192, 8 * 1024 * 1024);
 	serve_worker_init();
 	listen_init();
 }
@@ -133,4 +134,5 @@ kore_worker_teardown(void)
 	ctl_fini();
 	listen_fini();
 	keycache_free(&env->keys);
+	cache_free(&env->cache);
 }

@@ -8,6 +8,10 @@
  * while healthy keys are re-read only every APID_KEY_TTL_LONG_MS.  While
  * the LISTEN connection is down nothing can be trusted for long: the
  * cache is flushed and the short TTL applies until it is back.
+ *
+ * The same connection hears channel apid_data (a user's data changed)
+ * and drops that user's cached responses (cache.c); the response cache
+ * is off while the channel is down.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +55,8 @@ listen_lost(const char *why)
 	}
 	env->key_ttl_ms = APID_KEY_TTL_MS;
 	memset(env->keys.slot, 0, env->keys.nslot * sizeof(*env->keys.slot));
+	env->cache_on = false;
+	cache_flush(&env->cache);
 	kore_timer_add(listen_retry, LISTEN_RETRY_MS, NULL, 1);
 }
 
@@ -65,7 +71,11 @@ listen_handle(void *arg, int err)
 		return;
 	}
 	while ((n = PQnotifies(lst.conn)) != NULL) {
-		keycache_drop_id(&env->keys, strtoll(n->extra, NULL, 10));
+		if (strcmp(n->relname, "apid_keys") == 0)
+			keycache_drop_id(&env->keys,
+			    strtoll(n->extra, NULL, 10));
+		else
+			cache_drop_user(&env->cache, n->extra);
 		PQfreemem(n);
 	}
 	if (PQstatus(lst.conn) == CONNECTION_BAD)
@@ -82,7 +92,7 @@ listen_start(void)
 		listen_lost(PQerrorMessage(lst.conn));
 		return;
 	}
-	res = PQexec(lst.conn, "LISTEN apid_keys");
+	res = PQexec(lst.conn, "LISTEN apid_keys; LISTEN apid_data");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		PQclear(res);
 		listen_lost(PQerrorMessage(lst.conn));
@@ -97,6 +107,8 @@ listen_start(void)
 	/* Changes missed while we were away: start from a clean cache. */
 	memset(env->keys.slot, 0, env->keys.nslot * sizeof(*env->keys.slot));
 	env->key_ttl_ms = APID_KEY_TTL_LONG_MS;
+	cache_flush(&env->cache);
+	env->cache_on = true;
 }
 
 void

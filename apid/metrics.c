@@ -104,4 +104,12 @@ metrics_render(const struct apid_metrics *m, struct sbuf *out)
 	    "apid_key_lease_queries_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&m->lease_queries,
 	    __ATOMIC_RELAXED));
+	sbuf_addf(out, "# HELP apid_cache_requests_total Response cache "
+	    "lookups by result.\n# TYPE apid_cache_requests_total counter\n"
+	    "apid_cache_requests_total{result=\"hit\"} %llu\n"
+	    "apid_cache_requests_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)__atomic_load_n(&m->cache_hits,
+	    __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&m->cache_misses,
+	    __ATOMIC_RELAXED));
 }

@@ -66,6 +66,8 @@ struct reqctx {
 	long			 rl_reset;
 	char			 newkey[PF_CRYPTO_API_KEY_SIZE];
 	char			 uid[APID_UID_MAX + 1];
+	char			 ckey[512];
+	size_t			 ckeylen;	/* 0: not cacheable */
 };
 
 static uint64_t
@@ -483,6 +485,61 @@ serve_static(struct http_request *req, struct reqctx *c, int kind)
 }
 
 static int
+respond_body(struct http_request *req, struct reqctx *c,
+    const struct apid_route *rt, int ctype, const char *body, size_t len)
+{
+	char	disp[128];
+
+	if (ctype == 1) {
+		snprintf(disp, sizeof(disp),
+		    "attachment; filename=%.20s_%.8sdays.csv", rt->csv_name,
+		    c->pbuf[1]);
+		http_response_header(req, "content-disposition", disp);
+		return respond(req, c, 200, "text/csv; charset=utf-8", body,
+		    len);
+	}
+	return respond(req, c, 200, "application/json", body, len);
+}
+
+/*
+ * Answers from the response cache when it can (OK), or prepares the key
+ * under which query_done() stores the answer (RETRY).
+ */
+static int
+cache_begin(struct http_request *req, struct reqctx *c,
+    const struct apid_route *rt)
+{
+	const struct apid_centry	*e;
+	char				 today[16];
+	time_t				 t = time(NULL);
+	struct tm			 tm;
+	int				 i, n;
+
+	c->ckeylen = 0;
+	/* Key and user rows change without an apid_data notification. */
+	if (!env->cache_on || strstr(rt->path, "/api-key/") != NULL ||
+	    strcmp(rt->path, "/api/v1/users/{user_id}/status") == 0)
+		return KORE_RESULT_RETRY;
+	gmtime_r(&t, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	n = snprintf(c->ckey, sizeof(c->ckey), "%d|%s", c->route, today);
+	for (i = 0; i < c->nparams && n > 0 && (size_t)n < sizeof(c->ckey);
+	    i++)
+		n += snprintf(c->ckey + n, sizeof(c->ckey) - (size_t)n, "|%s",
+		    c->pv[i]);
+	if (n <= 0 || (size_t)n >= sizeof(c->ckey))
+		return KORE_RESULT_RETRY;
+	c->ckeylen = (size_t)n;
+	if ((e = cache_get(&env->cache, c->ckey, c->ckeylen)) == NULL) {
+		__atomic_fetch_add(&env->metrics->cache_misses, 1,
+		    __ATOMIC_RELAXED);
+		return KORE_RESULT_RETRY;
+	}
+	__atomic_fetch_add(&env->metrics->cache_hits, 1, __ATOMIC_RELAXED);
+	return respond_body(req, c, rt, e->ctype, e->body, e->len);
+}
+
+static int
 route_begin(struct http_request *req, struct reqctx *c)
 {
 	const struct apid_route	*rt = &apid_routes[c->route];
@@ -523,6 +580,9 @@ route_begin(struct http_request *req, struct reqctx *c)
 	switch (rt->kind) {
 	case APID_K_SQL:
 	case APID_K_CSV:
+		if (cache_begin(req, c, rt) == KORE_RESULT_OK)
+			return KORE_RESULT_OK;
+		return start_query(c, route_sql_of(c->route));
 	case APID_K_SYNC:
 		return start_query(c, route_sql_of(c->route));
 	case APID_K_RECOMPUTE: {
@@ -633,8 +693,9 @@ static int
 query_done(struct http_request *req, struct reqctx *c)
 {
 	const struct apid_route	*rt = &apid_routes[c->route];
-	char			 disp[128], *body;
+	char			*body;
 	int			 code, r;
+	size_t			 n;
 	json_t			*o;
 
 	if (rt->kind == APID_K_READY) {
@@ -661,12 +722,17 @@ query_done(struct http_request *req, struct reqctx *c)
 		return respond_error(req, c, code, c->col[1]);
 	switch (rt->kind) {
 	case APID_K_CSV:
-		snprintf(disp, sizeof(disp),
-		    "attachment; filename=%.20s_%.8sdays.csv", rt->csv_name,
-		    c->pbuf[1]);
-		http_response_header(req, "content-disposition", disp);
-		return respond(req, c, 200, "text/csv; charset=utf-8",
-		    c->col[1], strlen(c->col[1]));
+	case APID_K_SQL:
+		if (strstr(rt->path, "/api-key/revoke") != NULL)
+			break;
+		n = strlen(c->col[1]);
+		if (rt->kind == APID_K_SQL)
+			n = json_minify(c->col[1], n);
+		if (c->ckeylen > 0 && env->cache_on)
+			cache_put(&env->cache, c->ckey, c->ckeylen, c->uid,
+			    rt->kind == APID_K_CSV, c->col[1], n);
+		return respond_body(req, c, rt, rt->kind == APID_K_CSV,
+		    c->col[1], n);
 	case APID_K_SYNC:
 		return sync_trigger(req, c);
 	case APID_K_KEY_REGEN:
@@ -680,10 +746,11 @@ query_done(struct http_request *req, struct reqctx *c)
 		free(body);
 		return r;
 	default:
-		if (strstr(rt->path, "/api-key/revoke") != NULL)
-			keys_drop_user(c->uid);
-		return respond_json(req, c, 200, c->col[1]);
+		break;
 	}
+	if (strstr(rt->path, "/api-key/revoke") != NULL)
+		keys_drop_user(c->uid);
+	return respond_json(req, c, 200, c->col[1]);
 }
 
 int

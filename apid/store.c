@@ -494,7 +494,7 @@ const char *const store_sql_insights =
     "SELECT 200, coalesce((SELECT payload::text FROM analytics_documents"
     " WHERE user_id = $1 AND kind = 'insights'),"
     " json_build_object('user_id', $1::text, 'generated_at',"
-    " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " date_trunc('second', now()),"
     " 'data_freshness', NULL, 'data_age_days', 0,"
     " 'status', 'unavailable', 'feature_availability', '{}'::json,"
     " 'unlock_progress', NULL, 'current_metrics', '{}'::json,"

@@ -69,3 +69,46 @@ CREATE TRIGGER api_keys_notify_upd AFTER UPDATE ON api_keys
 	EXECUTE FUNCTION apid_keys_notify();
 CREATE TRIGGER api_keys_notify_del AFTER DELETE ON api_keys
 	FOR EACH ROW EXECUTE FUNCTION apid_keys_notify();
+
+-- apid caches rendered responses per user; channel apid_data says whose
+-- data changed.  Stream tables already upsert analytics_state on every
+-- real insert or change (0001), so one trigger there covers them; the
+-- tables apid reads beyond those notify directly, deletes included.
+CREATE FUNCTION apid_data_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM pg_notify('apid_data', OLD.user_id);
+	ELSE
+		PERFORM pg_notify('apid_data', NEW.user_id);
+		IF TG_OP = 'UPDATE' AND OLD.user_id IS DISTINCT FROM NEW.user_id
+		THEN
+			PERFORM pg_notify('apid_data', OLD.user_id);
+		END IF;
+	END IF;
+	RETURN NULL;
+END $$;
+
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['analytics_state', 'user_baselines',
+	    'pattern_analyses', 'analytics_alerts', 'analytics_daily',
+	    'analytics_documents', 'users']
+	LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR '
+		    'DELETE ON %I FOR EACH ROW EXECUTE FUNCTION '
+		    'apid_data_notify()', t || '_apid', t);
+	END LOOP;
+	FOREACH t IN ARRAY ARRAY['sleep', 'nightly_recharge', 'activity',
+	    'activity_samples', 'exercise', 'cardio_load',
+	    'sleepwise_alertness', 'sleepwise_bedtime',
+	    'continuous_heart_rate', 'spo2', 'ecg', 'body_temperature',
+	    'skin_temperature', 'physical_info']
+	LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I '
+		    'FOR EACH ROW EXECUTE FUNCTION apid_data_notify()',
+		    t || '_apid_del', t);
+	END LOOP;
+END $$;

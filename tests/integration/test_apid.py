@@ -2,6 +2,7 @@
 import concurrent.futures
 import json
 import os
+import re
 import time
 
 import harness
@@ -377,6 +378,9 @@ def test_baselines_anomalies_patterns_insights(apid, users, migrated):
     assert an == {"user_id": "alice", "anomaly_count": 0, "anomalies": []}
     migrated.execute("UPDATE nightly_recharge SET hrv_avg = 30 "
                      "WHERE user_id = 'alice' AND date = current_date")
+    # the cached answer goes as soon as the change notification arrives
+    harness.wait_until(lambda: apid.get(f"{U}/alice/anomalies", k).json()[
+        "anomaly_count"] == 1, timeout=2, what="cache invalidation")
     an = apid.get(f"{U}/alice/anomalies", k).json()
     assert an["anomaly_count"] == 1
     a = an["anomalies"][0]
@@ -541,7 +545,9 @@ def test_statement_timeout_does_not_block_the_worker(migrated, tmp_path,
         with psycopg.connect(migrated.url) as c:
             c.execute("LOCK TABLE sleep IN ACCESS EXCLUSIVE MODE")
             with concurrent.futures.ThreadPoolExecutor(2) as ex:
-                slow = ex.submit(a.get, f"{U}/alice/sleep", users["alice"])
+                # days=9: not in the response cache
+                slow = ex.submit(a.get, f"{U}/alice/sleep?days=9",
+                                 users["alice"])
                 time.sleep(0.1)
                 t0 = time.monotonic()
                 assert a.get("/health").status == 200
@@ -579,7 +585,7 @@ def test_recovers_after_postgresql_restart(tmp_path):
             subprocess.run([harness.PGCLUSTER, "stop", d], check=True,
                            capture_output=True, env=env)
             t0 = time.monotonic()
-            r = a.get(f"{U}/rita/sleep", MASTER)
+            r = a.get(f"{U}/rita/sleep?days=11", MASTER)    # not cached
             assert r.status == 503, r.body
             assert r.json()["detail"] == "Database unavailable"
             assert time.monotonic() - t0 < 5
@@ -620,3 +626,39 @@ def test_key_revoked_by_another_process_stops_at_once(apid, users, migrated,
     time.sleep(0.2)
     r = apid.get(f"{U}/bob/sleep", users["bob"])
     assert r.status == 429 and r.headers["x-ratelimit-limit"] == "3"
+
+
+def test_response_cache_follows_the_data(apid, users, migrated):
+    seed(migrated, "alice", days=2)
+    seed(migrated, "bob", days=2)
+    k = users["alice"]
+    first = apid.get(f"{U}/alice/sleep", k).json()
+    for _ in range(6):
+        assert apid.get(f"{U}/alice/sleep", k).json() == first
+    m = apid.metrics()
+    hits = int(re.search(r'apid_cache_requests_total\{result="hit"\} (\d+)',
+                         m).group(1))
+    assert hits >= 4
+    # a change made by anyone else (here: SQL) reaches the next answers
+    migrated.execute("UPDATE sleep SET sleep_score = 99 WHERE user_id = "
+                     "'alice' AND date = current_date")
+    t0 = time.monotonic()
+    harness.wait_until(lambda: apid.get(f"{U}/alice/sleep", k).json()[0][
+        "sleep_score"] == 99, timeout=2, interval=0.01, what="invalidation")
+    assert time.monotonic() - t0 < 1
+    for _ in range(6):
+        assert apid.get(f"{U}/alice/sleep", k).json()[0]["sleep_score"] == 99
+    # deletes too; bob's cached answers are untouched by alice's changes
+    bob = apid.get(f"{U}/bob/sleep", users["bob"]).json()
+    migrated.execute("DELETE FROM sleep WHERE user_id = 'alice'")
+    harness.wait_until(lambda: apid.get(f"{U}/alice/sleep", k).json() == [],
+                       timeout=2, interval=0.01, what="delete invalidation")
+    assert apid.get(f"{U}/bob/sleep", users["bob"]).json() == bob
+    # analytics tables notify as well
+    assert apid.get(f"{U}/alice/insights", k).json()["status"] == \
+        "unavailable"
+    migrated.execute(
+        "INSERT INTO analytics_documents (user_id, kind, payload) VALUES "
+        "('alice', 'insights', '{\"status\": \"ready\"}')")
+    harness.wait_until(lambda: apid.get(f"{U}/alice/insights", k).json()[
+        "status"] == "ready", timeout=2, interval=0.01, what="insights")
