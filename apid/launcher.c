@@ -50,6 +50,7 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "load %s\n"
 	    "workers %d\n"
 	    "worker_max_connections 2048\n"
+	    "worker_set_affinity 0\n"
 	    "pgsql_conn_max 16\n"
 	    "pidfile %s/apid.pid\n"
 	    "http_body_max 1048576\n"
@@ -72,7 +73,7 @@ int
 main(int argc, char *argv[])
 {
 	struct pf_config	*cfg = NULL;
-	const char		*file = NULL, *so;
+	const char		*file = NULL, *so, *dir;
 	char			 err[512], exe[PATH_MAX], sobuf[PATH_MAX];
 	char			 conf[PATH_MAX], abspath[PATH_MAX];
 	int			 ch, noaction = 0, verbose = 0;
@@ -112,8 +113,13 @@ main(int argc, char *argv[])
 		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
 			pf_fatal("readlink /proc/self/exe");
 		exe[n] = '\0';
-		snprintf(sobuf, sizeof(sobuf), "%s/../lib/apid.so",
-		    dirname(exe));
+		dir = dirname(exe);	/* in place: call once */
+		/* installed: <prefix>/lib/polarflow/; built: build/lib/ */
+		snprintf(sobuf, sizeof(sobuf), "%s/../lib/polarflow/apid.so",
+		    dir);
+		if (stat(sobuf, &st) != 0)
+			snprintf(sobuf, sizeof(sobuf), "%s/../lib/apid.so",
+			    dir);
 		so = sobuf;
 	}
 	if (stat(so, &st) != 0)

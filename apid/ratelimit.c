@@ -19,7 +19,7 @@
 #include "apid/apid.h"
 
 #define RL_WINDOW_S	3600
-#define RL_LEASE_MAX	32
+#define RL_LEASE_MAX	256
 #define RL_PROBE	8
 
 int64_t

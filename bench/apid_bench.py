@@ -139,7 +139,7 @@ def pgbench(url, sql, days):
         fp.write(f"\\set u random(1, {USERS})\n{stmt};\n")
     env = dict(os.environ, PGOPTIONS="-c TimeZone=UTC -c DateStyle=ISO,YMD")
     p = subprocess.run([os.path.join(PGBIN, "pgbench"), "-n", "-M",
-                        "extended", f"-c{CONNS}", "-j2", f"-T{DUR}", "-f", f,
+                        "simple", f"-c{CONNS}", "-j2", f"-T{DUR}", "-f", f,
                         url], capture_output=True, text=True, env=env)
     shutil.rmtree(d)
     m = re.search(r"tps = ([\d.]+)", p.stdout)
@@ -232,6 +232,11 @@ def main():
                             f"http://127.0.0.1:{port}"],
                            capture_output=True)
             r = wrk(port, lua)
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/metrics") as m:
+                txt = m.read().decode()
+            r["cache_hits"] = int(re.search(r'result="hit"\} (\d+)',
+                                            txt).group(1))
             sql = sh(os.path.join(BUILD, "bench", "apid_sql"), "GET",
                      tmpl).stdout.strip()
             pgl = pgbench(url, sql, days)
@@ -248,7 +253,10 @@ def main():
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as m:
             txt = m.read().decode()
         lq = re.search(r"apid_key_lease_queries_total (\d+)", txt).group(1)
-        print(f"key lease queries over the whole run: {lq}")
+        hits = re.search(r'result="hit"\} (\d+)', txt).group(1)
+        miss = re.search(r'result="miss"\} (\d+)', txt).group(1)
+        print(f"over the whole run: {lq} key lease queries, response cache "
+              f"{hits} hits / {miss} misses")
         print(json.dumps({"kore": kore, "routes": results}))
     finally:
         if apid is not None:

@@ -216,7 +216,8 @@ test_rate_limit_math(void **state)
 	assert_int_equal(rl_window(7200), 7200);
 	assert_int_equal(rl_window(-1), -3600);
 	assert_int_equal(rl_want(5, 0), 1);		/* small: exact */
-	assert_int_equal(rl_want(1000, 0), 32);
+	assert_int_equal(rl_want(1000, 0), 62);
+	assert_int_equal(rl_want(100000000, 0), 256);
 	assert_int_equal(rl_want(1000, 990), 1);
 	assert_int_equal(rl_want(1000, 1000), 1);
 	assert_int_equal(rl_want(100, 20), 5);
