@@ -123,7 +123,7 @@ void
 kore_worker_configure(void)
 {
 	keycache_init(&env->keys, 4096);
-	cache_init(&env->cache, 8192, 8 * 1024 * 1024);
+	cache_init(&env->cache, 8192, 10 * 1024 * 1024);
 	serve_worker_init();
 	listen_init();
 }
