@@ -1,0 +1,296 @@
+/*
+ * apid.h -- polarflow-apid, the REST API, a kore 4.1 module (apid.so).
+ *
+ * One kore route ("^/.*$" -> apid_serve) hands every request to serve.c,
+ * which matches it against the route table in route.c.  Each data route is
+ * one parameterised SQL statement (store.c) that returns one row
+ * (code integer, body text): PostgreSQL renders the JSON or CSV body, the
+ * module adds status, headers, authentication and rate limiting.  Queries
+ * run on kore's asynchronous pgsql pool, so a slow query never blocks a
+ * worker.
+ *
+ * The pure parts -- route matching, validation, key cache and rate-limit
+ * arithmetic, error bodies, metrics text -- do not include kore and are
+ * unit-tested on their own (UNIT_OBJS_apid).
+ */
+#ifndef PF_APID_H
+#define PF_APID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define APID_VERSION		"0.1.0"
+#define APID_UID_MAX		100
+#define APID_MAX_CAPTURES	4
+#define APID_MAX_PARAMS		6
+#define APID_MAX_ROUTES		80
+#define APID_BODY_MAX		65536	/* largest request body accepted */
+#define APID_KEY_TTL_MS		2000	/* key rows re-read: no LISTEN channel */
+#define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
+#define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
+
+/* Route kinds: what serve.c does once auth and validation passed. */
+enum apid_kind {
+	APID_K_SQL = 1,		/* one statement -> (code, JSON body) */
+	APID_K_CSV,		/* one statement -> (code, CSV body) */
+	APID_K_SYNC,		/* sync.trigger to syncd */
+	APID_K_RECOMPUTE,	/* analytics.recompute, then the SQL */
+	APID_K_KEY_REGEN,	/* new key in C, then the SQL */
+	APID_K_HEALTH,
+	APID_K_READY,
+	APID_K_METRICS,
+	APID_K_OPENAPI,
+};
+
+#define APID_R_AUTH	0x01	/* needs an API key */
+
+struct apid_route {
+	const char	*method;	/* "GET" / "POST" */
+	const char	*path;		/* template, "{name}" = one segment */
+	int		 kind;
+	int		 flags;
+	int		 days_def;	/* 0: the route takes no "days" */
+	int		 days_min;
+	int		 days_max;
+	const char	*sql;		/* store.c; $1.. = captures, then days */
+	const char	*csv_name;	/* K_CSV: filename stem */
+};
+
+struct apid_span {
+	const char	*p;
+	size_t		 len;
+};
+
+struct apid_match {
+	int			 ncap;
+	struct apid_span	 cap[APID_MAX_CAPTURES];
+	const char		*capname[APID_MAX_CAPTURES];	/* static */
+	size_t			 capnamelen[APID_MAX_CAPTURES];
+};
+
+/* route.c */
+extern const struct apid_route	apid_routes[];
+extern const size_t		apid_nroutes;
+/*
+ * Finds the route for method and path.  Returns its index and fills m, or
+ * -1 when no template matches the path (404), or -2 when a template
+ * matches but not with this method (405).
+ */
+int	route_match(const char *method, const char *path,
+	    struct apid_match *m);
+/* The statement of route idx (store.c), or NULL. */
+const char *route_sql_of(int idx);
+
+/* validate.c */
+struct apid_verr {
+	char	message[160];
+	char	key[40];
+	char	source[8];	/* "path" / "query" */
+};
+bool	validate_user_id(const char *s, size_t len);
+bool	validate_uuid(const char *s, size_t len);
+/* Real calendar date YYYY-MM-DD; writes the canonical text (11 bytes). */
+bool	validate_date(const char *s, size_t len, char out[11]);
+/* Finite decimal number, at most 64 bytes. */
+bool	validate_finite(const char *s, size_t len, double *out);
+bool	validate_metric_name(const char *s, size_t len);
+bool	validate_pattern_name(const char *s, size_t len);
+bool	validate_slug(const char *s, size_t len);
+/*
+ * Finds the first "name=value" in a raw query string (NULL allowed) and
+ * copies its percent-decoded value into buf.  Returns 1 (found), 0
+ * (absent) or -1 (longer than buflen - 1).
+ */
+int	query_get(const char *qs, const char *name, char *buf,
+	    size_t buflen);
+/*
+ * The "days" parameter: absent -> def; otherwise an integer in min..max.
+ * Returns 0, or -1 with e filled (pydantic-style message).
+ */
+int	validate_days(const char *qs, int def, int min, int max, int *out,
+	    struct apid_verr *e);
+/*
+ * Checks one path capture by its template name ("user_id", "sleep_date",
+ * "exercise_id", ...) and writes the value to bind into out (canonical
+ * date, or the text itself).  Returns 0, -1 with e filled, or -2 for a
+ * non-finite "value" (its own 400 message).
+ */
+int	validate_capture(const char *name, size_t namelen,
+	    const struct apid_span *v, char *out, size_t outlen,
+	    struct apid_verr *e);
+
+/* render.c */
+struct sbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+void	sbuf_init(struct sbuf *b);
+void	sbuf_add(struct sbuf *b, const void *p, size_t len);
+void	sbuf_adds(struct sbuf *b, const char *s);
+void	sbuf_addf(struct sbuf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	sbuf_free(struct sbuf *b);
+/*
+ * Error body {"status_code":N,"detail":"..."} plus "extra" when extra is
+ * not NULL (borrowed).  Caller frees the result.
+ */
+char	*render_error(int status, const char *detail, const void *extra);
+/* Validation error body with one extra item. */
+char	*render_verror(const char *method, const char *path, const char *qs,
+	    const struct apid_verr *e);
+/* 429 body with extra {"Retry-After": "<secs>"}. */
+char	*render_ratelimited(long retry_after);
+
+/* ratelimit.c */
+struct apid_key {
+	char		hash[65];	/* sha256 hex of the raw key */
+	bool		used;		/* slot in use */
+	bool		valid;		/* active key (false: negative entry) */
+	int64_t		key_id;
+	char		user_id[APID_UID_MAX + 1];	/* "" = service key */
+	int		limit;		/* requests per hour */
+	int64_t		window;		/* unix seconds, hour start */
+	int		used_db;	/* tokens granted in window, all workers */
+	int		lease;		/* tokens granted here, not yet spent */
+	int64_t		checked_ms;	/* when the row was last read */
+	int64_t		lru;
+};
+
+struct apid_keycache {
+	struct apid_key	*slot;
+	size_t		 nslot;		/* power of two */
+	int64_t		 tick;
+};
+
+int64_t	rl_window(int64_t now_s);
+/* Tokens to ask the database for: small when little quota is left. */
+int	rl_want(int limit, int used_db);
+int	rl_remaining(const struct apid_key *k);
+long	rl_retry_after(const struct apid_key *k, int64_t now_s);
+
+void	keycache_init(struct apid_keycache *c, size_t nslot);
+void	keycache_free(struct apid_keycache *c);
+/* Entry for hash, or NULL. */
+struct apid_key *keycache_find(struct apid_keycache *c, const char *hash);
+/* Entry for hash, evicting the least recently used in its probe run. */
+struct apid_key *keycache_put(struct apid_keycache *c, const char *hash);
+/* Drops every entry of key_id (revoked or regenerated). */
+void	keycache_drop_id(struct apid_keycache *c, int64_t key_id);
+/*
+ * Spends one locally leased token if the entry is fresh (read less than
+ * ttl_ms ago) and belongs to the current window.  Returns 1 (spent), 0
+ * (the database must be asked).
+ */
+int	keycache_take(struct apid_key *k, int64_t now_ms, int64_t ttl_ms);
+/*
+ * Records a lease answer: granted tokens out of want, used = the window's
+ * total after the grant.
+ */
+void	keycache_lease(struct apid_key *k, int64_t now_ms, int64_t window,
+	    int limit, int granted, int used);
+
+/* cache.c */
+struct apid_centry {
+	char		*key;
+	size_t		 keylen;
+	uint64_t	 hash;
+	char		*body;
+	size_t		 len;
+	int		 ctype;		/* 0 JSON, 1 CSV */
+	char		 uid[APID_UID_MAX + 1];
+	int64_t		 lru;
+};
+
+struct apid_cache {
+	struct apid_centry	*slot;
+	size_t			 nslot;		/* power of two */
+	size_t			 budget;	/* bytes of keys + bodies */
+	size_t			 bytes;
+	int64_t			 tick;
+	uint64_t		 hits;
+	uint64_t		 misses;
+};
+
+void	cache_init(struct apid_cache *c, size_t nslot, size_t budget);
+void	cache_free(struct apid_cache *c);
+void	cache_flush(struct apid_cache *c);
+/* Borrowed entry, valid until the next put/drop/flush; NULL on a miss. */
+const struct apid_centry *cache_get(struct apid_cache *c, const char *key,
+	    size_t keylen);
+/* Copies key and body; silently skips bodies over budget / 8. */
+void	cache_put(struct apid_cache *c, const char *key, size_t keylen,
+	    const char *uid, int ctype, const char *body, size_t len);
+void	cache_drop_user(struct apid_cache *c, const char *uid);
+size_t	json_minify(char *s, size_t len);
+
+/* metrics.c */
+#define APID_NSTATUS	13
+#define APID_NBUCKETS	12
+struct apid_metrics {
+	uint64_t	req[APID_MAX_ROUTES + 1][APID_NSTATUS];
+	uint64_t	hist[APID_NBUCKETS + 1];	/* last: +Inf */
+	uint64_t	dur_us_sum;
+	uint64_t	db_errors;
+	uint64_t	ratelimited;
+	uint64_t	lease_queries;
+	uint64_t	cache_hits;
+	uint64_t	cache_misses;
+};
+extern const int	metrics_status_codes[APID_NSTATUS];
+extern const double	metrics_buckets_s[APID_NBUCKETS];
+void	metrics_observe(struct apid_metrics *m, int route, int status,
+	    uint64_t dur_us);
+void	metrics_render(const struct apid_metrics *m, struct sbuf *out);
+
+/* store.c -- every SQL statement of apid */
+extern const char *const store_sql_lease;
+extern const char *const store_sql_ready;
+extern const char *const store_sql_sleep_list;
+extern const char *const store_sql_sleep_day;
+extern const char *const store_sql_activity_list;
+extern const char *const store_sql_activity_day;
+extern const char *const store_sql_recharge_list;
+extern const char *const store_sql_physical_info;
+extern const char *const store_sql_cardio_list;
+extern const char *const store_sql_hr_list;
+extern const char *const store_sql_hr_samples;
+extern const char *const store_sql_exercise_list;
+extern const char *const store_sql_exercise_one;
+extern const char *const store_sql_exercise_samples;
+extern const char *const store_sql_exercise_route;
+extern const char *const store_sql_alertness_list;
+extern const char *const store_sql_bedtime_list;
+extern const char *const store_sql_actsamples_list;
+extern const char *const store_sql_actsamples_day;
+extern const char *const store_sql_spo2_list;
+extern const char *const store_sql_ecg_list;
+extern const char *const store_sql_ecg_one;
+extern const char *const store_sql_bodytemp_list;
+extern const char *const store_sql_skintemp_list;
+extern const char *const store_sql_export_summary;
+extern const char *const store_sql_csv_sleep;
+extern const char *const store_sql_csv_activity;
+extern const char *const store_sql_csv_recharge;
+extern const char *const store_sql_csv_cardio;
+extern const char *const store_sql_baselines;
+extern const char *const store_sql_baseline_one;
+extern const char *const store_sql_baselines_calculated;
+extern const char *const store_sql_baseline_check;
+extern const char *const store_sql_analytics_status;
+extern const char *const store_sql_patterns;
+extern const char *const store_sql_pattern_one;
+extern const char *const store_sql_patterns_detected;
+extern const char *const store_sql_anomalies;
+extern const char *const store_sql_insights;
+extern const char *const store_sql_daily;
+extern const char *const store_sql_alerts;
+extern const char *const store_sql_document;
+extern const char *const store_sql_key_regen;
+extern const char *const store_sql_key_revoke;
+extern const char *const store_sql_key_info;
+extern const char *const store_sql_user_status;
+extern const char *const store_sql_sync_user;
+
+#endif /* PF_APID_H */

@@ -1,0 +1,47 @@
+# apid/ -> $(BUILD)/lib/apid.so (the kore module) and
+# $(BUILD)/bin/polarflow-apid (renders kore's config, execs kore).
+#
+# Everything linked into the .so is compiled -fPIC with kore's feature
+# flags (they change struct http_request's layout: stack-notes 3.1), so
+# common/ is compiled a second time into $(BUILD)/pic/.
+
+KORE_FEATURES := $(shell cat /usr/share/kore/features 2>/dev/null)
+APID_PURE := apid/route.c apid/validate.c apid/render.c apid/ratelimit.c \
+	apid/metrics.c apid/store.c apid/cache.c
+APID_KORE := apid/init.c apid/serve.c apid/ctl.c apid/listen.c
+APID_SO := $(BUILD)/lib/apid.so
+APID_BIN := $(BUILD)/bin/polarflow-apid
+APID_PIC_OBJS := $(patsubst %.c,$(BUILD)/pic/%.o,$(APID_PURE) $(APID_KORE) \
+	$(filter-out common/daemon.c,$(COMMON_SRCS)))
+APID_OPENAPI_O := $(BUILD)/pic/apid/openapi.o
+
+LIBS += $(APID_SO)
+PROGS += $(APID_BIN)
+UNIT_OBJS_apid := $(APID_PURE:%.c=$(BUILD)/%.o)
+
+$(BUILD)/pic/%.o: %.c $(BUILD)/gen/pf_schema.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC $(KORE_FEATURES) $(DEPFLAGS) \
+	    -c $< -o $@
+
+# openapi.json is linked in as bytes (_binary_apid_openapi_json_start).
+$(APID_OPENAPI_O): apid/openapi.json
+	@mkdir -p $(@D)
+	$(LD) -r -b binary -z noexecstack -o $@ apid/openapi.json
+
+$(APID_SO): $(APID_PIC_OBJS) $(APID_OPENAPI_O)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,noexecstack -o $@ $^ $(PKG_LIBS)
+
+$(APID_BIN): $(BUILD)/apid/launcher.o $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/apid/launcher.o $(LIBPF) $(PKG_LIBS)
+
+# bench helper: prints the statement of a route template (bench/apid_bench.py
+# feeds it to pgbench to measure the database limit of that route).
+APID_SQL_BIN := $(BUILD)/bench/apid_sql
+BENCHES += $(APID_SQL_BIN)
+$(APID_SQL_BIN): $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) \
+	    $(LIBPF) $(PKG_LIBS)

@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+"""gen_openapi.py -- writes apid/openapi.json (OpenAPI 3.1).
+
+The document is kept in the repository; this script is how it is
+maintained: edit the tables below and run it.  The integration tests
+check that the paths listed here are exactly the routes apid serves.
+"""
+import json
+import os
+
+U = "/api/v1/users/{user_id}"
+NUM = {"type": ["number", "null"]}
+INT = {"type": ["integer", "null"]}
+STR = {"type": ["string", "null"]}
+DATE = {"type": "string", "format": "date"}
+TS = {"type": ["string", "null"], "format": "date-time"}
+BOOL = {"type": "boolean"}
+ANY = {}
+
+
+def obj(props, nullable=False):
+    s = {"type": ["object", "null"] if nullable else "object",
+         "properties": props}
+    return s
+
+
+def arr(items):
+    return {"type": "array", "items": items}
+
+
+SCHEMAS = {
+    "Error": obj({"status_code": {"type": "integer"},
+                  "detail": {"type": "string"},
+                  "extra": {}}),
+    "SleepSummary": obj({"date": DATE, "sleep_score": INT,
+                         "total_sleep_hours": NUM, "light_sleep_hours": NUM,
+                         "deep_sleep_hours": NUM, "rem_sleep_hours": NUM,
+                         "hrv_avg": NUM, "heart_rate_avg": NUM,
+                         "breathing_rate_avg": NUM,
+                         "skin_temperature_avg": NUM}),
+    "SleepDetail": obj({"date": DATE, "sleep_start_time": TS,
+                        "sleep_end_time": TS, "sleep_score": INT,
+                        "sleep_rating": INT, "total_sleep_hours": NUM,
+                        "light_sleep_hours": NUM, "deep_sleep_hours": NUM,
+                        "rem_sleep_hours": NUM, "interruptions_hours": NUM,
+                        "hrv_avg": NUM, "hrv_samples": INT,
+                        "heart_rate_avg": NUM, "heart_rate_min": INT,
+                        "heart_rate_max": INT, "breathing_rate_avg": NUM,
+                        "skin_temperature_avg": NUM, "device_id": STR,
+                        "continuity": NUM, "continuity_class": INT,
+                        "sleep_cycles": INT,
+                        "unrecognized_sleep_seconds": INT,
+                        "short_interruption_seconds": INT,
+                        "long_interruption_seconds": INT,
+                        "sleep_charge": INT, "sleep_goal_hours": NUM,
+                        "group_duration_score": NUM,
+                        "group_solidity_score": NUM,
+                        "group_regeneration_score": NUM,
+                        "hypnogram": ANY, "heart_rate_samples": ANY},
+                       nullable=True),
+    "Activity": obj({"date": DATE, "steps": INT, "calories_active": INT,
+                     "calories_total": INT, "distance_km": NUM,
+                     "active_minutes": NUM, "activity_score": INT}),
+    "ActivityDetail": obj({"date": DATE, "steps": INT,
+                           "calories_active": INT, "calories_total": INT,
+                           "distance_meters": NUM,
+                           "active_time_seconds": INT,
+                           "activity_score": INT,
+                           "inactivity_alerts": INT}),
+    "Recharge": obj({"date": DATE, "hrv_avg": NUM, "ans_charge": NUM,
+                     "ans_charge_status": INT, "breathing_rate_avg": NUM,
+                     "heart_rate_avg": NUM, "nightly_recharge_status": INT,
+                     "beat_to_beat_avg": NUM}),
+    "PhysicalInfo": obj({"recorded_at": TS, "weight_kg": NUM,
+                         "height_cm": NUM, "maximum_heart_rate": INT,
+                         "resting_heart_rate": INT,
+                         "aerobic_threshold": INT,
+                         "anaerobic_threshold": INT, "vo2_max": INT,
+                         "weight_source": STR, "training_background": STR,
+                         "typical_day": STR, "sleep_goal_hours": NUM,
+                         "history": arr({"type": "object"})},
+                        nullable=True),
+    "CardioLoad": obj({"date": DATE, "strain": NUM, "tolerance": NUM,
+                       "cardio_load": NUM, "cardio_load_ratio": NUM,
+                       "cardio_load_status": STR}),
+    "HeartRateDay": obj({"date": DATE, "hr_min": INT, "hr_avg": INT,
+                         "hr_max": INT, "sample_count": INT}),
+    "HeartRateSamples": obj({"date": DATE, "hr_min": INT, "hr_avg": INT,
+                             "hr_max": INT, "sample_count": INT,
+                             "samples": ANY}),
+    "Exercise": obj({"id": {"type": "string", "format": "uuid"},
+                     "polar_exercise_id": STR, "start_time": TS,
+                     "sport": STR, "duration_minutes": NUM,
+                     "distance_km": NUM, "calories": INT,
+                     "average_heart_rate": INT, "max_heart_rate": INT,
+                     "training_load": NUM}),
+    "ExerciseDetail": obj({"id": {"type": "string", "format": "uuid"},
+                           "polar_exercise_id": STR, "start_time": TS,
+                           "sport": STR, "duration_seconds": NUM,
+                           "distance_meters": NUM, "calories": INT,
+                           "average_heart_rate": INT,
+                           "max_heart_rate": INT,
+                           "average_speed_mps": NUM, "max_speed_mps": NUM,
+                           "average_cadence": NUM, "max_cadence": INT,
+                           "average_power": NUM, "max_power": INT,
+                           "training_load": NUM, "ascent_meters": NUM,
+                           "descent_meters": NUM, "notes": STR,
+                           "running_index": INT, "training_load_pro": ANY,
+                           "heart_rate_zones": ANY, "has_samples": BOOL,
+                           "has_route_data": BOOL}),
+    "ExerciseSamples": obj({"exercise_id": {"type": "string"},
+                            "sport": STR, "start_time": TS,
+                            "samples": ANY}),
+    "ExerciseRoute": obj({"exercise_id": {"type": "string"}, "sport": STR,
+                          "start_time": TS, "point_count": INT,
+                          "route": ANY}),
+    "Alertness": obj({"period_start_time": TS, "period_end_time": TS,
+                      "grade": NUM, "grade_classification": STR}),
+    "Bedtime": obj({"period_start_time": TS, "period_end_time": TS,
+                    "preferred_sleep_start": TS,
+                    "preferred_sleep_end": TS, "sleep_gate_start": TS,
+                    "sleep_gate_end": TS, "quality": STR}),
+    "ActivitySamplesDay": obj({"date": DATE, "sample_count": INT,
+                               "total_steps": INT, "has_samples": BOOL}),
+    "ActivitySamples": obj({"date": DATE, "total_steps": INT,
+                            "interval_ms": INT, "sample_count": INT,
+                            "samples": ANY}),
+    "SpO2": obj({"test_time": TS, "blood_oxygen_percent": INT,
+                 "spo2_class": STR, "avg_heart_rate": INT, "hrv_ms": NUM,
+                 "altitude_meters": NUM}),
+    "Ecg": obj({"id": {"type": "string", "format": "uuid"},
+                "test_time": TS, "avg_heart_rate": INT, "hrv_ms": NUM,
+                "hrv_level": STR, "rri_ms": NUM, "duration_seconds": NUM,
+                "sample_count": INT, "has_samples": BOOL}),
+    "EcgDetail": obj({"id": {"type": "string", "format": "uuid"},
+                      "test_time": TS, "device_id": STR,
+                      "avg_heart_rate": INT, "hrv_ms": NUM,
+                      "hrv_level": STR, "rri_ms": NUM,
+                      "ptt_systolic_ms": NUM, "ptt_diastolic_ms": NUM,
+                      "ptt_quality_index": NUM, "duration_seconds": NUM,
+                      "sample_count": INT, "samples": ANY,
+                      "quality": ANY}),
+    "BodyTemperature": obj({"start_time": TS, "end_time": TS,
+                            "measurement_type": STR,
+                            "sensor_location": STR, "temp_min": NUM,
+                            "temp_avg": NUM, "temp_max": NUM,
+                            "sample_count": INT}),
+    "SkinTemperature": obj({"sleep_date": DATE,
+                            "temperature_celsius": NUM,
+                            "deviation_from_baseline": NUM,
+                            "is_elevated": INT}),
+    "ExportSummary": obj({"user_id": {"type": "string"},
+                          "days": {"type": "integer"}, "from_date": DATE,
+                          "to_date": DATE,
+                          "record_counts": {"type": "object"},
+                          "total_records": {"type": "integer"}}),
+    "Baseline": obj({"metric_name": {"type": "string"},
+                     "baseline_value": NUM, "baseline_7d": NUM,
+                     "baseline_30d": NUM, "baseline_90d": NUM,
+                     "median": NUM, "q1": NUM, "q3": NUM, "iqr": NUM,
+                     "std_dev": NUM, "min": NUM, "max": NUM,
+                     "lower_bound": NUM, "upper_bound": NUM,
+                     "sample_count": INT, "status": STR,
+                     "data_start_date": STR, "data_end_date": STR,
+                     "calculated_at": TS}, nullable=True),
+    "AnomalyCheck": obj({"value": NUM, "metric_name": STR,
+                         "is_anomaly": BOOL, "severity": STR,
+                         "baseline": NUM, "baseline_7d": NUM,
+                         "lower_bound": NUM, "upper_bound": NUM,
+                         "status": STR, "reason": STR}),
+    "AnalyticsStatus": obj({"user_id": {"type": "string"},
+                            "data_days": {"type": "object"},
+                            "min_data_days": {"type": "integer"},
+                            "features_available": {"type": "object"},
+                            "unlock_progress": {"type": "object"},
+                            "recommendations": arr({"type": "string"})}),
+    "Pattern": obj({"pattern_type": STR, "pattern_name": STR,
+                    "score": NUM, "confidence": NUM, "significance": STR,
+                    "metrics_involved": ANY, "sample_count": INT,
+                    "details": ANY, "analyzed_at": TS}),
+    "Anomalies": obj({"user_id": {"type": "string"},
+                      "anomaly_count": {"type": "integer"},
+                      "anomalies": arr({"type": "object"})}),
+    "Insights": obj({"user_id": {"type": "string"},
+                     "status": {"type": "string"}}),
+    "DailyValue": obj({"date": DATE, "value": NUM, "details": ANY,
+                       "computed_at": TS}),
+    "Alert": obj({"metric_name": STR, "date": DATE, "severity": STR,
+                  "value": NUM, "lower_bound": NUM, "upper_bound": NUM,
+                  "direction": STR, "first_seen_at": TS,
+                  "last_seen_at": TS, "cleared_at": TS, "active": BOOL}),
+    "Document": obj({"kind": STR, "computed_at": TS, "payload": ANY}),
+    "KeyInfo": obj({"key_prefix": STR, "user_id": STR, "is_active": BOOL,
+                    "rate_limit_requests": INT,
+                    "rate_limit_remaining": INT, "created_at": TS,
+                    "last_used_at": TS}, nullable=True),
+    "UserStatus": obj({"polar_user_id": STR, "is_active": BOOL,
+                       "last_synced_at": TS, "has_api_key": BOOL,
+                       "api_key_prefix": STR}),
+}
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def days(default, hi):
+    return {"name": "days", "in": "query", "required": False,
+            "description": f"Window: rows dated today - days .. today "
+                           f"(default {default}).",
+            "schema": {"type": "integer", "minimum": 1, "maximum": hi,
+                       "default": default}}
+
+
+PATHP = {
+    "user_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"},
+    "sleep_date": {"type": "string", "format": "date"},
+    "target_date": {"type": "string", "format": "date"},
+    "exercise_id": {"type": "string", "format": "uuid"},
+    "ecg_id": {"type": "string", "format": "uuid"},
+    "metric_name": {"type": "string", "enum": [
+        "hrv_rmssd", "sleep_score", "resting_hr", "training_load",
+        "training_load_ratio"]},
+    "pattern_name": {"type": "string", "enum": [
+        "sleep_hrv_correlation", "overtraining_risk", "hrv_trend",
+        "sleep_trend", "training_recovery_lag",
+        "activity_sleep_correlation", "recovery_readiness"]},
+    "value": {"type": "number"},
+    "metric": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
+    "kind": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
+}
+
+# (method, path, summary, tag, response schema, days param, 404?, extra)
+R = [
+    ("get", "/health", "Process liveness", "operations",
+     obj({"status": {"type": "string"}, "version": {"type": "string"}}),
+     None, False),
+    ("get", "/ready", "Database, schema and syncd reachability",
+     "operations", {"type": "object"}, None, False),
+    ("get", "/metrics", "Prometheus metrics", "operations", "text", None,
+     False),
+    ("get", "/schema/openapi.json", "This document", "operations",
+     {"type": "object"}, None, False),
+    ("get", U + "/sleep", "Nightly sleep summaries", "data",
+     arr(ref("SleepSummary")), (7, 365), False),
+    ("get", U + "/sleep/{sleep_date}", "One night in detail (null if none)",
+     "data", ref("SleepDetail"), None, False),
+    ("get", U + "/activity", "Daily activity", "data", arr(ref("Activity")),
+     (30, 365), False),
+    ("get", U + "/activity/{target_date}", "One day of activity", "data",
+     ref("ActivityDetail"), None, True),
+    ("get", U + "/recharge", "Nightly Recharge", "data",
+     arr(ref("Recharge")), (30, 365), False),
+    ("get", U + "/physical-info", "Latest physical info with history",
+     "data", ref("PhysicalInfo"), None, False),
+    ("get", U + "/cardio-load", "Cardio load", "data",
+     arr(ref("CardioLoad")), (30, 365), False),
+    ("get", U + "/heart-rate", "Continuous heart rate per day", "data",
+     arr(ref("HeartRateDay")), (30, 365), False),
+    ("get", U + "/heart-rate/{target_date}/samples",
+     "Continuous heart rate samples of one day", "data",
+     ref("HeartRateSamples"), None, True),
+    ("get", U + "/exercises", "Exercises", "data", arr(ref("Exercise")),
+     (30, 365), False),
+    ("get", U + "/exercises/{exercise_id}", "One exercise", "data",
+     ref("ExerciseDetail"), None, True),
+    ("get", U + "/exercises/{exercise_id}/samples", "Exercise samples",
+     "data", ref("ExerciseSamples"), None, True),
+    ("get", U + "/exercises/{exercise_id}/route", "Exercise GPS route",
+     "data", ref("ExerciseRoute"), None, True),
+    ("get", U + "/sleepwise/alertness", "SleepWise alertness", "data",
+     arr(ref("Alertness")), (7, 30), False),
+    ("get", U + "/sleepwise/bedtime", "SleepWise circadian bedtime", "data",
+     arr(ref("Bedtime")), (7, 30), False),
+    ("get", U + "/activity-samples", "Activity sample days", "data",
+     arr(ref("ActivitySamplesDay")), (7, 30), False),
+    ("get", U + "/activity-samples/{target_date}",
+     "Activity samples of one day", "data", ref("ActivitySamples"), None,
+     True),
+    ("get", U + "/spo2", "SpO2 tests", "data", arr(ref("SpO2")), (30, 365),
+     False),
+    ("get", U + "/ecg", "ECG tests", "data", arr(ref("Ecg")), (30, 365),
+     False),
+    ("get", U + "/ecg/{ecg_id}", "One ECG test with waveform", "data",
+     ref("EcgDetail"), None, True),
+    ("get", U + "/temperature/body", "Body temperature", "data",
+     arr(ref("BodyTemperature")), (30, 365), False),
+    ("get", U + "/temperature/skin", "Skin temperature", "data",
+     arr(ref("SkinTemperature")), (30, 365), False),
+    ("get", U + "/export/summary", "Record counts of a window", "export",
+     ref("ExportSummary"), (30, 365), False),
+    ("get", U + "/export/sleep.csv", "Sleep CSV", "export", "csv",
+     (30, 365), False),
+    ("get", U + "/export/activity.csv", "Activity CSV", "export", "csv",
+     (30, 365), False),
+    ("get", U + "/export/recharge.csv", "Nightly Recharge CSV", "export",
+     "csv", (30, 365), False),
+    ("get", U + "/export/cardio-load.csv", "Cardio load CSV", "export",
+     "csv", (30, 365), False),
+    ("post", U + "/sync/trigger", "Ask syncd to sync this user now", "sync",
+     {"type": "object"}, (30, 365), True),
+    ("get", U + "/baselines", "Stored personal baselines", "analytics",
+     arr(ref("Baseline")), None, False),
+    ("post", U + "/baselines/calculate",
+     "Recompute baselines (asks analyticsd)", "analytics",
+     obj({"user_id": {"type": "string"},
+          "baselines_calculated": {"type": "object"}}), None, False),
+    ("get", U + "/baselines/check/{metric_name}/{value}",
+     "Is a value anomalous against the baseline?", "analytics",
+     ref("AnomalyCheck"), None, False),
+    ("get", U + "/baselines/{metric_name}", "One baseline (null if none)",
+     "analytics", ref("Baseline"), None, False),
+    ("get", U + "/analytics/status", "Data days and feature unlocks",
+     "analytics", ref("AnalyticsStatus"), None, False),
+    ("get", U + "/patterns", "Detected patterns", "analytics",
+     arr(ref("Pattern")), None, False),
+    ("post", U + "/patterns/detect", "Re-run pattern detection (asks "
+     "analyticsd)", "analytics",
+     obj({"user_id": {"type": "string"},
+          "patterns_detected": {"type": "object"}}), None, False),
+    ("get", U + "/patterns/{pattern_name}", "One pattern", "analytics",
+     ref("Pattern"), None, True),
+    ("get", U + "/anomalies", "Latest values outside the baseline bounds",
+     "analytics", ref("Anomalies"), None, False),
+    ("get", U + "/insights", "Insights document computed by analyticsd",
+     "analytics", ref("Insights"), None, False),
+    ("get", U + "/analytics/daily/{metric}",
+     "A daily derived series (rolling averages, HRV band, load/PMC, sleep "
+     "debt, recovery score)", "analytics", arr(ref("DailyValue")),
+     (30, 3650), False),
+    ("get", U + "/analytics/alerts", "Anomaly alerts", "analytics",
+     arr(ref("Alert")), (30, 3650), False),
+    ("get", U + "/analytics/documents/{kind}",
+     "A whole analytics document (e.g. recovery, readiness)", "analytics",
+     ref("Document"), None, True),
+    ("post", U + "/api-key/regenerate", "Replace the user's key", "keys",
+     obj({"api_key": {"type": "string"}, "message": {"type": "string"}}),
+     None, True),
+    ("post", U + "/api-key/revoke", "Revoke the user's key", "keys",
+     obj({"message": {"type": "string"}, "user_id": {"type": "string"}}),
+     None, True),
+    ("get", U + "/api-key/info", "The user's key (null if none)", "keys",
+     ref("KeyInfo"), None, False),
+    ("get", U + "/status", "User status", "keys", ref("UserStatus"), None,
+     True),
+]
+
+
+def err(desc):
+    return {"description": desc, "content": {"application/json": {
+        "schema": ref("Error")}}}
+
+
+def build():
+    paths = {}
+    for method, path, summary, tag, schema, d, has404 in R:
+        op = {"operationId": (method + path).replace("/", "_")
+              .replace("{", "").replace("}", "").replace(".", "_")
+              .replace("-", "_"),
+              "summary": summary, "tags": [tag]}
+        params = []
+        for seg in path.split("/"):
+            if seg.startswith("{"):
+                n = seg[1:-1]
+                params.append({"name": n, "in": "path", "required": True,
+                               "schema": PATHP[n]})
+        if d:
+            params.append(days(*d))
+        if params:
+            op["parameters"] = params
+        if schema == "csv":
+            content = {"text/csv": {"schema": {"type": "string"}}}
+        elif schema == "text":
+            content = {"text/plain": {"schema": {"type": "string"}}}
+        else:
+            content = {"application/json": {"schema": schema}}
+        resp = {"200": {"description": "OK", "content": content}}
+        if path.startswith("/api/"):
+            op["security"] = [{"ApiKey": []}, {"Bearer": []}]
+            resp["400"] = err("Validation failed")
+            resp["401"] = err("Missing, invalid or foreign API key")
+            resp["429"] = err("Hourly quota exhausted; see Retry-After")
+            resp["503"] = err("Database or daemon unavailable")
+        else:
+            op["security"] = []
+            resp["405"] = err("Method Not Allowed")
+        if has404:
+            resp["404"] = err("Not found")
+        if path.endswith("/sync/trigger"):
+            resp["409"] = err("A sync is already running for this user")
+        if path == "/ready":
+            resp["503"] = err("Not ready")
+        op["responses"] = resp
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "polar-flow-server API", "version": "0.1.0",
+                 "description": "REST API of polarflow-apid: Polar health "
+                 "data, exports and analytics per user.",
+                 "license": {"name": "MIT",
+                             "identifier": "MIT"}},
+        "servers": [{"url": "http://127.0.0.1:8000"}],
+        "tags": [{"name": t, "description": t.capitalize() + " routes"}
+                 for t in ("operations", "data", "export", "sync",
+                           "analytics", "keys")],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header",
+                           "name": "X-API-Key"},
+                "Bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+if __name__ == "__main__":
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "openapi.json")
+    with open(out, "w") as f:
+        json.dump(build(), f, indent=1)
+        f.write("\n")

@@ -1,0 +1,138 @@
+/*
+ * init.c -- kore hooks: configuration, the database pool, shared metrics,
+ * the worker's seccomp allow-list and per-worker state.
+ *
+ * The launcher (launcher.c) renders kore's own configuration and passes
+ * the polarflow.conf path in POLARFLOW_APID_CONFIG; everything apid needs
+ * besides bind/workers comes from that file, read here in the parent
+ * before the workers fork.
+ */
+#include <sys/mman.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/hooks.h>
+#include <kore/seccomp.h>
+
+#include "common/config.h"
+#include "common/err.h"
+#include "common/log.h"
+
+#include "apid/apid.h"
+#include "apid/apid_kore.h"
+
+struct apid_env	*env;
+
+/*
+ * What the worker does beyond kore's own list: libpq (newfstatat for
+ * ~/.pgpass, sockets) and nng for the control calls to syncd/analyticsd
+ * (threads: clone3/clone/set_robust_list/rseq/prctl; poller:
+ * epoll_create1/eventfd2; ipc transport: readv/sendmsg/shutdown/pipe2).
+ * gettid is for ASan builds.  See stack-notes.md 3.4.
+ */
+KORE_SECCOMP_FILTER("apid",
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(clone),
+	KORE_SYSCALL_ALLOW(set_robust_list),
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(prctl),
+	KORE_SYSCALL_ALLOW(epoll_create1),
+	KORE_SYSCALL_ALLOW(eventfd2),
+	KORE_SYSCALL_ALLOW(readv),
+	KORE_SYSCALL_ALLOW(writev),
+	KORE_SYSCALL_ALLOW(sendmsg),
+	KORE_SYSCALL_ALLOW(recvmsg),
+	KORE_SYSCALL_ALLOW(shutdown),
+	KORE_SYSCALL_ALLOW(pipe2),
+	KORE_SYSCALL_ALLOW(socket),
+	KORE_SYSCALL_ALLOW(connect),
+	KORE_SYSCALL_ALLOW(getsockopt),
+	KORE_SYSCALL_ALLOW(getsockname),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(poll),
+);
+
+static void
+log_sink(enum pf_log_level level, const char *line)
+{
+	(void)level;
+	/* One write(2) per line keeps lines whole across workers. */
+	dprintf(STDERR_FILENO, "%s\n", line);
+}
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	struct pf_config	*cfg = NULL;
+	const char		*path;
+	char			 err[512], opts[256];
+
+	(void)argc;
+	(void)argv;
+	path = getenv("POLARFLOW_APID_CONFIG");
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	pf_log_init("polarflow-apid", PF_LOG_INFO, PF_LOG_TEXT);
+	if (pf_config_load(&cfg, path, err, sizeof(err)) != PF_OK)
+		fatalx("%s", err);
+	pf_log_set_level(cfg->log_level);
+	pf_log_set_format(cfg->log_format);
+	if (getenv("POLARFLOW_APID_VERBOSE") != NULL)
+		pf_log_set_level(PF_LOG_DEBUG);
+	pf_log_set_sink(log_sink);
+
+	env = calloc(1, sizeof(*env));
+	if (env == NULL)
+		fatalx("out of memory");
+	env->cfg = cfg;
+	env->metrics = mmap(NULL, sizeof(*env->metrics),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (env->metrics == MAP_FAILED)
+		fatalx("could not map the metrics page");
+	memset(env->metrics, 0, sizeof(*env->metrics));
+
+	/*
+	 * Connection options for every pooled connection: UTC dates, ISO
+	 * output, the statement timeout.  libpq reads them from the
+	 * environment the workers inherit.
+	 */
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%d -c TimeZone=UTC "
+	    "-c DateStyle=ISO,YMD -c extra_float_digits=1",
+	    cfg->database_statement_timeout_ms);
+	setenv("PGOPTIONS", opts, 1);
+	setenv("PGAPPNAME", "polarflow-apid", 1);
+	if (getenv("PGCONNECT_TIMEOUT") == NULL)
+		setenv("PGCONNECT_TIMEOUT", "5", 1);
+	pf_config_normalize_db_url(cfg->database_url);
+	if (!kore_pgsql_register("db", cfg->database_url))
+		fatalx("could not register the database");
+	pf_log_info("starting: %zu routes, statement timeout %d ms",
+	    apid_nroutes, cfg->database_statement_timeout_ms);
+}
+
+void
+kore_worker_configure(void)
+{
+	keycache_init(&env->keys, 4096);
+	cache_init(&env->cache, 8192, 10 * 1024 * 1024);
+	serve_worker_init();
+	listen_init();
+}
+
+void
+kore_worker_teardown(void)
+{
+	ctl_fini();
+	listen_fini();
+	keycache_free(&env->keys);
+	cache_free(&env->cache);
+}

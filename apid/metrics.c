@@ -1,0 +1,115 @@
+/*
+ * metrics.c -- Prometheus text for the counters every worker updates.
+ *
+ * The struct lives in one MAP_SHARED page set up by the kore parent before
+ * it forks, so all workers count into the same numbers (atomic adds).
+ */
+#include <stdio.h>
+
+#include "apid/apid.h"
+
+const int metrics_status_codes[APID_NSTATUS] = {
+	200, 303, 400, 401, 404, 405, 409, 413, 429, 500, 502, 503, 0
+};
+
+const double metrics_buckets_s[APID_NBUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0,
+	5.0
+};
+
+void
+metrics_observe(struct apid_metrics *m, int route, int status,
+    uint64_t dur_us)
+{
+	int	i, s = APID_NSTATUS - 1;
+
+	if (route < 0 || route >= APID_MAX_ROUTES)
+		route = APID_MAX_ROUTES;
+	for (i = 0; i < APID_NSTATUS - 1; i++)
+		if (metrics_status_codes[i] == status) {
+			s = i;
+			break;
+		}
+	__atomic_fetch_add(&m->req[route][s], 1, __ATOMIC_RELAXED);
+	for (i = 0; i < APID_NBUCKETS; i++)
+		if ((double)dur_us / 1e6 <= metrics_buckets_s[i])
+			break;
+	__atomic_fetch_add(&m->hist[i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->dur_us_sum, dur_us, __ATOMIC_RELAXED);
+}
+
+void
+metrics_render(const struct apid_metrics *m, struct sbuf *out)
+{
+	size_t		i;
+	int		s;
+	uint64_t	cum = 0, total = 0, v;
+	const char	*route;
+
+	sbuf_adds(out, "# HELP apid_requests_total HTTP requests by route "
+	    "template, method and status.\n"
+	    "# TYPE apid_requests_total counter\n");
+	for (i = 0; i <= apid_nroutes; i++) {
+		route = i < apid_nroutes ? apid_routes[i].path : "unmatched";
+		for (s = 0; s < APID_NSTATUS; s++) {
+			v = __atomic_load_n(&m->req[i < apid_nroutes ? i :
+			    APID_MAX_ROUTES][s], __ATOMIC_RELAXED);
+			/* Every route is listed once, even unused ones. */
+			if (v == 0 && !(s == 0 && i < apid_nroutes))
+				continue;
+			char st[16];
+			if (s == APID_NSTATUS - 1)
+				snprintf(st, sizeof(st), "other");
+			else
+				snprintf(st, sizeof(st), "%d",
+				    metrics_status_codes[s]);
+			sbuf_addf(out, "apid_requests_total{method=\"%s\","
+			    "route=\"%s\",status=\"%s\"} %llu\n",
+			    i < apid_nroutes ? apid_routes[i].method : "",
+			    route, st, (unsigned long long)v);
+		}
+	}
+	sbuf_adds(out, "# HELP apid_request_duration_seconds Time from "
+	    "request to response.\n"
+	    "# TYPE apid_request_duration_seconds histogram\n");
+	for (s = 0; s <= APID_NBUCKETS; s++) {
+		v = __atomic_load_n(&m->hist[s], __ATOMIC_RELAXED);
+		cum += v;
+		if (s < APID_NBUCKETS)
+			sbuf_addf(out, "apid_request_duration_seconds_bucket"
+			    "{le=\"%g\"} %llu\n", metrics_buckets_s[s],
+			    (unsigned long long)cum);
+		else
+			sbuf_addf(out, "apid_request_duration_seconds_bucket"
+			    "{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+	}
+	total = cum;
+	sbuf_addf(out, "apid_request_duration_seconds_sum %.6f\n"
+	    "apid_request_duration_seconds_count %llu\n",
+	    (double)__atomic_load_n(&m->dur_us_sum, __ATOMIC_RELAXED) / 1e6,
+	    (unsigned long long)total);
+	sbuf_addf(out, "# HELP apid_db_errors_total Failed database "
+	    "statements.\n# TYPE apid_db_errors_total counter\n"
+	    "apid_db_errors_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&m->db_errors,
+	    __ATOMIC_RELAXED));
+	sbuf_addf(out, "# HELP apid_ratelimit_rejections_total Requests "
+	    "refused with 429.\n# TYPE apid_ratelimit_rejections_total "
+	    "counter\napid_ratelimit_rejections_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&m->ratelimited,
+	    __ATOMIC_RELAXED));
+	sbuf_addf(out, "# HELP apid_key_lease_queries_total Key lookups and "
+	    "quota leases sent to the database.\n"
+	    "# TYPE apid_key_lease_queries_total counter\n"
+	    "apid_key_lease_queries_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&m->lease_queries,
+	    __ATOMIC_RELAXED));
+	sbuf_addf(out, "# HELP apid_cache_requests_total Response cache "
+	    "lookups by result.\n# TYPE apid_cache_requests_total counter\n"
+	    "apid_cache_requests_total{result=\"hit\"} %llu\n"
+	    "apid_cache_requests_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)__atomic_load_n(&m->cache_hits,
+	    __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&m->cache_misses,
+	    __ATOMIC_RELAXED));
+}

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""apid_bench.py -- "make bench" for polarflow-apid.
+
+Seeds 1,000 users x 365 days into a private PostgreSQL cluster, starts
+polarflow-apid (kore, 2 workers) and runs wrk (64 connections, random
+users with valid user keys) against /sleep?days=30, /baselines and
+/insights.  In the same run it measures two limits per route:
+
+  kore      wrk against /health, a constant response from the same module
+  pgbench   the route's own SQL (bench/apid_sql) at the same concurrency
+
+and prints req/s, p50/p99 latency, non-2xx count, the RSS of each kore
+worker and the ratio of each route to both limits.  It measures; it does
+not pass or fail on a number.
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.environ.get("PF_BUILD", os.path.join(TOP, "build"))
+USERS = int(os.environ.get("APID_BENCH_USERS", "1000"))
+DAYS = int(os.environ.get("APID_BENCH_DAYS", "365"))
+DUR = int(os.environ.get("APID_BENCH_SECONDS", "10"))
+CONNS = 64
+PGBIN = subprocess.run(["pg_config", "--bindir"], capture_output=True,
+                       text=True).stdout.strip() or \
+    "/usr/lib/postgresql/15/bin"
+
+ROUTES = [
+    ("/sleep?days=30", "/api/v1/users/{user_id}/sleep", "30"),
+    ("/baselines", "/api/v1/users/{user_id}/baselines", None),
+    ("/insights", "/api/v1/users/{user_id}/insights", None),
+]
+
+
+def sh(*argv, **kw):
+    return subprocess.run(argv, check=True, capture_output=True, text=True,
+                          **kw)
+
+
+def psql(url, sql):
+    sh("psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql)
+
+
+def seed(url):
+    psql(url, f"""
+INSERT INTO users (user_id) SELECT 'b' || g FROM generate_series(1, {USERS}) g;
+INSERT INTO api_keys (key_hash, key_prefix, user_id, rate_limit_requests)
+  SELECT encode(sha256(convert_to(k, 'UTF8')), 'hex'), left(k, 12),
+         'b' || g, 100000000
+  FROM (SELECT g, 'pfk_' || left(md5('k' || g) || md5('x' || g), 40) k
+        FROM generate_series(1, {USERS}) g) s;
+INSERT INTO sleep (user_id, date, sleep_score, total_sleep_seconds,
+    light_sleep_seconds, deep_sleep_seconds, rem_sleep_seconds, hrv_avg,
+    heart_rate_avg, breathing_rate_avg)
+  SELECT 'b' || u, current_date - d, 60 + (u + d) % 30, 25000 + d * 7,
+         14000, 5000, 6000, 30 + d % 20, 50 + d % 10, 14.5
+  FROM generate_series(1, {USERS}) u, generate_series(0, {DAYS - 1}) d;
+INSERT INTO nightly_recharge (user_id, date, hrv_avg, heart_rate_avg,
+    ans_charge)
+  SELECT 'b' || u, current_date - d, 30 + d % 20, 50 + d % 10, (d % 20) - 10
+  FROM generate_series(1, {USERS}) u, generate_series(0, {DAYS - 1}) d;
+INSERT INTO activity (user_id, date, steps, distance_meters, calories_total)
+  SELECT 'b' || u, current_date - d, 8000 + d, 6000.5, 2300
+  FROM generate_series(1, {USERS}) u, generate_series(0, {DAYS - 1}) d;
+INSERT INTO cardio_load (user_id, date, cardio_load, cardio_load_ratio,
+    strain, tolerance)
+  SELECT 'b' || u, current_date - d, 80 + d % 40, 1.0 + (d % 5) / 10.0,
+         90, 85
+  FROM generate_series(1, {USERS}) u, generate_series(0, {DAYS - 1}) d;
+INSERT INTO user_baselines (user_id, metric_name, baseline_value,
+    baseline_7d, baseline_30d, baseline_90d, median_value, q1, q3,
+    std_dev, min_value, max_value, sample_count, status, data_start_date,
+    data_end_date)
+  SELECT 'b' || u, m, 40, 41, 40.5, 40.2, 40, 35, 45, 5, 20, 60, 90,
+         'ready', current_date - 89, current_date
+  FROM generate_series(1, {USERS}) u,
+       unnest(ARRAY['hrv_rmssd', 'sleep_score', 'resting_hr',
+                    'training_load', 'training_load_ratio']) m;
+INSERT INTO analytics_documents (user_id, kind, payload)
+  SELECT 'b' || u, 'insights', jsonb_build_object('user_id', 'b' || u,
+    'status', 'ready', 'data_age_days', 365, 'observations',
+    jsonb_build_array(jsonb_build_object('category', 'recovery',
+      'priority', 'high', 'fact', 'HRV is 12% below personal baseline')),
+    'suggestions', '[]'::jsonb)
+  FROM generate_series(1, {USERS}) u;
+ANALYZE;
+""")
+
+
+def keys():
+    import hashlib
+    out = []
+    for g in range(1, USERS + 1):
+        k = "pfk_" + (hashlib.md5(f"k{g}".encode()).hexdigest()
+                      + hashlib.md5(f"x{g}".encode()).hexdigest())[:40]
+        out.append((f"b{g}", k))
+    return out
+
+
+def lat_ms(s):
+    m = re.match(r"([\d.]+)(us|ms|s)", s)
+    v = float(m.group(1))
+    return v / 1000 if m.group(2) == "us" else v * 1000 \
+        if m.group(2) == "s" else v
+
+
+def wrk(port, script):
+    p = subprocess.run(["wrk", "-t2", f"-c{CONNS}", f"-d{DUR}s",
+                        "--latency", "-s", script,
+                        f"http://127.0.0.1:{port}"],
+                       capture_output=True, text=True)
+    out = p.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = lat_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = lat_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    bad = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": bad,
+            "errors": m.group(1) if m else ""}
+
+
+def pgbench(url, sql, days):
+    stmt = sql.replace("$1", "('b' || :u::text)")
+    if days:
+        stmt = stmt.replace("$2", days)
+    d = tempfile.mkdtemp(prefix="pfb.")
+    f = os.path.join(d, "q.sql")
+    with open(f, "w") as fp:
+        fp.write(f"\\set u random(1, {USERS})\n{stmt};\n")
+    env = dict(os.environ, PGOPTIONS="-c TimeZone=UTC -c DateStyle=ISO,YMD")
+    p = subprocess.run([os.path.join(PGBIN, "pgbench"), "-n", "-M",
+                        "simple", f"-c{CONNS}", "-j2", f"-T{DUR}", "-f", f,
+                        url], capture_output=True, text=True, env=env)
+    shutil.rmtree(d)
+    m = re.search(r"tps = ([\d.]+)", p.stdout)
+    if not m:
+        print("pgbench failed:", p.stdout[-500:], p.stderr[-1500:],
+              file=sys.stderr)
+        return float("nan")
+    return float(m.group(1))
+
+
+def rss_kb(parent):
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                st = f.read()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{parent}$", st, re.M):
+            m = re.search(r"^VmRSS:\s+(\d+)", st, re.M)
+            out[int(pid)] = int(m.group(1)) if m else 0
+    return out
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="pfab.", dir="/tmp")
+    os.chmod(work, 0o755)     # the postgres user must reach pg/
+    pg = os.path.join(work, "pg")
+    apid = None
+    try:
+        t0 = time.monotonic()
+        url = sh(os.path.join(TOP, "tests", "pgcluster.sh"), "start",
+                 pg).stdout.strip()
+        sh("psql", url, "-c", "ALTER SYSTEM SET max_connections = 300")
+        sh(os.path.join(TOP, "tests", "pgcluster.sh"), "stop", pg)
+        url = sh(os.path.join(TOP, "tests", "pgcluster.sh"), "start",
+                 pg).stdout.strip()
+        sh(os.path.join(BUILD, "bin", "polarctl"), "db", "migrate",
+           env=dict(os.environ, DATABASE_URL=url))
+        seed(url)
+        print(f"seeded {USERS} users x {DAYS} days in "
+              f"{time.monotonic() - t0:.1f} s")
+
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        conf = os.path.join(work, "polarflow.conf")
+        with open(conf, "w") as f:
+            f.write(f"rundir = {work}/run\napi_port = {port}\n"
+                    "api_workers = 2\napi_rate_limit = 100000000\n"
+                    "log_level = warning\n")
+        log = open(os.path.join(work, "apid.log"), "wb")
+        apid = subprocess.Popen(
+            [os.path.join(BUILD, "bin", "polarflow-apid"), "-f", conf],
+            env=dict(os.environ, DATABASE_URL=url), stdout=log,
+            stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health",
+                                       timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        ks = keys()
+        lua = os.path.join(work, "users.lua")
+        results = {}
+        const_script = os.path.join(work, "const.lua")
+        with open(const_script, "w") as f:
+            f.write('request = function() return wrk.format("GET", '
+                    '"/health") end\n')
+        kore = wrk(port, const_script)
+        print(f"kore constant (/health): {kore['rps']:.0f} req/s, "
+              f"p50 {kore['p50']:.2f} ms, p99 {kore['p99']:.2f} ms")
+        for suffix, tmpl, days in ROUTES:
+            with open(lua, "w") as f:
+                f.write("local u = {\n")
+                for uid, k in ks:
+                    f.write(f'{{"{uid}","{k}"}},\n')
+                f.write("}\nrequest = function()\n"
+                        "  local x = u[math.random(#u)]\n"
+                        f'  return wrk.format("GET", "/api/v1/users/" .. '
+                        f'x[1] .. "{suffix}", {{["X-API-Key"] = x[2]}})\n'
+                        "end\n")
+            # a short warm-up fills the key caches
+            subprocess.run(["wrk", "-t2", "-c64", "-d2s", "-s", lua,
+                            f"http://127.0.0.1:{port}"],
+                           capture_output=True)
+            r = wrk(port, lua)
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/metrics") as m:
+                txt = m.read().decode()
+            r["cache_hits"] = int(re.search(r'result="hit"\} (\d+)',
+                                            txt).group(1))
+            sql = sh(os.path.join(BUILD, "bench", "apid_sql"), "GET",
+                     tmpl).stdout.strip()
+            pgl = pgbench(url, sql, days)
+            r["pgbench"] = pgl
+            r["rss"] = rss_kb(apid.pid)
+            results[suffix] = r
+            print(f"{suffix}: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, "
+                  f"p99 {r['p99']:.2f} ms, non-2xx {r['non2xx']}"
+                  f"{', socket errors ' + r['errors'] if r['errors'] else ''}"
+                  f"; pgbench {pgl:.0f} tps -> {r['rps'] / pgl * 100:.0f} % "
+                  f"of pgbench, {r['rps'] / kore['rps'] * 100:.0f} % of kore"
+                  f"; worker RSS "
+                  f"{', '.join(f'{v / 1024:.1f} MB' for v in r['rss'].values())}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as m:
+            txt = m.read().decode()
+        lq = re.search(r"apid_key_lease_queries_total (\d+)", txt).group(1)
+        hits = re.search(r'result="hit"\} (\d+)', txt).group(1)
+        miss = re.search(r'result="miss"\} (\d+)', txt).group(1)
+        print(f"over the whole run: {lq} key lease queries, response cache "
+              f"{hits} hits / {miss} misses")
+        print(json.dumps({"kore": kore, "routes": results}))
+    finally:
+        if apid is not None:
+            apid.terminate()
+            try:
+                apid.wait(20)
+            except subprocess.TimeoutExpired:
+                apid.kill()
+        subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "stop",
+                        pg], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
