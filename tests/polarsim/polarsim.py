@@ -1388,9 +1388,18 @@ class Sim:
                 self.save_state()
                 return ok({"date": d.isoformat(), "sleep": u.sleep_obj(d, self.today)})
             if what == "exercise":
-                now_local = self.sim_now_utc() + timedelta(minutes=u.tz)
+                minutes = int(data.get("minutes", 45))
+                # The wall clock's time of day on the injected "today" can put the
+                # user's local time on another calendar day (UTC 23:00 is 01:00 in
+                # Helsinki); keep the exercise and its upload inside "today" in both
+                # the user's zone and UTC so it is visible and dated as promised.
+                day0 = datetime.combine(self.today, datetime.min.time())
+                lo = day0 + timedelta(minutes=max(0, -u.tz) + minutes + 10)
+                hi = day0 + timedelta(days=1, minutes=-max(0, u.tz), seconds=-1)
+                now_utc = min(max(self.sim_now_utc(), lo), hi)
+                now_local = now_utc + timedelta(minutes=u.tz)
                 p = {"sport": data.get("sport", "run"), "intensity": data.get("intensity", "easy"),
-                     "minutes": int(data.get("minutes", 45)),
+                     "minutes": minutes,
                      "now_local": now_local.strftime("%Y-%m-%dT%H:%M:%S")}
                 if p["sport"] not in simdata.SPORTS or p["intensity"] not in simdata.INTENSITY:
                     raise HTTPError(400, jbytes({"error": "bad sport or intensity"}))
