@@ -16,3 +16,12 @@ $(SYNCD_OBJS): $(BUILD)/gen/pf_schema.h
 $(SYNCD): $(SYNCD_OBJS) $(LIBPF)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(SYNCD_OBJS) $(LIBPF) $(PKG_LIBS)
+
+# A REQ client for the integration tests (not installed).
+SYNCD_REQ := $(BUILD)/tests/syncd-req
+TESTS += $(SYNCD_REQ)
+SYNCD_REQ_OBJS := $(BUILD)/syncd/tools/syncd-req.o $(filter %/ipc.o,$(SYNCD_OBJS))
+
+$(SYNCD_REQ): $(SYNCD_REQ_OBJS) $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(SYNCD_REQ_OBJS) $(LIBPF) $(PKG_LIBS)
