@@ -16,8 +16,6 @@
 
 #include "syncd.h"
 
-bool	 syncd_reload(void);
-
 static bool
 valid_user_id(const char *s)
 {

@@ -29,8 +29,6 @@
 
 #include "syncd.h"
 
-struct syncd *env;
-
 enum req_kind {
 	RK_LIST,
 	RK_EX_LIST,

@@ -25,110 +25,12 @@
 
 #define MAX_PFD		(4 + 128)
 
-bool	 syncd_reload(void);
-
-static const char	*conf_path;
-static bool		 verbose;
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-nv] [-f file]\n", SYNCD_PROG);
 	exit(1);
-}
-
-void
-syncd_publish(json_t *ev)
-{
-	int	 r;
-
-	if (ev == NULL)
-		return;
-	if (env->pub != NULL && (r = pf_ipc_publish(env->pub, ev)) != PF_OK)
-		pf_log_warnx("could not publish event: %s", pf_strerror(r));
-	json_decref(ev);
-}
-
-static void
-apply_log(const struct pf_config *cfg)
-{
-	pf_log_set_format(cfg->log_format);
-	pf_log_set_level(verbose ? PF_LOG_DEBUG : cfg->log_level);
-}
-
-static int
-load_secrets(struct pf_config *cfg, unsigned char key[PF_CRYPTO_KEYBYTES],
-    char *err, size_t errlen)
-{
-	if (cfg->encryption_key == NULL || *cfg->encryption_key == '\0') {
-		snprintf(err, errlen, "encryption_key is not set: syncd keeps "
-		    "Polar tokens encrypted and cannot start without it "
-		    "(generate one with \"polarctl key generate\" or any "
-		    "32-byte base64/hex key)");
-		return PF_ERR_INVALID;
-	}
-	if (pf_crypto_key_parse(cfg->encryption_key, key) != PF_OK) {
-		snprintf(err, errlen, "encryption_key is not a valid key "
-		    "(64 hex digits or base64 of 32 bytes)");
-		return PF_ERR_INVALID;
-	}
-	return PF_OK;
-}
-
-/* The client secret: from the configuration, else sealed in app_settings. */
-static void
-load_client_secret(void)
-{
-	char	*sealed = NULL, *plain = NULL;
-	size_t	 len;
-
-	if (env->client_secret != NULL)
-		pf_freezero(env->client_secret, strlen(env->client_secret));
-	env->client_secret = NULL;
-	if (env->cfg->polar_client_secret != NULL &&
-	    *env->cfg->polar_client_secret != '\0') {
-		env->client_secret = pf_xstrdup(env->cfg->polar_client_secret);
-		return;
-	}
-	if (env->db == NULL || store_client_secret(env->db, &sealed) != PF_OK)
-		return;
-	if (pf_crypto_open(env->key, sealed, &plain, &len) == PF_OK) {
-		env->client_secret = pf_xstrndup(plain, len);
-		pf_freezero(plain, len + 1);
-	} else
-		pf_log_warnx("app_settings.polar_client_secret_enc cannot be "
-		    "decrypted with encryption_key");
-	free(sealed);
-}
-
-bool
-syncd_reload(void)
-{
-	struct pf_config	*ncfg;
-	unsigned char		 key[PF_CRYPTO_KEYBYTES];
-	char			 err[512];
-
-	if (pf_config_load(&ncfg, conf_path, err, sizeof(err)) != PF_OK) {
-		pf_log_warnx("reload: %s; keeping the old configuration", err);
-		return false;
-	}
-	if (load_secrets(ncfg, key, err, sizeof(err)) != PF_OK) {
-		pf_log_warnx("reload: %s; keeping the old configuration", err);
-		pf_config_free(ncfg);
-		return false;
-	}
-	if (strcmp(ncfg->database_url ? ncfg->database_url : "",
-	    env->cfg->database_url ? env->cfg->database_url : "") != 0)
-		pf_log_warnx("reload: database_url changes need a restart");
-	pf_config_free(env->cfg);
-	env->cfg = ncfg;
-	memcpy(env->key, key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
-	apply_log(env->cfg);
-	load_client_secret();
-	sched_poke();
-	pf_log_info("configuration reloaded");
-	return true;
 }
 
 static void
@@ -177,8 +79,8 @@ loop(int sigfd)
 			if (sig & PF_SIG_HUP)
 				syncd_reload();
 			if (sig & PF_SIG_USR1) {
-				verbose = !verbose;
-				apply_log(env->cfg);
+				env->verbose = !env->verbose;
+				syncd_apply_log(env->cfg);
 			}
 		}
 		if (pfd[1].revents & POLLIN)
@@ -199,16 +101,18 @@ main(int argc, char *argv[])
 	bool			 check = false;
 	int			 ch, r, sigfd;
 
+	memset(&sd, 0, sizeof(sd));
+	env = &sd;
 	while ((ch = getopt(argc, argv, "f:nv")) != -1) {
 		switch (ch) {
 		case 'f':
-			conf_path = optarg;
+			env->conf_path = optarg;
 			break;
 		case 'n':
 			check = true;
 			break;
 		case 'v':
-			verbose = true;
+			env->verbose = true;
 			break;
 		default:
 			usage();
@@ -217,15 +121,13 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
-	memset(&sd, 0, sizeof(sd));
-	env = &sd;
 	pf_log_init(SYNCD_PROG, PF_LOG_INFO, PF_LOG_TEXT);
-	if (pf_config_load(&env->cfg, conf_path, err, sizeof(err)) != PF_OK)
+	if (pf_config_load(&env->cfg, env->conf_path, err, sizeof(err)) != PF_OK)
 		pf_fatalx("%s", err);
-	apply_log(env->cfg);
+	syncd_apply_log(env->cfg);
 	if (pf_crypto_init() != PF_OK)
 		pf_fatalx("could not initialise libsodium");
-	if (load_secrets(env->cfg, env->key, err, sizeof(err)) != PF_OK)
+	if (syncd_load_key(env->cfg, env->key, err, sizeof(err)) != PF_OK)
 		pf_fatalx("%s", err);
 	if (check) {
 		fprintf(stderr, "configuration OK\n");
@@ -243,7 +145,7 @@ main(int argc, char *argv[])
 	if (pf_db_schema_check(env->db, PF_SCHEMA_VERSION, err, sizeof(err)) !=
 	    PF_OK)
 		pf_fatalx("%s", err);
-	load_client_secret();
+	syncd_load_client_secret();
 
 	if (pf_daemon_rundir(env->cfg->rundir) == -1)
 		pf_fatal("could not create %s", env->cfg->rundir);

@@ -292,9 +292,17 @@ struct syncd {
 	int64_t			 started_ms;
 	int64_t			 syncs_done;
 	int64_t			 syncs_failed;
+	const char		*conf_path;	/* -f, or NULL */
+	bool			 verbose;	/* -v / SIGUSR1 */
 };
 extern struct syncd *env;
 
+/* env.c */
 void	 syncd_publish(json_t *ev);	/* takes ownership */
+bool	 syncd_reload(void);
+void	 syncd_apply_log(const struct pf_config *cfg);
+int	 syncd_load_key(struct pf_config *cfg,
+	    unsigned char key[PF_CRYPTO_KEYBYTES], char *err, size_t errlen);
+void	 syncd_load_client_secret(void);
 
 #endif /* PF_SYNCD_H */
