@@ -96,6 +96,43 @@ def nng_call(url, msg, timeout=5):
     return json.loads(p.stdout.decode())
 
 
+class EventListener:
+    """harness.EventListener, but with nngcat --quoted: --ascii writes no
+    newline after a message, so the harness's line reader only sees an
+    event once the next one arrives."""
+
+    def __init__(self, url):
+        import threading
+        self.proc = subprocess.Popen(
+            ["nngcat", "--sub0", "--dial", url, "--subscribe", "",
+             "--quoted"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lines = []
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        import ast
+        for line in self.proc.stdout:
+            try:
+                self.lines.append(ast.literal_eval(
+                    "b" + line.decode().strip()).decode())
+            except (ValueError, SyntaxError):
+                pass
+
+    def events(self):
+        out = []
+        for line in list(self.lines):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
 class Syncd:
     def __init__(self, db, sim, workdir, extra=None, valgrind=False):
         self.db = db
