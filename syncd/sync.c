@@ -146,7 +146,8 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
 	    &changed, &first, &last)) != PF_OK) {
 		job->db_failed = true;
-		st_fail(job, st, 0, "database error: %s",
+		st_fail(job, st, 0, "database error: %.*s",
+		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
 		    pf_db_errmsg(env->db)[0] ? pf_db_errmsg(env->db) :
 		    pf_strerror(r));
 		return;
@@ -207,7 +208,8 @@ on_exercise_list(struct job *job, const json_t *doc)
 	if (store_known_exercises(env->db, job->user_id, &known, &nk) !=
 	    PF_OK) {
 		job->db_failed = true;
-		st_fail(job, ST_EXERCISE, 0, "database error: %s",
+		st_fail(job, ST_EXERCISE, 0, "database error: %.*s",
+		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
 		    pf_db_errmsg(env->db));
 		free(ids);
 		return;
@@ -539,7 +541,7 @@ static void
 job_finish(struct job *job)
 {
 	json_t		*records, *sstat, *errors, *changed, *streams, *ev,
-			*reply;
+			*reply, *details;
 	const char	*status, *etype;
 	char		*emsg = NULL, *tmp;
 	char		 fd[PF_TIME_DATE_LEN], ld[PF_TIME_DATE_LEN];
@@ -604,11 +606,13 @@ job_finish(struct job *job)
 		emsg = pf_xstrdup(job->abort_reason);
 	if (emsg != NULL && strlen(emsg) > 1000)
 		emsg[1000] = '\0';
+	details = json_object_size(errors) ? json_pack("{s:O}", "errors",
+	    errors) : NULL;
 	if (store_log_finish(env->db, job, status, records, sstat, etype,
-	    emsg, json_object_size(errors) ? json_pack("{s:O}", "errors",
-	    errors) : NULL, first, last, fetch_quota()) != PF_OK)
+	    emsg, details, first, last, fetch_quota()) != PF_OK)
 		pf_log_warnx("user %s: could not record sync %s: %s",
 		    job->user_id, job->sync_id, pf_db_errmsg(env->db));
+	json_decref(details);
 	if (!job->aborted || job->reauth)
 		store_state_finish(env->db, job->user_id, status,
 		    env->cfg->sync_interval_minutes, strcmp(status, "failed") != 0);

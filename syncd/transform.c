@@ -654,6 +654,7 @@ tf_activity_samples(struct rec *r, int64_t *day)
 	f_date(r, "date", "date", F_REQ, day);
 	if (!rec_ok(r))
 		return;
+	json_object_set_new(r->row, "sample_count", json_integer(0));
 	if (pf_json_get_object(r->src, "steps", &steps) == PF_OK) {
 		sub = *r;
 		sub.src = steps;

@@ -145,6 +145,7 @@ class Syncd:
         self.valgrind = valgrind
         self.write_conf(extra or {})
         self.daemon = None
+        self.last_log = ""
 
     def write_conf(self, extra):
         conf = {
@@ -201,12 +202,13 @@ class Syncd:
         return r
 
     def log(self):
-        return self.daemon.logtext() if self.daemon else ""
+        return self.daemon.logtext() if self.daemon else self.last_log
 
     def stop(self):
         if self.daemon is None:
             return None
         rc = self.daemon.stop()
+        self.last_log = self.daemon.logtext()
         self.daemon = None
         return rc
 
@@ -214,6 +216,7 @@ class Syncd:
         self.daemon.proc.kill()
         self.daemon.proc.wait()
         self.daemon.log.close()
+        self.last_log = self.daemon.logtext()
         self.daemon = None
 
 
