@@ -24,20 +24,21 @@
 #include "syncd.h"
 
 /*
- * tbl: table; key: conflict columns after user_id; cond: how a previous
- * row matches r; cols: every other column syncd writes.
+ * tbl: table; key: conflict columns after user_id; cols: every other
+ * column syncd writes.  The statement answers whether the row is new or
+ * differs from the stored one in any column syncd writes.
  */
 #define UPSERT(tbl, key, cond, cols)					\
 	"WITH r AS (SELECT * FROM jsonb_populate_record(NULL::" tbl	\
 	", $2::jsonb)), "						\
-	"prev AS (SELECT to_jsonb(t) - 'updated_at' - 'created_at' AS j " \
-	"FROM " tbl " t, r WHERE t.user_id = $1::text AND " cond "), "	\
+	"prev AS (SELECT ROW(" cols ") AS v FROM " tbl " WHERE "	\
+	"user_id = $1::text AND (" key ") = (SELECT " key " FROM r)), "	\
+	"cur AS (SELECT ROW(" cols ") AS v FROM r), "			\
 	"up AS (INSERT INTO " tbl " AS t (user_id, " key ", " cols ") "	\
 	"SELECT $1::text, " key ", " cols " FROM r "			\
 	"ON CONFLICT (user_id, " key ") DO UPDATE SET (" cols		\
-	", updated_at) = (SELECT " cols ", now() FROM r) "		\
-	"RETURNING to_jsonb(t) - 'updated_at' - 'created_at' AS j) "	\
-	"SELECT (SELECT j FROM prev) IS DISTINCT FROM (SELECT j FROM up)"
+	", updated_at) = (SELECT " cols ", now() FROM r)) "		\
+	"SELECT (SELECT v FROM prev) IS DISTINCT FROM (SELECT v FROM cur)"
 
 static const char *const upsert_sql[ST__COUNT] = {
 	[ST_SLEEP] = UPSERT("sleep", "date", "t.date = r.date",

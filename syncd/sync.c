@@ -142,6 +142,8 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 	int64_t			 first, last;
 	int			 changed, r;
 
+	int64_t			 t0 = pf_time_mono_ms();
+
 	s->skipped += (int)rs->skipped;
 	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
 	    &changed, &first, &last)) != PF_OK) {
@@ -152,6 +154,9 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 		    pf_strerror(r));
 		return;
 	}
+	pf_log_debug("user %s stream %s: %zu rows committed (%d changed) in "
+	    "%" PRId64 " ms", job->user_id, stream_name(st), rs->n, changed,
+	    pf_time_mono_ms() - t0);
 	s->records += (int)rs->n;
 	s->changed += changed;
 	if (changed > 0) {
