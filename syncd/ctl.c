@@ -82,9 +82,21 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 	    "webhook", NULL };
 	const char	*uid, *trig = "manual";
 	json_t		*reply;
-	bool		 wait = false, present;
+	bool		 wait = false, present, all = false;
 	int		 days = 0, r, i;
 
+	if (json_object_get(body, "user_id") == NULL &&
+	    pf_json_opt_bool(body, "all", &all, &present) == PF_OK && all) {
+		if ((r = sched_request_all()) != PF_OK) {
+			pf_ipc_request_fail(req, r, "could not schedule: %s",
+			    pf_strerror(r));
+			return;
+		}
+		reply = json_pack("{s:b}", "all", 1);
+		pf_ipc_request_reply(req, reply);
+		json_decref(reply);
+		return;
+	}
 	if (pf_json_get_strn(body, "user_id", SYNCD_USER_ID_MAX, &uid) != PF_OK ||
 	    !valid_user_id(uid)) {
 		pf_ipc_request_fail(req, PF_ERR_INVALID,

@@ -28,6 +28,7 @@ static int64_t	 next_tick;
 static bool	 startup_phase;
 static bool	 quota_wait;
 static int	 queue_len;
+static bool	 force_all;	/* sync.trigger {all}: run even if disabled */
 
 void
 sched_init(void)
@@ -47,9 +48,21 @@ sched_poke(void)
 int64_t
 sched_next_deadline(void)
 {
-	if (!env->cfg->sync_enabled)
+	if (!env->cfg->sync_enabled && !force_all)
 		return INT64_MAX;
 	return next_tick;
+}
+
+int
+sched_request_all(void)
+{
+	int	 r;
+
+	if ((r = store_mark_all_due(env->db)) != PF_OK)
+		return r;
+	force_all = true;
+	next_tick = 0;
+	return PF_OK;
 }
 
 int
@@ -71,7 +84,7 @@ sched_run(int64_t now)
 	int64_t		 room, due_ms, wall;
 	int		 nfree, n = 0, i, est, r, lim, started = 0;
 
-	if (!env->cfg->sync_enabled || now < next_tick)
+	if ((!env->cfg->sync_enabled && !force_all) || now < next_tick)
 		return;
 	nfree = env->cfg->sync_max_concurrency - (int)sync_inflight();
 	if (nfree > 64)
@@ -102,8 +115,8 @@ sched_run(int64_t now)
 			    "needs about %d; waiting", room, est);
 			break;
 		}
-		r = sync_start(due[i].user_id, startup_phase ? "startup" :
-		    "scheduler", 0, NULL);
+		r = sync_start(due[i].user_id, force_all ? "manual" :
+		    startup_phase ? "startup" : "scheduler", 0, NULL);
 		if (r == PF_OK) {
 			room -= est;
 			started++;
@@ -117,8 +130,11 @@ sched_run(int64_t now)
 		next_tick = now + QUOTA_RECHECK_MS;
 		return;
 	}
-	if (n < lim)
+	if (n < lim) {
 		startup_phase = false;
+		if (started == 0 && sync_inflight() == 0)
+			force_all = false;
+	}
 	if ((int)sync_inflight() >= env->cfg->sync_max_concurrency) {
 		next_tick = now + TICK_MAX_MS;
 		return;

@@ -22,7 +22,7 @@
 
 #include "common/crypto.h"
 
-#include "syncd/pf_ipc.h"
+#include "common/ipc.h"
 
 #define SYNCD_PROG		"polarflow-syncd"
 #define SYNCD_POLAR_WINDOW	28	/* days Polar keeps for ranged lists */
@@ -227,6 +227,8 @@ void	 sched_run(int64_t now);
 int64_t	 sched_next_deadline(void);
 int	 sched_queue_len(void);
 bool	 sched_quota_wait(void);
+/* Makes every user due now and runs them, even with sync_enabled off. */
+int	 sched_request_all(void);
 
 /* oauth.c */
 void	 oauth_exchange(struct pf_ipc_request *req, const char *code,

@@ -15,7 +15,7 @@
 
 #include "common/err.h"
 
-#include "syncd/pf_ipc.h"
+#include "common/ipc.h"
 
 int
 main(int argc, char *argv[])
