@@ -336,3 +336,25 @@ def test_refuses_to_start_without_key_or_on_old_schema(db, polarsim,
                     env=harness.clean_env())
     assert p.returncode == 1
     assert "usage: polarflow-syncd [-nv] [-f file]" in p.stderr
+
+
+def test_trigger_all_and_polarctl_sync_now(syncd, migrated, polarctl):
+    uids = [syncd.authorize(u) for u in range(2)]
+    r = syncd.call({"type": "sync.trigger", "all": True})
+    assert r["ok"] and r["all"], r
+    wait_for(lambda: migrated.scalar(
+        "SELECT count(*) FROM sync_logs WHERE status = 'success'") == 2,
+        120, "both users synced")
+    assert {t[0] for t in migrated.query("SELECT trigger FROM sync_logs")} \
+        == {"manual"}
+    # polarctl's "sync now <user>" waits for the per-stream counts
+    p = polarctl("-j", "sync", "now", uids[0],
+                 env={"POLARFLOW_RUNDIR": syncd.rundir})
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "success" and doc["records"]["sleep"] > 0
+    p = polarctl("-j", "show", "status", "syncd",
+                 env={"POLARFLOW_RUNDIR": syncd.rundir})
+    doc = json.loads(p.stdout)
+    assert doc["syncd"]["running"] is True
+    assert doc["syncd"]["syncs_done"] == 3
