@@ -69,6 +69,29 @@ def rss_peak_kb(pid):
     return 0
 
 
+def cpu_s(pids):
+    """utime + stime of the given processes, in seconds."""
+    tot = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parts = f.read().rsplit(")", 1)[1].split()
+            tot += int(parts[11]) + int(parts[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return tot / os.sysconf("SC_CLK_TCK")
+
+
+def pg_pids(pgdir):
+    out = subprocess.run(["pgrep", "-f", pgdir], capture_output=True,
+                         text=True).stdout.split()
+    kids = []
+    for p in out:
+        kids += subprocess.run(["pgrep", "-P", p], capture_output=True,
+                               text=True).stdout.split()
+    return [int(p) for p in out + kids]
+
+
 def run_until(url, pred_sql, want, timeout):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
@@ -148,8 +171,11 @@ def main():
         syncd.wait()
 
         write_conf("true")
+        sim_cpu0 = cpu_s([sim.pid])
         t0 = time.monotonic()
         syncd = start()
+        pgs = pg_pids(pgdir)
+        pg_cpu0 = cpu_s(pgs)
         run_until(url, "SELECT count(*) FROM sync_logs WHERE status "
                   "<> 'started'", USERS, 3600)
         wall = time.monotonic() - t0
@@ -161,6 +187,9 @@ def main():
                                 "sync_logs"))
         ok = int(psql(url, "SELECT count(*) FROM sync_logs WHERE "
                       "status = 'success'"))
+        cpu_sd = cpu_s([syncd.pid])
+        cpu_sim = cpu_s([sim.pid]) - sim_cpu0
+        cpu_pg = cpu_s(pg_pids(pgdir)) - pg_cpu0
 
         psql(url, "UPDATE sync_state SET next_due_at = now()")
         t1 = time.monotonic()
@@ -185,6 +214,10 @@ def main():
               f"target <= 0.33)")
         print(f"  per-user full sync latency: p50 {pct(lat, 50):.0f} ms, "
               f"p95 {pct(lat, 95):.0f} ms (target p95 < 1000 ms)")
+        print(f"  CPU per full user sync: syncd {cpu_sd / USERS * 1000:.0f}"
+              f" ms, PostgreSQL {cpu_pg / USERS * 1000:.0f} ms, polarsim "
+              f"{cpu_sim / USERS * 1000:.0f} ms ({os.cpu_count()} CPUs "
+              f"shared by all three)")
         print(f"  routine sync of everyone: wall {wall2:.1f} s, latency "
               f"p50 {inc_p50:.0f} ms, p95 {inc_p95:.0f} ms")
         print(f"  syncd peak RSS: {peak / 1024:.1f} MB (target < 32 MB); "

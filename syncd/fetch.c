@@ -644,6 +644,9 @@ fetch_cancel_owner(void *owner)
 			continue;
 		TAILQ_REMOVE(&queue, x, entry);
 		nqueued--;
+		x->cancelled = true;
+		x->err = PF_ERR_CLOSED;
+		x->done(x, x->arg);
 		fetch_xfer_free(x);
 	}
 	for (x = TAILQ_FIRST(&active); x != NULL; x = nx) {
@@ -652,6 +655,9 @@ fetch_cancel_owner(void *owner)
 			continue;
 		TAILQ_REMOVE(&active, x, entry);
 		nactive--;
+		x->cancelled = true;
+		x->err = PF_ERR_CLOSED;
+		x->done(x, x->arg);
 		fetch_xfer_free(x);
 	}
 }

@@ -44,6 +44,11 @@ register_done(struct xfer *x, void *arg)
 	char		*sealed = NULL;
 	int		 r;
 
+	if (x->cancelled) {
+		pf_ipc_request_fail(o->req, PF_ERR_CLOSED, "syncd is stopping");
+		oauth_free(o);
+		return;
+	}
 	if (x->err != PF_OK || (x->status != 200 && x->status != 201 &&
 	    x->status != 204 && x->status != 409)) {
 		if (x->status == 403)
@@ -92,6 +97,10 @@ token_done(struct xfer *x, void *arg)
 	int64_t		 uid, exp;
 	bool		 present;
 
+	if (x->cancelled) {
+		pf_ipc_request_fail(o->req, PF_ERR_CLOSED, "syncd is stopping");
+		goto out;
+	}
 	if (x->err != PF_OK) {
 		pf_ipc_request_fail(o->req, PF_ERR_IO, "Polar token endpoint "
 		    "unreachable: %s", x->errmsg);

@@ -352,6 +352,10 @@ req_done(struct xfer *x, void *arg)
 	struct job		*job = c->job;
 	struct stream_result	*s = &job->st[c->st];
 
+	if (x->cancelled) {
+		free(c);
+		return;
+	}
 	job->calls++;
 	s->calls++;
 	s->pending--;

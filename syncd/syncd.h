@@ -141,7 +141,10 @@ void	 fetch_fini(void);
  * fetch_run() or fetch_poll_done(), and x is freed when done() returns.
  */
 void	 fetch_submit(struct xfer *x);
-/* Drops every transfer of owner (NULL: all) without calling done(). */
+/*
+ * Drops every transfer of owner (NULL: all); done() is called with
+ * x->cancelled set, only to release its argument.
+ */
 void	 fetch_cancel_owner(void *owner);
 void	 fetch_cancel_all(void);
 struct xfer *fetch_xfer_new(const char *url, enum xfer_auth kind,
