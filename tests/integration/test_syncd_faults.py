@@ -294,3 +294,26 @@ def test_valgrind_clean_full_sync(polarsim_factory, syncd_factory, migrated):
     time.sleep(1)
     rc = sd.stop()
     assert rc == 0, sd.log()[-3000:]
+
+
+def test_a_slow_user_does_not_stall_the_others(syncd, polarsim, migrated):
+    slow = syncd.authorize(0)
+    fast = syncd.authorize(1)
+    tok = polarsim.call("POST", "/_sim/users/0/token",
+                        {"register": True})["access_token"]
+    import json as _json
+    import urllib.request
+    req = urllib.request.Request(polarsim.url + "/v3/exercises")
+    req.add_header("Authorization", "Bearer " + tok)
+    with urllib.request.urlopen(req) as resp:
+        ids = [e["id"] for e in _json.loads(resp.read())]
+    for i in ids:
+        polarsim.fault(f"slow:/v3/exercises/{i}:4000")
+    assert syncd.call({"type": "sync.trigger", "user_id": slow})["ok"]
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    r = syncd.sync(fast)
+    assert r["status"] == "success", r
+    assert time.monotonic() - t0 < 4
+    assert [j["user_id"] for j in syncd.status()["in_flight"]] == [slow]
+    wait_for(lambda: syncd.status()["in_flight"] == [], 120, "slow user")
