@@ -45,6 +45,7 @@ struct req_ctx {
 
 static struct jobq	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static size_t		 njobs;
+static uint64_t		 job_seq;
 
 static void	 job_finish(struct job *);
 
@@ -192,6 +193,7 @@ submit(struct job *job, enum stream st, enum req_kind kind, int64_t day,
 	c->kind = kind;
 	c->day = day;
 	x = fetch_xfer_new(url, XA_BEARER, job->token, req_done, c, job);
+	x->prio = job->seq;
 	free(url);
 	job->pending++;
 	job->st[st].pending++;
@@ -519,6 +521,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 			job->full = true;
 	job->est_calls = sync_estimate_calls(job->full, days);
 	job->waiter = waiter;
+	job->seq = ++job_seq;
 	TAILQ_INSERT_TAIL(&jobs, job, entry);
 	njobs++;
 	pf_log_info("user %s: sync %s started (%s, %s)", user_id, job->sync_id,

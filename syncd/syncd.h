@@ -31,7 +31,7 @@
 #define SYNCD_HTTP_ATTEMPTS	4	/* first try + 3 retries */
 #define SYNCD_RETRY_BASE_MS	500
 #define SYNCD_RETRY_MAX_MS	8000
-#define SYNCD_PER_USER_XFERS	4	/* transfers one user may hold */
+#define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
 #define SYNCD_USER_ID_MAX	100
 
@@ -115,6 +115,7 @@ struct xfer {
 	xfer_done_fn	 done;
 	void		*arg;
 	void		*owner;		/* job, for per-user caps */
+	uint64_t	 prio;		/* lower first; 0 = control requests */
 	int		 attempts;
 	int64_t		 not_before;	/* mono ms */
 	/* result */
@@ -209,6 +210,7 @@ struct job {
 	struct pf_ipc_request *waiter;	/* deferred sync.trigger reply */
 	int64_t		 cursor_day[ST__COUNT];	/* covered_until, -1 none */
 	int64_t		 phys_last_ms;
+	uint64_t	 seq;		/* start order, the job's fetch priority */
 };
 
 void	 sync_init(void);
