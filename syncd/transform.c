@@ -1174,7 +1174,13 @@ transform(enum stream st, const json_t *doc, const char *user_id,
 			json_decref(r.row);
 			continue;
 		}
-		text = json_dumps(r.row, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		/*
+		 * 15 significant digits print every decimal Polar sends
+		 * (at most 10 or so digits) back exactly as sent, so the
+		 * jsonb columns hold Polar's numbers and not their binary
+		 * neighbours ("60.166444899999997").
+		 */
+		text = json_dumps(r.row, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		json_decref(r.row);
 		if (text == NULL)
 			pf_fatalx("%s: out of memory", __func__);

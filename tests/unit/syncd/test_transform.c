@@ -282,6 +282,9 @@ test_exercise(void **state)
 	(void)state;
 	run(ST_EXERCISE, EXERCISE, &rs);
 	assert_int_equal(rs.n, 1);
+	/* Polar's decimals come out as sent, not as their binary neighbours */
+	assert_non_null(strstr(rs.row[0], "\"latitude\":60.1699121,"));
+	assert_non_null(strstr(rs.row[0], "\"training_load\":143.2,"));
 	row = row_of(&rs, 0);
 	assert_col_str(row, "polar_exercise_id", "2XkR9pLq");
 	assert_col_str(row, "start_time", "2026-11-21T18:02:11.000+02:00");
