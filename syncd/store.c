@@ -28,7 +28,7 @@
  * column syncd writes.  The statement answers whether the row is new or
  * differs from the stored one in any column syncd writes.
  */
-#define UPSERT(tbl, key, cond, cols)					\
+#define UPSERT(tbl, key, cols)					\
 	"WITH r AS (SELECT * FROM jsonb_populate_record(NULL::" tbl	\
 	", $2::jsonb)), "						\
 	"prev AS (SELECT ROW(" cols ") AS v FROM " tbl " WHERE "	\
@@ -41,7 +41,7 @@
 	"SELECT (SELECT v FROM prev) IS DISTINCT FROM (SELECT v FROM cur)"
 
 static const char *const upsert_sql[ST__COUNT] = {
-	[ST_SLEEP] = UPSERT("sleep", "date", "t.date = r.date",
+	[ST_SLEEP] = UPSERT("sleep", "date",
 	    "sleep_start_time, sleep_end_time, sleep_start_offset_minutes, "
 	    "sleep_end_offset_minutes, device_id, total_sleep_seconds, "
 	    "light_sleep_seconds, deep_sleep_seconds, rem_sleep_seconds, "
@@ -52,65 +52,56 @@ static const char *const upsert_sql[ST__COUNT] = {
 	    "group_duration_score, group_solidity_score, "
 	    "group_regeneration_score, heart_rate_avg, heart_rate_min, "
 	    "heart_rate_max, hypnogram, heart_rate_samples, raw"),
-	[ST_RECHARGE] = UPSERT("nightly_recharge", "date", "t.date = r.date",
+	[ST_RECHARGE] = UPSERT("nightly_recharge", "date",
 	    "heart_rate_avg, beat_to_beat_avg, hrv_avg, breathing_rate_avg, "
 	    "heart_rate_variability_avg, ans_charge, ans_charge_status, "
 	    "nightly_recharge_status, hrv_samples, breathing_samples, raw"),
-	[ST_ACTIVITY] = UPSERT("activity", "date", "t.date = r.date",
+	[ST_ACTIVITY] = UPSERT("activity", "date",
 	    "start_time, end_time, offset_minutes, steps, distance_meters, "
 	    "calories_active, calories_total, active_time_seconds, "
 	    "inactive_time_seconds, activity_score, daily_activity_percent, "
 	    "inactivity_alerts, raw"),
 	[ST_ACTIVITY_SAMPLES] = UPSERT("activity_samples", "date",
-	    "t.date = r.date",
 	    "total_steps, interval_ms, sample_count, samples, zone_samples, "
 	    "raw"),
 	[ST_EXERCISE] = UPSERT("exercise", "polar_exercise_id",
-	    "t.polar_exercise_id = r.polar_exercise_id",
 	    "start_time, start_offset_minutes, stop_time, duration_seconds, "
 	    "device, device_id, sport, detailed_sport_info, distance_meters, "
 	    "average_heart_rate, max_heart_rate, calories, training_load, "
 	    "running_index, fat_percentage, carbohydrate_percentage, "
 	    "protein_percentage, has_route, training_load_pro, "
 	    "heart_rate_zones, samples, route, raw"),
-	[ST_CARDIO_LOAD] = UPSERT("cardio_load", "date", "t.date = r.date",
+	[ST_CARDIO_LOAD] = UPSERT("cardio_load", "date",
 	    "cardio_load, cardio_load_status, cardio_load_ratio, strain, "
 	    "tolerance, load_very_low, load_low, load_medium, load_high, "
 	    "load_very_high, raw"),
 	[ST_ALERTNESS] = UPSERT("sleepwise_alertness", "period_start_time",
-	    "t.period_start_time = r.period_start_time",
 	    "period_end_time, grade, grade_validity_seconds, grade_type, "
 	    "grade_classification, validity, sleep_inertia, sleep_type, "
 	    "result_type, sleep_period_start_time, sleep_period_end_time, "
 	    "sleep_timezone_offset_minutes, hourly_data, raw"),
 	[ST_BEDTIME] = UPSERT("sleepwise_bedtime", "period_start_time",
-	    "t.period_start_time = r.period_start_time",
 	    "period_end_time, validity, quality, result_type, "
 	    "preferred_sleep_start, preferred_sleep_end, sleep_gate_start, "
 	    "sleep_gate_end, sleep_timezone_offset_minutes, raw"),
-	[ST_CHR] = UPSERT("continuous_heart_rate", "date", "t.date = r.date",
+	[ST_CHR] = UPSERT("continuous_heart_rate", "date",
 	    "sample_count, hr_min, hr_max, hr_avg, samples, raw"),
-	[ST_SPO2] = UPSERT("spo2", "test_time", "t.test_time = r.test_time",
+	[ST_SPO2] = UPSERT("spo2", "test_time",
 	    "device_id, timezone_offset_minutes, blood_oxygen_percent, "
 	    "spo2_class, spo2_deviation, quality_percent, avg_heart_rate, "
 	    "hrv_ms, hrv_deviation, altitude_meters, test_status, raw"),
-	[ST_ECG] = UPSERT("ecg", "test_time", "t.test_time = r.test_time",
+	[ST_ECG] = UPSERT("ecg", "test_time",
 	    "device_id, timezone_offset_minutes, avg_heart_rate, hrv_ms, "
 	    "hrv_level, rri_ms, ptt_systolic_ms, ptt_diastolic_ms, "
 	    "ptt_quality_index, sample_count, duration_seconds, samples, "
 	    "quality, raw"),
 	[ST_BODY_TEMP] = UPSERT("body_temperature",
 	    "start_time, measurement_type, sensor_location",
-	    "t.start_time = r.start_time AND "
-	    "t.measurement_type = r.measurement_type AND "
-	    "t.sensor_location = r.sensor_location",
 	    "end_time, modified_time, device_id, temp_min, temp_max, "
 	    "temp_avg, sample_count, samples, raw"),
 	[ST_SKIN_TEMP] = UPSERT("skin_temperature", "sleep_date",
-	    "t.sleep_date = r.sleep_date",
 	    "temperature_celsius, deviation_from_baseline, is_elevated, raw"),
 	[ST_PHYSICAL] = UPSERT("physical_info", "recorded_at",
-	    "t.recorded_at = r.recorded_at",
 	    "weight_kg, height_cm, birthday, gender, maximum_heart_rate, "
 	    "resting_heart_rate, aerobic_threshold, anaerobic_threshold, "
 	    "vo2_max, weight_source, training_background, typical_day, "
