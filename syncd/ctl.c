@@ -1,0 +1,206 @@
+/*
+ * ctl.c -- the verbs of syncd.ctl.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/config.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time.h"
+
+#include "syncd.h"
+
+static bool
+valid_user_id(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-'))
+			return false;
+	return i > 0 && i <= SYNCD_USER_ID_MAX;
+}
+
+static void
+ctl_status(struct pf_ipc_request *req)
+{
+	const struct quota	*q = fetch_quota();
+	json_t			*r, *qo;
+	int64_t			 now = pf_time_mono_ms();
+
+	r = json_object();
+	if (store_status_users(env->db, r) != PF_OK)
+		json_object_set_new(r, "database", json_string("unavailable"));
+	qo = json_pack("{s:b,s:I,s:I}", "known", q->known, "api_calls",
+	    (json_int_t)q->calls, "rate_limited", (json_int_t)q->rate_limited);
+	if (q->known) {
+		json_object_set_new(qo, "usage_15m", json_integer(q->usage_15m));
+		json_object_set_new(qo, "limit_15m", json_integer(q->limit_15m));
+		json_object_set_new(qo, "left_15m",
+		    json_integer(q->limit_15m - q->usage_15m));
+		json_object_set_new(qo, "reset_15m_s", json_integer(
+		    q->reset_15m_at > now ? (q->reset_15m_at - now) / 1000 : 0));
+		json_object_set_new(qo, "usage_24h", json_integer(q->usage_24h));
+		json_object_set_new(qo, "limit_24h", json_integer(q->limit_24h));
+		json_object_set_new(qo, "left_24h",
+		    json_integer(q->limit_24h - q->usage_24h));
+		json_object_set_new(qo, "reset_24h_s", json_integer(
+		    q->reset_24h_at > now ? (q->reset_24h_at - now) / 1000 : 0));
+	}
+	json_object_set_new(qo, "paused_s", json_integer(q->paused_until > now ?
+	    (q->paused_until - now + 999) / 1000 : 0));
+	json_object_set_new(qo, "waiting", json_boolean(sched_quota_wait()));
+	json_object_set_new(r, "quota", qo);
+	json_object_set_new(r, "in_flight", sync_inflight_json());
+	json_object_set_new(r, "queue", json_integer(sched_queue_len()));
+	json_object_set_new(r, "http", json_pack("{s:I,s:I}", "active",
+	    (json_int_t)fetch_inflight(), "queued", (json_int_t)fetch_queued()));
+	json_object_set_new(r, "syncs_done", json_integer(env->syncs_done));
+	json_object_set_new(r, "syncs_failed", json_integer(env->syncs_failed));
+	json_object_set_new(r, "sync_enabled",
+	    json_boolean(env->cfg->sync_enabled));
+	json_object_set_new(r, "interval_minutes",
+	    json_integer(env->cfg->sync_interval_minutes));
+	json_object_set_new(r, "uptime_s",
+	    json_integer((pf_time_now_ms() - env->started_ms) / 1000));
+	pf_ipc_request_reply(req, r);
+	json_decref(r);
+}
+
+static void
+ctl_trigger(struct pf_ipc_request *req, const json_t *body)
+{
+	static const char *const triggers[] = { "manual", "api", "polarctl",
+	    "webhook", NULL };
+	const char	*uid, *trig = "manual";
+	json_t		*reply;
+	bool		 wait = false, present, all = false;
+	int		 days = 0, r, i;
+
+	if (json_object_get(body, "user_id") == NULL &&
+	    pf_json_opt_bool(body, "all", &all, &present) == PF_OK && all) {
+		if ((r = sched_request_all()) != PF_OK) {
+			pf_ipc_request_fail(req, r, "could not schedule: %s",
+			    pf_strerror(r));
+			return;
+		}
+		reply = json_pack("{s:b}", "all", 1);
+		pf_ipc_request_reply(req, reply);
+		json_decref(reply);
+		return;
+	}
+	if (pf_json_get_strn(body, "user_id", SYNCD_USER_ID_MAX, &uid) != PF_OK ||
+	    !valid_user_id(uid)) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID,
+		    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
+		return;
+	}
+	if (pf_json_opt_int(body, "days", &days, &present) != PF_OK ||
+	    (present && (days < 1 || days > 365))) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID,
+		    "days must be an integer from 1 to 365");
+		return;
+	}
+	if (pf_json_opt_bool(body, "wait", &wait, &present) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "wait must be boolean");
+		return;
+	}
+	if (json_object_get(body, "trigger") != NULL) {
+		if (pf_json_get_strn(body, "trigger", 16, &trig) != PF_OK)
+			trig = "";
+		for (i = 0; triggers[i] != NULL; i++)
+			if (strcmp(triggers[i], trig) == 0)
+				break;
+		if (triggers[i] == NULL) {
+			pf_ipc_request_fail(req, PF_ERR_INVALID,
+			    "trigger must be manual, api, polarctl or webhook");
+			return;
+		}
+		trig = triggers[i];
+	}
+	r = sync_start(uid, trig, days, wait ? req : NULL);
+	switch (r) {
+	case PF_OK:
+		break;
+	case PF_ERR_BUSY:
+		pf_ipc_request_fail(req, PF_ERR_BUSY,
+		    "a sync is already running for user %s", uid);
+		return;
+	case PF_ERR_NOTFOUND:
+		pf_ipc_request_fail(req, PF_ERR_NOTFOUND,
+		    "user %s is unknown, inactive or has no Polar token", uid);
+		return;
+	case PF_ERR_CRYPTO:
+		pf_ipc_request_fail(req, PF_ERR_CRYPTO, "the stored token of user "
+		    "%s cannot be decrypted; the user must authorise again",
+		    uid);
+		return;
+	default:
+		pf_ipc_request_fail(req, r, "could not start the sync: %s",
+		    pf_strerror(r));
+		return;
+	}
+	if (wait)
+		return;		/* replied by job_finish */
+	reply = json_pack("{s:s,s:b}", "user_id", uid, "started", 1);
+	pf_ipc_request_reply(req, reply);
+	json_decref(reply);
+}
+
+void
+ctl_dispatch(struct pf_ipc_request *req)
+{
+	const char	*type = pf_ipc_request_type(req);
+	const json_t	*body = pf_ipc_request_body(req);
+	const char	*code, *redir = NULL;
+	json_t		*reply;
+
+	if (strcmp(type, "status") == 0)
+		ctl_status(req);
+	else if (strcmp(type, "sync.trigger") == 0)
+		ctl_trigger(req, body);
+	else if (strcmp(type, "oauth.exchange") == 0) {
+		if (pf_json_get_strn(body, "code", 512, &code) != PF_OK ||
+		    *code == '\0') {
+			pf_ipc_request_fail(req, PF_ERR_INVALID,
+			    "code is required");
+			return;
+		}
+		if (json_object_get(body, "redirect_uri") != NULL &&
+		    !json_is_null(json_object_get(body, "redirect_uri")) &&
+		    pf_json_get_strn(body, "redirect_uri", 2048, &redir) !=
+		    PF_OK) {
+			pf_ipc_request_fail(req, PF_ERR_INVALID,
+			    "redirect_uri must be a string");
+			return;
+		}
+		oauth_exchange(req, code, redir);
+	} else if (strcmp(type, "log.verbose") == 0 ||
+	    strcmp(type, "log.brief") == 0) {
+		pf_log_set_level(type[4] == 'v' ? PF_LOG_DEBUG : PF_LOG_INFO);
+		pf_log_info("log level set to %s",
+		    pf_log_level_name(pf_log_get_level()));
+		reply = json_pack("{s:s}", "level",
+		    pf_log_level_name(pf_log_get_level()));
+		pf_ipc_request_reply(req, reply);
+		json_decref(reply);
+	} else if (strcmp(type, "reload") == 0) {
+		if (syncd_reload()) {
+			reply = json_object();
+			pf_ipc_request_reply(req, reply);
+			json_decref(reply);
+		} else
+			pf_ipc_request_fail(req, PF_ERR_INVALID,
+			    "configuration not reloaded; see the log");
+	} else
+		pf_ipc_request_fail(req, PF_ERR_INVALID,
+		    "unknown request type %s", type);
+}

@@ -1,0 +1,580 @@
+/*
+ * store.c -- every SQL statement polarflow-syncd runs.
+ *
+ * Stream rows arrive as JSON objects keyed by column name (transform.c)
+ * and are turned into records by jsonb_populate_record, so a row and its
+ * statement can never disagree on column order.  Each upsert reports
+ * whether the row was new or really different (the whole row compared
+ * without created_at/updated_at), which drives the data.changed event.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/xmalloc.h"
+
+#include "syncd.h"
+
+/*
+ * tbl: table; key: conflict columns after user_id; cols: every other
+ * column syncd writes.  The statement answers whether the row is new or
+ * differs from the stored one in any column syncd writes.
+ */
+#define UPSERT(tbl, key, cols)					\
+	"WITH r AS (SELECT * FROM jsonb_populate_record(NULL::" tbl	\
+	", $2::jsonb)), "						\
+	"prev AS (SELECT ROW(" cols ") AS v FROM " tbl " WHERE "	\
+	"user_id = $1::text AND (" key ") = (SELECT " key " FROM r)), "	\
+	"cur AS (SELECT ROW(" cols ") AS v FROM r), "			\
+	"up AS (INSERT INTO " tbl " AS t (user_id, " key ", " cols ") "	\
+	"SELECT $1::text, " key ", " cols " FROM r "			\
+	"ON CONFLICT (user_id, " key ") DO UPDATE SET (" cols		\
+	", updated_at) = (SELECT " cols ", now() FROM r)) "		\
+	"SELECT (SELECT v FROM prev) IS DISTINCT FROM (SELECT v FROM cur)"
+
+static const char *const upsert_sql[ST__COUNT] = {
+	[ST_SLEEP] = UPSERT("sleep", "date",
+	    "sleep_start_time, sleep_end_time, sleep_start_offset_minutes, "
+	    "sleep_end_offset_minutes, device_id, total_sleep_seconds, "
+	    "light_sleep_seconds, deep_sleep_seconds, rem_sleep_seconds, "
+	    "unrecognized_sleep_seconds, interruptions_seconds, "
+	    "short_interruption_seconds, long_interruption_seconds, "
+	    "sleep_score, sleep_rating, sleep_charge, sleep_goal_seconds, "
+	    "sleep_cycles, continuity, continuity_class, "
+	    "group_duration_score, group_solidity_score, "
+	    "group_regeneration_score, heart_rate_avg, heart_rate_min, "
+	    "heart_rate_max, hypnogram, heart_rate_samples, raw"),
+	[ST_RECHARGE] = UPSERT("nightly_recharge", "date",
+	    "heart_rate_avg, beat_to_beat_avg, hrv_avg, breathing_rate_avg, "
+	    "heart_rate_variability_avg, ans_charge, ans_charge_status, "
+	    "nightly_recharge_status, hrv_samples, breathing_samples, raw"),
+	[ST_ACTIVITY] = UPSERT("activity", "date",
+	    "start_time, end_time, offset_minutes, steps, distance_meters, "
+	    "calories_active, calories_total, active_time_seconds, "
+	    "inactive_time_seconds, activity_score, daily_activity_percent, "
+	    "inactivity_alerts, raw"),
+	[ST_ACTIVITY_SAMPLES] = UPSERT("activity_samples", "date",
+	    "total_steps, interval_ms, sample_count, samples, zone_samples, "
+	    "raw"),
+	[ST_EXERCISE] = UPSERT("exercise", "polar_exercise_id",
+	    "start_time, start_offset_minutes, stop_time, duration_seconds, "
+	    "device, device_id, sport, detailed_sport_info, distance_meters, "
+	    "average_heart_rate, max_heart_rate, calories, training_load, "
+	    "running_index, fat_percentage, carbohydrate_percentage, "
+	    "protein_percentage, has_route, training_load_pro, "
+	    "heart_rate_zones, samples, route, raw"),
+	[ST_CARDIO_LOAD] = UPSERT("cardio_load", "date",
+	    "cardio_load, cardio_load_status, cardio_load_ratio, strain, "
+	    "tolerance, load_very_low, load_low, load_medium, load_high, "
+	    "load_very_high, raw"),
+	[ST_ALERTNESS] = UPSERT("sleepwise_alertness", "period_start_time",
+	    "period_end_time, grade, grade_validity_seconds, grade_type, "
+	    "grade_classification, validity, sleep_inertia, sleep_type, "
+	    "result_type, sleep_period_start_time, sleep_period_end_time, "
+	    "sleep_timezone_offset_minutes, hourly_data, raw"),
+	[ST_BEDTIME] = UPSERT("sleepwise_bedtime", "period_start_time",
+	    "period_end_time, validity, quality, result_type, "
+	    "preferred_sleep_start, preferred_sleep_end, sleep_gate_start, "
+	    "sleep_gate_end, sleep_timezone_offset_minutes, raw"),
+	[ST_CHR] = UPSERT("continuous_heart_rate", "date",
+	    "sample_count, hr_min, hr_max, hr_avg, samples, raw"),
+	[ST_SPO2] = UPSERT("spo2", "test_time",
+	    "device_id, timezone_offset_minutes, blood_oxygen_percent, "
+	    "spo2_class, spo2_deviation, quality_percent, avg_heart_rate, "
+	    "hrv_ms, hrv_deviation, altitude_meters, test_status, raw"),
+	[ST_ECG] = UPSERT("ecg", "test_time",
+	    "device_id, timezone_offset_minutes, avg_heart_rate, hrv_ms, "
+	    "hrv_level, rri_ms, ptt_systolic_ms, ptt_diastolic_ms, "
+	    "ptt_quality_index, sample_count, duration_seconds, samples, "
+	    "quality, raw"),
+	[ST_BODY_TEMP] = UPSERT("body_temperature",
+	    "start_time, measurement_type, sensor_location",
+	    "end_time, modified_time, device_id, temp_min, temp_max, "
+	    "temp_avg, sample_count, samples, raw"),
+	[ST_SKIN_TEMP] = UPSERT("skin_temperature", "sleep_date",
+	    "temperature_celsius, deviation_from_baseline, is_elevated, raw"),
+	[ST_PHYSICAL] = UPSERT("physical_info", "recorded_at",
+	    "weight_kg, height_cm, birthday, gender, maximum_heart_rate, "
+	    "resting_heart_rate, aerobic_threshold, anaerobic_threshold, "
+	    "vo2_max, weight_source, training_background, typical_day, "
+	    "sleep_goal_seconds, raw"),
+};
+
+static const char SQL_CURSOR_OK[] =
+    "INSERT INTO sync_cursors AS c (user_id, stream, last_success_at, "
+    "last_attempt_at, covered_until, last_error, consecutive_failures) "
+    "VALUES ($1, $2, now(), now(), $3::date, NULL, 0) "
+    "ON CONFLICT (user_id, stream) DO UPDATE SET last_success_at = now(), "
+    "last_attempt_at = now(), covered_until = "
+    "greatest(excluded.covered_until, c.covered_until), last_error = NULL, "
+    "consecutive_failures = 0, updated_at = now()";
+
+static const char SQL_CURSOR_ERR[] =
+    "INSERT INTO sync_cursors AS c (user_id, stream, last_attempt_at, "
+    "last_error, consecutive_failures) VALUES ($1, $2, now(), $3, 1) "
+    "ON CONFLICT (user_id, stream) DO UPDATE SET last_attempt_at = now(), "
+    "last_error = $3, consecutive_failures = c.consecutive_failures + 1, "
+    "updated_at = now()";
+
+static void
+fmt_day(int64_t day, char buf[PF_TIME_DATE_LEN])
+{
+	if (pf_time_format_date(day, buf) != PF_OK)
+		buf[0] = '\0';
+}
+
+struct upsert_arg {
+	enum stream		 st;
+	const char		*user_id;
+	const struct rowset	*rs;
+	int64_t			 covered;
+	int			 changed;
+	int64_t			 first, last;
+};
+
+static int
+upsert_tx(struct pf_db *db, void *p)
+{
+	struct upsert_arg	*a = p;
+	const char		*params[3];
+	char			 day[PF_TIME_DATE_LEN];
+	PGresult		*res;
+	size_t			 i;
+	int			 r;
+
+	a->changed = 0;
+	a->first = INT64_MAX;
+	a->last = INT64_MIN;
+	for (i = 0; i < a->rs->n; i++) {
+		params[0] = a->user_id;
+		params[1] = a->rs->row[i];
+		if ((r = pf_db_exec_one(db, &res, upsert_sql[a->st], 2,
+		    params)) != PF_OK)
+			return r;
+		if (PQgetvalue(res, 0, 0)[0] == 't') {
+			a->changed++;
+			if (a->rs->day[i] < a->first)
+				a->first = a->rs->day[i];
+			if (a->rs->day[i] > a->last)
+				a->last = a->rs->day[i];
+		}
+		PQclear(res);
+	}
+	params[0] = a->user_id;
+	params[1] = stream_name(a->st);
+	params[2] = NULL;
+	if (a->covered >= 0) {
+		fmt_day(a->covered, day);
+		if (day[0] != '\0')
+			params[2] = day;
+	}
+	return pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params);
+}
+
+int
+store_upsert(struct pf_db *db, enum stream st, const char *user_id,
+    const struct rowset *rs, int64_t covered_day, int *changed,
+    int64_t *first_day, int64_t *last_day)
+{
+	struct upsert_arg	 a;
+	int			 r;
+
+	memset(&a, 0, sizeof(a));
+	a.st = st;
+	a.user_id = user_id;
+	a.rs = rs;
+	a.covered = covered_day;
+	if ((r = pf_db_tx_run(db, upsert_tx, &a, 2)) != PF_OK)
+		return r;
+	*changed = a.changed;
+	*first_day = a.first;
+	*last_day = a.last;
+	return PF_OK;
+}
+
+int
+store_cursor_error(struct pf_db *db, const char *user_id, enum stream st,
+    const char *error)
+{
+	const char	*p[3] = { user_id, stream_name(st), error };
+
+	return pf_db_exec(db, NULL, SQL_CURSOR_ERR, 3, p);
+}
+
+int
+store_startup_cleanup(struct pf_db *db)
+{
+	return pf_db_exec(db, NULL, "UPDATE sync_logs SET status = 'failed', "
+	    "completed_at = now(), duration_ms = (extract(epoch FROM "
+	    "now() - started_at) * 1000)::integer, error_type = 'interrupted', "
+	    "error_message = 'syncd stopped during the sync' "
+	    "WHERE status = 'started'", 0, NULL);
+}
+
+int
+store_due_users(struct pf_db *db, int limit, bool all, struct due_user *out,
+    int *n)
+{
+	char		 lim[16];
+	const char	*p[2];
+	PGresult	*res;
+	int		 i, r;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	p[0] = lim;
+	p[1] = all ? "true" : "false";
+	if ((r = pf_db_exec(db, &res, "SELECT u.user_id, "
+	    "u.last_synced_at IS NULL FROM users u "
+	    "LEFT JOIN sync_state s USING (user_id) "
+	    "WHERE u.is_active AND u.access_token_enc IS NOT NULL "
+	    "AND NOT u.needs_reauth "
+	    "AND ($2::boolean OR s.next_due_at IS NULL "
+	    "OR s.next_due_at <= now()) "
+	    "ORDER BY u.last_synced_at NULLS FIRST, s.next_due_at NULLS FIRST, "
+	    "u.user_id LIMIT $1::integer", 2, p)) != PF_OK)
+		return r;
+	*n = 0;
+	for (i = 0; i < PQntuples(res) && i < limit; i++) {
+		snprintf(out[*n].user_id, sizeof(out[*n].user_id), "%s",
+		    PQgetvalue(res, i, 0));
+		out[*n].never = PQgetvalue(res, i, 1)[0] == 't';
+		(*n)++;
+	}
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_next_due_ms(struct pf_db *db, int64_t *out)
+{
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec_one(db, &res, "SELECT (extract(epoch FROM "
+	    "min(coalesce(s.next_due_at, now()))) * 1000)::bigint "
+	    "FROM users u LEFT JOIN sync_state s USING (user_id) "
+	    "WHERE u.is_active AND u.access_token_enc IS NOT NULL "
+	    "AND NOT u.needs_reauth", 0, NULL)) != PF_OK)
+		return r;
+	r = pf_db_get_int64(res, 0, 0, out);
+	PQclear(res);
+	return r == PF_ERR_NULL ? PF_ERR_NOTFOUND : r;
+}
+
+int
+store_mark_all_due(struct pf_db *db)
+{
+	return pf_db_exec(db, NULL, "UPDATE sync_state SET next_due_at = now(), "
+	    "updated_at = now() WHERE next_due_at > now()", 0, NULL);
+}
+
+int
+store_user_token(struct pf_db *db, const char *user_id, char **sealed,
+    bool *active, bool *reauth)
+{
+	const char	*p[1] = { user_id };
+	const char	*s;
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "SELECT access_token_enc, is_active, "
+	    "needs_reauth FROM users WHERE user_id = $1", 1, p)) != PF_OK)
+		return r;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return PF_ERR_NOTFOUND;
+	}
+	s = pf_db_get_str(res, 0, 0);
+	*sealed = s ? pf_xstrdup(s) : NULL;
+	pf_db_get_bool(res, 0, 1, active);
+	pf_db_get_bool(res, 0, 2, reauth);
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_user_flags(struct pf_db *db, const char *user_id, int reauth,
+    const char *reason, int consent_missing)
+{
+	const char	*p[4];
+
+	p[0] = user_id;
+	p[1] = reauth < 0 ? NULL : reauth ? "true" : "false";
+	p[2] = reason;
+	p[3] = consent_missing < 0 ? NULL : consent_missing ? "true" : "false";
+	return pf_db_exec(db, NULL, "UPDATE users SET "
+	    "needs_reauth = coalesce($2::boolean, needs_reauth), "
+	    "reauth_reason = CASE WHEN $2::boolean THEN $3 "
+	    "WHEN NOT $2::boolean THEN NULL ELSE reauth_reason END, "
+	    "consent_missing = coalesce($4::boolean, consent_missing), "
+	    "updated_at = now() WHERE user_id = $1 AND "
+	    "(needs_reauth IS DISTINCT FROM coalesce($2::boolean, needs_reauth) "
+	    "OR consent_missing IS DISTINCT FROM "
+	    "coalesce($4::boolean, consent_missing))", 4, p);
+}
+
+int
+store_cursors_load(struct pf_db *db, const char *user_id,
+    int64_t cursor_day[ST__COUNT], int64_t *phys_last_ms)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	enum stream	 st;
+	int64_t		 v;
+	int		 i, r;
+
+	for (i = 0; i < ST__COUNT; i++)
+		cursor_day[i] = -1;
+	*phys_last_ms = 0;
+	if ((r = pf_db_exec(db, &res, "SELECT stream, "
+	    "covered_until - DATE '1970-01-01', "
+	    "(extract(epoch FROM last_success_at) * 1000)::bigint "
+	    "FROM sync_cursors WHERE user_id = $1", 1, p)) != PF_OK)
+		return r;
+	for (i = 0; i < PQntuples(res); i++) {
+		if (stream_from_name(PQgetvalue(res, i, 0), &st) != PF_OK)
+			continue;
+		if (pf_db_get_int64(res, i, 1, &v) == PF_OK)
+			cursor_day[st] = v;
+		if (st == ST_PHYSICAL && pf_db_get_int64(res, i, 2, &v) ==
+		    PF_OK)
+			*phys_last_ms = v;
+	}
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_known_exercises(struct pf_db *db, const char *user_id, char ***ids,
+    size_t *n)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	char		**v;
+	int		 i, r;
+
+	if ((r = pf_db_exec(db, &res, "SELECT polar_exercise_id FROM exercise "
+	    "WHERE user_id = $1 AND start_time > now() - interval '60 days'",
+	    1, p)) != PF_OK)
+		return r;
+	v = pf_xcalloc((size_t)PQntuples(res) + 1, sizeof(*v));
+	for (i = 0; i < PQntuples(res); i++)
+		v[i] = pf_xstrdup(PQgetvalue(res, i, 0));
+	*ids = v;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_log_start(struct pf_db *db, struct job *job)
+{
+	char		 days[16];
+	const char	*p[3];
+	PGresult	*res;
+	int		 r;
+
+	snprintf(days, sizeof(days), "%d", job->days);
+	p[0] = job->user_id;
+	p[1] = job->trigger;
+	p[2] = job->days > 0 ? days : NULL;
+	if ((r = pf_db_exec_one(db, &res, "INSERT INTO sync_logs (user_id, "
+	    "trigger, days_requested) VALUES ($1, $2, $3::integer) "
+	    "RETURNING id, sync_id::text", 3, p)) != PF_OK)
+		return r;
+	pf_db_get_int64(res, 0, 0, &job->log_id);
+	snprintf(job->sync_id, sizeof(job->sync_id), "%s",
+	    PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return pf_db_exec(db, NULL, "INSERT INTO sync_state (user_id, "
+	    "last_started_at) VALUES ($1, now()) ON CONFLICT (user_id) "
+	    "DO UPDATE SET last_started_at = now(), updated_at = now()", 1, p);
+}
+
+static char *
+dump_or_null(const json_t *v)
+{
+	return v ? json_dumps(v, JSON_COMPACT) : NULL;
+}
+
+int
+store_log_finish(struct pf_db *db, struct job *job, const char *status,
+    const json_t *records, const json_t *sstat, const char *error_type,
+    const char *error_message, const json_t *error_details,
+    int64_t first_day, int64_t last_day, const struct quota *q)
+{
+	char		 id[24], dur[24], calls[16], fd[PF_TIME_DATE_LEN],
+			 ld[PF_TIME_DATE_LEN], u15[24], l15[24], u24[24],
+			 l24[24];
+	char		*rec, *ss, *det;
+	const char	*p[16];
+	int		 r;
+
+	snprintf(id, sizeof(id), "%" PRId64, job->log_id);
+	snprintf(dur, sizeof(dur), "%" PRId64,
+	    pf_time_mono_ms() - job->started_mono);
+	snprintf(calls, sizeof(calls), "%d", job->calls);
+	fmt_day(first_day, fd);
+	fmt_day(last_day, ld);
+	snprintf(u15, sizeof(u15), "%" PRId64, q->usage_15m);
+	snprintf(l15, sizeof(l15), "%" PRId64, q->limit_15m);
+	snprintf(u24, sizeof(u24), "%" PRId64, q->usage_24h);
+	snprintf(l24, sizeof(l24), "%" PRId64, q->limit_24h);
+	rec = dump_or_null(records);
+	ss = dump_or_null(sstat);
+	det = dump_or_null(error_details);
+	p[0] = job->user_id;
+	p[1] = id;
+	p[2] = status;
+	p[3] = dur;
+	p[4] = rec ? rec : "{}";
+	p[5] = ss ? ss : "{}";
+	p[6] = calls;
+	p[7] = error_type;
+	p[8] = error_message;
+	p[9] = det;
+	p[10] = first_day == INT64_MAX || fd[0] == '\0' ? NULL : fd;
+	p[11] = last_day == INT64_MIN || ld[0] == '\0' ? NULL : ld;
+	p[12] = q->known ? u15 : NULL;
+	p[13] = q->known ? l15 : NULL;
+	p[14] = q->known ? u24 : NULL;
+	p[15] = q->known ? l24 : NULL;
+	r = pf_db_exec(db, NULL, "UPDATE sync_logs SET status = $3, "
+	    "completed_at = now(), duration_ms = $4::integer, "
+	    "records_synced = $5::jsonb, stream_status = $6::jsonb, "
+	    "api_calls_made = $7::integer, error_type = $8, "
+	    "error_message = $9, error_details = $10::jsonb, "
+	    "first_day = $11::date, last_day = $12::date, "
+	    "rate_limit_usage_15m = $13::integer, "
+	    "rate_limit_limit_15m = $14::integer, "
+	    "rate_limit_usage_24h = $15::integer, "
+	    "rate_limit_limit_24h = $16::integer "
+	    "WHERE user_id = $1 AND id = $2::bigint", 16, p);
+	free(rec);
+	free(ss);
+	free(det);
+	return r;
+}
+
+int
+store_state_finish(struct pf_db *db, const char *user_id, const char *status,
+    int interval_min, bool ok)
+{
+	char		 iv[16];
+	const char	*p[4];
+	int		 r;
+
+	snprintf(iv, sizeof(iv), "%d", interval_min);
+	p[0] = user_id;
+	p[1] = status;
+	p[2] = iv;
+	p[3] = ok ? "true" : "false";
+	/* A failing user backs off 1, 2, 4 ... minutes, capped by interval. */
+	if ((r = pf_db_exec(db, NULL, "INSERT INTO sync_state AS s (user_id, "
+	    "next_due_at, last_finished_at, last_status, consecutive_failures) "
+	    "VALUES ($1, now() + CASE WHEN $4::boolean THEN "
+	    "make_interval(mins => $3::integer) ELSE least(make_interval(mins "
+	    "=> $3::integer), interval '1 minute') END, now(), $2, "
+	    "CASE WHEN $4::boolean THEN 0 ELSE 1 END) "
+	    "ON CONFLICT (user_id) DO UPDATE SET next_due_at = now() + "
+	    "CASE WHEN $4::boolean THEN make_interval(mins => $3::integer) "
+	    "ELSE least(make_interval(mins => $3::integer), interval "
+	    "'1 minute' * power(2, least(s.consecutive_failures, 10))) END, "
+	    "last_finished_at = now(), last_status = $2, "
+	    "consecutive_failures = CASE WHEN $4::boolean THEN 0 "
+	    "ELSE s.consecutive_failures + 1 END, updated_at = now()",
+	    4, p)) != PF_OK)
+		return r;
+	if (!ok)
+		return PF_OK;
+	return pf_db_exec(db, NULL, "UPDATE users SET last_synced_at = now() "
+	    "WHERE user_id = $1", 1, p);
+}
+
+int
+store_user_save(struct pf_db *db, const char *user_id, const char *member_id,
+    const char *sealed_token, int64_t expires_in_s)
+{
+	char		 exp[24];
+	const char	*p[4];
+	int		 r;
+
+	snprintf(exp, sizeof(exp), "%" PRId64, expires_in_s);
+	p[0] = user_id;
+	p[1] = member_id;
+	p[2] = sealed_token;
+	p[3] = expires_in_s > 0 ? exp : NULL;
+	if ((r = pf_db_exec(db, NULL, "INSERT INTO users AS u (user_id, "
+	    "polar_member_id, access_token_enc, token_expires_at, "
+	    "registered_at) VALUES ($1, $2, $3, now() + make_interval(secs => "
+	    "$4::double precision), now()) ON CONFLICT (user_id) DO UPDATE SET "
+	    "polar_member_id = excluded.polar_member_id, access_token_enc = "
+	    "excluded.access_token_enc, token_expires_at = "
+	    "excluded.token_expires_at, registered_at = now(), is_active = "
+	    "true, needs_reauth = false, reauth_reason = NULL, "
+	    "consent_missing = false, updated_at = now()", 4, p)) != PF_OK)
+		return r;
+	return pf_db_exec(db, NULL, "INSERT INTO sync_state (user_id, "
+	    "next_due_at) VALUES ($1, now()) ON CONFLICT (user_id) DO UPDATE "
+	    "SET next_due_at = now(), consecutive_failures = 0, "
+	    "updated_at = now()", 1, p);
+}
+
+int
+store_status_users(struct pf_db *db, json_t *out)
+{
+	PGresult	*res;
+	json_t		*doc;
+	const char	*s;
+	int		 r;
+
+	if ((r = pf_db_exec_one(db, &res, "SELECT json_build_object("
+	    "'users', count(*) FILTER (WHERE u.is_active AND "
+	    "u.access_token_enc IS NOT NULL), "
+	    "'due', count(*) FILTER (WHERE u.is_active AND "
+	    "u.access_token_enc IS NOT NULL AND NOT u.needs_reauth AND "
+	    "(s.next_due_at IS NULL OR s.next_due_at <= now())), "
+	    "'needs_reauth', coalesce(json_agg(u.user_id ORDER BY u.user_id) "
+	    "FILTER (WHERE u.needs_reauth), '[]'), "
+	    "'consent_missing', coalesce(json_agg(u.user_id ORDER BY "
+	    "u.user_id) FILTER (WHERE u.consent_missing), '[]'), "
+	    "'never_synced', count(*) FILTER (WHERE u.is_active AND "
+	    "u.access_token_enc IS NOT NULL AND u.last_synced_at IS NULL), "
+	    "'oldest_sync', min(u.last_synced_at))::text "
+	    "FROM users u LEFT JOIN sync_state s USING (user_id)", 0, NULL)) !=
+	    PF_OK)
+		return r;
+	s = PQgetvalue(res, 0, 0);
+	doc = json_loads(s, 0, NULL);
+	PQclear(res);
+	if (doc == NULL)
+		return PF_ERR_PROTO;
+	json_object_update(out, doc);
+	json_decref(doc);
+	return PF_OK;
+}
+
+int
+store_client_secret(struct pf_db *db, char **sealed)
+{
+	PGresult	*res;
+	const char	*s;
+	int		 r;
+
+	*sealed = NULL;
+	if ((r = pf_db_exec(db, &res, "SELECT polar_client_secret_enc FROM "
+	    "app_settings WHERE id = 1", 0, NULL)) != PF_OK)
+		return r;
+	if (PQntuples(res) == 1 && (s = pf_db_get_str(res, 0, 0)) != NULL)
+		*sealed = pf_xstrdup(s);
+	PQclear(res);
+	return *sealed ? PF_OK : PF_ERR_NOTFOUND;
+}

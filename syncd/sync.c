@@ -1,0 +1,689 @@
+/*
+ * sync.c -- one job per user sync: plan the requests, turn responses into
+ * rows, commit them stream by stream, and account for the result.
+ *
+ * Every list response is committed in one transaction together with its
+ * stream cursor, so a sync killed at any point leaves each stream either
+ * as it was or fully updated.  Continuous heart rate (one request per
+ * day) is committed once all its days are in; exercises are committed one
+ * exercise (one detail request) at a time.  Failures are per stream: one
+ * failing stream never stops the others, except a 401, which ends the
+ * user's sync and marks the user as needing re-authorisation.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "common/config.h"
+#include "common/crypto.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/xmalloc.h"
+
+#include "syncd.h"
+
+enum req_kind {
+	RK_LIST,
+	RK_EX_LIST,
+	RK_EX_DETAIL,
+	RK_CHR_DAY,
+};
+
+struct req_ctx {
+	struct job	*job;
+	enum stream	 st;
+	enum req_kind	 kind;
+	int64_t		 day;
+};
+
+static struct jobq	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
+static size_t		 njobs;
+static uint64_t		 job_seq;
+
+static void	 job_finish(struct job *);
+
+void
+sync_init(void)
+{
+	TAILQ_INIT(&jobs);
+	njobs = 0;
+}
+
+bool
+sync_running(const char *user_id)
+{
+	struct job	*j;
+
+	TAILQ_FOREACH(j, &jobs, entry)
+		if (strcmp(j->user_id, user_id) == 0)
+			return true;
+	return false;
+}
+
+size_t
+sync_inflight(void)
+{
+	return njobs;
+}
+
+int64_t
+sync_reserved(void)
+{
+	struct job	*j;
+	int64_t		 r = 0;
+
+	TAILQ_FOREACH(j, &jobs, entry)
+		if (j->est_calls > j->calls)
+			r += j->est_calls - j->calls;
+	return r;
+}
+
+int
+sync_estimate_calls(bool full, int days)
+{
+	if (days <= 0 || days > SYNCD_POLAR_WINDOW)
+		days = SYNCD_POLAR_WINDOW;
+	/* 13 list calls, one per continuous-HR day, exercise details. */
+	return full ? 13 + days + 12 : 13 + SYNCD_OVERLAP_DAYS + 1 + 2;
+}
+
+json_t *
+sync_inflight_json(void)
+{
+	struct job	*j;
+	json_t		*a = json_array();
+
+	TAILQ_FOREACH(j, &jobs, entry)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:i,s:i,s:I}",
+		    "user_id", j->user_id, "sync_id", j->sync_id, "trigger",
+		    j->trigger, "api_calls", j->calls, "pending", j->pending,
+		    "running_ms", (json_int_t)(pf_time_mono_ms() -
+		    j->started_mono)));
+	return a;
+}
+
+static void
+st_fail(struct job *job, enum stream st, int http, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+st_fail(struct job *job, enum stream st, int http, const char *fmt, ...)
+{
+	struct stream_result	*s = &job->st[st];
+	va_list			 ap;
+	char			 buf[300];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!s->failed) {
+		s->failed = true;
+		s->http_status = http;
+		free(s->error);
+		s->error = pf_xstrdup(buf);
+		pf_log_warnx("user %s stream %s: %s", job->user_id,
+		    stream_name(st), buf);
+		if (env->db != NULL)
+			store_cursor_error(env->db, job->user_id, st, buf);
+	}
+}
+
+static void
+commit_rows(struct job *job, enum stream st, struct rowset *rs,
+    int64_t covered)
+{
+	struct stream_result	*s = &job->st[st];
+	int64_t			 first, last;
+	int			 changed, r;
+
+	int64_t			 t0 = pf_time_mono_ms();
+
+	s->skipped += (int)rs->skipped;
+	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
+	    &changed, &first, &last)) != PF_OK) {
+		job->db_failed = true;
+		st_fail(job, st, 0, "database error: %.*s",
+		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
+		    pf_db_errmsg(env->db)[0] ? pf_db_errmsg(env->db) :
+		    pf_strerror(r));
+		return;
+	}
+	pf_log_debug("user %s stream %s: %zu rows committed (%d changed) in "
+	    "%" PRId64 " ms", job->user_id, stream_name(st), rs->n, changed,
+	    pf_time_mono_ms() - t0);
+	s->records += (int)rs->n;
+	s->changed += changed;
+	if (changed > 0) {
+		if (first < s->first_day)
+			s->first_day = first;
+		if (last > s->last_day)
+			s->last_day = last;
+	}
+}
+
+static void	 req_done(struct xfer *, void *);
+
+static void
+submit(struct job *job, enum stream st, enum req_kind kind, int64_t day,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+submit(struct job *job, enum stream st, enum req_kind kind, int64_t day,
+    const char *fmt, ...)
+{
+	struct req_ctx	*c;
+	struct xfer	*x;
+	va_list		 ap;
+	char		 path[512], *url;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	url = pf_xasprintf("%s%s", env->cfg->polar_api_url, path);
+	c = pf_xcalloc(1, sizeof(*c));
+	c->job = job;
+	c->st = st;
+	c->kind = kind;
+	c->day = day;
+	x = fetch_xfer_new(url, XA_BEARER, job->token, req_done, c, job);
+	x->prio = job->seq;
+	free(url);
+	job->pending++;
+	job->st[st].pending++;
+	fetch_submit(x);
+}
+
+static void
+on_exercise_list(struct job *job, const json_t *doc)
+{
+	const char	**ids = NULL;
+	char		**known = NULL;
+	size_t		  n = 0, nk = 0, i, k;
+	bool		  have;
+
+	if (transform_exercise_ids(doc, job->user_id, &ids, &n) != PF_OK) {
+		st_fail(job, ST_EXERCISE, 200, "unexpected response shape");
+		return;
+	}
+	if (store_known_exercises(env->db, job->user_id, &known, &nk) !=
+	    PF_OK) {
+		job->db_failed = true;
+		st_fail(job, ST_EXERCISE, 0, "database error: %.*s",
+		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
+		    pf_db_errmsg(env->db));
+		free(ids);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		have = false;
+		for (k = 0; k < nk && !have; k++)
+			have = strcmp(known[k], ids[i]) == 0;
+		/* A manual sync with days re-reads details it already has. */
+		if (have && job->days <= 0)
+			continue;
+		submit(job, ST_EXERCISE, RK_EX_DETAIL, -1,
+		    "/v3/exercises/%s?samples=true&zones=true&route=true",
+		    ids[i]);
+	}
+	if (n == 0)
+		job->st[ST_EXERCISE].nodata = true;
+	for (k = 0; k < nk; k++)
+		free(known[k]);
+	free(known);
+	free(ids);
+}
+
+/* Status codes that mean "no data here" for a stream and request kind. */
+static bool
+is_nodata(const struct req_ctx *c, long status)
+{
+	if (status == 204)
+		return true;
+	if (status != 404)
+		return false;
+	switch (c->st) {
+	case ST_CHR:
+	case ST_PHYSICAL:
+	case ST_SPO2:
+	case ST_ECG:
+	case ST_BODY_TEMP:
+	case ST_SKIN_TEMP:
+	case ST_SLEEP:
+	case ST_RECHARGE:
+		return true;
+	default:
+		return c->kind == RK_EX_DETAIL;
+	}
+}
+
+static void
+abort_job(struct job *job, const char *why)
+{
+	if (job->aborted)
+		return;
+	job->aborted = true;
+	free(job->abort_reason);
+	job->abort_reason = pf_xstrdup(why);
+	fetch_cancel_owner(job);
+	job->pending = 0;
+}
+
+static void
+on_response(struct job *job, struct req_ctx *c, struct xfer *x)
+{
+	struct stream_result	*s = &job->st[c->st];
+	struct rowset		 rs;
+	json_t			*doc = NULL;
+	char			 err[PF_JSON_ERR_LEN];
+	int			 r;
+
+	if (x->err != PF_OK) {
+		st_fail(job, c->st, 0, "%s", x->errmsg);
+		return;
+	}
+	if (x->status == 401) {
+		job->reauth = true;
+		st_fail(job, c->st, 401, "401 Unauthorized: access token is "
+		    "invalid or revoked; the user must authorise again");
+		abort_job(job, "token rejected by Polar (401)");
+		return;
+	}
+	if (x->status == 403) {
+		job->consent = true;
+		st_fail(job, c->st, 403, "403 Forbidden: the Polar user has not "
+		    "accepted the required data sharing consents");
+		return;
+	}
+	if (x->status == 429) {
+		st_fail(job, c->st, 429, "429 Too Many Requests: Polar's rate "
+		    "limit is exhausted");
+		return;
+	}
+	if (is_nodata(c, x->status)) {
+		if (c->kind == RK_LIST) {
+			s->nodata = true;
+			rowset_init(&rs);
+			commit_rows(job, c->st, &rs, job->to_day);
+		}
+		return;
+	}
+	if (x->status != 200) {
+		st_fail(job, c->st, (int)x->status, "API error %ld", x->status);
+		return;
+	}
+	if ((r = pf_json_parse(x->resp ? x->resp : "", x->resp_len, 0, &doc,
+	    err, sizeof(err))) != PF_OK) {
+		st_fail(job, c->st, 200, "malformed response: %s", err);
+		return;
+	}
+	switch (c->kind) {
+	case RK_EX_LIST:
+		on_exercise_list(job, doc);
+		break;
+	case RK_CHR_DAY:
+		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
+		    &s->rows) != PF_OK)
+			st_fail(job, c->st, 200, "unexpected response shape");
+		break;
+	case RK_LIST:
+	case RK_EX_DETAIL:
+		rowset_init(&rs);
+		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
+		    &rs) != PF_OK)
+			st_fail(job, c->st, 200, "unexpected response shape");
+		else
+			commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
+			    job->to_day : -1);
+		rowset_cleanup(&rs);
+		break;
+	}
+	json_decref(doc);
+}
+
+static void
+req_done(struct xfer *x, void *arg)
+{
+	struct req_ctx		*c = arg;
+	struct job		*job = c->job;
+	struct stream_result	*s = &job->st[c->st];
+
+	if (x->cancelled) {
+		free(c);
+		return;
+	}
+	job->calls++;
+	s->calls++;
+	s->pending--;
+	job->pending--;
+	if (!job->aborted)
+		on_response(job, c, x);
+	/* Continuous HR days are committed together once all are in. */
+	if (!job->aborted && c->st == ST_CHR && s->pending == 0 &&
+	    !s->failed) {
+		if (s->rows.n == 0)
+			s->nodata = true;
+		commit_rows(job, ST_CHR, &s->rows, job->to_day);
+		rowset_cleanup(&s->rows);
+	}
+	free(c);
+	if (job->pending <= 0)
+		job_finish(job);
+}
+
+static int64_t
+stream_from(const struct job *job, enum stream st, int64_t window)
+{
+	int64_t	 oldest = job->to_day - window + 1;
+	int64_t	 from;
+
+	if (job->days > 0 || job->cursor_day[st] < 0)
+		return oldest;
+	from = job->cursor_day[st] - SYNCD_OVERLAP_DAYS;
+	return from < oldest ? oldest : from > job->to_day ? job->to_day : from;
+}
+
+static void
+plan(struct job *job)
+{
+	static const struct {
+		enum stream	 st;
+		const char	*path;
+		const char	*range;		/* NULL: no date range */
+	} lists[] = {
+		{ ST_SLEEP, "/v3/users/sleep", "" },
+		{ ST_RECHARGE, "/v3/users/nightly-recharge", NULL },
+		{ ST_ACTIVITY, "/v3/users/activities", "" },
+		{ ST_ACTIVITY_SAMPLES, "/v3/users/activities/samples", "" },
+		{ ST_CARDIO_LOAD, "/v3/users/cardio-load", "/date" },
+		{ ST_ALERTNESS, "/v3/users/sleepwise/alertness", "/date" },
+		{ ST_BEDTIME, "/v3/users/sleepwise/circadian-bedtime", "/date" },
+		{ ST_SPO2, "/v3/users/biosensing/spo2", "" },
+		{ ST_ECG, "/v3/users/biosensing/ecg", "" },
+		{ ST_BODY_TEMP, "/v3/users/biosensing/bodytemperature", "" },
+		{ ST_SKIN_TEMP, "/v3/users/biosensing/skintemperature", "" },
+	};
+	char		 f[PF_TIME_DATE_LEN], t[PF_TIME_DATE_LEN];
+	int64_t		 window, from, d;
+	size_t		 i;
+	bool		 full;
+
+	window = job->days > 0 ? job->days : env->cfg->sync_days_lookback;
+	if (window > SYNCD_POLAR_WINDOW)
+		window = SYNCD_POLAR_WINDOW;
+	if (window < 1)
+		window = 1;
+	pf_time_format_date(job->to_day, t);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		from = stream_from(job, lists[i].st, window);
+		full = from == job->to_day - window + 1;
+		pf_time_format_date(from, f);
+		if (lists[i].range == NULL || (full &&
+		    strcmp(lists[i].range, "/date") == 0))
+			submit(job, lists[i].st, RK_LIST, -1, "%s",
+			    lists[i].path);
+		else
+			submit(job, lists[i].st, RK_LIST, -1,
+			    "%s%s?from=%s&to=%s", lists[i].path,
+			    lists[i].range, f, t);
+	}
+	submit(job, ST_EXERCISE, RK_EX_LIST, -1, "/v3/exercises");
+	from = stream_from(job, ST_CHR, window);
+	for (d = job->to_day; d >= from; d--) {
+		pf_time_format_date(d, f);
+		submit(job, ST_CHR, RK_CHR_DAY, d,
+		    "/v3/users/continuous-heart-rate/%s", f);
+	}
+	/* Physical info changes rarely: refresh it a few times a day. */
+	if (job->days > 0 || job->full || pf_time_now_ms() - job->phys_last_ms >=
+	    SYNCD_PHYS_REFRESH_MS)
+		submit(job, ST_PHYSICAL, RK_LIST, -1, "/v3/users/physical-info");
+	else
+		job->st[ST_PHYSICAL].skipped_stream = true;
+}
+
+static void
+job_free(struct job *job)
+{
+	int	 i;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		free(job->st[i].error);
+		rowset_cleanup(&job->st[i].rows);
+	}
+	if (job->token != NULL)
+		pf_freezero(job->token, strlen(job->token));
+	free(job->abort_reason);
+	free(job);
+}
+
+int
+sync_start(const char *user_id, const char *trigger, int days,
+    struct pf_ipc_request *waiter)
+{
+	struct job	*job;
+	char		*sealed = NULL, *plain = NULL;
+	size_t		 plen;
+	bool		 active = false, reauth = false;
+	int		 i, r;
+
+	if (sync_running(user_id))
+		return PF_ERR_BUSY;
+	if ((r = store_user_token(env->db, user_id, &sealed, &active,
+	    &reauth)) != PF_OK)
+		return r;
+	if (sealed == NULL || !active) {
+		free(sealed);
+		return PF_ERR_NOTFOUND;
+	}
+	if ((r = pf_crypto_open(env->key, sealed, &plain, &plen)) != PF_OK) {
+		pf_log_warnx("user %s: stored token cannot be decrypted (%s); "
+		    "marking the user for re-authorisation", user_id,
+		    pf_strerror(r));
+		store_user_flags(env->db, user_id, 1,
+		    "stored token cannot be decrypted", -1);
+		free(sealed);
+		return PF_ERR_CRYPTO;
+	}
+	free(sealed);
+	job = pf_xcalloc(1, sizeof(*job));
+	snprintf(job->user_id, sizeof(job->user_id), "%s", user_id);
+	job->token = pf_xstrndup(plain, plen);
+	pf_freezero(plain, plen + 1);
+	job->trigger = trigger;
+	job->days = days;
+	job->started_mono = pf_time_mono_ms();
+	job->started_ms = pf_time_now_ms();
+	job->to_day = pf_time_local_day(job->started_ms, 0);
+	for (i = 0; i < ST__COUNT; i++) {
+		rowset_init(&job->st[i].rows);
+		job->st[i].first_day = INT64_MAX;
+		job->st[i].last_day = INT64_MIN;
+	}
+	if ((r = store_cursors_load(env->db, user_id, job->cursor_day,
+	    &job->phys_last_ms)) != PF_OK ||
+	    (r = store_log_start(env->db, job)) != PF_OK) {
+		pf_log_warnx("user %s: could not start sync: %s", user_id,
+		    pf_db_errmsg(env->db));
+		job_free(job);
+		return r;
+	}
+	job->full = days > 0;
+	for (i = 0; i < ST__COUNT; i++)
+		if (i != ST_PHYSICAL && i != ST_EXERCISE &&
+		    job->cursor_day[i] < 0)
+			job->full = true;
+	job->est_calls = sync_estimate_calls(job->full, days);
+	job->waiter = waiter;
+	job->seq = ++job_seq;
+	TAILQ_INSERT_TAIL(&jobs, job, entry);
+	njobs++;
+	pf_log_info("user %s: sync %s started (%s, %s)", user_id, job->sync_id,
+	    trigger, job->full ? "full" : "incremental");
+	plan(job);
+	return PF_OK;
+}
+
+static const char *
+error_type_of(const struct job *job, int nfailed)
+{
+	int	 i;
+
+	if (job->reauth)
+		return "token_invalid";
+	if (job->db_failed)
+		return "database_error";
+	if (job->consent)
+		return "consent_missing";
+	if (job->aborted)
+		return "interrupted";
+	for (i = 0; i < ST__COUNT; i++)
+		if (job->st[i].failed && job->st[i].http_status == 429)
+			return "rate_limited";
+	return nfailed ? "api_error" : NULL;
+}
+
+static void
+job_finish(struct job *job)
+{
+	json_t		*records, *sstat, *errors, *changed, *streams, *ev,
+			*reply, *details;
+	const char	*status, *etype;
+	char		*emsg = NULL, *tmp;
+	char		 fd[PF_TIME_DATE_LEN], ld[PF_TIME_DATE_LEN];
+	int64_t		 first = INT64_MAX, last = INT64_MIN;
+	int		 i, nfailed = 0, nrun = 0, total = 0;
+	struct stream_result *s;
+
+	TAILQ_REMOVE(&jobs, job, entry);
+	njobs--;
+	records = json_object();
+	sstat = json_object();
+	errors = json_object();
+	changed = json_object();
+	streams = json_array();
+	for (i = 0; i < ST__COUNT; i++) {
+		s = &job->st[i];
+		if (s->skipped_stream) {
+			json_object_set_new(sstat, stream_name(i),
+			    json_string("skipped"));
+			continue;
+		}
+		nrun++;
+		json_object_set_new(records, stream_name(i),
+		    json_integer(s->records));
+		json_object_set_new(changed, stream_name(i),
+		    json_integer(s->changed));
+		if (s->failed) {
+			nfailed++;
+			json_object_set_new(errors, stream_name(i),
+			    json_string(s->error ? s->error : "failed"));
+			json_object_set_new(sstat, stream_name(i),
+			    json_string("failed"));
+			tmp = pf_xasprintf("%s%s%s: %s", emsg ? emsg : "",
+			    emsg ? "; " : "", stream_name(i), s->error ?
+			    s->error : "failed");
+			free(emsg);
+			emsg = tmp;
+		} else
+			json_object_set_new(sstat, stream_name(i), json_string(
+			    s->records == 0 && s->nodata ? "nodata" : "ok"));
+		total += s->records;
+		if (s->changed > 0) {
+			json_array_append_new(streams,
+			    json_string(stream_name(i)));
+			if (s->first_day < first)
+				first = s->first_day;
+			if (s->last_day > last)
+				last = s->last_day;
+		}
+	}
+	if (job->aborted && !job->reauth && nfailed == 0)
+		nfailed = 1;
+	if (nfailed == 0)
+		status = "success";
+	else if (job->reauth || nfailed >= nrun || (total == 0 &&
+	    json_array_size(streams) == 0 && nfailed == nrun))
+		status = "failed";
+	else
+		status = "partial";
+	etype = error_type_of(job, nfailed);
+	if (job->aborted && job->abort_reason && emsg == NULL)
+		emsg = pf_xstrdup(job->abort_reason);
+	if (emsg != NULL && strlen(emsg) > 1000)
+		emsg[1000] = '\0';
+	details = json_object_size(errors) ? json_pack("{s:O}", "errors",
+	    errors) : NULL;
+	if (store_log_finish(env->db, job, status, records, sstat, etype,
+	    emsg, details, first, last, fetch_quota()) != PF_OK)
+		pf_log_warnx("user %s: could not record sync %s: %s",
+		    job->user_id, job->sync_id, pf_db_errmsg(env->db));
+	json_decref(details);
+	if (!job->aborted || job->reauth)
+		store_state_finish(env->db, job->user_id, status,
+		    env->cfg->sync_interval_minutes, strcmp(status, "failed") != 0);
+	if (job->reauth)
+		store_user_flags(env->db, job->user_id, 1,
+		    "Polar rejected the access token (401)", -1);
+	else if (job->consent)
+		store_user_flags(env->db, job->user_id, -1, NULL, 1);
+	else if (strcmp(status, "failed") != 0)
+		store_user_flags(env->db, job->user_id, -1, NULL, 0);
+
+	if (json_array_size(streams) > 0) {
+		pf_time_format_date(first, fd);
+		pf_time_format_date(last, ld);
+		ev = json_pack("{s:i,s:s,s:s,s:s,s:O,s:s,s:s}", "v",
+		    PF_IPC_VERSION, "type", "data.changed", "user_id",
+		    job->user_id, "sync_id", job->sync_id, "streams", streams,
+		    "first_day", fd, "last_day", ld);
+		syncd_publish(ev);
+	}
+	pf_log_info("user %s: sync %s %s: %d records, %zu streams changed, "
+	    "%d api calls, %" PRId64 " ms", job->user_id, job->sync_id, status,
+	    total, json_array_size(streams), job->calls,
+	    pf_time_mono_ms() - job->started_mono);
+	if (job->waiter != NULL) {
+		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:i,s:I}",
+		    "user_id", job->user_id, "sync_id", job->sync_id, "status",
+		    status, "records", records, "changed", changed, "streams",
+		    streams, "errors", errors, "api_calls", job->calls,
+		    "duration_ms", (json_int_t)(pf_time_mono_ms() -
+		    job->started_mono));
+		if (reply != NULL) {
+			pf_ipc_request_reply(job->waiter, reply);
+			json_decref(reply);
+		} else
+			pf_ipc_request_fail(job->waiter, PF_ERR_INTERNAL,
+			    "could not build the reply");
+		job->waiter = NULL;
+	}
+	env->syncs_done++;
+	if (strcmp(status, "failed") == 0)
+		env->syncs_failed++;
+	json_decref(records);
+	json_decref(sstat);
+	json_decref(errors);
+	json_decref(changed);
+	json_decref(streams);
+	free(emsg);
+	job_free(job);
+	sched_poke();
+}
+
+void
+sync_abort_all(const char *why)
+{
+	struct job	*job;
+
+	while ((job = TAILQ_FIRST(&jobs)) != NULL) {
+		abort_job(job, why);
+		job_finish(job);
+	}
+}

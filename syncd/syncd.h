@@ -1,0 +1,315 @@
+/*
+ * syncd.h -- polarflow-syncd: the only process that talks to Polar.
+ *
+ * One single-threaded poll() loop drives libcurl multi transfers (fetch.c),
+ * per-user sync jobs (sync.c), the schedule and the quota budget
+ * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  Polar JSON
+ * becomes rows in transform.c, which is pure; every SQL statement lives in
+ * store.c.
+ */
+#ifndef PF_SYNCD_H
+#define PF_SYNCD_H
+
+#include <sys/queue.h>
+
+#include <poll.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/crypto.h"
+
+#include "common/ipc.h"
+
+#define SYNCD_PROG		"polarflow-syncd"
+#define SYNCD_POLAR_WINDOW	28	/* days Polar keeps for ranged lists */
+#define SYNCD_OVERLAP_DAYS	2	/* routine syncs re-read this much */
+#define SYNCD_MAX_BODY		(64 * 1024 * 1024)
+#define SYNCD_HTTP_ATTEMPTS	4	/* first try + 3 retries */
+#define SYNCD_RETRY_BASE_MS	500
+#define SYNCD_RETRY_MAX_MS	8000
+#define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
+#define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
+#define SYNCD_USER_ID_MAX	100
+
+enum stream {
+	ST_SLEEP,
+	ST_RECHARGE,
+	ST_ACTIVITY,
+	ST_ACTIVITY_SAMPLES,
+	ST_EXERCISE,
+	ST_CARDIO_LOAD,
+	ST_ALERTNESS,
+	ST_BEDTIME,
+	ST_CHR,
+	ST_SPO2,
+	ST_ECG,
+	ST_BODY_TEMP,
+	ST_SKIN_TEMP,
+	ST_PHYSICAL,
+	ST__COUNT
+};
+
+/*
+ * Rows produced by a transformer: each row is one JSON object text whose
+ * keys are column names of the stream's table (store.c feeds it to
+ * jsonb_populate_record), and the local calendar day it belongs to.
+ */
+struct rowset {
+	size_t		  n;
+	size_t		  cap;
+	char		**row;		/* owned */
+	int64_t		 *day;
+	size_t		  skipped;	/* bad records dropped */
+};
+
+/* transform.c -- Polar JSON to rows; pure, logs skipped records. */
+const char *stream_name(enum stream st);
+int	 stream_from_name(const char *name, enum stream *out);
+void	 rowset_init(struct rowset *rs);
+void	 rowset_cleanup(struct rowset *rs);
+/*
+ * Appends the rows of one response body (doc, borrowed) of stream st to
+ * out.  user_id is only used in log lines; now_ms is the clock for
+ * physical info without a timestamp.  PF_OK (some records may have been
+ * skipped, counted in out->skipped) or PF_ERR_PROTO when the document as a
+ * whole has the wrong shape.
+ */
+int	 transform(enum stream st, const json_t *doc, const char *user_id,
+	    int64_t now_ms, struct rowset *out);
+/* Exercise list: the ids (borrowed from doc) of valid entries. */
+int	 transform_exercise_ids(const json_t *doc, const char *user_id,
+	    const char ***ids, size_t *n);
+/* "37, 412" -> two integers; PF_ERR_PARSE otherwise. */
+int	 transform_pair(const char *s, int64_t *a, int64_t *b);
+
+/* fetch.c -- libcurl multi driver, quota, retries. */
+struct xfer;
+typedef void (*xfer_done_fn)(struct xfer *, void *);
+
+enum xfer_auth {
+	XA_BEARER,
+	XA_BASIC,
+};
+
+struct quota {
+	bool		 known;
+	int64_t		 usage_15m, limit_15m, usage_24h, limit_24h;
+	int64_t		 reset_15m_at, reset_24h_at;	/* mono ms */
+	int64_t		 paused_until;			/* mono ms, 429 */
+	int		 backoff_429;			/* consecutive */
+	int64_t		 calls;				/* since start */
+	int64_t		 rate_limited;			/* 429s seen */
+};
+
+struct xfer {
+	TAILQ_ENTRY(xfer) entry;
+	char		*url;
+	char		*body;		/* POST body or NULL for GET */
+	const char	*ctype;		/* of body */
+	char		*auth;		/* bearer token or "id:secret" */
+	enum xfer_auth	 auth_kind;
+	xfer_done_fn	 done;
+	void		*arg;
+	void		*owner;		/* job, for per-user caps */
+	uint64_t	 prio;		/* lower first; 0 = control requests */
+	int		 attempts;
+	int64_t		 not_before;	/* mono ms */
+	/* result */
+	long		 status;	/* HTTP status, 0 on transport error */
+	int		 err;		/* PF_OK, PF_ERR_TIMEOUT, PF_ERR_IO, ... */
+	char		 errmsg[256];
+	char		*resp;
+	size_t		 resp_len;
+	size_t		 resp_cap;
+	bool		 oversized;
+	int64_t		 retry_after_s;
+	void		*easy;		/* CURL * */
+	void		*hdrs;		/* struct curl_slist * */
+	void		*priv_data;	/* fetch.c's bookkeeping */
+	bool		 active;
+	bool		 cancelled;
+};
+TAILQ_HEAD(xferq, xfer);
+
+int	 fetch_init(void);
+void	 fetch_fini(void);
+/*
+ * Takes ownership of x; its done() is called exactly once, later, from
+ * fetch_run() or fetch_poll_done(), and x is freed when done() returns.
+ */
+void	 fetch_submit(struct xfer *x);
+/*
+ * Drops every transfer of owner (NULL: all); done() is called with
+ * x->cancelled set, only to release its argument.
+ */
+void	 fetch_cancel_owner(void *owner);
+void	 fetch_cancel_all(void);
+struct xfer *fetch_xfer_new(const char *url, enum xfer_auth kind,
+	    const char *auth, xfer_done_fn done, void *arg, void *owner);
+void	 fetch_xfer_free(struct xfer *x);
+/* poll() integration. */
+int	 fetch_pollfds(struct pollfd *pfd, int max);
+void	 fetch_poll_done(struct pollfd *pfd, int n);
+int64_t	 fetch_next_deadline(int64_t now);	/* mono ms, INT64_MAX none */
+void	 fetch_run(void);
+size_t	 fetch_inflight(void);
+size_t	 fetch_queued(void);
+const struct quota *fetch_quota(void);
+/* Calls one job may still start under the budget, given the reserve. */
+int64_t	 fetch_quota_room(int64_t now);
+/* Pure quota update from headers; exported for tests. */
+void	 quota_update(struct quota *q, const char *usage, const char *limit,
+	    const char *reset, int64_t now);
+int64_t	 quota_pause_429(struct quota *q, int64_t retry_after_s,
+	    int64_t now);
+
+/* sync.c -- per-user jobs. */
+struct job;
+TAILQ_HEAD(jobq, job);
+
+struct stream_result {
+	int		 records;
+	int		 changed;
+	int		 skipped;
+	int		 calls;
+	int		 pending;	/* requests outstanding */
+	bool		 failed;
+	bool		 nodata;
+	bool		 skipped_stream;
+	char		*error;
+	int		 http_status;
+	int64_t		 first_day, last_day;	/* of changed rows */
+	struct rowset	 rows;		/* accumulated (CHR) */
+};
+
+struct job {
+	TAILQ_ENTRY(job) entry;
+	char		 user_id[SYNCD_USER_ID_MAX + 1];
+	char		*token;		/* plaintext, pf_freezero */
+	const char	*trigger;
+	int		 days;		/* requested window, 0 = routine */
+	int64_t		 from_day, to_day;
+	bool		 full;
+	int64_t		 log_id;
+	char		 sync_id[40];
+	int64_t		 started_mono;
+	int64_t		 started_ms;
+	int		 calls;
+	int		 est_calls;
+	int		 pending;
+	bool		 aborted;	/* 401 or shutdown */
+	bool		 reauth;
+	bool		 consent;
+	bool		 db_failed;
+	char		*abort_reason;
+	struct stream_result st[ST__COUNT];
+	struct pf_ipc_request *waiter;	/* deferred sync.trigger reply */
+	int64_t		 cursor_day[ST__COUNT];	/* covered_until, -1 none */
+	int64_t		 phys_last_ms;
+	uint64_t	 seq;		/* start order, the job's fetch priority */
+};
+
+void	 sync_init(void);
+/* Starts a job for user (sets up requests); the job owns req if given. */
+int	 sync_start(const char *user_id, const char *trigger, int days,
+	    struct pf_ipc_request *waiter);
+bool	 sync_running(const char *user_id);
+size_t	 sync_inflight(void);
+void	 sync_abort_all(const char *why);
+json_t	*sync_inflight_json(void);
+int	 sync_estimate_calls(bool full, int days);
+/* API calls the running jobs are still expected to make. */
+int64_t	 sync_reserved(void);
+
+/* sched.c -- who is due, admission under the quota. */
+void	 sched_init(void);
+void	 sched_poke(void);
+void	 sched_run(int64_t now);
+int64_t	 sched_next_deadline(void);
+int	 sched_queue_len(void);
+bool	 sched_quota_wait(void);
+/* Makes every user due now and runs them, even with sync_enabled off. */
+int	 sched_request_all(void);
+
+/* oauth.c */
+void	 oauth_exchange(struct pf_ipc_request *req, const char *code,
+	    const char *redirect_uri);
+
+/* ctl.c */
+void	 ctl_dispatch(struct pf_ipc_request *req);
+
+/* store.c -- all SQL. */
+struct pf_db;
+struct due_user {
+	char	 user_id[SYNCD_USER_ID_MAX + 1];
+	bool	 never;
+};
+int	 store_startup_cleanup(struct pf_db *db);
+int	 store_due_users(struct pf_db *db, int limit, bool all,
+	    struct due_user *out, int *n);
+int	 store_next_due_ms(struct pf_db *db, int64_t *out_epoch_ms);
+int	 store_mark_all_due(struct pf_db *db);
+int	 store_user_token(struct pf_db *db, const char *user_id,
+	    char **sealed, bool *active, bool *reauth);
+/* reauth, consent_missing: 1 set, 0 clear, -1 leave alone. */
+int	 store_user_flags(struct pf_db *db, const char *user_id,
+	    int reauth, const char *reason, int consent_missing);
+int	 store_cursors_load(struct pf_db *db, const char *user_id,
+	    int64_t cursor_day[ST__COUNT], int64_t *phys_last_ms);
+int	 store_known_exercises(struct pf_db *db, const char *user_id,
+	    char ***ids, size_t *n);
+int	 store_log_start(struct pf_db *db, struct job *job);
+int	 store_log_finish(struct pf_db *db, struct job *job,
+	    const char *status, const json_t *records, const json_t *sstat,
+	    const char *error_type, const char *error_message,
+	    const json_t *error_details, int64_t first_day, int64_t last_day,
+	    const struct quota *q);
+int	 store_state_finish(struct pf_db *db, const char *user_id,
+	    const char *status, int interval_min, bool ok);
+/*
+ * Upserts rows of stream st in one transaction and advances the stream's
+ * cursor to covered_day (-1 leaves it); *changed counts rows that were new
+ * or different, first/last their day range.
+ */
+int	 store_upsert(struct pf_db *db, enum stream st, const char *user_id,
+	    const struct rowset *rs, int64_t covered_day, int *changed,
+	    int64_t *first_day, int64_t *last_day);
+int	 store_cursor_error(struct pf_db *db, const char *user_id,
+	    enum stream st, const char *error);
+int	 store_user_save(struct pf_db *db, const char *user_id,
+	    const char *member_id, const char *sealed_token,
+	    int64_t expires_in_s);
+int	 store_status_users(struct pf_db *db, json_t *out);
+int	 store_client_secret(struct pf_db *db, char **sealed);
+
+/* syncd.c -- the one global. */
+struct pf_config;
+struct syncd {
+	struct pf_config	*cfg;
+	struct pf_db		*db;
+	unsigned char		 key[PF_CRYPTO_KEYBYTES];
+	char			*client_secret;	/* plaintext, pf_freezero */
+	struct pf_ipc_server	*ctl;
+	struct pf_ipc_pub	*pub;
+	bool			 quit;
+	int64_t			 started_ms;
+	int64_t			 syncs_done;
+	int64_t			 syncs_failed;
+	const char		*conf_path;	/* -f, or NULL */
+	bool			 verbose;	/* -v / SIGUSR1 */
+};
+extern struct syncd *env;
+
+/* env.c */
+void	 syncd_publish(json_t *ev);	/* takes ownership */
+bool	 syncd_reload(void);
+void	 syncd_apply_log(const struct pf_config *cfg);
+int	 syncd_load_key(struct pf_config *cfg,
+	    unsigned char key[PF_CRYPTO_KEYBYTES], char *err, size_t errlen);
+void	 syncd_load_client_secret(void);
+
+#endif /* PF_SYNCD_H */
