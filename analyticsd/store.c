@@ -1,0 +1,734 @@
+/*
+ * store.c -- all SQL of polarflow-analyticsd.
+ *
+ * Reads: a user's raw streams in one REPEATABLE READ, READ ONLY snapshot.
+ * Writes: every result of one run in one transaction, so apid never sees a
+ * half-updated user.  What apid reads (SELECT, no computation needed):
+ *
+ *  user_baselines     one row per (user, metric): upstream's columns for
+ *                     hrv_rmssd, sleep_score, resting_hr, training_load,
+ *                     training_load_ratio, plus steps and active_calories.
+ *                     iqr/lower_bound/upper_bound are derived at read time
+ *                     (q3 - q1, q1 - 1.5 iqr, q3 + 1.5 iqr), as upstream.
+ *  pattern_analyses   one row per pattern; details jsonb exactly as
+ *                     upstream's (sleep_hrv_correlation, overtraining_risk,
+ *                     hrv_trend, sleep_trend) plus training_recovery_lag,
+ *                     activity_sleep_correlation, recovery_readiness.
+ *  analytics_alerts   (metric, day) flagged by the anomaly scan; first_seen_at,
+ *                     last_seen_at, cleared_at (set when no longer flagged);
+ *                     direction "above" / "below" (upstream's words).
+ *  analytics_daily    metric_name per day:
+ *                       rolling_means     value null; details {<metric>:
+ *                                         {mean_7d, mean_30d, mean_90d}}
+ *                       hrv_band          value = 7-day mean ln RMSSD
+ *                       training_load     value = load (0 = rest); details
+ *                                         {load, acwr, acwr_uncoupled,
+ *                                         acwr_ewma, ctl, atl, tsb}
+ *                       sleep_debt        value = seconds
+ *                       sleep_consistency value = SD of bedtimes, minutes
+ *                       resting_hr_continuous value = bpm
+ *                       recovery          value = score 0..100
+ *  analytics_documents payload jsonb per kind:
+ *                       insights   GET /users/{uid}/insights body (§2.7)
+ *                       status     GET /users/{uid}/analytics/status (§2.5)
+ *                       anomalies  GET /users/{uid}/anomalies (§2.6)
+ *                       recovery   today's readiness score, its inputs,
+ *                                  weights, HRV band, load, sleep debt and
+ *                                  upstream's dashboard status
+ *                     Documents that depend on the date are rewritten when
+ *                     the UTC day changes (reconcile).
+ *
+ * analytics_state: analytics_run_at is set to the data_changed_at seen by
+ * the read snapshot, so a change committed during the run leaves the user
+ * stale and it is run again.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "common/db.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/xmalloc.h"
+
+#include "analyticsd/analyticsd.h"
+#include "analyticsd/daemon.h"
+
+/* Daily rows older than this before a change are rewritten too. */
+#define DIRTY_MARGIN	"10 minutes"
+#define SINCE		"(SELECT since FROM t)"
+
+static const char q_state_prev[] =
+    "SELECT analytics_started_at::text FROM analytics_state "
+    "WHERE user_id = $1";
+
+static const char q_state_start[] =
+    "INSERT INTO analytics_state AS s (user_id, data_changed_at, "
+    "analytics_started_at) VALUES ($1, '-infinity', now()) "
+    "ON CONFLICT (user_id) DO UPDATE SET analytics_started_at = now()";
+
+static const char q_snapshot[] =
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+static const char q_changed[] =
+    "SELECT coalesce(data_changed_at, '-infinity')::text "
+    "FROM analytics_state WHERE user_id = $1";
+
+/*
+ * $2: the previous run's start; rows updated since (less a margin for
+ * writers that committed late) count as changed.
+ */
+static const char q_dirty[] =
+    "WITH t (since) AS (SELECT $2::timestamptz - interval '" DIRTY_MARGIN "') "
+    "SELECT min(d) - DATE '1970-01-01' FROM ("
+    " SELECT min(date) FROM sleep WHERE user_id = $1 AND updated_at >= " SINCE
+    " UNION ALL SELECT min(date) FROM nightly_recharge"
+    "  WHERE user_id = $1 AND updated_at >= " SINCE
+    " UNION ALL SELECT min(date) FROM activity"
+    "  WHERE user_id = $1 AND updated_at >= " SINCE
+    " UNION ALL SELECT min(date) FROM cardio_load"
+    "  WHERE user_id = $1 AND updated_at >= " SINCE
+    " UNION ALL SELECT min(date) FROM continuous_heart_rate"
+    "  WHERE user_id = $1 AND updated_at >= " SINCE
+    " UNION ALL SELECT min((start_time AT TIME ZONE 'UTC')::date - 1)"
+    "  FROM exercise WHERE user_id = $1 AND updated_at >= " SINCE
+    ") AS c (d)";
+
+static const char q_sleep[] =
+    "SELECT date - DATE '1970-01-01', sleep_score, total_sleep_seconds, "
+    "sleep_goal_seconds, "
+    "(extract(epoch FROM sleep_start_time) * 1000)::bigint, "
+    "coalesce(sleep_start_offset_minutes, 0) "
+    "FROM sleep WHERE user_id = $1 ORDER BY date";
+
+static const char q_recharge[] =
+    "SELECT date - DATE '1970-01-01', hrv_avg, heart_rate_avg, ans_charge "
+    "FROM nightly_recharge WHERE user_id = $1 ORDER BY date";
+
+static const char q_activity[] =
+    "SELECT date - DATE '1970-01-01', steps, calories_active "
+    "FROM activity WHERE user_id = $1 ORDER BY date";
+
+static const char q_cardio[] =
+    "SELECT date - DATE '1970-01-01', cardio_load, cardio_load_ratio "
+    "FROM cardio_load WHERE user_id = $1 ORDER BY date";
+
+/* Sessions are dated by their local start day. */
+static const char q_exercise[] =
+    "SELECT ((start_time AT TIME ZONE 'UTC') + make_interval(mins => "
+    "coalesce(start_offset_minutes, 0)))::date - DATE '1970-01-01' AS d, "
+    "sum(training_load) FROM exercise "
+    "WHERE user_id = $1 AND training_load IS NOT NULL AND training_load >= 0 "
+    "GROUP BY d ORDER BY d";
+
+/* Samples only where no estimate exists, for the days that matter ($2). */
+static const char q_chr[] =
+    "SELECT date - DATE '1970-01-01', resting_hr_estimate, "
+    "CASE WHEN resting_hr_estimate IS NULL AND date >= DATE '1970-01-01' + "
+    "$2::int THEN samples END "
+    "FROM continuous_heart_rate WHERE user_id = $1 ORDER BY date";
+
+static const char q_goal[] =
+    "SELECT sleep_goal_seconds FROM physical_info "
+    "WHERE user_id = $1 AND sleep_goal_seconds > 0 "
+    "ORDER BY recorded_at DESC LIMIT 1";
+
+static const char q_baseline[] =
+    "INSERT INTO user_baselines (user_id, metric_name, baseline_value, "
+    "baseline_7d, baseline_30d, baseline_90d, std_dev, median_value, q1, q3, "
+    "min_value, max_value, sample_count, status, data_start_date, "
+    "data_end_date, calculated_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
+    "$6, $7, $8, $9, $10, $11, $12, $13, $14, DATE '1970-01-01' + $15::int, "
+    "DATE '1970-01-01' + $16::int, $17, now()) "
+    "ON CONFLICT (user_id, metric_name) DO UPDATE SET "
+    "baseline_value = excluded.baseline_value, "
+    "baseline_7d = excluded.baseline_7d, "
+    "baseline_30d = excluded.baseline_30d, "
+    "baseline_90d = excluded.baseline_90d, std_dev = excluded.std_dev, "
+    "median_value = excluded.median_value, q1 = excluded.q1, "
+    "q3 = excluded.q3, min_value = excluded.min_value, "
+    "max_value = excluded.max_value, sample_count = excluded.sample_count, "
+    "status = excluded.status, data_start_date = excluded.data_start_date, "
+    "data_end_date = excluded.data_end_date, "
+    "calculated_at = excluded.calculated_at, updated_at = now()";
+
+static const char q_pattern[] =
+    "INSERT INTO pattern_analyses (user_id, pattern_type, pattern_name, "
+    "metrics_involved, analysis_window_days, score, confidence, "
+    "significance, details, sample_count, analyzed_at, updated_at) "
+    "VALUES ($1, $2, $3, $4::jsonb, 30, $5, $6, $7, $8::jsonb, $9, $10, "
+    "now()) ON CONFLICT (user_id, pattern_type, pattern_name) DO UPDATE SET "
+    "metrics_involved = excluded.metrics_involved, score = excluded.score, "
+    "confidence = excluded.confidence, "
+    "significance = excluded.significance, details = excluded.details, "
+    "sample_count = excluded.sample_count, "
+    "analyzed_at = excluded.analyzed_at, updated_at = now()";
+
+static const char q_alert[] =
+    "INSERT INTO analytics_alerts (user_id, metric_name, day, severity, "
+    "value, lower_bound, upper_bound, direction, first_seen_at, "
+    "last_seen_at) VALUES ($1, $2, DATE '1970-01-01' + $3::int, $4, $5, $6, "
+    "$7, $8, $9, $9) ON CONFLICT (user_id, metric_name, day) DO UPDATE SET "
+    "severity = excluded.severity, value = excluded.value, "
+    "lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, "
+    "direction = excluded.direction, last_seen_at = excluded.last_seen_at, "
+    "cleared_at = NULL";
+
+/* $2: "metric/day" of every alert still flagged. */
+static const char q_alert_clear[] =
+    "UPDATE analytics_alerts SET cleared_at = $3 "
+    "WHERE user_id = $1 AND cleared_at IS NULL "
+    "AND metric_name || '/' || (day - DATE '1970-01-01') <> ALL ($2::text[])";
+
+static const char q_daily_del[] =
+    "DELETE FROM analytics_daily WHERE user_id = $1 "
+    "AND day >= DATE '1970-01-01' + $2::int";
+
+static const char q_daily_ins[] =
+    "INSERT INTO analytics_daily (user_id, metric_name, day, value, "
+    "details, computed_at) SELECT $1, x.m, DATE '1970-01-01' + x.d, x.v, "
+    "x.j, $3 FROM jsonb_to_recordset($2::jsonb) AS x (m text, d int, "
+    "v float8, j jsonb) ON CONFLICT (user_id, metric_name, day) DO UPDATE "
+    "SET value = excluded.value, details = excluded.details, "
+    "computed_at = excluded.computed_at";
+
+static const char q_document[] =
+    "INSERT INTO analytics_documents (user_id, kind, payload, computed_at) "
+    "VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (user_id, kind) DO UPDATE "
+    "SET payload = excluded.payload, computed_at = excluded.computed_at";
+
+static const char q_state_done[] =
+    "UPDATE analytics_state SET analytics_run_at = $2::timestamptz, "
+    "last_duration_ms = $3, last_error = NULL, run_count = run_count + 1 "
+    "WHERE user_id = $1 RETURNING data_changed_at > $2::timestamptz";
+
+static const char q_state_fail[] =
+    "UPDATE analytics_state SET last_error = $2 WHERE user_id = $1";
+
+static const char q_stale[] =
+    "SELECT user_id FROM analytics_state "
+    "WHERE data_changed_at > coalesce(analytics_run_at, '-infinity') "
+    "ORDER BY data_changed_at";
+
+static const char q_all[] =
+    "SELECT user_id FROM analytics_state ORDER BY user_id";
+
+static const char q_stale_count[] =
+    "SELECT count(*) FROM analytics_state "
+    "WHERE data_changed_at > coalesce(analytics_run_at, '-infinity')";
+
+static const char q_outdated[] =
+    "SELECT user_id FROM analytics_documents WHERE kind = 'insights' "
+    "AND (computed_at AT TIME ZONE 'UTC')::date < DATE '1970-01-01' + $1::int";
+
+/* Parameter text for a double: exact, NULL for NaN. */
+static const char *
+pdbl(char *buf, size_t len, double v)
+{
+	if (!isfinite(v))
+		return NULL;
+	snprintf(buf, len, "%.17g", v);
+	return buf;
+}
+
+static double
+cell(const PGresult *res, int row, int col)
+{
+	double	v;
+
+	if (pf_db_get_double(res, row, col, &v) != PF_OK)
+		return NAN;
+	return v;
+}
+
+static int
+query_user(struct pf_db *db, PGresult **res, const char *sql,
+    const char *user_id)
+{
+	const char	*p[1] = { user_id };
+
+	return pf_db_exec(db, res, sql, 1, p);
+}
+
+/* One day of continuous HR samples -> resting HR (NaN when none). */
+static double
+chr_from_samples(const char *text)
+{
+	struct hr_sample	*s;
+	json_t			*doc, *e;
+	const char		*t;
+	double			 bpm, rhr = NAN;
+	size_t			 i, n, k = 0;
+	int			 sec;
+
+	if (text == NULL || pf_json_parse(text, strlen(text), 0, &doc, NULL,
+	    0) != PF_OK)
+		return NAN;
+	if (!json_is_array(doc)) {
+		json_decref(doc);
+		return NAN;
+	}
+	n = json_array_size(doc);
+	s = pf_xreallocarray(NULL, n ? n : 1, sizeof(*s));
+	for (i = 0; i < n; i++) {
+		e = json_array_get(doc, i);
+		if (!json_is_object(e) ||
+		    pf_json_get_double(e, "heart_rate", &bpm) != PF_OK ||
+		    pf_json_get_str(e, "sample_time", &t) != PF_OK ||
+		    pf_time_parse_clock(t, strlen(t), &sec) != PF_OK)
+			continue;
+		s[k].t_s = sec;
+		s[k].bpm = bpm;
+		k++;
+	}
+	rhr_daily(s, k, &rhr);
+	free(s);
+	json_decref(doc);
+	return rhr;
+}
+
+static int
+load_series(struct pf_db *db, const char *uid, struct user_input *in)
+{
+	PGresult	*r = NULL;
+	char		 buf[32];
+	const char	*p[2];
+	int64_t		 ms;
+	int		 i, n, day, off, rc;
+	double		 v;
+
+	if ((rc = query_user(db, &r, q_sleep, uid)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
+			continue;
+		series_push(&in->sleep_score, day, cell(r, i, 1));
+		series_push(&in->sleep_total, day, cell(r, i, 2));
+		if (isfinite(v = cell(r, i, 3)))
+			series_push(&in->sleep_goal, day, v);
+		if (pf_db_get_int64(r, i, 4, &ms) == PF_OK &&
+		    pf_db_get_int(r, i, 5, &off) == PF_OK)
+			series_push(&in->bedtime, day,
+			    sleep_bedtime_minutes(ms, off));
+	}
+	PQclear(r);
+
+	if ((rc = query_user(db, &r, q_recharge, uid)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
+			continue;
+		series_push(&in->rc_hrv, day, cell(r, i, 1));
+		series_push(&in->rc_rhr, day, cell(r, i, 2));
+		series_push(&in->rc_ans, day, cell(r, i, 3));
+	}
+	PQclear(r);
+
+	if ((rc = query_user(db, &r, q_activity, uid)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
+			continue;
+		series_push(&in->steps, day, cell(r, i, 1));
+		series_push(&in->cal_active, day, cell(r, i, 2));
+	}
+	PQclear(r);
+
+	if ((rc = query_user(db, &r, q_cardio, uid)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
+			continue;
+		series_push(&in->cl_load, day, cell(r, i, 1));
+		series_push(&in->cl_ratio, day, cell(r, i, 2));
+	}
+	PQclear(r);
+
+	if ((rc = query_user(db, &r, q_exercise, uid)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++)
+		if (pf_db_get_int(r, i, 0, &day) == PF_OK)
+			series_push(&in->ex_load, day, cell(r, i, 1));
+	PQclear(r);
+
+	snprintf(buf, sizeof(buf), "%d", (int)(in->today - BASELINE_WINDOW_DAYS));
+	p[0] = uid;
+	p[1] = buf;
+	if ((rc = pf_db_exec(db, &r, q_chr, 2, p)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
+			continue;
+		v = cell(r, i, 1);
+		if (!isfinite(v) || v <= 0)
+			v = chr_from_samples(pf_db_get_str(r, i, 2));
+		if (isfinite(v))
+			series_push(&in->chr_rhr, day, v);
+	}
+	PQclear(r);
+
+	if ((rc = query_user(db, &r, q_goal, uid)) != PF_OK)
+		return rc;
+	if (PQntuples(r) == 1)
+		in->sleep_goal_profile = cell(r, 0, 0);
+	PQclear(r);
+	return PF_OK;
+}
+
+int
+store_load(struct pf_db *db, const char *user_id, int32_t today,
+    int32_t dirty_from, struct user_input *in)
+{
+	PGresult	*r = NULL;
+	const char	*p[2];
+	char		*since = NULL;
+	int		 rc, d;
+
+	memset(in, 0, sizeof(*in));
+	snprintf(in->user_id, sizeof(in->user_id), "%s", user_id);
+	in->today = today;
+	in->now_ms = pf_time_now_ms();
+	in->sleep_goal_profile = NAN;
+	in->dirty_from = dirty_from;
+
+	if ((rc = query_user(db, &r, q_state_prev, user_id)) != PF_OK)
+		return rc;
+	if (PQntuples(r) == 1 && pf_db_get_str(r, 0, 0) != NULL)
+		since = pf_xasprintf("%s", pf_db_get_str(r, 0, 0));
+	PQclear(r);
+	if ((rc = query_user(db, NULL, q_state_start, user_id)) != PF_OK)
+		goto out;
+
+	if ((rc = pf_db_begin(db)) != PF_OK)
+		goto out;
+	if ((rc = pf_db_exec(db, NULL, q_snapshot, 0, NULL)) != PF_OK)
+		goto fail;
+	if ((rc = query_user(db, &r, q_changed, user_id)) != PF_OK)
+		goto fail;
+	snprintf(in->data_changed_at, sizeof(in->data_changed_at), "%s",
+	    PQntuples(r) == 1 && pf_db_get_str(r, 0, 0) != NULL ?
+	    pf_db_get_str(r, 0, 0) : "-infinity");
+	PQclear(r);
+
+	if (since == NULL) {
+		/* Never run: everything is new. */
+		in->dirty_from = AD_DAY_ALL;
+	} else {
+		p[0] = user_id;
+		p[1] = since;
+		rc = pf_db_exec(db, &r, q_dirty, 2, p);
+		if (rc != PF_OK)
+			goto fail;
+		if (pf_db_get_int(r, 0, 0, &d) == PF_OK &&
+		    (in->dirty_from == AD_DAY_NONE || d < in->dirty_from))
+			in->dirty_from = d;
+		else if (in->dirty_from == AD_DAY_NONE)
+			in->dirty_from = today - 1;
+		PQclear(r);
+	}
+
+	if ((rc = load_series(db, user_id, in)) != PF_OK)
+		goto fail;
+	rc = pf_db_commit(db);
+	goto out;
+fail:
+	pf_db_rollback(db);
+out:
+	free(since);
+	return rc;
+}
+
+struct write_ctx {
+	const struct user_input	*in;
+	const struct result	*res;
+	int64_t			 duration_ms;
+	bool			 still_stale;
+};
+
+static int
+write_baselines(struct pf_db *db, const struct write_ctx *w)
+{
+	const struct baseline	*b;
+	char			 v[12][32], cnt[24], sd[16], ed[16];
+	const char		*p[17];
+	int			 m, rc;
+
+	for (m = 0; m < BASELINE_NMETRICS; m++) {
+		b = &w->res->base[m];
+		p[0] = w->in->user_id;
+		p[1] = baseline_metric_name(b->metric);
+		p[2] = pdbl(v[0], sizeof(v[0]), isfinite(b->value) ? b->value :
+		    0.0);
+		p[3] = pdbl(v[1], sizeof(v[1]), b->mean_7d);
+		p[4] = pdbl(v[2], sizeof(v[2]), b->mean_30d);
+		p[5] = pdbl(v[3], sizeof(v[3]), b->mean_90d);
+		p[6] = pdbl(v[4], sizeof(v[4]), b->std_dev);
+		p[7] = pdbl(v[5], sizeof(v[5]), b->median);
+		p[8] = pdbl(v[6], sizeof(v[6]), b->q1);
+		p[9] = pdbl(v[7], sizeof(v[7]), b->q3);
+		p[10] = pdbl(v[8], sizeof(v[8]), b->min);
+		p[11] = pdbl(v[9], sizeof(v[9]), b->max);
+		snprintf(cnt, sizeof(cnt), "%zu", b->sample_count);
+		p[12] = cnt;
+		p[13] = baseline_status_name(b->status);
+		snprintf(sd, sizeof(sd), "%d", (int)b->start_day);
+		snprintf(ed, sizeof(ed), "%d", (int)b->end_day);
+		p[14] = b->has_range ? sd : NULL;
+		p[15] = b->has_range ? ed : NULL;
+		p[16] = w->res->computed_at;
+		if ((rc = pf_db_exec(db, NULL, q_baseline, 17, p)) != PF_OK)
+			return rc;
+	}
+	return PF_OK;
+}
+
+static int
+write_patterns(struct pf_db *db, const struct write_ctx *w)
+{
+	const struct pattern	*pt;
+	json_t			*det;
+	char			*dtext, sc[32], cf[32], n[24];
+	const char		*p[10];
+	size_t			 i;
+	int			 rc = PF_OK;
+
+	for (i = 0; i < w->res->npat && rc == PF_OK; i++) {
+		pt = &w->res->pat[i];
+		det = compute_pattern_details(pt);
+		dtext = compute_dumps(det);
+		json_decref(det);
+		snprintf(n, sizeof(n), "%zu", pt->sample_count);
+		p[0] = w->in->user_id;
+		p[1] = pt->type;
+		p[2] = pt->name;
+		p[3] = w->res->pat_metrics[i];
+		p[4] = pdbl(sc, sizeof(sc), pt->score);
+		p[5] = pdbl(cf, sizeof(cf), pt->confidence);
+		p[6] = pattern_significance_name(pt->significance);
+		p[7] = dtext;
+		p[8] = n;
+		p[9] = w->res->computed_at;
+		rc = pf_db_exec(db, NULL, q_pattern, 10, p);
+		free(dtext);
+	}
+	return rc;
+}
+
+static int
+write_alerts(struct pf_db *db, const struct write_ctx *w)
+{
+	const struct anomaly	*a;
+	char			 day[16], v[3][32], *keys, *k;
+	const char		*p[9];
+	size_t			 i, len;
+	int			 rc;
+
+	len = 3 + w->res->nanom * 48;
+	keys = pf_xmalloc(len);
+	strcpy(keys, "{");
+	for (i = 0; i < w->res->nanom; i++) {
+		a = &w->res->anom[i];
+		snprintf(day, sizeof(day), "%d", (int)w->res->anom_day[i]);
+		p[0] = w->in->user_id;
+		p[1] = baseline_metric_name(a->metric);
+		p[2] = day;
+		p[3] = anomaly_severity_name(a->severity);
+		p[4] = pdbl(v[0], sizeof(v[0]), a->current);
+		p[5] = pdbl(v[1], sizeof(v[1]), a->lower_bound);
+		p[6] = pdbl(v[2], sizeof(v[2]), a->upper_bound);
+		p[7] = a->direction;
+		p[8] = w->res->computed_at;
+		if ((rc = pf_db_exec(db, NULL, q_alert, 9, p)) != PF_OK) {
+			free(keys);
+			return rc;
+		}
+		k = keys + strlen(keys);
+		snprintf(k, len - (size_t)(k - keys), "%s%s/%s",
+		    i > 0 ? "," : "", p[1], day);
+	}
+	strcat(keys, "}");
+	p[0] = w->in->user_id;
+	p[1] = keys;
+	p[2] = w->res->computed_at;
+	rc = pf_db_exec(db, NULL, q_alert_clear, 3, p);
+	free(keys);
+	return rc;
+}
+
+static int
+write_daily(struct pf_db *db, const struct write_ctx *w)
+{
+	const struct daily_row	*d;
+	json_t			*arr, *o;
+	char			*text, from[16];
+	const char		*p[3];
+	size_t			 i;
+	int			 rc;
+
+	snprintf(from, sizeof(from), "%d", w->in->dirty_from == AD_DAY_NONE ?
+	    AD_DAY_ALL : (int)w->in->dirty_from);
+	p[0] = w->in->user_id;
+	p[1] = from;
+	if ((rc = pf_db_exec(db, NULL, q_daily_del, 2, p)) != PF_OK)
+		return rc;
+	if (w->res->ndaily == 0)
+		return PF_OK;
+	arr = json_array();
+	for (i = 0; i < w->res->ndaily; i++) {
+		d = &w->res->daily[i];
+		o = json_object();
+		json_object_set_new(o, "m", json_string(d->metric));
+		json_object_set_new(o, "d", json_integer(d->day));
+		json_object_set_new(o, "v", isfinite(d->value) ?
+		    json_real(d->value) : json_null());
+		json_object_set(o, "j", d->details != NULL ? d->details :
+		    json_null());
+		json_array_append_new(arr, o);
+	}
+	text = compute_dumps(arr);
+	json_decref(arr);
+	p[1] = text;
+	p[2] = w->res->computed_at;
+	rc = pf_db_exec(db, NULL, q_daily_ins, 3, p);
+	free(text);
+	return rc;
+}
+
+static int
+write_documents(struct pf_db *db, const struct write_ctx *w)
+{
+	const char	*kind, *p[4];
+	json_t		*doc;
+	char		*text;
+	int		 rc = PF_OK;
+
+	json_object_foreach(w->res->docs, kind, doc) {
+		text = compute_dumps(doc);
+		p[0] = w->in->user_id;
+		p[1] = kind;
+		p[2] = text;
+		p[3] = w->res->computed_at;
+		rc = pf_db_exec(db, NULL, q_document, 4, p);
+		free(text);
+		if (rc != PF_OK)
+			break;
+	}
+	return rc;
+}
+
+static int
+write_tx(struct pf_db *db, void *arg)
+{
+	struct write_ctx	*w = arg;
+	PGresult		*r = NULL;
+	const char		*p[3];
+	char			 dur[24];
+	bool			 stale = false;
+	int			 rc;
+
+	if ((rc = write_baselines(db, w)) != PF_OK ||
+	    (rc = write_patterns(db, w)) != PF_OK ||
+	    (rc = write_alerts(db, w)) != PF_OK ||
+	    (rc = write_daily(db, w)) != PF_OK ||
+	    (rc = write_documents(db, w)) != PF_OK)
+		return rc;
+	snprintf(dur, sizeof(dur), "%lld", (long long)w->duration_ms);
+	p[0] = w->in->user_id;
+	p[1] = w->in->data_changed_at;
+	p[2] = dur;
+	if ((rc = pf_db_exec(db, &r, q_state_done, 3, p)) != PF_OK)
+		return rc;
+	if (PQntuples(r) == 1)
+		pf_db_get_bool(r, 0, 0, &stale);
+	PQclear(r);
+	w->still_stale = stale;
+	return PF_OK;
+}
+
+int
+store_write(struct pf_db *db, const struct user_input *in,
+    const struct result *res, int64_t duration_ms, bool *still_stale)
+{
+	struct write_ctx	w = { in, res, duration_ms, false };
+	int			rc;
+
+	rc = pf_db_tx_run(db, write_tx, &w, 3);
+	if (still_stale != NULL)
+		*still_stale = rc == PF_OK && w.still_stale;
+	return rc;
+}
+
+int
+store_fail(struct pf_db *db, const char *user_id, const char *msg)
+{
+	const char	*p[2] = { user_id, msg };
+
+	return pf_db_exec(db, NULL, q_state_fail, 2, p);
+}
+
+static int
+each_user(PGresult *r, void (*fn)(const char *, void *), void *arg)
+{
+	int	i, n = PQntuples(r);
+
+	for (i = 0; i < n; i++)
+		if (pf_db_get_str(r, i, 0) != NULL)
+			fn(pf_db_get_str(r, i, 0), arg);
+	return n;
+}
+
+int
+store_stale_users(struct pf_db *db, bool all,
+    void (*fn)(const char *user_id, void *arg), void *arg)
+{
+	PGresult	*r = NULL;
+	int		 rc;
+
+	if ((rc = pf_db_exec(db, &r, all ? q_all : q_stale, 0, NULL)) != PF_OK)
+		return rc;
+	rc = each_user(r, fn, arg);
+	PQclear(r);
+	return rc;
+}
+
+int
+store_stale_count(struct pf_db *db, int64_t *count)
+{
+	PGresult	*r = NULL;
+	int		 rc;
+
+	if ((rc = pf_db_exec_one(db, &r, q_stale_count, 0, NULL)) != PF_OK)
+		return rc;
+	rc = pf_db_get_int64(r, 0, 0, count);
+	PQclear(r);
+	return rc;
+}
+
+int
+store_outdated_users(struct pf_db *db, int32_t today,
+    void (*fn)(const char *user_id, void *arg), void *arg)
+{
+	PGresult	*r = NULL;
+	char		 buf[16];
+	const char	*p[1] = { buf };
+	int		 rc;
+
+	snprintf(buf, sizeof(buf), "%d", (int)today);
+	if ((rc = pf_db_exec(db, &r, q_outdated, 1, p)) != PF_OK)
+		return rc;
+	rc = each_user(r, fn, arg);
+	PQclear(r);
+	return rc;
+}
