@@ -118,19 +118,30 @@ compute_iso(int64_t ms, char buf[AD_ISO_LEN])
 		snprintf(buf, AD_ISO_LEN, "1970-01-01T00:00:00.000Z");
 }
 
-/* Shortest decimal that reads back as v, with Python's ".0" for integers. */
+/*
+ * Python's repr(float): the shortest digits that read back as v, in fixed
+ * notation for exponents -4..15 (with ".0" on integers), else d.ddde+XX.
+ */
 static void
 dtoa_short(double v, char *buf, size_t len)
 {
-	int	prec;
+	char	tmp[40], *e;
+	int	prec, exp10, dec;
 
 	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
 			break;
 	}
-	if (strpbrk(buf, ".eEni") == NULL && strlen(buf) + 3 <= len)
-		strcat(buf, ".0");
+	if (prec > 17)
+		prec = 17;
+	e = strchr(tmp, 'e');
+	exp10 = e != NULL ? atoi(e + 1) : 0;
+	if (exp10 >= -4 && exp10 < 16) {
+		dec = prec - 1 - exp10;
+		snprintf(buf, len, "%.*f", dec < 1 ? 1 : dec, v);
+	} else
+		snprintf(buf, len, "%s", tmp);
 }
 
 static void
@@ -438,6 +449,16 @@ compute_pattern_details(const struct pattern *p)
 		json_object_set_new(o, "direction", jstr(p->direction));
 		json_object_set_new(o, "interpretation",
 		    jstr(p->interpretation));
+	} else if (strcmp(p->name, "recovery_readiness") == 0) {
+		json_object_set_new(o, "readiness_score", jnum(p->score));
+		a = json_array();
+		for (i = 0; i < p->nfactors; i++)
+			json_array_append_new(a, json_string(p->factors[i]));
+		json_object_set_new(o, "factors", a);
+		json_object_set_new(o, "metrics_checked",
+		    json_integer((json_int_t)p->metrics_checked));
+		json_object_set_new(o, "interpretation",
+		    jstr(p->interpretation));
 	} else {
 		json_object_set_new(o, "risk_score", json_integer(p->risk_score));
 		a = json_array();
@@ -451,12 +472,6 @@ compute_pattern_details(const struct pattern *p)
 			json_array_append_new(a,
 			    json_string(p->recommendations[i]));
 		json_object_set_new(o, "recommendations", a);
-		if (strcmp(p->name, "recovery_readiness") == 0) {
-			json_object_set_new(o, "readiness_score",
-			    jnum(p->score));
-			json_object_set_new(o, "interpretation",
-			    jstr(p->interpretation));
-		}
 	}
 	return o;
 }
