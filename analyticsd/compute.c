@@ -125,23 +125,34 @@ compute_iso(int64_t ms, char buf[AD_ISO_LEN])
 static void
 dtoa_short(double v, char *buf, size_t len)
 {
-	char	tmp[40], *e;
-	int	prec, exp10, dec;
+	static const int	 precs[3] = { 15, 16, 17 };
+	char			 tmp[40], *e, *m;
+	int			 i, exp10, sig, dec;
 
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+	/*
+	 * If some p <= 15 digits read back as v, the 15-digit rounding is
+	 * those digits padded with zeros, so trying 15, 16, 17 is enough.
+	 */
+	for (i = 0; i < 3; i++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", precs[i] - 1, v);
 		if (strtod(tmp, NULL) == v)
 			break;
 	}
-	if (prec > 17)
-		prec = 17;
-	e = strchr(tmp, 'e');
-	exp10 = e != NULL ? atoi(e + 1) : 0;
+	if ((e = strchr(tmp, 'e')) == NULL) {
+		snprintf(buf, len, "%s", tmp);
+		return;
+	}
+	exp10 = atoi(e + 1);
+	for (m = e - 1; m > tmp && (*m == '0' || *m == '.'); m--)
+		;
+	for (sig = 0, e = tmp; e <= m; e++)
+		if (*e >= '0' && *e <= '9')
+			sig++;
 	if (exp10 >= -4 && exp10 < 16) {
-		dec = prec - 1 - exp10;
+		dec = sig - 1 - exp10;
 		snprintf(buf, len, "%.*f", dec < 1 ? 1 : dec, v);
 	} else
-		snprintf(buf, len, "%s", tmp);
+		snprintf(buf, len, "%.*e", sig - 1, v);
 }
 
 static void
@@ -774,9 +785,17 @@ compute_daily(const struct user_input *in, const struct dense *d,
 		}
 
 		recovery_inputs_at(d, t, &ri);
-		if (recovery_compute(&ri, w, &rs) == PF_OK)
-			daily_add(res, "recovery", day, rs.score,
-			    recovery_json(&rs, &ri));
+		if (recovery_compute(&ri, w, &rs) == PF_OK) {
+			o = json_object();
+			json_object_set_new(o, "level", jstr(rs.level));
+			json_object_set_new(o, "coverage", jnum(rs.coverage));
+			for (i = 0; i < RECOVERY_NCOMPONENTS; i++)
+				json_object_set_new(o, recovery_component_name(
+				    (enum recovery_component)i),
+				    rs.part[i].available ?
+				    jnum(rs.part[i].subscore) : json_null());
+			daily_add(res, "recovery", day, rs.score, o);
+		}
 	}
 }
 

@@ -75,7 +75,7 @@ do_recompute(struct pf_ipc_request *req, const json_t *body)
 {
 	const char	*uid;
 	json_t		*reply;
-	bool		 all = false;
+	bool		 all = false, full = false;
 	int		 r, n;
 
 	r = pf_json_get_bool(body, "all", &all);
@@ -84,8 +84,14 @@ do_recompute(struct pf_ipc_request *req, const json_t *body)
 		    "\"all\" must be a boolean");
 		return;
 	}
+	r = pf_json_get_bool(body, "full", &full);
+	if (r != PF_OK && r != PF_ERR_NOTFOUND) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID,
+		    "\"full\" must be a boolean");
+		return;
+	}
 	if (all) {
-		if ((n = jobs_add_all(pf_time_mono_ms())) < 0) {
+		if ((n = jobs_add_all(pf_time_mono_ms(), full)) < 0) {
 			pf_ipc_request_fail(req, n, "could not list users");
 			return;
 		}
@@ -97,7 +103,7 @@ do_recompute(struct pf_ipc_request *req, const json_t *body)
 			    "{\"all\": true}");
 			return;
 		}
-		if (!jobs_add(uid, JOB_REQUEST, AD_DAY_ALL,
+		if (!jobs_add(uid, JOB_REQUEST, full ? AD_DAY_ALL : AD_DAY_NONE,
 		    pf_time_mono_ms())) {
 			pf_ipc_request_fail(req, PF_ERR_INVALID,
 			    "invalid user_id");

@@ -144,8 +144,12 @@ int	 jobs_run_due(int64_t now_mono_ms, int max);
  * day; returns the count or a PF_ERR_*.
  */
 int	 jobs_reconcile(int64_t now_mono_ms);
-/* Queues every user with analytics state for a full rewrite. */
-int	 jobs_add_all(int64_t now_mono_ms);
+/*
+ * Queues every user with analytics state.  Everything is recomputed; the
+ * daily series are rewritten from the first changed day, or entirely
+ * when full.
+ */
+int	 jobs_add_all(int64_t now_mono_ms, bool full);
 size_t	 jobs_queued(void);
 bool	 jobs_in_flight(void);
 int64_t	 jobs_total_runs(void);

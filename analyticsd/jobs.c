@@ -178,7 +178,7 @@ run_one(struct job *j)
 {
 	struct user_input	in;
 	struct result		res;
-	int64_t			t0, dur;
+	int64_t			t0, t1, t2, dur;
 	int32_t			today;
 	bool			stale = false;
 	int			rc;
@@ -187,15 +187,19 @@ run_one(struct job *j)
 	today = (int32_t)pf_time_local_day(pf_time_now_ms(), 0);
 	result_init(&res);
 	rc = store_load(env->db, j->user_id, today, j->first_day, &in);
+	t1 = pf_time_mono_ms();
 	if (rc == PF_OK)
 		rc = compute_user(&in, env->conf->analytics_hrv_band_sd, &res);
-	dur = pf_time_mono_ms() - t0;
+	t2 = pf_time_mono_ms();
+	dur = t2 - t0;
 	if (rc == PF_OK)
 		rc = store_write(env->db, &in, &res, dur, &stale);
 	dur = pf_time_mono_ms() - t0;
 	if (rc == PF_OK) {
-		pf_log_debug("user %s recomputed in %lld ms (%zu daily rows)",
-		    j->user_id, (long long)dur, res.ndaily);
+		pf_log_debug("user %s recomputed in %lld ms (load %lld, "
+		    "compute %lld, write %lld; %zu daily rows)", j->user_id,
+		    (long long)dur, (long long)(t1 - t0), (long long)(t2 - t1),
+		    (long long)(pf_time_mono_ms() - t2), res.ndaily);
 		publish_updated(&in, &res, dur);
 		if (stale)
 			jobs_add(j->user_id, JOB_RECONCILE, AD_DAY_NONE,
@@ -275,9 +279,10 @@ jobs_reconcile(int64_t now)
 }
 
 int
-jobs_add_all(int64_t now)
+jobs_add_all(int64_t now, bool full)
 {
-	struct add_ctx	c = { JOB_REQUEST, AD_DAY_ALL, now, 0 };
+	struct add_ctx	c = { JOB_REQUEST, full ? AD_DAY_ALL : AD_DAY_NONE,
+	    now, 0 };
 	int		rc;
 
 	if ((rc = store_stale_users(env->db, true, add_cb, &c)) < 0)

@@ -60,8 +60,12 @@
 #include "analyticsd/analyticsd.h"
 #include "analyticsd/daemon.h"
 
-/* Daily rows older than this before a change are rewritten too. */
-#define DIRTY_MARGIN	"10 minutes"
+/*
+ * Rows stamped up to this long before the previous run started count as
+ * changed since: a writer's transaction stamps updated_at when it starts
+ * and may commit after our snapshot.
+ */
+#define DIRTY_MARGIN	"1 minute"
 #define SINCE		"(SELECT since FROM t)"
 
 static const char q_state_prev[] =
