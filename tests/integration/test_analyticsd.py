@@ -26,9 +26,12 @@ def test_usage_and_config_check(db, tmp_path):
     assert p.returncode == 1
     assert p.stderr.strip() == \
         "usage: polarflow-analyticsd [-nv] [-f file]"
-    man = open(os.path.join(harness.TOP, "man",
-                            "polarflow-analyticsd.8")).read()
-    assert ".Op Fl nv" in man and ".Op Fl f Ar file" in man
+    # usage() is the SYNOPSIS of the man page, word for word
+    page = subprocess.run(
+        "mandoc -Tascii man/polarflow-analyticsd.8 | col -b", shell=True,
+        cwd=harness.TOP, capture_output=True, text=True).stdout
+    syn = page.split("SYNOPSIS")[1].split("DESCRIPTION")[0]
+    assert "usage: " + " ".join(syn.split()) == p.stderr.strip()
     p = harness.run([exe, "-n"], env=harness.clean_env(
         DATABASE_URL=db.url))
     assert p.returncode == 0 and "configuration OK" in p.stderr
