@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 import harness
 from fx_analyticsd import (analyticsd, seed, day, publish,  # noqa: F401
                            data_changed, baseline, run_count, wait_runs, UpdateListener,
@@ -226,6 +228,8 @@ def test_sigterm_exits_promptly_while_busy(analyticsd, seed, migrated):
     assert time.monotonic() - t0 < 5
 
 
+@pytest.mark.skipif(os.environ.get("SANITIZE") == "1",
+                    reason="valgrind cannot run an ASan binary")
 def test_valgrind_clean(migrated, seed, tmp_path):
     """One full life under valgrind: start, reconcile, event, control
     verbs, bad input, SIGTERM; exit status 99 would mean a report."""
