@@ -143,13 +143,17 @@ static const char q_goal[] =
     "WHERE user_id = $1 AND sleep_goal_seconds > 0 "
     "ORDER BY recorded_at DESC LIMIT 1";
 
+/* $2: [{m, v, b7, b30, b90, sd, med, q1, q3, lo, hi, n, st, d0, d1}] */
 static const char q_baseline[] =
-    "INSERT INTO user_baselines (user_id, metric_name, baseline_value, "
+    "INSERT INTO user_baselines AS u (user_id, metric_name, baseline_value, "
     "baseline_7d, baseline_30d, baseline_90d, std_dev, median_value, q1, q3, "
     "min_value, max_value, sample_count, status, data_start_date, "
-    "data_end_date, calculated_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
-    "$6, $7, $8, $9, $10, $11, $12, $13, $14, DATE '1970-01-01' + $15::int, "
-    "DATE '1970-01-01' + $16::int, $17, now()) "
+    "data_end_date, calculated_at, updated_at) "
+    "SELECT $1, x.m, x.v, x.b7, x.b30, x.b90, x.sd, x.med, x.q1, x.q3, x.lo, "
+    "x.hi, x.n, x.st, DATE '1970-01-01' + x.d0, DATE '1970-01-01' + x.d1, "
+    "$3, now() FROM jsonb_to_recordset($2::jsonb) AS x (m text, v float8, "
+    "b7 float8, b30 float8, b90 float8, sd float8, med float8, q1 float8, "
+    "q3 float8, lo float8, hi float8, n int, st text, d0 int, d1 int) "
     "ON CONFLICT (user_id, metric_name) DO UPDATE SET "
     "baseline_value = excluded.baseline_value, "
     "baseline_7d = excluded.baseline_7d, "
@@ -162,12 +166,15 @@ static const char q_baseline[] =
     "data_end_date = excluded.data_end_date, "
     "calculated_at = excluded.calculated_at, updated_at = now()";
 
+/* $2: [{t, name, mi, score, conf, sig, det, n}] */
 static const char q_pattern[] =
     "INSERT INTO pattern_analyses (user_id, pattern_type, pattern_name, "
     "metrics_involved, analysis_window_days, score, confidence, "
     "significance, details, sample_count, analyzed_at, updated_at) "
-    "VALUES ($1, $2, $3, $4::jsonb, 30, $5, $6, $7, $8::jsonb, $9, $10, "
-    "now()) ON CONFLICT (user_id, pattern_type, pattern_name) DO UPDATE SET "
+    "SELECT $1, x.t, x.name, x.mi, 30, x.score, x.conf, x.sig, x.det, x.n, "
+    "$3, now() FROM jsonb_to_recordset($2::jsonb) AS x (t text, name text, "
+    "mi jsonb, score float8, conf float8, sig text, det jsonb, n int) "
+    "ON CONFLICT (user_id, pattern_type, pattern_name) DO UPDATE SET "
     "metrics_involved = excluded.metrics_involved, score = excluded.score, "
     "confidence = excluded.confidence, "
     "significance = excluded.significance, details = excluded.details, "
@@ -202,9 +209,11 @@ static const char q_daily_ins[] =
     "SET value = excluded.value, details = excluded.details, "
     "computed_at = excluded.computed_at";
 
+/* $2: {kind: payload} */
 static const char q_document[] =
     "INSERT INTO analytics_documents (user_id, kind, payload, computed_at) "
-    "VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (user_id, kind) DO UPDATE "
+    "SELECT $1, d.key, d.value, $3 FROM jsonb_each($2::jsonb) AS d "
+    "ON CONFLICT (user_id, kind) DO UPDATE "
     "SET payload = excluded.payload, computed_at = excluded.computed_at";
 
 static const char q_state_done[] =
@@ -461,72 +470,96 @@ struct write_ctx {
 	bool			 still_stale;
 };
 
+static json_t *
+jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* One statement: $1 user, $2 JSON text, $3 computed_at. */
+static int
+exec_json(struct pf_db *db, const char *sql, const struct write_ctx *w,
+    json_t *arg)
+{
+	const char	*p[3];
+	char		*text;
+	int		 rc;
+
+	text = compute_dumps(arg);
+	p[0] = w->in->user_id;
+	p[1] = text;
+	p[2] = w->res->computed_at;
+	rc = pf_db_exec(db, NULL, sql, 3, p);
+	free(text);
+	return rc;
+}
+
 static int
 write_baselines(struct pf_db *db, const struct write_ctx *w)
 {
 	const struct baseline	*b;
-	char			 v[12][32], cnt[24], sd[16], ed[16];
-	const char		*p[17];
+	json_t			*arr, *o;
 	int			 m, rc;
 
+	arr = json_array();
 	for (m = 0; m < BASELINE_NMETRICS; m++) {
 		b = &w->res->base[m];
-		p[0] = w->in->user_id;
-		p[1] = baseline_metric_name(b->metric);
-		p[2] = pdbl(v[0], sizeof(v[0]), isfinite(b->value) ? b->value :
-		    0.0);
-		p[3] = pdbl(v[1], sizeof(v[1]), b->mean_7d);
-		p[4] = pdbl(v[2], sizeof(v[2]), b->mean_30d);
-		p[5] = pdbl(v[3], sizeof(v[3]), b->mean_90d);
-		p[6] = pdbl(v[4], sizeof(v[4]), b->std_dev);
-		p[7] = pdbl(v[5], sizeof(v[5]), b->median);
-		p[8] = pdbl(v[6], sizeof(v[6]), b->q1);
-		p[9] = pdbl(v[7], sizeof(v[7]), b->q3);
-		p[10] = pdbl(v[8], sizeof(v[8]), b->min);
-		p[11] = pdbl(v[9], sizeof(v[9]), b->max);
-		snprintf(cnt, sizeof(cnt), "%zu", b->sample_count);
-		p[12] = cnt;
-		p[13] = baseline_status_name(b->status);
-		snprintf(sd, sizeof(sd), "%d", (int)b->start_day);
-		snprintf(ed, sizeof(ed), "%d", (int)b->end_day);
-		p[14] = b->has_range ? sd : NULL;
-		p[15] = b->has_range ? ed : NULL;
-		p[16] = w->res->computed_at;
-		if ((rc = pf_db_exec(db, NULL, q_baseline, 17, p)) != PF_OK)
-			return rc;
+		o = json_object();
+		json_object_set_new(o, "m",
+		    json_string(baseline_metric_name(b->metric)));
+		json_object_set_new(o, "v", json_real(isfinite(b->value) ?
+		    b->value : 0.0));
+		json_object_set_new(o, "b7", jnum(b->mean_7d));
+		json_object_set_new(o, "b30", jnum(b->mean_30d));
+		json_object_set_new(o, "b90", jnum(b->mean_90d));
+		json_object_set_new(o, "sd", jnum(b->std_dev));
+		json_object_set_new(o, "med", jnum(b->median));
+		json_object_set_new(o, "q1", jnum(b->q1));
+		json_object_set_new(o, "q3", jnum(b->q3));
+		json_object_set_new(o, "lo", jnum(b->min));
+		json_object_set_new(o, "hi", jnum(b->max));
+		json_object_set_new(o, "n",
+		    json_integer((json_int_t)b->sample_count));
+		json_object_set_new(o, "st",
+		    json_string(baseline_status_name(b->status)));
+		json_object_set_new(o, "d0", b->has_range ?
+		    json_integer(b->start_day) : json_null());
+		json_object_set_new(o, "d1", b->has_range ?
+		    json_integer(b->end_day) : json_null());
+		json_array_append_new(arr, o);
 	}
-	return PF_OK;
+	rc = exec_json(db, q_baseline, w, arr);
+	json_decref(arr);
+	return rc;
 }
 
 static int
 write_patterns(struct pf_db *db, const struct write_ctx *w)
 {
 	const struct pattern	*pt;
-	json_t			*det;
-	char			*dtext, sc[32], cf[32], n[24];
-	const char		*p[10];
+	json_t			*arr, *o, *mi;
 	size_t			 i;
-	int			 rc = PF_OK;
+	int			 rc;
 
-	for (i = 0; i < w->res->npat && rc == PF_OK; i++) {
+	arr = json_array();
+	for (i = 0; i < w->res->npat; i++) {
 		pt = &w->res->pat[i];
-		det = compute_pattern_details(pt);
-		dtext = compute_dumps(det);
-		json_decref(det);
-		snprintf(n, sizeof(n), "%zu", pt->sample_count);
-		p[0] = w->in->user_id;
-		p[1] = pt->type;
-		p[2] = pt->name;
-		p[3] = w->res->pat_metrics[i];
-		p[4] = pdbl(sc, sizeof(sc), pt->score);
-		p[5] = pdbl(cf, sizeof(cf), pt->confidence);
-		p[6] = pattern_significance_name(pt->significance);
-		p[7] = dtext;
-		p[8] = n;
-		p[9] = w->res->computed_at;
-		rc = pf_db_exec(db, NULL, q_pattern, 10, p);
-		free(dtext);
+		o = json_object();
+		json_object_set_new(o, "t", json_string(pt->type));
+		json_object_set_new(o, "name", json_string(pt->name));
+		mi = json_loads(w->res->pat_metrics[i], 0, NULL);
+		json_object_set_new(o, "mi", mi != NULL ? mi : json_array());
+		json_object_set_new(o, "score", jnum(pt->score));
+		json_object_set_new(o, "conf", jnum(pt->confidence));
+		json_object_set_new(o, "sig",
+		    json_string(pattern_significance_name(pt->significance)));
+		json_object_set_new(o, "det", compute_pattern_details(pt));
+		json_object_set_new(o, "n",
+		    json_integer((json_int_t)pt->sample_count));
+		json_array_append_new(arr, o);
 	}
+	rc = exec_json(db, q_pattern, w, arr);
+	json_decref(arr);
 	return rc;
 }
 
@@ -613,23 +646,7 @@ write_daily(struct pf_db *db, const struct write_ctx *w)
 static int
 write_documents(struct pf_db *db, const struct write_ctx *w)
 {
-	const char	*kind, *p[4];
-	json_t		*doc;
-	char		*text;
-	int		 rc = PF_OK;
-
-	json_object_foreach(w->res->docs, kind, doc) {
-		text = compute_dumps(doc);
-		p[0] = w->in->user_id;
-		p[1] = kind;
-		p[2] = text;
-		p[3] = w->res->computed_at;
-		rc = pf_db_exec(db, NULL, q_document, 4, p);
-		free(text);
-		if (rc != PF_OK)
-			break;
-	}
-	return rc;
+	return exec_json(db, q_document, w, w->res->docs);
 }
 
 static int
