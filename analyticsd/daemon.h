@@ -124,9 +124,9 @@ struct job_run {
 void	 jobs_init(void);
 void	 jobs_cleanup(void);
 /*
- * Queues user_id (copied) unless it is queued already; a queued user whose
- * new request carries an earlier first_day keeps the earlier one (AD_DAY_NONE
- * = unknown, rewrite from the start).  Events for one user arriving within
+ * Queues user_id (copied) unless it is queued already; a queued user keeps
+ * the earliest first_day of its requests (AD_DAY_ALL, the earliest of all,
+ * rewrites every day; AD_DAY_NONE defers to the database).  Events for one user arriving within
  * AD_COALESCE_MS are served by one run.  Returns false for a bad user id.
  */
 #define AD_COALESCE_MS	20

@@ -33,6 +33,7 @@
 
 struct job {
 	TAILQ_ENTRY(job)	 entry;
+	struct job		*hnext;		/* hash chain */
 	char			 user_id[AD_USER_ID_MAX + 1];
 	enum job_reason		 why;
 	int32_t			 first_day;
@@ -46,7 +47,11 @@ TAILQ_HEAD(jobq, job);
 /* The process environment; set by main. */
 struct analyticsd *env;
 
+/* Users queued, by id, so a reconcile of many users stays linear. */
+#define NBUCKETS	4096
+
 static struct jobq	 queue = TAILQ_HEAD_INITIALIZER(queue);
+static struct job	*buckets[NBUCKETS];
 static size_t		 nqueued;
 static bool		 running;
 static int64_t		 total_runs, total_errors;
@@ -54,10 +59,58 @@ static int64_t		 ev_accepted, ev_dropped;
 static struct job_run	 last[AD_LAST_RUNS];
 static size_t		 nlast, last_head;
 
+static unsigned int
+hash(const char *s)
+{
+	unsigned int	h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % NBUCKETS;
+}
+
+static struct job *
+lookup(const char *user_id)
+{
+	struct job	*j;
+
+	for (j = buckets[hash(user_id)]; j != NULL; j = j->hnext)
+		if (strcmp(j->user_id, user_id) == 0)
+			return j;
+	return NULL;
+}
+
+static void
+enqueue(struct job *j)
+{
+	unsigned int	h = hash(j->user_id);
+
+	j->hnext = buckets[h];
+	buckets[h] = j;
+	TAILQ_INSERT_TAIL(&queue, j, entry);
+	nqueued++;
+}
+
+static void
+dequeue(struct job *j)
+{
+	struct job	**pp;
+
+	for (pp = &buckets[hash(j->user_id)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == j) {
+			*pp = j->hnext;
+			break;
+		}
+	TAILQ_REMOVE(&queue, j, entry);
+	nqueued--;
+}
+
 void
 jobs_init(void)
 {
 	TAILQ_INIT(&queue);
+	memset(buckets, 0, sizeof(buckets));
 	nqueued = 0;
 }
 
@@ -67,10 +120,9 @@ jobs_cleanup(void)
 	struct job	*j;
 
 	while ((j = TAILQ_FIRST(&queue)) != NULL) {
-		TAILQ_REMOVE(&queue, j, entry);
+		dequeue(j);
 		free(j);
 	}
-	nqueued = 0;
 }
 
 static bool
@@ -99,10 +151,9 @@ jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
 
 	if (!valid_user_id(user_id))
 		return false;
-	TAILQ_FOREACH(j, &queue, entry) {
-		if (strcmp(j->user_id, user_id) != 0)
-			continue;
-		if (first_day == AD_DAY_NONE || (j->first_day != AD_DAY_NONE &&
+	if ((j = lookup(user_id)) != NULL) {
+		/* NONE: ask the database; a day: no later than it. */
+		if (j->first_day == AD_DAY_NONE || (first_day != AD_DAY_NONE &&
 		    first_day < j->first_day))
 			j->first_day = first_day;
 		if (why != JOB_EVENT && j->due_ms > now)
@@ -116,8 +167,7 @@ jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
 	j->first_day = first_day;
 	j->queued_ms = now;
 	j->due_ms = why == JOB_EVENT ? now + AD_COALESCE_MS : now;
-	TAILQ_INSERT_TAIL(&queue, j, entry);
-	nqueued++;
+	enqueue(j);
 	return true;
 }
 
@@ -226,17 +276,19 @@ jobs_run_due(int64_t now, int max)
 		next = TAILQ_NEXT(j, entry);
 		if (j->due_ms > now)
 			continue;
-		TAILQ_REMOVE(&queue, j, entry);
-		nqueued--;
+		dequeue(j);
 		running = true;
 		rc = run_one(j);
 		running = false;
 		n++;
 		if ((rc == PF_ERR_DB_CONN || rc == PF_ERR_TIMEOUT ||
 		    rc == PF_ERR_DB_RETRY) && ++j->attempts < MAX_ATTEMPTS) {
-			j->due_ms = pf_time_mono_ms() + RETRY_MS;
-			TAILQ_INSERT_TAIL(&queue, j, entry);
-			nqueued++;
+			if (lookup(j->user_id) != NULL)
+				free(j);	/* queued again meanwhile */
+			else {
+				j->due_ms = pf_time_mono_ms() + RETRY_MS;
+				enqueue(j);
+			}
 		} else
 			free(j);
 		/* The list may have changed under run_one (re-queue). */

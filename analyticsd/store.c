@@ -131,12 +131,20 @@ static const char q_exercise[] =
     "WHERE user_id = $1 AND training_load IS NOT NULL AND training_load >= 0 "
     "GROUP BY d ORDER BY d";
 
-/* Samples only where no estimate exists, for the days that matter ($2). */
+/*
+ * Resting HR per day: Polar's estimate, else the value computed on an
+ * earlier run for a day before $3 (unchanged since), else the samples, for
+ * the days that matter (>= $2) -- so samples are parsed once per change.
+ */
 static const char q_chr[] =
-    "SELECT date - DATE '1970-01-01', resting_hr_estimate, "
-    "CASE WHEN resting_hr_estimate IS NULL AND date >= DATE '1970-01-01' + "
-    "$2::int THEN samples END "
-    "FROM continuous_heart_rate WHERE user_id = $1 ORDER BY date";
+    "SELECT c.date - DATE '1970-01-01', "
+    "coalesce(c.resting_hr_estimate::float8, a.value), "
+    "CASE WHEN c.resting_hr_estimate IS NULL AND a.value IS NULL AND "
+    "c.date >= DATE '1970-01-01' + $2::int THEN c.samples END "
+    "FROM continuous_heart_rate c LEFT JOIN analytics_daily a "
+    "ON a.user_id = c.user_id AND a.metric_name = 'resting_hr_continuous' "
+    "AND a.day = c.date AND a.day < DATE '1970-01-01' + $3::int "
+    "WHERE c.user_id = $1 ORDER BY c.date";
 
 static const char q_goal[] =
     "SELECT sleep_goal_seconds FROM physical_info "
@@ -310,8 +318,8 @@ static int
 load_series(struct pf_db *db, const char *uid, struct user_input *in)
 {
 	PGresult	*r = NULL;
-	char		 buf[32];
-	const char	*p[2];
+	char		 buf[32], dbuf[32];
+	const char	*p[3];
 	int64_t		 ms;
 	int		 i, n, day, off, rc;
 	double		 v;
@@ -376,9 +384,12 @@ load_series(struct pf_db *db, const char *uid, struct user_input *in)
 	PQclear(r);
 
 	snprintf(buf, sizeof(buf), "%d", (int)(in->today - BASELINE_WINDOW_DAYS));
+	snprintf(dbuf, sizeof(dbuf), "%d", in->dirty_from == AD_DAY_NONE ?
+	    AD_DAY_ALL : (int)in->dirty_from);
 	p[0] = uid;
 	p[1] = buf;
-	if ((rc = pf_db_exec(db, &r, q_chr, 2, p)) != PF_OK)
+	p[2] = dbuf;
+	if ((rc = pf_db_exec(db, &r, q_chr, 3, p)) != PF_OK)
 		return rc;
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
