@@ -16,6 +16,7 @@
 #include "common/crypto.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/ipc.h"
 #include "common/log.h"
 
 #include "polarctl.h"
@@ -44,6 +45,13 @@ static const struct cmd cmds[] = {
 	{ { "key", "revoke" }, "<id | prefix>", cmd_key_revoke },
 	{ { "key", "regenerate" }, "<id | prefix>", cmd_key_regenerate },
 	{ { "show", "config" }, "", cmd_show_config },
+	{ { "show", "status" }, "[syncd | analyticsd]", cmd_show_status },
+	{ { "sync", "now" }, "[user_id]", cmd_sync_now },
+	{ { "analytics", "recompute" }, "user_id | all",
+	    cmd_analytics_recompute },
+	{ { "log", "verbose" }, "[syncd | analyticsd]", cmd_log_verbose },
+	{ { "log", "brief" }, "[syncd | analyticsd]", cmd_log_brief },
+	{ { "reload" }, "[syncd | analyticsd]", cmd_reload },
 	{ { "help" }, "", cmd_help },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -279,6 +287,7 @@ main(int argc, char *argv[])
 	}
 	r = cmd->fn(&ctl, argc - (int)nwords(cmd), argv + nwords(cmd));
 	pf_db_close(ctl.db);
+	pf_ipc_fini();
 	pf_config_free(ctl.cfg);
 	return r == PF_OK ? 0 : 1;
 }

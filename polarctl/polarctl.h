@@ -47,6 +47,14 @@ int	 cmd_user_list(struct ctl *, int, char **);
 int	 cmd_user_show(struct ctl *, int, char **);
 int	 cmd_user_delete(struct ctl *, int, char **);
 
+/* cmd_ctl.c */
+int	 cmd_show_status(struct ctl *, int, char **);
+int	 cmd_sync_now(struct ctl *, int, char **);
+int	 cmd_analytics_recompute(struct ctl *, int, char **);
+int	 cmd_log_verbose(struct ctl *, int, char **);
+int	 cmd_log_brief(struct ctl *, int, char **);
+int	 cmd_reload(struct ctl *, int, char **);
+
 /* cmd_key.c */
 int	 cmd_key_create(struct ctl *, int, char **);
 int	 cmd_key_list(struct ctl *, int, char **);
@@ -61,6 +69,7 @@ int	 store_migration_apply(struct pf_db *, int version, const char *name,
 	    const char *sql, const char *checksum, const char *actor);
 int	 store_audit(struct pf_db *, const char *actor, const char *action,
 	    const char *user_id, const json_t *details);
+int	 store_status_counts(struct pf_db *, PGresult **);
 int	 store_user_add(struct pf_db *, const char *user_id);
 int	 store_user_list(struct pf_db *, PGresult **);
 int	 store_user_get(struct pf_db *, const char *user_id, PGresult **);

@@ -98,6 +98,21 @@ store_audit(struct pf_db *db, const char *actor, const char *action,
 }
 
 int
+store_status_counts(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec_one(db, res, "SELECT "
+	    "(SELECT count(*) FROM users WHERE is_active) AS active_users, "
+	    "(SELECT count(*) FROM users WHERE needs_reauth) "
+	    "AS users_needing_reauth, "
+	    "(SELECT count(*) FROM analytics_state WHERE data_changed_at > "
+	    "coalesce(analytics_run_at, '-infinity')) AS stale_users, "
+	    "(SELECT count(*) FROM api_keys WHERE is_active) AS active_keys, "
+	    "(SELECT to_char(max(completed_at) AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM sync_logs) AS last_sync",
+	    0, NULL);
+}
+
+int
 store_user_add(struct pf_db *db, const char *user_id)
 {
 	const char	*p[1] = { user_id };

@@ -247,3 +247,20 @@ def test_commands_abbreviate_and_fail_cleanly(migrated, polarctl):
     assert p.stderr.startswith("usage: polarctl [-jn] [-f file] command")
     assert polarctl("-x", "db", "status", check=False).returncode == 1
     assert "user add" in polarctl("help", check=True).stdout
+
+
+def test_daemons_down_are_reported_at_once(migrated, polarctl, tmp_path):
+    env = {"POLARFLOW_RUNDIR": str(tmp_path)}
+    t0 = time.monotonic()
+    p = polarctl("-j", "show", "status", env=env, check=False)
+    doc = json.loads(p.stdout)
+    assert doc["syncd"] == {"running": False, "error": "not running"}
+    assert doc["analyticsd"]["running"] is False
+    assert doc["database"]["schema_version"] >= 1
+    for args in (["sync", "now", "u1"], ["analytics", "recompute", "all"],
+                 ["log", "verbose"], ["reload", "syncd"]):
+        p = polarctl(*args, env=env, check=False)
+        assert "is not running" in p.stderr, args
+    assert time.monotonic() - t0 < 5
+    assert "usage" in polarctl("show", "status", "kore", env=env,
+                               check=False).stderr

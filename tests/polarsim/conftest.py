@@ -14,8 +14,10 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIM = os.path.join(HERE, "polarsim.py")
-SPEC = os.environ.get("POLARSIM_SPEC") or os.path.join(HERE, "..", "..", "..", "shared", "reference",
-                                                    "polar-accesslink-openapi.yml")
+# A copy of Polar's published OpenAPI document lives beside the tests, so
+# they do not depend on anything outside the repository.
+SPEC = os.environ.get("POLARSIM_SPEC") or os.path.join(
+    HERE, "polar-accesslink-openapi.yml")
 TODAY = "2026-11-23"
 CLIENT = ("polarsim-client", "polarsim-secret")
 BASIC = "Basic " + base64.b64encode(("%s:%s" % CLIENT).encode()).decode()

@@ -1,0 +1,271 @@
+/*
+ * cmd_ctl.c -- commands answered by the daemons over their control
+ * sockets: show status, sync now, analytics recompute, log, reload.
+ *
+ * A daemon that is not running is reported at once (the dial fails
+ * synchronously), never waited for.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "common/ipc.h"
+
+#include "polarctl.h"
+
+#define CALL_TIMEOUT_MS		5000
+#define SYNC_WAIT_TIMEOUT_MS	600000	/* a full sync of one user */
+
+static const char *const daemons[] = { "syncd", "analyticsd" };
+#define NDAEMONS	(sizeof(daemons) / sizeof(daemons[0]))
+
+static bool
+daemon_known(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NDAEMONS; i++)
+		if (strcmp(daemons[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Sends msg to daemon and returns its reply in *reply (caller owns).
+ * Errors are reported here, in words an admin can act on.
+ */
+static int
+call(struct ctl *ctl, const char *daemon, const json_t *msg, json_t **reply,
+    int timeout_ms, bool quiet)
+{
+	char		 url[160], sock[64];
+	const char	*why;
+	int		 r;
+
+	snprintf(sock, sizeof(sock), "%s.ctl", daemon);
+	if ((r = pf_ipc_url(url, sizeof(url), ctl->cfg->rundir, sock)) !=
+	    PF_OK) {
+		ctl_warnx("rundir %s is too long for a socket path",
+		    ctl->cfg->rundir);
+		return r;
+	}
+	r = pf_ipc_call(url, msg, reply, timeout_ms);
+	if (r == PF_OK && (r = pf_ipc_reply_error(*reply, &why)) != PF_OK) {
+		if (!quiet)
+			ctl_warnx("%s: %s", daemon, why ? why : pf_strerror(r));
+		return r;
+	}
+	if (r != PF_OK && !quiet) {
+		if (r == PF_ERR_CLOSED)
+			ctl_warnx("%s is not running (no answer on %s)",
+			    daemon, url + 6);
+		else if (r == PF_ERR_VERSION)
+			ctl_warnx("incompatible polarctl and %s", daemon);
+		else
+			ctl_warnx("%s: %s", daemon, pf_strerror(r));
+	}
+	return r;
+}
+
+static void
+print_obj(const char *indent, const json_t *obj)
+{
+	const char	*k;
+	json_t		*v;
+	char		*s;
+
+	json_object_foreach((json_t *)(uintptr_t)obj, k, v) {
+		if (strcmp(k, "v") == 0 || strcmp(k, "type") == 0 ||
+		    strcmp(k, "ok") == 0)
+			continue;
+		if (json_is_object(v)) {
+			printf("%s%s:\n", indent, k);
+			print_obj("    ", v);
+			continue;
+		}
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%s%s: %s\n", indent, k, s ? s : "?");
+		free(s);
+	}
+}
+
+int
+cmd_show_status(struct ctl *ctl, int argc, char **argv)
+{
+	json_t		*doc, *msg, *reply, *down;
+	PGresult	*res;
+	struct pf_db	*db;
+	size_t		 i;
+	int		 r, ver, failed = 0;
+
+	if (argc > 1 || (argc == 1 && !daemon_known(argv[0]))) {
+		ctl_warnx("usage: polarctl show status [syncd | analyticsd]");
+		return PF_ERR_INVALID;
+	}
+	doc = json_object();
+	if (argc == 0) {
+		if (ctl_db(ctl, &db) == PF_OK &&
+		    pf_db_schema_version(db, &ver) == PF_OK &&
+		    store_status_counts(db, &res) == PF_OK) {
+			json_t *rows = out_rows(res);
+
+			PQclear(res);
+			json_object_set(doc, "database",
+			    json_array_get(rows, 0));
+			json_object_set_new(json_object_get(doc, "database"),
+			    "schema_version", json_integer(ver));
+			json_decref(rows);
+		} else {
+			json_object_set_new(doc, "database",
+			    json_pack("{s:b}", "reachable", 0));
+			failed++;
+		}
+	}
+	msg = pf_ipc_msg_new("status");
+	for (i = 0; i < NDAEMONS; i++) {
+		if (argc == 1 && strcmp(argv[0], daemons[i]) != 0)
+			continue;
+		if ((r = call(ctl, daemons[i], msg, &reply, CALL_TIMEOUT_MS,
+		    true)) == PF_OK) {
+			json_object_set_new(reply, "running", json_true());
+			json_object_set_new(doc, daemons[i], reply);
+		} else {
+			down = json_pack("{s:b, s:s}", "running", 0, "error",
+			    r == PF_ERR_CLOSED ? "not running" :
+			    pf_strerror(r));
+			json_object_set_new(doc, daemons[i], down);
+			failed++;
+		}
+	}
+	json_decref(msg);
+	if (ctl->json)
+		out_json(doc);
+	else {
+		const char	*k;
+		json_t		*v;
+
+		json_object_foreach(doc, k, v) {
+			printf("%s:\n", k);
+			print_obj("  ", v);
+		}
+	}
+	json_decref(doc);
+	return failed ? PF_ERR_CLOSED : PF_OK;
+}
+
+int
+cmd_sync_now(struct ctl *ctl, int argc, char **argv)
+{
+	json_t		*msg, *reply = NULL;
+	int		 r;
+
+	if (argc > 1 || (argc == 1 && !user_id_valid(argv[0]))) {
+		ctl_warnx("usage: polarctl sync now [user_id]");
+		return PF_ERR_INVALID;
+	}
+	msg = pf_ipc_msg_new("sync.trigger");
+	if (argc == 1) {
+		json_object_set_new(msg, "user_id", json_string(argv[0]));
+		json_object_set_new(msg, "wait", json_true());
+	} else
+		json_object_set_new(msg, "all", json_true());
+	r = call(ctl, "syncd", msg, &reply, argc == 1 ?
+	    SYNC_WAIT_TIMEOUT_MS : CALL_TIMEOUT_MS, false);
+	json_decref(msg);
+	if (r != PF_OK)
+		return r;
+	if (ctl->json)
+		out_json(reply);
+	else
+		print_obj("", reply);
+	json_decref(reply);
+	return PF_OK;
+}
+
+int
+cmd_analytics_recompute(struct ctl *ctl, int argc, char **argv)
+{
+	json_t	*msg, *reply = NULL;
+	int	 r;
+
+	if (argc != 1 || (strcmp(argv[0], "all") != 0 &&
+	    !user_id_valid(argv[0]))) {
+		ctl_warnx("usage: polarctl analytics recompute user_id | all");
+		return PF_ERR_INVALID;
+	}
+	msg = pf_ipc_msg_new("analytics.recompute");
+	if (strcmp(argv[0], "all") == 0)
+		json_object_set_new(msg, "all", json_true());
+	else
+		json_object_set_new(msg, "user_id", json_string(argv[0]));
+	r = call(ctl, "analyticsd", msg, &reply, CALL_TIMEOUT_MS, false);
+	json_decref(msg);
+	if (r != PF_OK)
+		return r;
+	if (ctl->json)
+		out_json(reply);
+	else
+		print_obj("", reply);
+	json_decref(reply);
+	return PF_OK;
+}
+
+/* Sends one verb to one daemon or to all of them. */
+static int
+broadcast(struct ctl *ctl, const char *type, int argc, char **argv,
+    const char *usage)
+{
+	json_t	*msg, *reply, *doc;
+	size_t	 i;
+	int	 r, failed = 0, sent = 0;
+
+	if (argc > 1 || (argc == 1 && !daemon_known(argv[0]))) {
+		ctl_warnx("usage: %s", usage);
+		return PF_ERR_INVALID;
+	}
+	msg = pf_ipc_msg_new(type);
+	doc = json_object();
+	for (i = 0; i < NDAEMONS; i++) {
+		if (argc == 1 && strcmp(argv[0], daemons[i]) != 0)
+			continue;
+		sent++;
+		r = call(ctl, daemons[i], msg, &reply, CALL_TIMEOUT_MS, false);
+		json_object_set_new(doc, daemons[i], json_boolean(r == PF_OK));
+		if (r == PF_OK) {
+			if (!ctl->json)
+				printf("%s: %s\n", daemons[i], type);
+			json_decref(reply);
+		} else
+			failed++;
+	}
+	if (ctl->json)
+		out_json(doc);
+	json_decref(doc);
+	json_decref(msg);
+	return failed == sent ? PF_ERR_CLOSED : (failed ? PF_ERR_IO : PF_OK);
+}
+
+int
+cmd_log_verbose(struct ctl *ctl, int argc, char **argv)
+{
+	return broadcast(ctl, "log.verbose", argc, argv,
+	    "polarctl log verbose [syncd | analyticsd]");
+}
+
+int
+cmd_log_brief(struct ctl *ctl, int argc, char **argv)
+{
+	return broadcast(ctl, "log.brief", argc, argv,
+	    "polarctl log brief [syncd | analyticsd]");
+}
+
+int
+cmd_reload(struct ctl *ctl, int argc, char **argv)
+{
+	return broadcast(ctl, "reload", argc, argv,
+	    "polarctl reload [syncd | analyticsd]");
+}
