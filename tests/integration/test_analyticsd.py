@@ -215,6 +215,16 @@ def test_control_verbs(analyticsd, seed, migrated):
                        what="SIGHUP reload")
     st = a.status()
     assert st["runs"] >= 4 and st["errors"] == 0
+    # the same verbs through polarctl
+    env = harness.clean_env(DATABASE_URL=migrated.url,
+                            POLARFLOW_RUNDIR=a.rundir)
+    pc = harness.binary("polarctl")
+    p = harness.run([pc, "-j", "show", "status", "analyticsd"], env=env)
+    assert p.returncode == 0, p.stderr
+    assert "stale_users" in p.stdout
+    p = harness.run([pc, "analytics", "recompute", "fred"], env=env)
+    assert p.returncode == 0 and "queued: 1" in p.stdout, p.stderr
+    wait_runs(migrated, "fred", 3)
     assert a.stop() == 0
 
 
