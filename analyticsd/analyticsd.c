@@ -82,15 +82,22 @@ static void
 loop(void)
 {
 	struct pollfd	pfd[3];
-	int64_t		now, next_reconcile;
+	int64_t		now, next_reconcile, wall, day, to_midnight;
 	int		timeout, t, sig, n;
 	char		err[256];
 
 	next_reconcile = pf_time_mono_ms() +
 	    (int64_t)env->conf->analytics_reconcile_seconds * 1000;
+	day = pf_time_local_day(pf_time_now_ms(), 0);
 	for (;;) {
 		now = pf_time_mono_ms();
 		timeout = (int)(next_reconcile > now ? next_reconcile - now : 0);
+		/* Documents depend on the date: reconcile just after midnight. */
+		wall = pf_time_now_ms();
+		to_midnight = (pf_time_local_day(wall, 0) + 1) * PF_TIME_DAY_MS -
+		    wall + 1000;
+		if (to_midnight < timeout)
+			timeout = (int)to_midnight;
 		if ((t = jobs_next_timeout(now)) >= 0 && t < timeout)
 			timeout = t;
 		pfd[0].fd = env->sigfd;
@@ -120,6 +127,10 @@ loop(void)
 			ctl_events();
 
 		now = pf_time_mono_ms();
+		if (pf_time_local_day(pf_time_now_ms(), 0) != day) {
+			day = pf_time_local_day(pf_time_now_ms(), 0);
+			next_reconcile = now;
+		}
 		if (now >= next_reconcile) {
 			reconcile();
 			next_reconcile = now +
