@@ -209,13 +209,13 @@ static const char q_daily_del[] =
     "DELETE FROM analytics_daily WHERE user_id = $1 "
     "AND day >= DATE '1970-01-01' + $2::int";
 
-static const char q_daily_ins[] =
-    "INSERT INTO analytics_daily (user_id, metric_name, day, value, "
-    "details, computed_at) SELECT $1, x.m, DATE '1970-01-01' + x.d, x.v, "
-    "x.j, $3 FROM jsonb_to_recordset($2::jsonb) AS x (m text, d int, "
-    "v float8, j jsonb) ON CONFLICT (user_id, metric_name, day) DO UPDATE "
-    "SET value = excluded.value, details = excluded.details, "
-    "computed_at = excluded.computed_at";
+/*
+ * Daily rows go in with COPY after the DELETE above: a year of series is
+ * thousands of rows, and COPY is several times cheaper than INSERT.
+ */
+static const char q_daily_copy[] =
+    "COPY analytics_daily (user_id, metric_name, day, value, details, "
+    "computed_at) FROM STDIN";
 
 /* $2: {kind: payload} */
 static const char q_document[] =
@@ -615,13 +615,72 @@ write_alerts(struct pf_db *db, const struct write_ctx *w)
 	return rc;
 }
 
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+buf_put(struct buf *b, const char *s, size_t n)
+{
+	while (b->len + n + 1 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 65536;
+		b->p = pf_xreallocarray(b->p, b->cap, 1);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* COPY text format: backslash, tab, newline and CR escaped. */
+static void
+buf_put_copy(struct buf *b, const char *s)
+{
+	const char	*q;
+
+	for (q = s; *s != '\0'; s++) {
+		const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" :
+		    *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : NULL;
+
+		if (e == NULL)
+			continue;
+		buf_put(b, q, (size_t)(s - q));
+		buf_put(b, e, 2);
+		q = s + 1;
+	}
+	buf_put(b, q, (size_t)(s - q));
+}
+
+static int
+copy_end(struct pf_db *db, PGconn *conn, int rc)
+{
+	PGresult	*r;
+
+	if (PQputCopyEnd(conn, rc == PF_OK ? NULL : "aborted") != 1)
+		rc = PF_ERR_DB_CONN;
+	while ((r = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == PF_OK) {
+			pf_log_warnx("could not copy daily rows: %s",
+			    PQresultErrorMessage(r));
+			rc = PF_ERR_DB;
+		}
+		PQclear(r);
+	}
+	(void)db;
+	return rc;
+}
+
 static int
 write_daily(struct pf_db *db, const struct write_ctx *w)
 {
 	const struct daily_row	*d;
-	json_t			*arr, *o;
-	char			*text, from[16];
-	const char		*p[3];
+	struct buf		 b = { NULL, 0, 0 };
+	PGconn			*conn;
+	PGresult		*r;
+	char			 from[16], date[PF_TIME_DATE_LEN], num[40];
+	char			*text;
+	const char		*p[2];
 	size_t			 i;
 	int			 rc;
 
@@ -633,25 +692,50 @@ write_daily(struct pf_db *db, const struct write_ctx *w)
 		return rc;
 	if (w->res->ndaily == 0)
 		return PF_OK;
-	arr = json_array();
+
 	for (i = 0; i < w->res->ndaily; i++) {
 		d = &w->res->daily[i];
-		o = json_object();
-		json_object_set_new(o, "m", json_string(d->metric));
-		json_object_set_new(o, "d", json_integer(d->day));
-		json_object_set_new(o, "v", isfinite(d->value) ?
-		    json_real(d->value) : json_null());
-		json_object_set(o, "j", d->details != NULL ? d->details :
-		    json_null());
-		json_array_append_new(arr, o);
+		if (pf_time_format_date(d->day, date) != PF_OK)
+			continue;
+		buf_put_copy(&b, w->in->user_id);
+		buf_put(&b, "\t", 1);
+		buf_put_copy(&b, d->metric);
+		buf_put(&b, "\t", 1);
+		buf_put(&b, date, strlen(date));
+		buf_put(&b, "\t", 1);
+		if (isfinite(d->value)) {
+			snprintf(num, sizeof(num), "%.17g", d->value);
+			buf_put(&b, num, strlen(num));
+		} else
+			buf_put(&b, "\\N", 2);
+		buf_put(&b, "\t", 1);
+		if (d->details != NULL) {
+			text = compute_dumps(d->details);
+			buf_put_copy(&b, text);
+			free(text);
+		} else
+			buf_put(&b, "\\N", 2);
+		buf_put(&b, "\t", 1);
+		buf_put(&b, w->res->computed_at, strlen(w->res->computed_at));
+		buf_put(&b, "\n", 1);
 	}
-	text = compute_dumps(arr);
-	json_decref(arr);
-	p[1] = text;
-	p[2] = w->res->computed_at;
-	rc = pf_db_exec(db, NULL, q_daily_ins, 3, p);
-	free(text);
-	return rc;
+
+	conn = pf_db_conn(db);
+	r = PQexec(conn, q_daily_copy);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		pf_log_warnx("could not start copy of daily rows: %s",
+		    PQresultErrorMessage(r));
+		PQclear(r);
+		free(b.p);
+		return PQstatus(conn) == CONNECTION_OK ? PF_ERR_DB :
+		    PF_ERR_DB_CONN;
+	}
+	PQclear(r);
+	rc = PF_OK;
+	if (b.len > 0 && PQputCopyData(conn, b.p, (int)b.len) != 1)
+		rc = PF_ERR_DB_CONN;
+	free(b.p);
+	return copy_end(db, conn, rc);
 }
 
 static int
