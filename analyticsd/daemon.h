@@ -50,6 +50,7 @@ struct user_input {
 	int64_t		 now_ms;
 	int32_t		 dirty_from;		/* rewrite daily rows from here */
 	char		 data_changed_at[64];	/* as seen by the snapshot */
+	char		 snapshot_at[64];	/* now() of the snapshot */
 
 	struct series	 sleep_score;		/* sleep.sleep_score */
 	struct series	 sleep_total;		/* total_sleep_seconds */

@@ -40,7 +40,9 @@
  *
  * analytics_state: analytics_run_at is set to the data_changed_at seen by
  * the read snapshot, so a change committed during the run leaves the user
- * stale and it is run again.
+ * stale and it is run again; analytics_started_at to the time of that
+ * snapshot, from which the next run looks for changed rows (less a margin)
+ * to know from which day the daily series must be rewritten.
  */
 #include <math.h>
 #include <stdio.h>
@@ -68,20 +70,13 @@
 #define DIRTY_MARGIN	"1 minute"
 #define SINCE		"(SELECT since FROM t)"
 
-static const char q_state_prev[] =
-    "SELECT analytics_started_at::text FROM analytics_state "
-    "WHERE user_id = $1";
-
-static const char q_state_start[] =
-    "INSERT INTO analytics_state AS s (user_id, data_changed_at, "
-    "analytics_started_at) VALUES ($1, '-infinity', now()) "
-    "ON CONFLICT (user_id) DO UPDATE SET analytics_started_at = now()";
-
 static const char q_snapshot[] =
     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
+/* The change stamp seen, the previous snapshot's time, this one's. */
 static const char q_changed[] =
-    "SELECT coalesce(data_changed_at, '-infinity')::text "
+    "SELECT coalesce(data_changed_at, '-infinity')::text, "
+    "analytics_started_at::text, now()::text "
     "FROM analytics_state WHERE user_id = $1";
 
 /*
@@ -224,9 +219,14 @@ static const char q_document[] =
     "ON CONFLICT (user_id, kind) DO UPDATE "
     "SET payload = excluded.payload, computed_at = excluded.computed_at";
 
+/*
+ * analytics_started_at: the time of this run's read snapshot, from which
+ * the next run looks for changed rows.
+ */
 static const char q_state_done[] =
     "UPDATE analytics_state SET analytics_run_at = $2::timestamptz, "
-    "last_duration_ms = $3, last_error = NULL, run_count = run_count + 1 "
+    "analytics_started_at = $4::timestamptz, last_duration_ms = $3, "
+    "last_error = NULL, run_count = run_count + 1 "
     "WHERE user_id = $1 RETURNING data_changed_at > $2::timestamptz";
 
 static const char q_state_fail[] =
@@ -427,14 +427,6 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 	in->sleep_goal_profile = NAN;
 	in->dirty_from = dirty_from;
 
-	if ((rc = query_user(db, &r, q_state_prev, user_id)) != PF_OK)
-		return rc;
-	if (PQntuples(r) == 1 && pf_db_get_str(r, 0, 0) != NULL)
-		since = pf_xasprintf("%s", pf_db_get_str(r, 0, 0));
-	PQclear(r);
-	if ((rc = query_user(db, NULL, q_state_start, user_id)) != PF_OK)
-		goto out;
-
 	if ((rc = pf_db_begin(db)) != PF_OK)
 		goto out;
 	if ((rc = pf_db_exec(db, NULL, q_snapshot, 0, NULL)) != PF_OK)
@@ -444,6 +436,11 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 	snprintf(in->data_changed_at, sizeof(in->data_changed_at), "%s",
 	    PQntuples(r) == 1 && pf_db_get_str(r, 0, 0) != NULL ?
 	    pf_db_get_str(r, 0, 0) : "-infinity");
+	if (PQntuples(r) == 1 && pf_db_get_str(r, 0, 1) != NULL)
+		since = pf_xasprintf("%s", pf_db_get_str(r, 0, 1));
+	if (PQntuples(r) == 1 && pf_db_get_str(r, 0, 2) != NULL)
+		snprintf(in->snapshot_at, sizeof(in->snapshot_at), "%s",
+		    pf_db_get_str(r, 0, 2));
 	PQclear(r);
 
 	if (since == NULL) {
@@ -749,7 +746,7 @@ write_tx(struct pf_db *db, void *arg)
 {
 	struct write_ctx	*w = arg;
 	PGresult		*r = NULL;
-	const char		*p[3];
+	const char		*p[4];
 	char			 dur[24];
 	bool			 stale = false;
 	int			 rc;
@@ -764,7 +761,8 @@ write_tx(struct pf_db *db, void *arg)
 	p[0] = w->in->user_id;
 	p[1] = w->in->data_changed_at;
 	p[2] = dur;
-	if ((rc = pf_db_exec(db, &r, q_state_done, 3, p)) != PF_OK)
+	p[3] = w->in->snapshot_at[0] != '\0' ? w->in->snapshot_at : NULL;
+	if ((rc = pf_db_exec(db, &r, q_state_done, 4, p)) != PF_OK)
 		return rc;
 	if (PQntuples(r) == 1)
 		pf_db_get_bool(r, 0, 0, &stale);
