@@ -70,22 +70,35 @@
 #define DIRTY_MARGIN	"1 minute"
 #define SINCE		"(SELECT since FROM t)"
 
-static const char q_snapshot[] =
-    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-
-/* The change stamp seen, the previous snapshot's time, this one's. */
-static const char q_changed[] =
-    "SELECT coalesce(data_changed_at, '-infinity')::text, "
-    "analytics_started_at::text, now()::text "
-    "FROM analytics_state WHERE user_id = $1";
-
 /*
- * $2: the previous run's start; rows updated since (less a margin for
- * writers that committed late) count as changed.
+ * Everything one run reads, in one statement (so one snapshot and one
+ * round trip).  $1 user, $2 the job's first changed day (NULL: ask the
+ * database; -1000000: rewrite every day), $3 today.  Rows by k:
+ *
+ *	0  state: d = first day to rewrite, t1 = data_changed_at seen,
+ *	   t2 = now() (the snapshot's time)
+ *	2  sleep: a score, b total seconds, c goal seconds, e start (epoch
+ *	   ms), f start offset (minutes)
+ *	3  nightly recharge: a hrv_avg, b heart_rate_avg, c ans_charge
+ *	4  activity: a steps, b calories_active
+ *	5  cardio load: a cardio_load, b cardio_load_ratio
+ *	6  exercise: a sum of training_load, by local start day
+ *	7  continuous HR: a resting HR (Polar's estimate, else the value an
+ *	   earlier run computed for an unchanged day), t1 the samples when
+ *	   that is missing and the day is within the last 90
+ *	8  physical info: a the newest sleep goal
+ *
+ * The first day to rewrite is the earliest day of the rows updated since
+ * the previous run's snapshot (less DIRTY_MARGIN for writers that
+ * committed late) and of the job's own, else yesterday; every day when the
+ * user never ran.
  */
-static const char q_dirty[] =
-    "WITH t (since) AS (SELECT $2::timestamptz - interval '" DIRTY_MARGIN "') "
-    "SELECT min(d) - DATE '1970-01-01' FROM ("
+static const char q_load[] =
+    "WITH st AS (SELECT data_changed_at, analytics_started_at "
+    " FROM analytics_state WHERE user_id = $1), "
+    "t AS (SELECT (SELECT analytics_started_at FROM st) - interval '"
+    DIRTY_MARGIN "' AS since), "
+    "chg AS (SELECT min(x) - DATE '1970-01-01' AS d FROM ("
     " SELECT min(date) FROM sleep WHERE user_id = $1 AND updated_at >= " SINCE
     " UNION ALL SELECT min(date) FROM nightly_recharge"
     "  WHERE user_id = $1 AND updated_at >= " SINCE
@@ -97,54 +110,45 @@ static const char q_dirty[] =
     "  WHERE user_id = $1 AND updated_at >= " SINCE
     " UNION ALL SELECT min((start_time AT TIME ZONE 'UTC')::date - 1)"
     "  FROM exercise WHERE user_id = $1 AND updated_at >= " SINCE
-    ") AS c (d)";
-
-static const char q_sleep[] =
-    "SELECT date - DATE '1970-01-01', sleep_score, total_sleep_seconds, "
-    "sleep_goal_seconds, "
-    "(extract(epoch FROM sleep_start_time) * 1000)::bigint, "
-    "coalesce(sleep_start_offset_minutes, 0) "
-    "FROM sleep WHERE user_id = $1 ORDER BY date";
-
-static const char q_recharge[] =
-    "SELECT date - DATE '1970-01-01', hrv_avg, heart_rate_avg, ans_charge "
-    "FROM nightly_recharge WHERE user_id = $1 ORDER BY date";
-
-static const char q_activity[] =
-    "SELECT date - DATE '1970-01-01', steps, calories_active "
-    "FROM activity WHERE user_id = $1 ORDER BY date";
-
-static const char q_cardio[] =
-    "SELECT date - DATE '1970-01-01', cardio_load, cardio_load_ratio "
-    "FROM cardio_load WHERE user_id = $1 ORDER BY date";
-
-/* Sessions are dated by their local start day. */
-static const char q_exercise[] =
-    "SELECT ((start_time AT TIME ZONE 'UTC') + make_interval(mins => "
-    "coalesce(start_offset_minutes, 0)))::date - DATE '1970-01-01' AS d, "
-    "sum(training_load) FROM exercise "
-    "WHERE user_id = $1 AND training_load IS NOT NULL AND training_load >= 0 "
-    "GROUP BY d ORDER BY d";
-
-/*
- * Resting HR per day: Polar's estimate, else the value computed on an
- * earlier run for a day before $3 (unchanged since), else the samples, for
- * the days that matter (>= $2) -- so samples are parsed once per change.
- */
-static const char q_chr[] =
-    "SELECT c.date - DATE '1970-01-01', "
-    "coalesce(c.resting_hr_estimate::float8, a.value), "
-    "CASE WHEN c.resting_hr_estimate IS NULL AND a.value IS NULL AND "
-    "c.date >= DATE '1970-01-01' + $2::int THEN c.samples END "
-    "FROM continuous_heart_rate c LEFT JOIN analytics_daily a "
-    "ON a.user_id = c.user_id AND a.metric_name = 'resting_hr_continuous' "
-    "AND a.day = c.date AND a.day < DATE '1970-01-01' + $3::int "
-    "WHERE c.user_id = $1 ORDER BY c.date";
-
-static const char q_goal[] =
-    "SELECT sleep_goal_seconds FROM physical_info "
-    "WHERE user_id = $1 AND sleep_goal_seconds > 0 "
-    "ORDER BY recorded_at DESC LIMIT 1";
+    ") AS c (x)), "
+    "dirty AS (SELECT CASE WHEN $2::int = -1000000 OR "
+    " (SELECT since FROM t) IS NULL THEN -1000000 "
+    " ELSE coalesce(least($2::int, (SELECT d FROM chg)), $3::int - 1) "
+    " END AS d) "
+    "SELECT 0 AS k, (SELECT d FROM dirty) AS d, NULL::float8 AS a, "
+    " NULL::float8 AS b, NULL::float8 AS c, NULL::bigint AS e, NULL::int AS f, "
+    " coalesce((SELECT data_changed_at FROM st), '-infinity')::text AS t1, "
+    " now()::text AS t2 "
+    "UNION ALL SELECT 2, date - DATE '1970-01-01', sleep_score, "
+    " total_sleep_seconds, sleep_goal_seconds, "
+    " (extract(epoch FROM sleep_start_time) * 1000)::bigint, "
+    " coalesce(sleep_start_offset_minutes, 0), NULL, NULL "
+    " FROM sleep WHERE user_id = $1 "
+    "UNION ALL SELECT 3, date - DATE '1970-01-01', hrv_avg, heart_rate_avg, "
+    " ans_charge, NULL, NULL, NULL, NULL "
+    " FROM nightly_recharge WHERE user_id = $1 "
+    "UNION ALL SELECT 4, date - DATE '1970-01-01', steps, calories_active, "
+    " NULL, NULL, NULL, NULL, NULL FROM activity WHERE user_id = $1 "
+    "UNION ALL SELECT 5, date - DATE '1970-01-01', cardio_load, "
+    " cardio_load_ratio, NULL, NULL, NULL, NULL, NULL "
+    " FROM cardio_load WHERE user_id = $1 "
+    "UNION ALL SELECT 6, x.d, x.s, NULL, NULL, NULL, NULL, NULL, NULL FROM ("
+    " SELECT ((start_time AT TIME ZONE 'UTC') + make_interval(mins => "
+    " coalesce(start_offset_minutes, 0)))::date - DATE '1970-01-01' AS d, "
+    " sum(training_load) AS s FROM exercise WHERE user_id = $1 "
+    " AND training_load >= 0 GROUP BY 1) AS x "
+    "UNION ALL SELECT 7, c.date - DATE '1970-01-01', "
+    " coalesce(c.resting_hr_estimate::float8, a.value), NULL, NULL, NULL, "
+    " NULL, CASE WHEN c.resting_hr_estimate IS NULL AND a.value IS NULL AND "
+    " c.date >= DATE '1970-01-01' + $3::int - 90 THEN c.samples::text END, "
+    " NULL FROM continuous_heart_rate c LEFT JOIN analytics_daily a "
+    " ON a.user_id = c.user_id AND a.metric_name = 'resting_hr_continuous' "
+    " AND a.day = c.date "
+    " AND a.day < DATE '1970-01-01' + (SELECT d FROM dirty) "
+    " WHERE c.user_id = $1 "
+    "UNION ALL (SELECT 8, NULL, sleep_goal_seconds, NULL, NULL, NULL, NULL, "
+    " NULL, NULL FROM physical_info WHERE user_id = $1 "
+    " AND sleep_goal_seconds > 0 ORDER BY recorded_at DESC LIMIT 1)";
 
 /* $2: [{m, v, b7, b30, b90, sd, med, q1, q3, lo, hi, n, st, d0, d1}] */
 static const char q_baseline[] =
@@ -248,6 +252,87 @@ static const char q_outdated[] =
     "SELECT user_id FROM analytics_documents WHERE kind = 'insights' "
     "AND (computed_at AT TIME ZONE 'UTC')::date < DATE '1970-01-01' + $1::int";
 
+/*
+ * The statements of every run are prepared once per connection: planning
+ * the load statement alone costs more than executing it.  A new
+ * connection (pf_db reconnects by itself) is noticed by its backend pid.
+ */
+enum stmt {
+	S_LOAD = 0, S_ALERT, S_ALERT_CLEAR, S_DAILY_DEL, S_STATE_DONE,
+	S_JSON_BASELINE, S_JSON_PATTERN, S_JSON_DOCUMENT, S_NSTMTS
+};
+
+static const struct {
+	const char	*name;
+	const char	*sql;
+} stmts[S_NSTMTS] = {
+	[S_LOAD] = { "ad_load", q_load },
+	[S_ALERT] = { "ad_alert", q_alert },
+	[S_ALERT_CLEAR] = { "ad_alert_clear", q_alert_clear },
+	[S_DAILY_DEL] = { "ad_daily_del", q_daily_del },
+	[S_STATE_DONE] = { "ad_state_done", q_state_done },
+	[S_JSON_BASELINE] = { "ad_baseline", q_baseline },
+	[S_JSON_PATTERN] = { "ad_pattern", q_pattern },
+	[S_JSON_DOCUMENT] = { "ad_document", q_document },
+};
+
+static PGconn	*prep_conn;
+static int	 prep_pid;
+static unsigned	 prep_done;
+
+static int
+exec_stmt(struct pf_db *db, enum stmt id, PGresult **out, int nparams,
+    const char *const *params)
+{
+	PGconn		*conn = pf_db_conn(db);
+	PGresult	*r;
+	const char	*state;
+	int		 rc;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+		return pf_db_exec(db, out, stmts[id].sql, nparams, params);
+	if (conn != prep_conn || PQbackendPID(conn) != prep_pid) {
+		prep_conn = conn;
+		prep_pid = PQbackendPID(conn);
+		prep_done = 0;
+	}
+	if ((prep_done & (1u << id)) == 0) {
+		r = PQprepare(conn, stmts[id].name, stmts[id].sql, nparams,
+		    NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			pf_log_warnx("could not prepare %s: %s", stmts[id].name,
+			    PQresultErrorMessage(r));
+			rc = PQstatus(conn) != CONNECTION_OK ? PF_ERR_DB_CONN :
+			    pf_db_sqlstate_err(state);
+			PQclear(r);
+			return rc;
+		}
+		PQclear(r);
+		prep_done |= 1u << id;
+	}
+	r = PQexecPrepared(conn, stmts[id].name, nparams, params, NULL, NULL,
+	    0);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return PF_OK;
+	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (PQstatus(conn) != CONNECTION_OK)
+		rc = PF_ERR_DB_CONN;
+	else
+		rc = pf_db_sqlstate_err(state);
+	if (state != NULL && strcmp(state, "26000") == 0)
+		prep_done = 0;
+	pf_log_warnx("%s failed: %s", stmts[id].name, PQresultErrorMessage(r));
+	PQclear(r);
+	return rc;
+}
+
 /* Parameter text for a double: exact, NULL for NaN. */
 static const char *
 pdbl(char *buf, size_t len, double v)
@@ -266,15 +351,6 @@ cell(const PGresult *res, int row, int col)
 	if (pf_db_get_double(res, row, col, &v) != PF_OK)
 		return NAN;
 	return v;
-}
-
-static int
-query_user(struct pf_db *db, PGresult **res, const char *sql,
-    const char *user_id)
-{
-	const char	*p[1] = { user_id };
-
-	return pf_db_exec(db, res, sql, 1, p);
 }
 
 /* One day of continuous HR samples -> resting HR (NaN when none). */
@@ -314,161 +390,97 @@ chr_from_samples(const char *text)
 	return rhr;
 }
 
-static int
-load_series(struct pf_db *db, const char *uid, struct user_input *in)
-{
-	PGresult	*r = NULL;
-	char		 buf[32], dbuf[32];
-	const char	*p[3];
-	int64_t		 ms;
-	int		 i, n, day, off, rc;
-	double		 v;
-
-	if ((rc = query_user(db, &r, q_sleep, uid)) != PF_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
-			continue;
-		series_push(&in->sleep_score, day, cell(r, i, 1));
-		series_push(&in->sleep_total, day, cell(r, i, 2));
-		if (isfinite(v = cell(r, i, 3)))
-			series_push(&in->sleep_goal, day, v);
-		if (pf_db_get_int64(r, i, 4, &ms) == PF_OK &&
-		    pf_db_get_int(r, i, 5, &off) == PF_OK)
-			series_push(&in->bedtime, day,
-			    sleep_bedtime_minutes(ms, off));
-	}
-	PQclear(r);
-
-	if ((rc = query_user(db, &r, q_recharge, uid)) != PF_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
-			continue;
-		series_push(&in->rc_hrv, day, cell(r, i, 1));
-		series_push(&in->rc_rhr, day, cell(r, i, 2));
-		series_push(&in->rc_ans, day, cell(r, i, 3));
-	}
-	PQclear(r);
-
-	if ((rc = query_user(db, &r, q_activity, uid)) != PF_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
-			continue;
-		series_push(&in->steps, day, cell(r, i, 1));
-		series_push(&in->cal_active, day, cell(r, i, 2));
-	}
-	PQclear(r);
-
-	if ((rc = query_user(db, &r, q_cardio, uid)) != PF_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
-			continue;
-		series_push(&in->cl_load, day, cell(r, i, 1));
-		series_push(&in->cl_ratio, day, cell(r, i, 2));
-	}
-	PQclear(r);
-
-	if ((rc = query_user(db, &r, q_exercise, uid)) != PF_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++)
-		if (pf_db_get_int(r, i, 0, &day) == PF_OK)
-			series_push(&in->ex_load, day, cell(r, i, 1));
-	PQclear(r);
-
-	snprintf(buf, sizeof(buf), "%d", (int)(in->today - BASELINE_WINDOW_DAYS));
-	snprintf(dbuf, sizeof(dbuf), "%d", in->dirty_from == AD_DAY_NONE ?
-	    AD_DAY_ALL : (int)in->dirty_from);
-	p[0] = uid;
-	p[1] = buf;
-	p[2] = dbuf;
-	if ((rc = pf_db_exec(db, &r, q_chr, 3, p)) != PF_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n; i++) {
-		if (pf_db_get_int(r, i, 0, &day) != PF_OK)
-			continue;
-		v = cell(r, i, 1);
-		if (!isfinite(v) || v <= 0)
-			v = chr_from_samples(pf_db_get_str(r, i, 2));
-		if (isfinite(v))
-			series_push(&in->chr_rhr, day, v);
-	}
-	PQclear(r);
-
-	if ((rc = query_user(db, &r, q_goal, uid)) != PF_OK)
-		return rc;
-	if (PQntuples(r) == 1)
-		in->sleep_goal_profile = cell(r, 0, 0);
-	PQclear(r);
-	return PF_OK;
-}
-
 int
 store_load(struct pf_db *db, const char *user_id, int32_t today,
     int32_t dirty_from, struct user_input *in)
 {
 	PGresult	*r = NULL;
-	const char	*p[2];
-	char		*since = NULL;
-	int		 rc, d;
+	const char	*p[3];
+	char		 job[16], tbuf[16];
+	int64_t		 ms;
+	int		 rc, i, n, k, day, off;
+	double		 a, b, c;
 
 	memset(in, 0, sizeof(*in));
 	snprintf(in->user_id, sizeof(in->user_id), "%s", user_id);
 	in->today = today;
 	in->now_ms = pf_time_now_ms();
 	in->sleep_goal_profile = NAN;
-	in->dirty_from = dirty_from;
+	in->dirty_from = AD_DAY_ALL;
+	snprintf(in->data_changed_at, sizeof(in->data_changed_at), "-infinity");
 
-	if ((rc = pf_db_begin(db)) != PF_OK)
-		goto out;
-	if ((rc = pf_db_exec(db, NULL, q_snapshot, 0, NULL)) != PF_OK)
-		goto fail;
-	if ((rc = query_user(db, &r, q_changed, user_id)) != PF_OK)
-		goto fail;
-	snprintf(in->data_changed_at, sizeof(in->data_changed_at), "%s",
-	    PQntuples(r) == 1 && pf_db_get_str(r, 0, 0) != NULL ?
-	    pf_db_get_str(r, 0, 0) : "-infinity");
-	if (PQntuples(r) == 1 && pf_db_get_str(r, 0, 1) != NULL)
-		since = pf_xasprintf("%s", pf_db_get_str(r, 0, 1));
-	if (PQntuples(r) == 1 && pf_db_get_str(r, 0, 2) != NULL)
-		snprintf(in->snapshot_at, sizeof(in->snapshot_at), "%s",
-		    pf_db_get_str(r, 0, 2));
-	PQclear(r);
-
-	if (since == NULL) {
-		/* Never run: everything is new. */
-		in->dirty_from = AD_DAY_ALL;
-	} else {
-		p[0] = user_id;
-		p[1] = since;
-		rc = pf_db_exec(db, &r, q_dirty, 2, p);
-		if (rc != PF_OK)
-			goto fail;
-		if (pf_db_get_int(r, 0, 0, &d) == PF_OK &&
-		    (in->dirty_from == AD_DAY_NONE || d < in->dirty_from))
-			in->dirty_from = d;
-		else if (in->dirty_from == AD_DAY_NONE)
-			in->dirty_from = today - 1;
-		PQclear(r);
+	snprintf(job, sizeof(job), "%d", (int)dirty_from);
+	snprintf(tbuf, sizeof(tbuf), "%d", (int)today);
+	p[0] = user_id;
+	p[1] = dirty_from == AD_DAY_NONE ? NULL : job;
+	p[2] = tbuf;
+	if ((rc = exec_stmt(db, S_LOAD, &r, 3, p)) != PF_OK)
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int(r, i, 0, &k) != PF_OK)
+			continue;
+		if (k == 0) {
+			if (pf_db_get_int(r, i, 1, &day) == PF_OK)
+				in->dirty_from = day;
+			if (pf_db_get_str(r, i, 7) != NULL)
+				snprintf(in->data_changed_at,
+				    sizeof(in->data_changed_at), "%s",
+				    pf_db_get_str(r, i, 7));
+			if (pf_db_get_str(r, i, 8) != NULL)
+				snprintf(in->snapshot_at,
+				    sizeof(in->snapshot_at), "%s",
+				    pf_db_get_str(r, i, 8));
+			continue;
+		}
+		if (k == 8) {
+			in->sleep_goal_profile = cell(r, i, 2);
+			continue;
+		}
+		if (pf_db_get_int(r, i, 1, &day) != PF_OK)
+			continue;
+		a = cell(r, i, 2);
+		b = cell(r, i, 3);
+		c = cell(r, i, 4);
+		switch (k) {
+		case 2:
+			series_push(&in->sleep_score, day, a);
+			series_push(&in->sleep_total, day, b);
+			if (isfinite(c))
+				series_push(&in->sleep_goal, day, c);
+			if (pf_db_get_int64(r, i, 5, &ms) == PF_OK &&
+			    pf_db_get_int(r, i, 6, &off) == PF_OK)
+				series_push(&in->bedtime, day,
+				    sleep_bedtime_minutes(ms, off));
+			break;
+		case 3:
+			series_push(&in->rc_hrv, day, a);
+			series_push(&in->rc_rhr, day, b);
+			series_push(&in->rc_ans, day, c);
+			break;
+		case 4:
+			series_push(&in->steps, day, a);
+			series_push(&in->cal_active, day, b);
+			break;
+		case 5:
+			series_push(&in->cl_load, day, a);
+			series_push(&in->cl_ratio, day, b);
+			break;
+		case 6:
+			series_push(&in->ex_load, day, a);
+			break;
+		case 7:
+			if (!isfinite(a) || a <= 0)
+				a = chr_from_samples(pf_db_get_str(r, i, 7));
+			if (isfinite(a))
+				series_push(&in->chr_rhr, day, a);
+			break;
+		default:
+			break;
+		}
 	}
-
-	if ((rc = load_series(db, user_id, in)) != PF_OK)
-		goto fail;
-	rc = pf_db_commit(db);
-	goto out;
-fail:
-	pf_db_rollback(db);
-out:
-	free(since);
-	return rc;
+	PQclear(r);
+	return PF_OK;
 }
 
 struct write_ctx {
@@ -486,7 +498,7 @@ jnum(double v)
 
 /* One statement: $1 user, $2 JSON text, $3 computed_at. */
 static int
-exec_json(struct pf_db *db, const char *sql, const struct write_ctx *w,
+exec_json(struct pf_db *db, enum stmt id, const struct write_ctx *w,
     json_t *arg)
 {
 	const char	*p[3];
@@ -497,7 +509,7 @@ exec_json(struct pf_db *db, const char *sql, const struct write_ctx *w,
 	p[0] = w->in->user_id;
 	p[1] = text;
 	p[2] = w->res->computed_at;
-	rc = pf_db_exec(db, NULL, sql, 3, p);
+	rc = exec_stmt(db, id, NULL, 3, p);
 	free(text);
 	return rc;
 }
@@ -536,7 +548,7 @@ write_baselines(struct pf_db *db, const struct write_ctx *w)
 		    json_integer(b->end_day) : json_null());
 		json_array_append_new(arr, o);
 	}
-	rc = exec_json(db, q_baseline, w, arr);
+	rc = exec_json(db, S_JSON_BASELINE, w, arr);
 	json_decref(arr);
 	return rc;
 }
@@ -566,7 +578,7 @@ write_patterns(struct pf_db *db, const struct write_ctx *w)
 		    json_integer((json_int_t)pt->sample_count));
 		json_array_append_new(arr, o);
 	}
-	rc = exec_json(db, q_pattern, w, arr);
+	rc = exec_json(db, S_JSON_PATTERN, w, arr);
 	json_decref(arr);
 	return rc;
 }
@@ -595,7 +607,7 @@ write_alerts(struct pf_db *db, const struct write_ctx *w)
 		p[6] = pdbl(v[2], sizeof(v[2]), a->upper_bound);
 		p[7] = a->direction;
 		p[8] = w->res->computed_at;
-		if ((rc = pf_db_exec(db, NULL, q_alert, 9, p)) != PF_OK) {
+		if ((rc = exec_stmt(db, S_ALERT, NULL, 9, p)) != PF_OK) {
 			free(keys);
 			return rc;
 		}
@@ -607,7 +619,7 @@ write_alerts(struct pf_db *db, const struct write_ctx *w)
 	p[0] = w->in->user_id;
 	p[1] = keys;
 	p[2] = w->res->computed_at;
-	rc = pf_db_exec(db, NULL, q_alert_clear, 3, p);
+	rc = exec_stmt(db, S_ALERT_CLEAR, NULL, 3, p);
 	free(keys);
 	return rc;
 }
@@ -685,7 +697,7 @@ write_daily(struct pf_db *db, const struct write_ctx *w)
 	    AD_DAY_ALL : (int)w->in->dirty_from);
 	p[0] = w->in->user_id;
 	p[1] = from;
-	if ((rc = pf_db_exec(db, NULL, q_daily_del, 2, p)) != PF_OK)
+	if ((rc = exec_stmt(db, S_DAILY_DEL, NULL, 2, p)) != PF_OK)
 		return rc;
 	if (w->res->ndaily == 0)
 		return PF_OK;
@@ -738,7 +750,7 @@ write_daily(struct pf_db *db, const struct write_ctx *w)
 static int
 write_documents(struct pf_db *db, const struct write_ctx *w)
 {
-	return exec_json(db, q_document, w, w->res->docs);
+	return exec_json(db, S_JSON_DOCUMENT, w, w->res->docs);
 }
 
 static int
@@ -762,7 +774,7 @@ write_tx(struct pf_db *db, void *arg)
 	p[1] = w->in->data_changed_at;
 	p[2] = dur;
 	p[3] = w->in->snapshot_at[0] != '\0' ? w->in->snapshot_at : NULL;
-	if ((rc = pf_db_exec(db, &r, q_state_done, 4, p)) != PF_OK)
+	if ((rc = exec_stmt(db, S_STATE_DONE, &r, 4, p)) != PF_OK)
 		return rc;
 	if (PQntuples(r) == 1)
 		pf_db_get_bool(r, 0, 0, &stale);
