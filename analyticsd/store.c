@@ -150,88 +150,97 @@ static const char q_load[] =
     " NULL, NULL FROM physical_info WHERE user_id = $1 "
     " AND sleep_goal_seconds > 0 ORDER BY recorded_at DESC LIMIT 1)";
 
-/* $2: [{m, v, b7, b30, b90, sd, med, q1, q3, lo, hi, n, st, d0, d1}] */
-static const char q_baseline[] =
-    "INSERT INTO user_baselines AS u (user_id, metric_name, baseline_value, "
-    "baseline_7d, baseline_30d, baseline_90d, std_dev, median_value, q1, q3, "
-    "min_value, max_value, sample_count, status, data_start_date, "
-    "data_end_date, calculated_at, updated_at) "
-    "SELECT $1, x.m, x.v, x.b7, x.b30, x.b90, x.sd, x.med, x.q1, x.q3, x.lo, "
-    "x.hi, x.n, x.st, DATE '1970-01-01' + x.d0, DATE '1970-01-01' + x.d1, "
-    "$3, now() FROM jsonb_to_recordset($2::jsonb) AS x (m text, v float8, "
-    "b7 float8, b30 float8, b90 float8, sd float8, med float8, q1 float8, "
-    "q3 float8, lo float8, hi float8, n int, st text, d0 int, d1 int) "
-    "ON CONFLICT (user_id, metric_name) DO UPDATE SET "
-    "baseline_value = excluded.baseline_value, "
-    "baseline_7d = excluded.baseline_7d, "
-    "baseline_30d = excluded.baseline_30d, "
-    "baseline_90d = excluded.baseline_90d, std_dev = excluded.std_dev, "
-    "median_value = excluded.median_value, q1 = excluded.q1, "
-    "q3 = excluded.q3, min_value = excluded.min_value, "
-    "max_value = excluded.max_value, sample_count = excluded.sample_count, "
-    "status = excluded.status, data_start_date = excluded.data_start_date, "
-    "data_end_date = excluded.data_end_date, "
-    "calculated_at = excluded.calculated_at, updated_at = now()";
-
-/* $2: [{t, name, mi, score, conf, sig, det, n}] */
-static const char q_pattern[] =
-    "INSERT INTO pattern_analyses (user_id, pattern_type, pattern_name, "
-    "metrics_involved, analysis_window_days, score, confidence, "
-    "significance, details, sample_count, analyzed_at, updated_at) "
-    "SELECT $1, x.t, x.name, x.mi, 30, x.score, x.conf, x.sig, x.det, x.n, "
-    "$3, now() FROM jsonb_to_recordset($2::jsonb) AS x (t text, name text, "
-    "mi jsonb, score float8, conf float8, sig text, det jsonb, n int) "
-    "ON CONFLICT (user_id, pattern_type, pattern_name) DO UPDATE SET "
-    "metrics_involved = excluded.metrics_involved, score = excluded.score, "
-    "confidence = excluded.confidence, "
-    "significance = excluded.significance, details = excluded.details, "
-    "sample_count = excluded.sample_count, "
-    "analyzed_at = excluded.analyzed_at, updated_at = now()";
-
-static const char q_alert[] =
-    "INSERT INTO analytics_alerts (user_id, metric_name, day, severity, "
-    "value, lower_bound, upper_bound, direction, first_seen_at, "
-    "last_seen_at) VALUES ($1, $2, DATE '1970-01-01' + $3::int, $4, $5, $6, "
-    "$7, $8, $9, $9) ON CONFLICT (user_id, metric_name, day) DO UPDATE SET "
-    "severity = excluded.severity, value = excluded.value, "
-    "lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, "
-    "direction = excluded.direction, last_seen_at = excluded.last_seen_at, "
-    "cleared_at = NULL";
-
-/* $2: "metric/day" of every alert still flagged. */
-static const char q_alert_clear[] =
-    "UPDATE analytics_alerts SET cleared_at = $3 "
-    "WHERE user_id = $1 AND cleared_at IS NULL "
-    "AND metric_name || '/' || (day - DATE '1970-01-01') <> ALL ($2::text[])";
-
-static const char q_daily_del[] =
-    "DELETE FROM analytics_daily WHERE user_id = $1 "
-    "AND day >= DATE '1970-01-01' + $2::int";
+/*
+ * Every result of a run in one statement: data-modifying CTEs run exactly
+ * once whether read or not, and one statement is one atomic snapshot.
+ * $1 user, $2 computed_at, $3 baselines [{m, v, b7, b30, b90, sd, med,
+ * q1, q3, lo, hi, n, st, d0, d1}], $4 patterns [{t, name, mi, score, conf,
+ * sig, det, n}], $5 alerts [{m, d, sev, v, lo, hi, dir}], $6 daily rows
+ * [{m, d, v, j}], $7 the first rewritten day, $8 documents {kind:
+ * payload}, $9 data_changed_at seen, $10 duration, $11 snapshot time.
+ * Alerts no longer flagged are cleared; daily rows from $7 on that are not
+ * in $6 are deleted (all of them when $6 is empty and COPY follows).
+ * Returns whether the user changed again meanwhile.
+ */
+#define REC_DAY(x)	"DATE '1970-01-01' + " x
+static const char q_write[] =
+    "WITH b AS (INSERT INTO user_baselines AS u (user_id, metric_name, "
+    " baseline_value, baseline_7d, baseline_30d, baseline_90d, std_dev, "
+    " median_value, q1, q3, min_value, max_value, sample_count, status, "
+    " data_start_date, data_end_date, calculated_at, updated_at) "
+    " SELECT $1, x.m, x.v, x.b7, x.b30, x.b90, x.sd, x.med, x.q1, x.q3, x.lo, "
+    " x.hi, x.n, x.st, " REC_DAY("x.d0") ", " REC_DAY("x.d1") ", $2, now() "
+    " FROM jsonb_to_recordset($3::jsonb) AS x (m text, v float8, b7 float8, "
+    " b30 float8, b90 float8, sd float8, med float8, q1 float8, q3 float8, "
+    " lo float8, hi float8, n int, st text, d0 int, d1 int) "
+    " ON CONFLICT (user_id, metric_name) DO UPDATE SET "
+    " baseline_value = excluded.baseline_value, "
+    " baseline_7d = excluded.baseline_7d, "
+    " baseline_30d = excluded.baseline_30d, "
+    " baseline_90d = excluded.baseline_90d, std_dev = excluded.std_dev, "
+    " median_value = excluded.median_value, q1 = excluded.q1, "
+    " q3 = excluded.q3, min_value = excluded.min_value, "
+    " max_value = excluded.max_value, sample_count = excluded.sample_count, "
+    " status = excluded.status, data_start_date = excluded.data_start_date, "
+    " data_end_date = excluded.data_end_date, "
+    " calculated_at = excluded.calculated_at, updated_at = now()), "
+    "p AS (INSERT INTO pattern_analyses (user_id, pattern_type, "
+    " pattern_name, metrics_involved, analysis_window_days, score, "
+    " confidence, significance, details, sample_count, analyzed_at, "
+    " updated_at) "
+    " SELECT $1, x.t, x.name, x.mi, 30, x.score, x.conf, x.sig, x.det, x.n, "
+    " $2, now() FROM jsonb_to_recordset($4::jsonb) AS x (t text, name text, "
+    " mi jsonb, score float8, conf float8, sig text, det jsonb, n int) "
+    " ON CONFLICT (user_id, pattern_type, pattern_name) DO UPDATE SET "
+    " metrics_involved = excluded.metrics_involved, score = excluded.score, "
+    " confidence = excluded.confidence, "
+    " significance = excluded.significance, details = excluded.details, "
+    " sample_count = excluded.sample_count, "
+    " analyzed_at = excluded.analyzed_at, updated_at = now()), "
+    "al AS (SELECT x.* FROM jsonb_to_recordset($5::jsonb) AS x (m text, "
+    " d int, sev text, v float8, lo float8, hi float8, dir text)), "
+    "a AS (INSERT INTO analytics_alerts (user_id, metric_name, day, "
+    " severity, value, lower_bound, upper_bound, direction, first_seen_at, "
+    " last_seen_at) SELECT $1, al.m, " REC_DAY("al.d") ", al.sev, al.v, "
+    " al.lo, al.hi, al.dir, $2, $2 FROM al "
+    " ON CONFLICT (user_id, metric_name, day) DO UPDATE SET "
+    " severity = excluded.severity, value = excluded.value, "
+    " lower_bound = excluded.lower_bound, "
+    " upper_bound = excluded.upper_bound, direction = excluded.direction, "
+    " last_seen_at = excluded.last_seen_at, cleared_at = NULL), "
+    "ac AS (UPDATE analytics_alerts AS t SET cleared_at = $2 "
+    " WHERE t.user_id = $1 AND t.cleared_at IS NULL AND NOT EXISTS ("
+    " SELECT 1 FROM al WHERE al.m = t.metric_name "
+    " AND " REC_DAY("al.d") " = t.day)), "
+    "dl AS (SELECT x.* FROM jsonb_to_recordset($6::jsonb) AS x (m text, "
+    " d int, v float8, j jsonb)), "
+    "dd AS (DELETE FROM analytics_daily AS t WHERE t.user_id = $1 "
+    " AND t.day >= " REC_DAY("$7::int") " AND NOT EXISTS ("
+    " SELECT 1 FROM dl WHERE dl.m = t.metric_name "
+    " AND " REC_DAY("dl.d") " = t.day)), "
+    "di AS (INSERT INTO analytics_daily (user_id, metric_name, day, value, "
+    " details, computed_at) SELECT $1, dl.m, " REC_DAY("dl.d") ", dl.v, "
+    " dl.j, $2 FROM dl ON CONFLICT (user_id, metric_name, day) DO UPDATE "
+    " SET value = excluded.value, details = excluded.details, "
+    " computed_at = excluded.computed_at), "
+    "doc AS (INSERT INTO analytics_documents (user_id, kind, payload, "
+    " computed_at) SELECT $1, d.key, d.value, $2 "
+    " FROM jsonb_each($8::jsonb) AS d ON CONFLICT (user_id, kind) DO UPDATE "
+    " SET payload = excluded.payload, computed_at = excluded.computed_at) "
+    "UPDATE analytics_state SET analytics_run_at = $9::timestamptz, "
+    " analytics_started_at = $11::timestamptz, last_duration_ms = $10, "
+    " last_error = NULL, run_count = run_count + 1 "
+    "WHERE user_id = $1 RETURNING data_changed_at > $9::timestamptz";
 
 /*
- * Daily rows go in with COPY after the DELETE above: a year of series is
- * thousands of rows, and COPY is several times cheaper than INSERT.
+ * A big rewrite (a new user, "full") streams its daily rows with COPY
+ * after q_write has deleted the old ones, in the same transaction: a year
+ * of series is thousands of rows and COPY is several times cheaper.
  */
+#define COPY_MIN_ROWS	200
 static const char q_daily_copy[] =
     "COPY analytics_daily (user_id, metric_name, day, value, details, "
     "computed_at) FROM STDIN";
-
-/* $2: {kind: payload} */
-static const char q_document[] =
-    "INSERT INTO analytics_documents (user_id, kind, payload, computed_at) "
-    "SELECT $1, d.key, d.value, $3 FROM jsonb_each($2::jsonb) AS d "
-    "ON CONFLICT (user_id, kind) DO UPDATE "
-    "SET payload = excluded.payload, computed_at = excluded.computed_at";
-
-/*
- * analytics_started_at: the time of this run's read snapshot, from which
- * the next run looks for changed rows.
- */
-static const char q_state_done[] =
-    "UPDATE analytics_state SET analytics_run_at = $2::timestamptz, "
-    "analytics_started_at = $4::timestamptz, last_duration_ms = $3, "
-    "last_error = NULL, run_count = run_count + 1 "
-    "WHERE user_id = $1 RETURNING data_changed_at > $2::timestamptz";
 
 static const char q_state_fail[] =
     "UPDATE analytics_state SET last_error = $2 WHERE user_id = $1";
@@ -258,8 +267,7 @@ static const char q_outdated[] =
  * connection (pf_db reconnects by itself) is noticed by its backend pid.
  */
 enum stmt {
-	S_LOAD = 0, S_ALERT, S_ALERT_CLEAR, S_DAILY_DEL, S_STATE_DONE,
-	S_JSON_BASELINE, S_JSON_PATTERN, S_JSON_DOCUMENT, S_NSTMTS
+	S_LOAD = 0, S_WRITE, S_NSTMTS
 };
 
 static const struct {
@@ -267,13 +275,7 @@ static const struct {
 	const char	*sql;
 } stmts[S_NSTMTS] = {
 	[S_LOAD] = { "ad_load", q_load },
-	[S_ALERT] = { "ad_alert", q_alert },
-	[S_ALERT_CLEAR] = { "ad_alert_clear", q_alert_clear },
-	[S_DAILY_DEL] = { "ad_daily_del", q_daily_del },
-	[S_STATE_DONE] = { "ad_state_done", q_state_done },
-	[S_JSON_BASELINE] = { "ad_baseline", q_baseline },
-	[S_JSON_PATTERN] = { "ad_pattern", q_pattern },
-	[S_JSON_DOCUMENT] = { "ad_document", q_document },
+	[S_WRITE] = { "ad_write", q_write },
 };
 
 static PGconn	*prep_conn;
@@ -331,16 +333,6 @@ exec_stmt(struct pf_db *db, enum stmt id, PGresult **out, int nparams,
 	pf_log_warnx("%s failed: %s", stmts[id].name, PQresultErrorMessage(r));
 	PQclear(r);
 	return rc;
-}
-
-/* Parameter text for a double: exact, NULL for NaN. */
-static const char *
-pdbl(char *buf, size_t len, double v)
-{
-	if (!isfinite(v))
-		return NULL;
-	snprintf(buf, len, "%.17g", v);
-	return buf;
 }
 
 static double
@@ -496,34 +488,16 @@ jnum(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* One statement: $1 user, $2 JSON text, $3 computed_at. */
-static int
-exec_json(struct pf_db *db, enum stmt id, const struct write_ctx *w,
-    json_t *arg)
-{
-	const char	*p[3];
-	char		*text;
-	int		 rc;
-
-	text = compute_dumps(arg);
-	p[0] = w->in->user_id;
-	p[1] = text;
-	p[2] = w->res->computed_at;
-	rc = exec_stmt(db, id, NULL, 3, p);
-	free(text);
-	return rc;
-}
-
-static int
-write_baselines(struct pf_db *db, const struct write_ctx *w)
+static json_t *
+baselines_json(const struct result *res)
 {
 	const struct baseline	*b;
 	json_t			*arr, *o;
-	int			 m, rc;
+	int			 m;
 
 	arr = json_array();
 	for (m = 0; m < BASELINE_NMETRICS; m++) {
-		b = &w->res->base[m];
+		b = &res->base[m];
 		o = json_object();
 		json_object_set_new(o, "m",
 		    json_string(baseline_metric_name(b->metric)));
@@ -548,26 +522,23 @@ write_baselines(struct pf_db *db, const struct write_ctx *w)
 		    json_integer(b->end_day) : json_null());
 		json_array_append_new(arr, o);
 	}
-	rc = exec_json(db, S_JSON_BASELINE, w, arr);
-	json_decref(arr);
-	return rc;
+	return arr;
 }
 
-static int
-write_patterns(struct pf_db *db, const struct write_ctx *w)
+static json_t *
+patterns_json(const struct result *res)
 {
 	const struct pattern	*pt;
 	json_t			*arr, *o, *mi;
 	size_t			 i;
-	int			 rc;
 
 	arr = json_array();
-	for (i = 0; i < w->res->npat; i++) {
-		pt = &w->res->pat[i];
+	for (i = 0; i < res->npat; i++) {
+		pt = &res->pat[i];
 		o = json_object();
 		json_object_set_new(o, "t", json_string(pt->type));
 		json_object_set_new(o, "name", json_string(pt->name));
-		mi = json_loads(w->res->pat_metrics[i], 0, NULL);
+		mi = json_loads(res->pat_metrics[i], 0, NULL);
 		json_object_set_new(o, "mi", mi != NULL ? mi : json_array());
 		json_object_set_new(o, "score", jnum(pt->score));
 		json_object_set_new(o, "conf", jnum(pt->confidence));
@@ -578,50 +549,53 @@ write_patterns(struct pf_db *db, const struct write_ctx *w)
 		    json_integer((json_int_t)pt->sample_count));
 		json_array_append_new(arr, o);
 	}
-	rc = exec_json(db, S_JSON_PATTERN, w, arr);
-	json_decref(arr);
-	return rc;
+	return arr;
 }
 
-static int
-write_alerts(struct pf_db *db, const struct write_ctx *w)
+static json_t *
+alerts_json(const struct result *res)
 {
 	const struct anomaly	*a;
-	char			 day[16], v[3][32], *keys, *k;
-	const char		*p[9];
-	size_t			 i, len;
-	int			 rc;
+	json_t			*arr, *o;
+	size_t			 i;
 
-	len = 3 + w->res->nanom * 48;
-	keys = pf_xmalloc(len);
-	strcpy(keys, "{");
-	for (i = 0; i < w->res->nanom; i++) {
-		a = &w->res->anom[i];
-		snprintf(day, sizeof(day), "%d", (int)w->res->anom_day[i]);
-		p[0] = w->in->user_id;
-		p[1] = baseline_metric_name(a->metric);
-		p[2] = day;
-		p[3] = anomaly_severity_name(a->severity);
-		p[4] = pdbl(v[0], sizeof(v[0]), a->current);
-		p[5] = pdbl(v[1], sizeof(v[1]), a->lower_bound);
-		p[6] = pdbl(v[2], sizeof(v[2]), a->upper_bound);
-		p[7] = a->direction;
-		p[8] = w->res->computed_at;
-		if ((rc = exec_stmt(db, S_ALERT, NULL, 9, p)) != PF_OK) {
-			free(keys);
-			return rc;
-		}
-		k = keys + strlen(keys);
-		snprintf(k, len - (size_t)(k - keys), "%s%s/%s",
-		    i > 0 ? "," : "", p[1], day);
+	arr = json_array();
+	for (i = 0; i < res->nanom; i++) {
+		a = &res->anom[i];
+		o = json_object();
+		json_object_set_new(o, "m",
+		    json_string(baseline_metric_name(a->metric)));
+		json_object_set_new(o, "d", json_integer(res->anom_day[i]));
+		json_object_set_new(o, "sev",
+		    json_string(anomaly_severity_name(a->severity)));
+		json_object_set_new(o, "v", jnum(a->current));
+		json_object_set_new(o, "lo", jnum(a->lower_bound));
+		json_object_set_new(o, "hi", jnum(a->upper_bound));
+		json_object_set_new(o, "dir", json_string(a->direction));
+		json_array_append_new(arr, o);
 	}
-	strcat(keys, "}");
-	p[0] = w->in->user_id;
-	p[1] = keys;
-	p[2] = w->res->computed_at;
-	rc = exec_stmt(db, S_ALERT_CLEAR, NULL, 3, p);
-	free(keys);
-	return rc;
+	return arr;
+}
+
+static json_t *
+daily_json(const struct result *res)
+{
+	const struct daily_row	*d;
+	json_t			*arr, *o;
+	size_t			 i;
+
+	arr = json_array();
+	for (i = 0; i < res->ndaily; i++) {
+		d = &res->daily[i];
+		o = json_object();
+		json_object_set_new(o, "m", json_string(d->metric));
+		json_object_set_new(o, "d", json_integer(d->day));
+		json_object_set_new(o, "v", jnum(d->value));
+		json_object_set(o, "j", d->details != NULL ? d->details :
+		    json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
 }
 
 struct buf {
@@ -662,45 +636,15 @@ buf_put_copy(struct buf *b, const char *s)
 }
 
 static int
-copy_end(struct pf_db *db, PGconn *conn, int rc)
-{
-	PGresult	*r;
-
-	if (PQputCopyEnd(conn, rc == PF_OK ? NULL : "aborted") != 1)
-		rc = PF_ERR_DB_CONN;
-	while ((r = PQgetResult(conn)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == PF_OK) {
-			pf_log_warnx("could not copy daily rows: %s",
-			    PQresultErrorMessage(r));
-			rc = PF_ERR_DB;
-		}
-		PQclear(r);
-	}
-	(void)db;
-	return rc;
-}
-
-static int
-write_daily(struct pf_db *db, const struct write_ctx *w)
+copy_daily(struct pf_db *db, const struct write_ctx *w)
 {
 	const struct daily_row	*d;
 	struct buf		 b = { NULL, 0, 0 };
 	PGconn			*conn;
 	PGresult		*r;
-	char			 from[16], date[PF_TIME_DATE_LEN], num[40];
-	char			*text;
-	const char		*p[2];
+	char			 date[PF_TIME_DATE_LEN], num[40], *text;
 	size_t			 i;
-	int			 rc;
-
-	snprintf(from, sizeof(from), "%d", w->in->dirty_from == AD_DAY_NONE ?
-	    AD_DAY_ALL : (int)w->in->dirty_from);
-	p[0] = w->in->user_id;
-	p[1] = from;
-	if ((rc = exec_stmt(db, S_DAILY_DEL, NULL, 2, p)) != PF_OK)
-		return rc;
-	if (w->res->ndaily == 0)
-		return PF_OK;
+	int			 rc = PF_OK;
 
 	for (i = 0; i < w->res->ndaily; i++) {
 		d = &w->res->daily[i];
@@ -728,11 +672,10 @@ write_daily(struct pf_db *db, const struct write_ctx *w)
 		buf_put(&b, w->res->computed_at, strlen(w->res->computed_at));
 		buf_put(&b, "\n", 1);
 	}
-
 	conn = pf_db_conn(db);
 	r = PQexec(conn, q_daily_copy);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		pf_log_warnx("could not start copy of daily rows: %s",
+		pf_log_warnx("could not copy daily rows: %s",
 		    PQresultErrorMessage(r));
 		PQclear(r);
 		free(b.p);
@@ -740,47 +683,74 @@ write_daily(struct pf_db *db, const struct write_ctx *w)
 		    PF_ERR_DB_CONN;
 	}
 	PQclear(r);
-	rc = PF_OK;
 	if (b.len > 0 && PQputCopyData(conn, b.p, (int)b.len) != 1)
 		rc = PF_ERR_DB_CONN;
 	free(b.p);
-	return copy_end(db, conn, rc);
+	if (PQputCopyEnd(conn, rc == PF_OK ? NULL : "aborted") != 1)
+		rc = PF_ERR_DB_CONN;
+	while ((r = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == PF_OK) {
+			pf_log_warnx("could not copy daily rows: %s",
+			    PQresultErrorMessage(r));
+			rc = PQstatus(conn) == CONNECTION_OK ? PF_ERR_DB :
+			    PF_ERR_DB_CONN;
+		}
+		PQclear(r);
+	}
+	return rc;
 }
 
 static int
-write_documents(struct pf_db *db, const struct write_ctx *w)
+write_all(struct pf_db *db, struct write_ctx *w, bool copy)
 {
-	return exec_json(db, S_JSON_DOCUMENT, w, w->res->docs);
-}
+	PGresult	*r = NULL;
+	json_t		*j[5];
+	char		*t[5], dur[24], from[16];
+	const char	*p[11];
+	bool		 stale = false;
+	int		 rc, i;
 
-static int
-write_tx(struct pf_db *db, void *arg)
-{
-	struct write_ctx	*w = arg;
-	PGresult		*r = NULL;
-	const char		*p[4];
-	char			 dur[24];
-	bool			 stale = false;
-	int			 rc;
-
-	if ((rc = write_baselines(db, w)) != PF_OK ||
-	    (rc = write_patterns(db, w)) != PF_OK ||
-	    (rc = write_alerts(db, w)) != PF_OK ||
-	    (rc = write_daily(db, w)) != PF_OK ||
-	    (rc = write_documents(db, w)) != PF_OK)
-		return rc;
+	j[0] = baselines_json(w->res);
+	j[1] = patterns_json(w->res);
+	j[2] = alerts_json(w->res);
+	j[3] = copy ? json_array() : daily_json(w->res);
+	j[4] = json_incref(w->res->docs);
+	for (i = 0; i < 5; i++) {
+		t[i] = compute_dumps(j[i]);
+		json_decref(j[i]);
+	}
 	snprintf(dur, sizeof(dur), "%lld", (long long)w->duration_ms);
+	snprintf(from, sizeof(from), "%d", w->in->dirty_from == AD_DAY_NONE ?
+	    AD_DAY_ALL : (int)w->in->dirty_from);
 	p[0] = w->in->user_id;
-	p[1] = w->in->data_changed_at;
-	p[2] = dur;
-	p[3] = w->in->snapshot_at[0] != '\0' ? w->in->snapshot_at : NULL;
-	if ((rc = exec_stmt(db, S_STATE_DONE, &r, 4, p)) != PF_OK)
+	p[1] = w->res->computed_at;
+	p[2] = t[0];
+	p[3] = t[1];
+	p[4] = t[2];
+	p[5] = t[3];
+	p[6] = from;
+	p[7] = t[4];
+	p[8] = w->in->data_changed_at;
+	p[9] = dur;
+	p[10] = w->in->snapshot_at[0] != '\0' ? w->in->snapshot_at : NULL;
+	rc = exec_stmt(db, S_WRITE, &r, 11, p);
+	for (i = 0; i < 5; i++)
+		free(t[i]);
+	if (rc != PF_OK)
 		return rc;
 	if (PQntuples(r) == 1)
 		pf_db_get_bool(r, 0, 0, &stale);
 	PQclear(r);
 	w->still_stale = stale;
-	return PF_OK;
+	if (copy)
+		rc = copy_daily(db, w);
+	return rc;
+}
+
+static int
+write_tx(struct pf_db *db, void *arg)
+{
+	return write_all(db, arg, true);
 }
 
 int
@@ -788,9 +758,18 @@ store_write(struct pf_db *db, const struct user_input *in,
     const struct result *res, int64_t duration_ms, bool *still_stale)
 {
 	struct write_ctx	w = { in, res, duration_ms, false };
-	int			rc;
+	int			rc, attempt;
 
-	rc = pf_db_tx_run(db, write_tx, &w, 3);
+	if (res->ndaily >= COPY_MIN_ROWS)
+		rc = pf_db_tx_run(db, write_tx, &w, 3);
+	else {
+		/* One statement is its own transaction. */
+		for (attempt = 0; attempt < 3; attempt++) {
+			rc = write_all(db, &w, false);
+			if (rc != PF_ERR_DB_RETRY && rc != PF_ERR_DB_CONN)
+				break;
+		}
+	}
 	if (still_stale != NULL)
 		*still_stale = rc == PF_OK && w.still_stale;
 	return rc;
