@@ -1,9 +1,11 @@
 /*
  * store.c -- all SQL of polarflow-analyticsd.
  *
- * Reads: a user's raw streams in one REPEATABLE READ, READ ONLY snapshot.
- * Writes: every result of one run in one transaction, so apid never sees a
- * half-updated user.  What apid reads (SELECT, no computation needed):
+ * Reads: a user's raw streams with one statement (one snapshot).
+ * Writes: every result of one run with one statement (plus a COPY of the
+ * daily rows in the same transaction for big rewrites), so apid never sees
+ * a half-updated user.  Both are prepared once per connection.  What apid
+ * reads (SELECT, no computation needed):
  *
  *  user_baselines     one row per (user, metric): upstream's columns for
  *                     hrv_rmssd, sleep_score, resting_hr, training_load,
@@ -20,14 +22,25 @@
  *  analytics_daily    metric_name per day:
  *                       rolling_means     value null; details {<metric>:
  *                                         {mean_7d, mean_30d, mean_90d}}
- *                       hrv_band          value = 7-day mean ln RMSSD
+ *                       hrv_band          value = 7-day mean ln RMSSD;
+ *                                         details {ln_rmssd, mean_7d,
+ *                                         cv_7d_pct, band_mean, band_sd,
+ *                                         band_low, band_high, status}
  *                       training_load     value = load (0 = rest); details
  *                                         {load, acwr, acwr_uncoupled,
  *                                         acwr_ewma, ctl, atl, tsb}
- *                       sleep_debt        value = seconds
- *                       sleep_consistency value = SD of bedtimes, minutes
- *                       resting_hr_continuous value = bpm
- *                       recovery          value = score 0..100
+ *                       sleep_debt        value = seconds; details
+ *                                         {goal_seconds, window_nights,
+ *                                         debt_hours}
+ *                       sleep_consistency value = SD of bedtimes, minutes;
+ *                                         details {mean_bedtime "HH:MM",
+ *                                         mean_minutes_after_noon,
+ *                                         window_nights}
+ *                       resting_hr_continuous value = bpm; details
+ *                                         {baseline_14d}
+ *                       recovery          value = score 0..100; details
+ *                                         {level, coverage, hrv, sleep,
+ *                                         ans, load} (sub-scores)
  *  analytics_documents payload jsonb per kind:
  *                       insights   GET /users/{uid}/insights body (§2.7)
  *                       status     GET /users/{uid}/analytics/status (§2.5)
