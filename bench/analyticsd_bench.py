@@ -88,6 +88,16 @@ def seed(url, users, days):
         c.execute("ANALYZE")
 
 
+def cpu_s(pid):
+    """utime + stime of a process, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def wait_idle(url, runs_target, timeout=600):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
@@ -171,16 +181,24 @@ def main():
         r = nng_req(ctl, {"v": 1, "type": "analytics.recompute",
                           "all": True})
         wait_idle(ctl, 2 * args.users)
+        with psycopg.connect(url, autocommit=True) as c:
+            be = c.execute("SELECT pid FROM pg_stat_activity WHERE "
+                           "application_name = 'polarflow-analyticsd'"
+                           ).fetchone()[0]
+        c0 = cpu_s(daemon.pid) + cpu_s(be)
         t0 = time.monotonic()
         r = nng_req(ctl, {"v": 1, "type": "analytics.recompute",
                           "all": True})
         assert r and r["ok"], r
         wait_idle(ctl, 3 * args.users)
         t2 = time.monotonic() - t0
+        c2 = cpu_s(daemon.pid) + cpu_s(be) - c0
         print(f"full recompute ({args.users} users x {args.days} days, "
               f"all metrics from all raw rows; daily history rewritten "
               f"from the first changed day): {t2:.2f} s, "
-              f"{args.users / t2:.0f} users/s")
+              f"{args.users / t2:.0f} users/s; CPU of daemon + its "
+              f"PostgreSQL backend {c2:.2f} s; load average "
+              f"{os.getloadavg()[0]:.1f}")
 
         t0 = time.monotonic()
         r = nng_req(ctl, {"v": 1, "type": "analytics.recompute",
