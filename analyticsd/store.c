@@ -84,12 +84,14 @@
 #define SINCE		"(SELECT since FROM t)"
 
 /*
- * Everything one run reads, in one statement (so one snapshot and one
- * round trip).  $1 user, $2 the job's first changed day (NULL: ask the
- * database; -1000000: rewrite every day), $3 today.  Rows by k:
+ * Everything one run reads, in one statement (one snapshot, one round
+ * trip).  $1 user, $2 1 to rewrite every day ("full"), $3 today.  Rows by
+ * k, with g = the row was updated since the previous run's snapshot (less
+ * DIRTY_MARGIN for writers that committed late; always true when the user
+ * never ran):
  *
- *	0  state: d = first day to rewrite, t1 = data_changed_at seen,
- *	   t2 = now() (the snapshot's time)
+ *	0  state: t1 = data_changed_at seen, t2 = now() (the snapshot's
+ *	   time), g = never ran
  *	2  sleep: a score, b total seconds, c goal seconds, e start (epoch
  *	   ms), f start offset (minutes)
  *	3  nightly recharge: a hrv_avg, b heart_rate_avg, c ans_charge
@@ -97,70 +99,52 @@
  *	5  cardio load: a cardio_load, b cardio_load_ratio
  *	6  exercise: a sum of training_load, by local start day
  *	7  continuous HR: a resting HR (Polar's estimate, else the value an
- *	   earlier run computed for an unchanged day), t1 the samples when
- *	   that is missing and the day is within the last 90
+ *	   earlier run computed, when the row has not changed since), t1 the
+ *	   samples when that is missing and the day is within the last 90
  *	8  physical info: a the newest sleep goal
- *
- * The first day to rewrite is the earliest day of the rows updated since
- * the previous run's snapshot (less DIRTY_MARGIN for writers that
- * committed late) and of the job's own, else yesterday; every day when the
- * user never ran.
  */
 static const char q_load[] =
     "WITH st AS (SELECT data_changed_at, analytics_started_at "
     " FROM analytics_state WHERE user_id = $1), "
-    "t AS (SELECT (SELECT analytics_started_at FROM st) - interval '"
-    DIRTY_MARGIN "' AS since), "
-    "chg AS (SELECT min(x) - DATE '1970-01-01' AS d FROM ("
-    " SELECT min(date) FROM sleep WHERE user_id = $1 AND updated_at >= " SINCE
-    " UNION ALL SELECT min(date) FROM nightly_recharge"
-    "  WHERE user_id = $1 AND updated_at >= " SINCE
-    " UNION ALL SELECT min(date) FROM activity"
-    "  WHERE user_id = $1 AND updated_at >= " SINCE
-    " UNION ALL SELECT min(date) FROM cardio_load"
-    "  WHERE user_id = $1 AND updated_at >= " SINCE
-    " UNION ALL SELECT min(date) FROM continuous_heart_rate"
-    "  WHERE user_id = $1 AND updated_at >= " SINCE
-    " UNION ALL SELECT min((start_time AT TIME ZONE 'UTC')::date - 1)"
-    "  FROM exercise WHERE user_id = $1 AND updated_at >= " SINCE
-    ") AS c (x)), "
-    "dirty AS (SELECT CASE WHEN $2::int = -1000000 OR "
-    " (SELECT since FROM t) IS NULL THEN -1000000 "
-    " ELSE coalesce(least($2::int, (SELECT d FROM chg)), $3::int - 1) "
-    " END AS d) "
-    "SELECT 0 AS k, (SELECT d FROM dirty) AS d, NULL::float8 AS a, "
+    "t AS (SELECT coalesce((SELECT analytics_started_at FROM st) - "
+    " interval '" DIRTY_MARGIN "', 'infinity') AS since, "
+    " $2::int = 1 OR (SELECT analytics_started_at FROM st) IS NULL AS everything) "
+    "SELECT 0 AS k, NULL::int AS d, NULL::float8 AS a, "
     " NULL::float8 AS b, NULL::float8 AS c, NULL::bigint AS e, NULL::int AS f, "
     " coalesce((SELECT data_changed_at FROM st), '-infinity')::text AS t1, "
-    " now()::text AS t2 "
+    " now()::text AS t2, (SELECT everything FROM t) AS g "
     "UNION ALL SELECT 2, date - DATE '1970-01-01', sleep_score, "
     " total_sleep_seconds, sleep_goal_seconds, "
     " (extract(epoch FROM sleep_start_time) * 1000)::bigint, "
-    " coalesce(sleep_start_offset_minutes, 0), NULL, NULL "
-    " FROM sleep WHERE user_id = $1 "
+    " coalesce(sleep_start_offset_minutes, 0), NULL, NULL, "
+    " updated_at >= " SINCE " FROM sleep WHERE user_id = $1 "
     "UNION ALL SELECT 3, date - DATE '1970-01-01', hrv_avg, heart_rate_avg, "
-    " ans_charge, NULL, NULL, NULL, NULL "
+    " ans_charge, NULL, NULL, NULL, NULL, updated_at >= " SINCE
     " FROM nightly_recharge WHERE user_id = $1 "
     "UNION ALL SELECT 4, date - DATE '1970-01-01', steps, calories_active, "
-    " NULL, NULL, NULL, NULL, NULL FROM activity WHERE user_id = $1 "
+    " NULL, NULL, NULL, NULL, NULL, updated_at >= " SINCE
+    " FROM activity WHERE user_id = $1 "
     "UNION ALL SELECT 5, date - DATE '1970-01-01', cardio_load, "
-    " cardio_load_ratio, NULL, NULL, NULL, NULL, NULL "
-    " FROM cardio_load WHERE user_id = $1 "
-    "UNION ALL SELECT 6, x.d, x.s, NULL, NULL, NULL, NULL, NULL, NULL FROM ("
-    " SELECT ((start_time AT TIME ZONE 'UTC') + make_interval(mins => "
+    " cardio_load_ratio, NULL, NULL, NULL, NULL, NULL, "
+    " updated_at >= " SINCE " FROM cardio_load WHERE user_id = $1 "
+    "UNION ALL SELECT 6, x.d, x.s, NULL, NULL, NULL, NULL, NULL, NULL, x.g "
+    " FROM (SELECT ((start_time AT TIME ZONE 'UTC') + make_interval(mins => "
     " coalesce(start_offset_minutes, 0)))::date - DATE '1970-01-01' AS d, "
-    " sum(training_load) AS s FROM exercise WHERE user_id = $1 "
-    " AND training_load >= 0 GROUP BY 1) AS x "
+    " sum(training_load) AS s, bool_or(updated_at >= " SINCE ") AS g "
+    " FROM exercise WHERE user_id = $1 AND training_load >= 0 "
+    " GROUP BY 1) AS x "
     "UNION ALL SELECT 7, c.date - DATE '1970-01-01', "
     " coalesce(c.resting_hr_estimate::float8, a.value), NULL, NULL, NULL, "
     " NULL, CASE WHEN c.resting_hr_estimate IS NULL AND a.value IS NULL AND "
     " c.date >= DATE '1970-01-01' + $3::int - 90 THEN c.samples::text END, "
-    " NULL FROM continuous_heart_rate c LEFT JOIN analytics_daily a "
+    " NULL, c.updated_at >= " SINCE
+    " FROM continuous_heart_rate c LEFT JOIN analytics_daily a "
     " ON a.user_id = c.user_id AND a.metric_name = 'resting_hr_continuous' "
-    " AND a.day = c.date "
-    " AND a.day < DATE '1970-01-01' + (SELECT d FROM dirty) "
+    " AND a.day = c.date AND NOT (SELECT everything FROM t) "
+    " AND c.updated_at < " SINCE
     " WHERE c.user_id = $1 "
     "UNION ALL (SELECT 8, NULL, sleep_goal_seconds, NULL, NULL, NULL, NULL, "
-    " NULL, NULL FROM physical_info WHERE user_id = $1 "
+    " NULL, NULL, NULL FROM physical_info WHERE user_id = $1 "
     " AND sleep_goal_seconds > 0 ORDER BY recorded_at DESC LIMIT 1)";
 
 /*
@@ -401,23 +385,23 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 {
 	PGresult	*r = NULL;
 	const char	*p[3];
-	char		 job[16], tbuf[16];
+	char		 tbuf[16];
 	int64_t		 ms;
 	int		 rc, i, n, k, day, off;
+	int32_t		 changed = INT32_MAX;
 	double		 a, b, c;
+	bool		 g, everything = false;
 
 	memset(in, 0, sizeof(*in));
 	snprintf(in->user_id, sizeof(in->user_id), "%s", user_id);
 	in->today = today;
 	in->now_ms = pf_time_now_ms();
 	in->sleep_goal_profile = NAN;
-	in->dirty_from = AD_DAY_ALL;
 	snprintf(in->data_changed_at, sizeof(in->data_changed_at), "-infinity");
 
-	snprintf(job, sizeof(job), "%d", (int)dirty_from);
 	snprintf(tbuf, sizeof(tbuf), "%d", (int)today);
 	p[0] = user_id;
-	p[1] = dirty_from == AD_DAY_NONE ? NULL : job;
+	p[1] = dirty_from == AD_DAY_ALL ? "1" : "0";
 	p[2] = tbuf;
 	if ((rc = exec_stmt(db, S_LOAD, &r, 3, p)) != PF_OK)
 		return rc;
@@ -425,9 +409,10 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 	for (i = 0; i < n; i++) {
 		if (pf_db_get_int(r, i, 0, &k) != PF_OK)
 			continue;
+		g = false;
+		pf_db_get_bool(r, i, 9, &g);
 		if (k == 0) {
-			if (pf_db_get_int(r, i, 1, &day) == PF_OK)
-				in->dirty_from = day;
+			everything = g;
 			if (pf_db_get_str(r, i, 7) != NULL)
 				snprintf(in->data_changed_at,
 				    sizeof(in->data_changed_at), "%s",
@@ -444,6 +429,9 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 		}
 		if (pf_db_get_int(r, i, 1, &day) != PF_OK)
 			continue;
+		/* a session dated by its local day may be UTC's day before */
+		if (g && (k == 6 ? day - 1 : day) < changed)
+			changed = k == 6 ? day - 1 : day;
 		a = cell(r, i, 2);
 		b = cell(r, i, 3);
 		c = cell(r, i, 4);
@@ -485,6 +473,22 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 		}
 	}
 	PQclear(r);
+
+	/*
+	 * The first day whose daily rows are rewritten: every day for a new
+	 * user or "full"; else the earliest changed row's or the job's own
+	 * day; else yesterday (today's rows move on with the date).
+	 */
+	if (everything)
+		in->dirty_from = AD_DAY_ALL;
+	else {
+		in->dirty_from = dirty_from == AD_DAY_NONE ? INT32_MAX :
+		    dirty_from;
+		if (changed < in->dirty_from)
+			in->dirty_from = changed;
+		if (in->dirty_from == INT32_MAX)
+			in->dirty_from = today - 1;
+	}
 	return PF_OK;
 }
 

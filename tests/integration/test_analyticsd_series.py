@@ -159,3 +159,21 @@ def test_rolling_means_and_recovery(computed, migrated):
     assert rec[day(0)][0] == doc["score"]
     assert doc["dashboard"]["has_data"] is True
     assert a.stop() == 0
+
+
+def test_old_day_change_rewrites_history(computed, migrated, seed):
+    """A late correction of an old night rewrites the daily rows from that
+    day on (the series are causal), not only today's."""
+    a, raw = computed
+    seed.recharge("ser", [(day(-20), 90, 50, 0)])
+    a.call({"v": 1, "type": "analytics.recompute", "user_id": "ser"})
+    wait_runs(migrated, "ser", 2)
+    rows = daily(migrated, "ser", "hrv_band")
+    assert rows[day(-20)][1]["ln_rmssd"] == approx(math.log(90))
+    ln = {d: math.log(v) for d, v in raw["hrv"].items()}
+    ln[day(-20)] = math.log(90)
+    w7 = [ln[day(-17 - i)] for i in range(7)]
+    assert rows[day(-17)][0] == approx(statistics.mean(w7))
+    # rows before the change are still there
+    assert day(-N + 1) in rows
+    assert a.stop() == 0
