@@ -694,4 +694,107 @@ struct analytics_status {
 int	 insight_analytics_status(int min_data_days,
 	    struct analytics_status *out);
 
+/*
+ * Insights observations and suggestions (upstream services/insights.py,
+ * §3.5).  The caller assembles the inputs from the stored baselines,
+ * anomalies and patterns; everything here is string formatting and rules.
+ */
+#define INSIGHT_MAX_OBSERVATIONS	32
+#define INSIGHT_MAX_SUGGESTIONS		4
+
+/* One baseline as the insights document sees it (hrv_rmssd, sleep_score). */
+struct insight_baseline {
+	bool			 present;	/* a stored baseline row exists */
+	enum baseline_status	 status;
+	double			 current;	/* NaN = null */
+	double			 baseline;	/* baseline_value */
+	double			 pct;		/* percent_of_baseline, NaN = null */
+	const char		*trend;		/* baseline_trend(), may be NULL */
+};
+
+struct insight_inputs {
+	int			 data_age_days;
+	/* Already gated by the caller: empty when data_age < 21. */
+	const struct anomaly	*anomalies;
+	size_t			 nanomalies;
+	const struct pattern	*patterns;
+	size_t			 npatterns;
+	struct insight_baseline	 hrv;
+	struct insight_baseline	 sleep;
+};
+
+struct insight_observation {
+	const char	*category;	/* onboarding/recovery/sleep/training/... */
+	const char	*priority;	/* critical/high/medium/low/info/positive */
+	char		 fact[128];
+	char		 context[192];	/* "" = null */
+	const char	*trend;		/* may be NULL */
+};
+
+struct insight_suggestion {
+	const char	*action;
+	const char	*description;
+	double		 confidence;
+	char		 reason[128];
+};
+
+/* Upper-case display name, '_' -> ' ' ("HRV RMSSD"); buf of len bytes. */
+void	 insight_metric_display(const char *metric, char *buf, size_t len);
+
+/*
+ * Observations in generation order, then stable-sorted by priority
+ * (critical, high, medium, low, info, positive).  *n gets the count (at
+ * most INSIGHT_MAX_OBSERVATIONS; extra ones are dropped).
+ *
+ * FIX: upstream builds the anomaly context with a null deviation (an
+ * anomaly whose baseline is 0) and fails; here the " (+N%)" part is left
+ * out instead.
+ */
+int	 insight_observations(const struct insight_inputs *in,
+	    struct insight_observation *out, size_t *n);
+
+/* Suggestions, in upstream's order; *n gets the count. */
+int	 insight_suggestions(const struct insight_inputs *in,
+	    struct insight_suggestion *out, size_t *n);
+
+/* metric_recovery.c: resting heart rate from continuous HR (new) */
+
+#define RHR_WINDOW_S		1800	/* 30-minute windows */
+#define RHR_MIN_SAMPLES		3	/* samples in a window */
+#define RHR_BASELINE_DAYS	14	/* ROADMAP: 14-day baseline */
+
+/* One continuous-HR sample: seconds since local midnight, bpm (0 = none). */
+struct hr_sample {
+	int32_t	t_s;
+	double	bpm;
+};
+
+/*
+ * A day's resting HR: the lowest mean heart rate over any 30-minute window
+ * [t, t + 1800 s) that starts at a sample and holds at least 3 valid
+ * samples (bpm > 0 and finite).  Samples may come in any order (they are
+ * sorted in a copy).  PF_ERR_RANGE (NaN) when no window qualifies.
+ */
+int	 rhr_daily(const struct hr_sample *s, size_t n, double *rhr);
+
+/* metric_load.c: sleep-timing consistency (new) */
+
+#define SLEEP_TIMING_DAYS	14	/* trailing nights */
+#define SLEEP_TIMING_MIN	5	/* nights needed */
+
+/*
+ * Bedtime on a clock that does not wrap at midnight: minutes after local
+ * noon of the sleep start (22:30 -> 630, 00:30 -> 750), 0..1439.
+ */
+double	 sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min);
+
+/*
+ * Sleep-timing consistency for day t of a dense daily bedtime array (from
+ * sleep_bedtime_minutes, NaN = no night): sample SD, in minutes, of the
+ * bedtimes of nights t-13..t; *mean gets their mean (may be NULL).  NaN
+ * (PF_ERR_RANGE) with fewer than SLEEP_TIMING_MIN nights.
+ */
+int	 sleep_timing_sd(const double *bedtime, size_t ndays, size_t t,
+	    double *sd, double *mean);
+
 #endif /* PF_ANALYTICSD_H */

@@ -152,3 +152,318 @@ insight_analytics_status(int min_days, struct analytics_status *out)
 		    "suite available.");
 	return PF_OK;
 }
+
+/* Observations and suggestions (services/insights.py). */
+
+static int
+priority_rank(const char *p)
+{
+	static const char *const order[] = { "critical", "high", "medium",
+	    "low", "info", "positive" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (strcmp(p, order[i]) == 0)
+			return (int)i;
+	return (int)(sizeof(order) / sizeof(order[0]));
+}
+
+void
+insight_metric_display(const char *metric, char *buf, size_t len)
+{
+	size_t	i;
+
+	if (buf == NULL || len == 0)
+		return;
+	for (i = 0; metric != NULL && metric[i] != '\0' && i + 1 < len; i++)
+		buf[i] = metric[i] == '_' ? ' ' :
+		    (metric[i] >= 'a' && metric[i] <= 'z') ?
+		    (char)(metric[i] - 'a' + 'A') : metric[i];
+	buf[i] = '\0';
+}
+
+/* Python truthiness of an optional float: present and not 0. */
+static bool
+truthy(double v)
+{
+	return isfinite(v) && v != 0;
+}
+
+static struct insight_observation *
+obs_add(struct insight_observation *out, size_t *n, const char *category,
+    const char *priority, const char *trend)
+{
+	struct insight_observation *o;
+
+	if (*n >= INSIGHT_MAX_OBSERVATIONS)
+		return NULL;
+	o = &out[(*n)++];
+	memset(o, 0, sizeof(*o));
+	o->category = category;
+	o->priority = priority;
+	o->trend = trend;
+	return o;
+}
+
+/*
+ * The reference does not name the category of an anomaly observation; the
+ * metric's own category (the one its other observations use) is taken.
+ */
+static const char *
+anomaly_category(enum baseline_metric m)
+{
+	switch (m) {
+	case BASELINE_SLEEP_SCORE:
+		return "sleep";
+	case BASELINE_TRAINING_LOAD:
+	case BASELINE_TRAINING_LOAD_RATIO:
+		return "training";
+	case BASELINE_STEPS:
+	case BASELINE_ACTIVE_CALORIES:
+		return "activity";
+	default:
+		return "recovery";
+	}
+}
+
+static const struct pattern *
+find_pattern(const struct insight_inputs *in, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < in->npatterns; i++)
+		if (in->patterns[i].name != NULL &&
+		    strcmp(in->patterns[i].name, name) == 0 &&
+		    in->patterns[i].significance != PATTERN_INSUFFICIENT)
+			return &in->patterns[i];
+	return NULL;
+}
+
+int
+insight_observations(const struct insight_inputs *in,
+    struct insight_observation *out, size_t *n)
+{
+	struct insight_observation	*o, tmp;
+	const struct anomaly		*a;
+	const struct pattern		*p;
+	char				 disp[64];
+	int				 age;
+	size_t				 i, j, k;
+
+	if (in == NULL || out == NULL || n == NULL ||
+	    (in->anomalies == NULL && in->nanomalies > 0) ||
+	    (in->patterns == NULL && in->npatterns > 0))
+		return PF_ERR_INVALID;
+	*n = 0;
+	age = in->data_age_days;
+
+	if (age < 7) {
+		if ((o = obs_add(out, n, "onboarding", "info", NULL)) != NULL) {
+			snprintf(o->fact, sizeof(o->fact),
+			    "Building your personal baselines (%d/7 days)", age);
+			snprintf(o->context, sizeof(o->context),
+			    "Keep wearing your device. Basic insights unlock "
+			    "in %d days.", 7 - age);
+		}
+	} else if (age < 21) {
+		if ((o = obs_add(out, n, "onboarding", "info", NULL)) != NULL) {
+			snprintf(o->fact, sizeof(o->fact),
+			    "Your baselines are being established (%d days of "
+			    "data)", age);
+			snprintf(o->context, sizeof(o->context),
+			    "Pattern detection unlocks in %d days. Accuracy "
+			    "improves over time.", 21 - age > 0 ? 21 - age : 0);
+		}
+	}
+
+	for (i = 0; i < in->nanomalies; i++) {
+		a = &in->anomalies[i];
+		if (a->severity == ANOMALY_NONE)
+			continue;
+		insight_metric_display(baseline_metric_name(a->metric), disp,
+		    sizeof(disp));
+		o = obs_add(out, n, anomaly_category(a->metric),
+		    a->severity == ANOMALY_CRITICAL ?
+		    "critical" : "high", "anomalous");
+		if (o == NULL)
+			break;
+		snprintf(o->fact, sizeof(o->fact), "%s is %s%s normal range",
+		    disp, a->severity == ANOMALY_CRITICAL ? "significantly " :
+		    "", a->direction);
+		if (isfinite(a->deviation_pct))
+			snprintf(o->context, sizeof(o->context),
+			    "Current: %.1f, Baseline: %.1f (%+.0f%%)",
+			    a->current, a->baseline, a->deviation_pct);
+		else
+			snprintf(o->context, sizeof(o->context),
+			    "Current: %.1f, Baseline: %.1f", a->current,
+			    a->baseline);
+	}
+
+	if (in->hrv.present && truthy(in->hrv.pct) &&
+	    in->hrv.status != BASELINE_INSUFFICIENT) {
+		if (in->hrv.pct < 85) {
+			o = obs_add(out, n, "recovery", "high", in->hrv.trend);
+			if (o != NULL) {
+				snprintf(o->fact, sizeof(o->fact),
+				    "HRV is %.0f%% below personal baseline",
+				    100 - in->hrv.pct);
+				if (truthy(in->hrv.current) &&
+				    truthy(in->hrv.baseline))
+					snprintf(o->context,
+					    sizeof(o->context), "Current: "
+					    "%.0fms, Baseline: %.0fms",
+					    in->hrv.current, in->hrv.baseline);
+			}
+		} else if (in->hrv.pct > 110) {
+			o = obs_add(out, n, "recovery", "positive",
+			    "improving");
+			if (o != NULL) {
+				snprintf(o->fact, sizeof(o->fact),
+				    "HRV is %.0f%% above baseline - "
+				    "excellent recovery", in->hrv.pct - 100);
+				snprintf(o->context, sizeof(o->context),
+				    "Body is well-recovered and ready for "
+				    "training");
+			}
+		}
+	}
+
+	/*
+	 * Upstream's "declining with trend_days >= 3" branch can never fire
+	 * (trend_days is always null); only the percentage rule remains.
+	 */
+	if (in->sleep.present && truthy(in->sleep.pct) &&
+	    in->sleep.status != BASELINE_INSUFFICIENT && in->sleep.pct < 85) {
+		o = obs_add(out, n, "sleep", "medium", in->sleep.trend);
+		if (o != NULL) {
+			snprintf(o->fact, sizeof(o->fact),
+			    "Sleep score is %.0f%% below your average",
+			    100 - in->sleep.pct);
+			snprintf(o->context, sizeof(o->context),
+			    "Current: %.0f, Baseline: %.0f", in->sleep.current,
+			    in->sleep.baseline);
+		}
+	}
+
+	for (i = 0; i < in->npatterns; i++) {
+		p = &in->patterns[i];
+		if (p->significance == PATTERN_INSUFFICIENT || p->name == NULL)
+			continue;
+		if (strcmp(p->name, "overtraining_risk") == 0 &&
+		    isfinite(p->score) && p->score >= 25) {
+			o = obs_add(out, n, "training", p->score >= 50 ?
+			    "high" : "medium", p->score >= 50 ? "declining" :
+			    "stable");
+			if (o == NULL)
+				break;
+			snprintf(o->fact, sizeof(o->fact), p->score >= 50 ?
+			    "Overtraining risk is elevated (%.0f/100)" :
+			    "Moderate overtraining indicators detected "
+			    "(%.0f/100)", p->score);
+			k = 0;
+			for (j = 0; j < p->nfactors; j++) {
+				int	w;
+
+				w = snprintf(o->context + k,
+				    sizeof(o->context) - k, "%s%s",
+				    j > 0 ? ", " : "", p->factors[j]);
+				if (w < 0 || (size_t)w >= sizeof(o->context) - k)
+					break;
+				k += (size_t)w;
+			}
+		} else if (strcmp(p->name, "sleep_hrv_correlation") == 0 &&
+		    p->significance == PATTERN_HIGH && isfinite(p->score) &&
+		    p->score > 0.5) {
+			o = obs_add(out, n, "recovery", "info", NULL);
+			if (o == NULL)
+				break;
+			snprintf(o->fact, sizeof(o->fact), "Strong connection "
+			    "between your sleep quality and HRV detected");
+			snprintf(o->context, sizeof(o->context), "Better sleep "
+			    "directly improves your recovery metrics");
+		}
+	}
+
+	/* Stable insertion sort by priority, as Python's sorted(). */
+	for (i = 1; i < *n; i++) {
+		tmp = out[i];
+		for (j = i; j > 0 && priority_rank(out[j - 1].priority) >
+		    priority_rank(tmp.priority); j--)
+			out[j] = out[j - 1];
+		out[j] = tmp;
+	}
+	return PF_OK;
+}
+
+int
+insight_suggestions(const struct insight_inputs *in,
+    struct insight_suggestion *out, size_t *n)
+{
+	struct insight_suggestion	*s;
+	const struct pattern		*p;
+	size_t				 i;
+
+	if (in == NULL || out == NULL || n == NULL ||
+	    (in->anomalies == NULL && in->nanomalies > 0) ||
+	    (in->patterns == NULL && in->npatterns > 0))
+		return PF_ERR_INVALID;
+	*n = 0;
+
+	p = find_pattern(in, "overtraining_risk");
+	if (p != NULL && isfinite(p->score) && p->score >= 25) {
+		s = &out[(*n)++];
+		memset(s, 0, sizeof(*s));
+		if (p->score >= 50) {
+			s->action = "rest_day";
+			s->description = "Take a rest day or do light recovery "
+			    "activity";
+			s->confidence = fmin(p->score / 100, 0.95);
+			snprintf(s->reason, sizeof(s->reason), "Elevated "
+			    "overtraining risk score indicates need for "
+			    "recovery");
+		} else {
+			s->action = "reduce_intensity";
+			s->description = "Consider reducing training intensity";
+			s->confidence = fmin(p->score / 100, 0.8);
+			snprintf(s->reason, sizeof(s->reason), "Moderate "
+			    "overtraining risk detected");
+		}
+	}
+
+	if (in->hrv.present && truthy(in->hrv.pct) && in->hrv.pct < 85) {
+		s = &out[(*n)++];
+		memset(s, 0, sizeof(*s));
+		s->action = "prioritize_recovery";
+		s->description = "Prioritize sleep and recovery today";
+		s->confidence = 0.85;
+		snprintf(s->reason, sizeof(s->reason),
+		    "HRV is %.0f%% below baseline", 100 - in->hrv.pct);
+	}
+
+	for (i = 0; i < in->nanomalies; i++) {
+		if (in->anomalies[i].severity != ANOMALY_CRITICAL)
+			continue;
+		s = &out[(*n)++];
+		memset(s, 0, sizeof(*s));
+		s->action = "monitor_closely";
+		s->description = "Monitor your metrics closely today";
+		s->confidence = 0.9;
+		snprintf(s->reason, sizeof(s->reason),
+		    "Critical anomaly detected in %s",
+		    baseline_metric_name(in->anomalies[i].metric));
+		break;
+	}
+
+	if (*n == 0 && in->hrv.present && truthy(in->hrv.pct) &&
+	    in->hrv.pct >= 100) {
+		s = &out[(*n)++];
+		memset(s, 0, sizeof(*s));
+		s->action = "train_normally";
+		s->description = "Body is well-recovered, train as planned";
+		s->confidence = 0.85;
+		snprintf(s->reason, sizeof(s->reason),
+		    "HRV at or above baseline indicates good recovery");
+	}
+	return PF_OK;
+}

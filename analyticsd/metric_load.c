@@ -274,3 +274,42 @@ load_hrv_band(const double *rmssd, size_t ndays, double k,
 	free(lnv);
 	return PF_OK;
 }
+
+/* Sleep-timing consistency (new). */
+
+double
+sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min)
+{
+	int64_t	local_ms, m, min_of_day;
+
+	local_ms = start_utc_ms + (int64_t)offset_min * 60000;
+	m = local_ms / 60000;
+	if (local_ms % 60000 < 0)
+		m--;
+	min_of_day = (m % 1440 + 1440) % 1440;
+	return (double)((min_of_day + 720) % 1440);
+}
+
+int
+sleep_timing_sd(const double *bedtime, size_t ndays, size_t t, double *sd,
+    double *mean)
+{
+	size_t	lo;
+	int	r;
+
+	if (sd == NULL)
+		return PF_ERR_INVALID;
+	*sd = NAN;
+	if (mean != NULL)
+		*mean = NAN;
+	if (bedtime == NULL || t >= ndays)
+		return PF_ERR_INVALID;
+	lo = t + 1 >= SLEEP_TIMING_DAYS ? t + 1 - SLEEP_TIMING_DAYS : 0;
+	if (stats_count(bedtime + lo, t + 1 - lo) < SLEEP_TIMING_MIN)
+		return PF_ERR_RANGE;
+	if ((r = stats_stdev(bedtime + lo, t + 1 - lo, sd)) != PF_OK)
+		return r;
+	if (mean != NULL)
+		return stats_mean(bedtime + lo, t + 1 - lo, mean);
+	return PF_OK;
+}

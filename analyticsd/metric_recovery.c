@@ -5,9 +5,11 @@
  * (_calculate_recovery_status).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "common/xmalloc.h"
 
 #include "analyticsd/analyticsd.h"
 
@@ -249,5 +251,60 @@ recovery_admin_status(const struct recovery_admin_inputs *in,
 	if (out->nrecommendations == 0)
 		add_rec(out, "All metrics look normal. Train as planned!");
 	out->has_data = nf > 0;
+	return PF_OK;
+}
+
+/* Resting heart rate from continuous HR (new). */
+
+static int
+hr_sample_cmp(const void *a, const void *b)
+{
+	const struct hr_sample *x = a, *y = b;
+
+	return (x->t_s > y->t_s) - (x->t_s < y->t_s);
+}
+
+int
+rhr_daily(const struct hr_sample *s, size_t n, double *rhr)
+{
+	struct hr_sample	*v;
+	double			 sum, best, m;
+	size_t			 nv, i, lo, cnt;
+
+	if (rhr == NULL)
+		return PF_ERR_INVALID;
+	*rhr = NAN;
+	if (s == NULL && n > 0)
+		return PF_ERR_INVALID;
+	if (n == 0)
+		return PF_ERR_RANGE;
+	v = pf_xreallocarray(NULL, n, sizeof(*v));
+	for (i = nv = 0; i < n; i++)
+		if (isfinite(s[i].bpm) && s[i].bpm > 0)
+			v[nv++] = s[i];
+	qsort(v, nv, sizeof(*v), hr_sample_cmp);
+
+	/* Two pointers: window [v[lo].t_s, v[lo].t_s + RHR_WINDOW_S). */
+	best = INFINITY;
+	sum = 0;
+	cnt = 0;
+	for (lo = 0, i = 0; lo < nv; lo++) {
+		while (i < nv && v[i].t_s < v[lo].t_s + RHR_WINDOW_S) {
+			sum += v[i].bpm;
+			cnt++;
+			i++;
+		}
+		if (cnt >= RHR_MIN_SAMPLES) {
+			m = sum / (double)cnt;
+			if (m < best)
+				best = m;
+		}
+		sum -= v[lo].bpm;
+		cnt--;
+	}
+	free(v);
+	if (!isfinite(best))
+		return PF_ERR_RANGE;
+	*rhr = best;
 	return PF_OK;
 }

@@ -248,6 +248,67 @@ test_hrv_band_above_and_constant(void **state)
 	assert_int_equal(load_hrv_band(NULL, 0, 1.0, o), PF_OK);
 }
 
+/* Bedtimes on a clock that does not wrap at midnight. */
+static void
+test_sleep_bedtime(void **state)
+{
+	const int64_t	day_ms = 86400000, min_ms = 60000;
+	int64_t		d = (int64_t)20000 * day_ms;
+
+	(void)state;
+	assert_true(sleep_bedtime_minutes(d + 22 * 60 * min_ms + 30 * min_ms,
+	    0) == 630);
+	assert_true(sleep_bedtime_minutes(d + 30 * min_ms, 0) == 750);
+	assert_true(sleep_bedtime_minutes(d + 12 * 60 * min_ms, 0) == 0);
+	assert_true(sleep_bedtime_minutes(d + 11 * 60 * min_ms +
+	    59 * min_ms, 0) == 1439);
+	/* 21:30 UTC is 23:30 at +02:00, and 16:30 at -05:00 */
+	assert_true(sleep_bedtime_minutes(d + 21 * 60 * min_ms + 30 * min_ms,
+	    120) == 690);
+	assert_true(sleep_bedtime_minutes(d + 21 * 60 * min_ms + 30 * min_ms,
+	    -300) == 270);
+	/* before 1970: floor, not truncation */
+	assert_true(sleep_bedtime_minutes(-1, 0) == 719);
+	assert_true(sleep_bedtime_minutes(-day_ms + 23 * 60 * min_ms, 0) ==
+	    660);
+}
+
+/*
+ * SD of bedtimes over the 14 nights ending at t, needs 5.
+ *	python3 -c "import statistics as s; x=[600,630,660,690,720];
+ *	print(s.stdev(x), s.mean(x))"  ->  47.43416490252569 660
+ */
+static void
+test_sleep_timing_sd(void **state)
+{
+	double	b[20], sd, mean;
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		b[i] = NAN;
+	b[3] = 600; b[5] = 630; b[8] = 660; b[9] = 690;
+	assert_int_equal(sleep_timing_sd(b, 20, 10, &sd, &mean), PF_ERR_RANGE);
+	assert_true(isnan(sd) && isnan(mean));
+	b[10] = 720;
+	assert_int_equal(sleep_timing_sd(b, 20, 10, &sd, &mean), PF_OK);
+	assert_true(sd == 47.43416490252569);
+	assert_true(mean == 660);
+	/* t = 17: window 4..17 drops night 3 -> 4 nights */
+	assert_int_equal(sleep_timing_sd(b, 20, 17, &sd, NULL), PF_ERR_RANGE);
+	/* constant bedtime: SD 0 */
+	for (i = 0; i < 20; i++)
+		b[i] = 700;
+	assert_int_equal(sleep_timing_sd(b, 20, 19, &sd, &mean), PF_OK);
+	assert_true(sd == 0 && mean == 700);
+	assert_int_equal(sleep_timing_sd(b, 20, 20, &sd, NULL),
+	    PF_ERR_INVALID);
+	assert_int_equal(sleep_timing_sd(NULL, 20, 1, &sd, NULL),
+	    PF_ERR_INVALID);
+	assert_int_equal(sleep_timing_sd(b, 20, 1, NULL, NULL),
+	    PF_ERR_INVALID);
+}
+
 int
 main(void)
 {
@@ -259,6 +320,8 @@ main(void)
 		cmocka_unit_test(test_calendar_means),
 		cmocka_unit_test(test_hrv_band),
 		cmocka_unit_test(test_hrv_band_above_and_constant),
+		cmocka_unit_test(test_sleep_bedtime),
+		cmocka_unit_test(test_sleep_timing_sd),
 	};
 
 	return cmocka_run_group_tests_name("metric_load", tests, NULL, NULL);

@@ -314,6 +314,51 @@ test_admin_good_rounding_stale(void **state)
 	    "All metrics look normal. Train as planned!");
 }
 
+/* Resting HR from continuous HR: lowest 30-minute window mean. */
+static void
+test_rhr_daily(void **state)
+{
+	/* 5-minute samples: 70s all day, a 30-minute dip 52..54 at 03:00. */
+	struct hr_sample	s[288];
+	struct hr_sample	few[2] = { { 0, 50 }, { 300, 51 } };
+	struct hr_sample	gap[4] = { { 7200, 40 }, { 0, 60 }, { 300, 0 },
+	    { 600, 62 } };
+	double			r;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < 288; i++) {
+		s[i].t_s = (int32_t)(i * 300);
+		s[i].bpm = 70 + (double)(i % 5);
+	}
+	/* samples 36..41 = 03:00..03:25, one window of six */
+	s[36].bpm = 52; s[37].bpm = 53; s[38].bpm = 54;
+	s[39].bpm = 52; s[40].bpm = 53; s[41].bpm = 54;
+	/* reversed order must not matter */
+	for (i = 0; i < 144; i++) {
+		struct hr_sample t = s[i];
+
+		s[i] = s[287 - i];
+		s[287 - i] = t;
+	}
+	assert_int_equal(rhr_daily(s, 288, &r), PF_OK);
+	assert_true(r == 53.0);
+
+	/* fewer than 3 valid samples in every window */
+	assert_int_equal(rhr_daily(few, 2, &r), PF_ERR_RANGE);
+	assert_true(isnan(r));
+	/* zeros are "no reading": 60, 62 plus 40 two hours later */
+	assert_int_equal(rhr_daily(gap, 4, &r), PF_ERR_RANGE);
+	gap[2].bpm = 58;
+	assert_int_equal(rhr_daily(gap, 4, &r), PF_OK);
+	assert_true(r == 60.0);
+	gap[1].bpm = NAN;
+	assert_int_equal(rhr_daily(gap, 4, &r), PF_ERR_RANGE);
+	assert_int_equal(rhr_daily(NULL, 0, &r), PF_ERR_RANGE);
+	assert_int_equal(rhr_daily(NULL, 3, &r), PF_ERR_INVALID);
+	assert_int_equal(rhr_daily(s, 3, NULL), PF_ERR_INVALID);
+}
+
 int
 main(void)
 {
@@ -327,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_admin_poor),
 		cmocka_unit_test(test_admin_low_load_and_fix),
 		cmocka_unit_test(test_admin_good_rounding_stale),
+		cmocka_unit_test(test_rhr_daily),
 	};
 
 	return cmocka_run_group_tests_name("metric_recovery", tests, NULL,

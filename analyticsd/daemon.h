@@ -1,0 +1,227 @@
+/*
+ * daemon.h -- polarflow-analyticsd internals: the process environment and
+ * the I/O side (jobs, control, store, compute).  The pure computations are
+ * in analyticsd.h.
+ *
+ * One user's run:
+ *
+ *	jobs.c     picks the next queued user (coalesced per user)
+ *	store.c    store_load(): the user's raw series, one read-only
+ *		   REPEATABLE READ snapshot
+ *	compute.c  compute_user(): series -> struct result (metric_*.c)
+ *	store.c    store_write(): every result in one transaction
+ *	analyticsd.c publishes {"type":"analytics.updated"}
+ */
+#ifndef PF_ANALYTICSD_DAEMON_H
+#define PF_ANALYTICSD_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "analyticsd/analyticsd.h"
+
+struct pf_config;
+struct pf_db;
+struct pf_ipc_pub;
+struct pf_ipc_server;
+struct pf_ipc_sub;
+
+#define AD_USER_ID_MAX		100	/* users.user_id CHECK */
+#define AD_DAY_NONE		INT32_MIN	/* unknown: ask the database */
+#define AD_DAY_ALL		(-1000000)	/* rewrite every day */
+#define AD_NPATTERNS		7
+#define AD_LAST_RUNS		8	/* kept for "status" */
+#define AD_ISO_LEN		32	/* "YYYY-MM-DDTHH:MM:SS.sssZ" + NUL */
+
+/* A growing array of dated values; value NaN = SQL NULL. */
+struct series {
+	struct dayval	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* Everything compute_user() reads, loaded by store_load(). */
+struct user_input {
+	char		 user_id[AD_USER_ID_MAX + 1];
+	int32_t		 today;			/* UTC day of the run */
+	int64_t		 now_ms;
+	int32_t		 dirty_from;		/* rewrite daily rows from here */
+	char		 data_changed_at[64];	/* as seen by the snapshot */
+	char		 snapshot_at[64];	/* now() of the snapshot */
+
+	struct series	 sleep_score;		/* sleep.sleep_score */
+	struct series	 sleep_total;		/* total_sleep_seconds */
+	struct series	 sleep_goal;		/* sleep_goal_seconds */
+	struct series	 bedtime;		/* minutes after local noon */
+	struct series	 rc_hrv;		/* nightly_recharge.hrv_avg */
+	struct series	 rc_rhr;		/* heart_rate_avg */
+	struct series	 rc_ans;		/* ans_charge */
+	struct series	 steps;			/* activity.steps */
+	struct series	 cal_active;		/* calories_active */
+	struct series	 cl_load;		/* cardio_load.cardio_load */
+	struct series	 cl_ratio;		/* cardio_load_ratio */
+	struct series	 ex_load;		/* sum exercise.training_load */
+	struct series	 chr_rhr;		/* resting HR from continuous HR */
+	double		 sleep_goal_profile;	/* physical_info, NaN if none */
+};
+
+/* One row of analytics_daily. */
+struct daily_row {
+	const char	*metric;		/* static */
+	int32_t		 day;
+	double		 value;
+	json_t		*details;		/* owned, may be NULL */
+};
+
+struct result {
+	struct baseline	 base[BASELINE_NMETRICS];
+	struct pattern	 pat[AD_NPATTERNS];
+	const char	*pat_metrics[AD_NPATTERNS];	/* JSON array text */
+	size_t		 npat;
+	struct anomaly	 anom[BASELINE_NMETRICS];
+	int32_t		 anom_day[BASELINE_NMETRICS];
+	size_t		 nanom;
+	struct daily_row *daily;
+	size_t		 ndaily;
+	size_t		 daily_cap;
+	json_t		*docs;		/* {kind: payload}, owned */
+	char		 computed_at[AD_ISO_LEN];
+};
+
+/* The one global: configuration and the roots of run-time state. */
+struct analyticsd {
+	struct pf_config	*conf;
+	const char		*conf_path;	/* -f, may be NULL */
+	struct pf_db		*db;
+	struct pf_ipc_server	*ctl;
+	struct pf_ipc_pub	*pub;
+	struct pf_ipc_sub	*sub;
+	int			 sigfd;
+	int			 verbose;
+};
+
+extern struct analyticsd *env;
+
+/* jobs.c: the queue of users to recompute. */
+
+/* Why a user is queued; shown by "status". */
+enum job_reason {
+	JOB_EVENT = 0,		/* data.changed */
+	JOB_RECONCILE,		/* data_changed_at > analytics_run_at */
+	JOB_REQUEST,		/* analytics.recompute */
+	JOB_DAYCHANGE		/* "today" moved on: refresh documents */
+};
+
+struct job_run {
+	char		user_id[AD_USER_ID_MAX + 1];
+	int64_t		finished_ms;	/* wall clock */
+	int64_t		duration_ms;
+	int		error;		/* PF_OK or PF_ERR_* */
+};
+
+void	 jobs_init(void);
+void	 jobs_cleanup(void);
+/*
+ * Queues user_id (copied) unless it is queued already; a queued user keeps
+ * the earliest first_day of its requests (AD_DAY_ALL, the earliest of all,
+ * rewrites every day; AD_DAY_NONE defers to the database).  Events for one user arriving within
+ * AD_COALESCE_MS are served by one run.  Returns false for a bad user id.
+ */
+#define AD_COALESCE_MS	20
+bool	 jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
+	    int64_t now_mono_ms);
+/* Milliseconds until the next job is due (0 = now), -1 if none. */
+int	 jobs_next_timeout(int64_t now_mono_ms);
+/*
+ * Runs at most max due jobs (compute + store + publish); returns how many
+ * ran.  Never blocks on the network except for the database.
+ */
+int	 jobs_run_due(int64_t now_mono_ms, int max);
+/*
+ * Queues the stale users and those whose documents are from an earlier
+ * day; returns the count or a PF_ERR_*.
+ */
+int	 jobs_reconcile(int64_t now_mono_ms);
+/*
+ * Queues every user with analytics state.  Everything is recomputed; the
+ * daily series are rewritten from the first changed day, or entirely
+ * when full.
+ */
+int	 jobs_add_all(int64_t now_mono_ms, bool full);
+size_t	 jobs_queued(void);
+bool	 jobs_in_flight(void);
+int64_t	 jobs_total_runs(void);
+int64_t	 jobs_total_errors(void);
+/* Newest first; returns count (<= AD_LAST_RUNS). */
+size_t	 jobs_last_runs(struct job_run *out, size_t max);
+/* Events received, dropped as malformed. */
+void	 jobs_count_event(bool accepted);
+void	 jobs_event_counts(int64_t *accepted, int64_t *dropped);
+
+/* ctl.c: the control socket and the event subscriber. */
+
+void	 ctl_dispatch(void);
+/*
+ * Validates one data.changed event (v and type already checked) and queues
+ * its user; malformed events are logged and dropped.  Returns PF_OK or
+ * PF_ERR_PROTO.
+ */
+int	 ctl_event(const json_t *ev, int64_t now_mono_ms);
+void	 ctl_events(void);
+/* Re-reads the configuration (SIGHUP or "reload"); PF_OK if swapped in. */
+int	 ctl_reload(char *err, size_t errlen);
+
+/* store.c: ALL SQL of analyticsd. */
+
+/*
+ * Marks the run started and loads the user's series in one read-only
+ * snapshot.  dirty_from: earliest day known to have changed (AD_DAY_NONE
+ * for unknown); the daily rows are rewritten from the earliest of it and
+ * the earliest row updated since the previous run.
+ */
+int	 store_load(struct pf_db *db, const char *user_id, int32_t today,
+	    int32_t dirty_from, struct user_input *in);
+/* Writes every result of in/res in one transaction. */
+int	 store_write(struct pf_db *db, const struct user_input *in,
+	    const struct result *res, int64_t duration_ms, bool *still_stale);
+/* Records a failed run (last_error) outside the results transaction. */
+int	 store_fail(struct pf_db *db, const char *user_id, const char *msg);
+/*
+ * Users with data_changed_at > coalesce(analytics_run_at, -infinity), or
+ * (when all) every user with data; calls fn for each.  Returns the count.
+ */
+int	 store_stale_users(struct pf_db *db, bool all,
+	    void (*fn)(const char *user_id, void *arg), void *arg);
+int	 store_stale_count(struct pf_db *db, int64_t *count);
+/* Users whose documents were computed before day today (UTC). */
+int	 store_outdated_users(struct pf_db *db, int32_t today,
+	    void (*fn)(const char *user_id, void *arg), void *arg);
+
+/* compute.c */
+
+void	 series_push(struct series *s, int32_t day, double value);
+void	 user_input_cleanup(struct user_input *in);
+void	 result_init(struct result *res);
+void	 result_cleanup(struct result *res);
+/* Pure apart from memory: in -> res.  k = HRV band half-width in SDs. */
+int	 compute_user(const struct user_input *in, double band_k,
+	    struct result *res);
+/*
+ * The details object of a pattern_analyses row: exactly upstream's for its
+ * four patterns ({"reason"} when insufficient); the new patterns add what
+ * their computation exposes.  New reference.
+ */
+json_t	*compute_pattern_details(const struct pattern *p);
+/*
+ * Serialises v with every real as its shortest round-trip decimal (as
+ * Python's repr: 65.4, 75.0) so stored documents read as upstream's do.
+ * Caller frees.
+ */
+char	*compute_dumps(const json_t *v);
+/* "YYYY-MM-DDTHH:MM:SS.sssZ" of an epoch-ms instant. */
+void	 compute_iso(int64_t ms, char buf[AD_ISO_LEN]);
+
+#endif /* PF_ANALYTICSD_DAEMON_H */
