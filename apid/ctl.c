@@ -42,6 +42,9 @@ ctl_call(const char *daemon, const char *type, const char *uid, int days,
 		json_object_set_new(req, "user_id", json_string(uid));
 	if (days > 0)
 		json_object_set_new(req, "days", json_integer(days));
+	/* sync_logs tell REST-triggered syncs from the scheduler's */
+	if (strcmp(type, "sync.trigger") == 0)
+		json_object_set_new(req, "trigger", json_string("api"));
 	ctl_used = true;
 	r = pf_ipc_call(url, req, reply, timeout_ms);
 	json_decref(req);

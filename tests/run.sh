@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh [unit|integration] -- the test runner behind "make check".
+# run.sh [unit|integration [pytest args...]] -- the runner behind "make check".
 #
 # Starts one throwaway PostgreSQL cluster for the whole run, runs every
 # cmocka binary under $BUILD/tests/unit and the pytest suites, then prints
@@ -10,6 +10,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 BUILD=${BUILD:-build}
 what=${1:-all}
+[ $# -gt 0 ] && shift
+# anything after "integration" goes to pytest (e.g. -k sync_trigger)
 export PF_BUILD="$top/$BUILD"
 
 if [ "${SANITIZE:-0}" = 1 ]; then
@@ -60,12 +62,14 @@ fi
 if [ "$what" = all ] || [ "$what" = integration ]; then
 	echo "== integration tests (pytest)"
 	suites=""
-	for d in tests/integration tests/polarsim; do
-		[ -d "$d" ] && suites="$suites $d"
-	done
+	if [ $# -eq 0 ]; then
+		for d in tests/integration tests/polarsim; do
+			[ -d "$d" ] && suites="$suites $d"
+		done
+	fi
 	log=$(mktemp)
 	# shellcheck disable=SC2086
-	/usr/bin/python3 -m pytest -p no:cacheprovider -q $suites 2>&1 |
+	/usr/bin/python3 -m pytest -p no:cacheprovider -q $suites "$@" 2>&1 |
 	    tee "$log"
 	ip=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | cut -d' ' -f1)
 	if_=$(grep -Eo '[0-9]+ (failed|error)' "$log" | cut -d' ' -f1 |

@@ -7,6 +7,8 @@ import time
 
 import harness
 from fx_apid import MASTER, Apid, apid, make_key, users  # noqa: F401
+from fx_syncd import (polarsim, polarsim_factory,  # noqa: F401
+                      syncd_factory, wait_for)
 
 U = "/api/v1/users"
 
@@ -428,43 +430,38 @@ def test_recompute_and_sync_need_their_daemons(apid, users):
     assert (r.status, r.json()["detail"]) == (404, "User nobody not found")
 
 
-def _fake_daemon(rundir, name, reply):
-    import subprocess
-    return subprocess.Popen(
-        ["nngcat", "--rep0", "--listen", f"ipc://{rundir}/{name}.ctl",
-         "--data", json.dumps(reply), "--raw"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def test_sync_trigger_answers_from_syncd(apid, users):
-    p = _fake_daemon(apid.rundir, "syncd", {
-        "v": 1, "type": "error", "ok": False, "code": "busy",
-        "error": "sync running"})
-    try:
-        harness.wait_until(lambda: os.path.exists(
-            f"{apid.rundir}/syncd.ctl"), what="fake syncd")
-        r = apid.post(f"{U}/alice/sync/trigger?days=5", users["alice"])
-        assert (r.status, r.json()["detail"]) == (
-            409, "A sync is already running for this user")
-        r = apid.post(f"{U}/alice/sync/trigger?days=0", users["alice"])
-        assert r.status == 400
-    finally:
-        p.kill()
-        p.wait()
-    os.unlink(f"{apid.rundir}/syncd.ctl")
-    p = _fake_daemon(apid.rundir, "syncd", {
-        "v": 1, "type": "sync.trigger", "ok": True, "sync_id": "s1"})
-    try:
-        harness.wait_until(lambda: os.path.exists(
-            f"{apid.rundir}/syncd.ctl"), what="fake syncd")
-        r = apid.post(f"{U}/alice/sync/trigger", users["alice"])
-        assert r.status == 200
-        assert r.json() == {"sync_id": "s1", "status": "started",
-                            "user_id": "alice"}
-        assert apid.get("/ready").json()["syncd"] == "ok"
-    finally:
-        p.kill()
-        p.wait()
+def test_sync_trigger_goes_through_the_real_syncd(apid, migrated, polarctl,
+                                                  syncd_factory, polarsim):
+    sd = syncd_factory(extra={"rundir": apid.rundir})
+    uid = sd.authorize(0)
+    key = make_key(migrated, polarctl, uid)
+    assert apid.get("/ready").json()["syncd"] == "ok"
+    # slow Polar down so the first sync is still running for the second call
+    polarsim.fault("slow:/v3/exercises/*:1500")
+    r = apid.post(f"{U}/{uid}/sync/trigger?days=5", key)
+    assert r.status == 200, r.text
+    assert r.json()["status"] == "started" and r.json()["user_id"] == uid
+    r = apid.post(f"{U}/{uid}/sync/trigger", key)
+    assert (r.status, r.json()["detail"]) == (
+        409, "A sync is already running for this user")
+    assert apid.post(f"{U}/{uid}/sync/trigger?days=0", key).status == 400
+    wait_for(lambda: sd.status()["in_flight"] == [], 120, "sync end")
+    log = migrated.query("SELECT trigger, days_requested, status FROM "
+                         "sync_logs WHERE user_id = %s", (uid,))
+    assert log == [("api", 5, "success")], log
+    assert migrated.query("SELECT count(*) FROM sleep WHERE user_id = %s",
+                          (uid,))[0][0] > 0
+    # a user syncd has no Polar token for is a 404 from syncd, passed on
+    polarctl("user", "add", "tokenless", check=True)
+    r = apid.post(f"{U}/tokenless/sync/trigger", MASTER)
+    assert r.status == 404 and "no Polar token" in r.json()["detail"]
+    # syncd gone: 503 at once, and /ready says so
+    assert sd.stop() == 0
+    t0 = time.monotonic()
+    r = apid.post(f"{U}/{uid}/sync/trigger", key)
+    assert r.status == 503 and "polarflow-syncd" in r.json()["detail"]
+    assert time.monotonic() - t0 < 1.0
+    assert apid.get("/ready").json()["syncd"] != "ok"
 
 
 # --------------------------------------------------------------- keys ---
