@@ -8,7 +8,7 @@ LIBS += $(LIBPF)
 # themselves, so polarctl needs no share/ directory to migrate.
 SQL_FILES := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
 
-$(BUILD)/gen/pf_schema.h $(BUILD)/gen/migrations.c: $(SQL_FILES) tools/gensql.sh
+$(BUILD)/gen/pf_schema.h $(BUILD)/gen/migrations.c &: $(SQL_FILES) tools/gensql.sh
 	@mkdir -p $(BUILD)/gen
 	tools/gensql.sh $(BUILD)/gen $(SQL_FILES)
 

@@ -38,8 +38,8 @@ daemon_known(const char *name)
  * Sends msg to daemon and returns its reply in *reply (caller owns).
  * Errors are reported here, in words an admin can act on.
  */
-static int
-call(struct ctl *ctl, const char *daemon, const json_t *msg, json_t **reply,
+int
+ctl_call(struct ctl *ctl, const char *daemon, const json_t *msg, json_t **reply,
     int timeout_ms, bool quiet)
 {
 	char		 url[160], sock[64];
@@ -129,7 +129,7 @@ cmd_show_status(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < NDAEMONS; i++) {
 		if (argc == 1 && strcmp(argv[0], daemons[i]) != 0)
 			continue;
-		if ((r = call(ctl, daemons[i], msg, &reply, CALL_TIMEOUT_MS,
+		if ((r = ctl_call(ctl, daemons[i], msg, &reply, CALL_TIMEOUT_MS,
 		    true)) == PF_OK) {
 			json_object_set_new(reply, "running", json_true());
 			json_object_set_new(doc, daemons[i], reply);
@@ -173,7 +173,7 @@ cmd_sync_now(struct ctl *ctl, int argc, char **argv)
 		json_object_set_new(msg, "wait", json_true());
 	} else
 		json_object_set_new(msg, "all", json_true());
-	r = call(ctl, "syncd", msg, &reply, argc == 1 ?
+	r = ctl_call(ctl, "syncd", msg, &reply, argc == 1 ?
 	    SYNC_WAIT_TIMEOUT_MS : CALL_TIMEOUT_MS, false);
 	json_decref(msg);
 	if (r != PF_OK)
@@ -202,7 +202,7 @@ cmd_analytics_recompute(struct ctl *ctl, int argc, char **argv)
 		json_object_set_new(msg, "all", json_true());
 	else
 		json_object_set_new(msg, "user_id", json_string(argv[0]));
-	r = call(ctl, "analyticsd", msg, &reply, CALL_TIMEOUT_MS, false);
+	r = ctl_call(ctl, "analyticsd", msg, &reply, CALL_TIMEOUT_MS, false);
 	json_decref(msg);
 	if (r != PF_OK)
 		return r;
@@ -233,7 +233,7 @@ broadcast(struct ctl *ctl, const char *type, int argc, char **argv,
 		if (argc == 1 && strcmp(argv[0], daemons[i]) != 0)
 			continue;
 		sent++;
-		r = call(ctl, daemons[i], msg, &reply, CALL_TIMEOUT_MS, false);
+		r = ctl_call(ctl, daemons[i], msg, &reply, CALL_TIMEOUT_MS, false);
 		json_object_set_new(doc, daemons[i], json_boolean(r == PF_OK));
 		if (r == PF_OK) {
 			if (!ctl->json)

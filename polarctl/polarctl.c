@@ -39,6 +39,9 @@ static const struct cmd cmds[] = {
 	{ { "user", "list" }, "", cmd_user_list },
 	{ { "user", "show" }, "<user_id>", cmd_user_show },
 	{ { "user", "delete" }, "<user_id>", cmd_user_delete },
+	{ { "user", "connect" }, "[--redirect-uri uri]", cmd_user_connect },
+	{ { "user", "authorize" }, "<code> [--redirect-uri uri]",
+	    cmd_user_authorize },
 	{ { "key", "create" }, "[--user user_id] [--name name] "
 	    "[--rate-limit n]", cmd_key_create },
 	{ { "key", "list" }, "[--user user_id]", cmd_key_list },

@@ -48,12 +48,18 @@ int	 cmd_user_show(struct ctl *, int, char **);
 int	 cmd_user_delete(struct ctl *, int, char **);
 
 /* cmd_ctl.c */
+int	 ctl_call(struct ctl *, const char *daemon, const json_t *msg,
+	    json_t **reply, int timeout_ms, bool quiet);
 int	 cmd_show_status(struct ctl *, int, char **);
 int	 cmd_sync_now(struct ctl *, int, char **);
 int	 cmd_analytics_recompute(struct ctl *, int, char **);
 int	 cmd_log_verbose(struct ctl *, int, char **);
 int	 cmd_log_brief(struct ctl *, int, char **);
 int	 cmd_reload(struct ctl *, int, char **);
+
+/* cmd_oauth.c */
+int	 cmd_user_connect(struct ctl *, int, char **);
+int	 cmd_user_authorize(struct ctl *, int, char **);
 
 /* cmd_key.c */
 int	 cmd_key_create(struct ctl *, int, char **);
