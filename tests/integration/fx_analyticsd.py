@@ -26,49 +26,9 @@ def day(offset):
     return TODAY + datetime.timedelta(days=offset)
 
 
-# nng through ctypes: nngcat 1.5 (harness.nng_call) sometimes exits with
-# "Cannot set recv timeout" before the reply arrives, and a publisher that
-# exits right after sending may drop the message.  libnng itself is exact.
-_nng = None
-
-
-class _Sock(ctypes.Structure):
-    _fields_ = [("id", ctypes.c_uint32)]
-
-
-def _lib():
-    global _nng
-    if _nng is None:
-        _nng = ctypes.CDLL("libnng.so.1")
-        _nng.nng_strerror.restype = ctypes.c_char_p
-    return _nng
-
-
-def nng_req(url, msg, timeout=5):
-    """One REQ/REP round trip; msg is a dict or raw bytes/str.  Returns the
-    decoded reply, or None when nothing answered in time."""
-    lib = _lib()
-    s = _Sock()
-    if lib.nng_req0_open(ctypes.byref(s)) != 0:
-        raise RuntimeError("nng_req0_open")
-    try:
-        lib.nng_socket_set_ms(s, b"recv-timeout", int(timeout * 1000))
-        if lib.nng_dial(s, url.encode(), None, 0) != 0:
-            return None
-        data = msg if isinstance(msg, (bytes, str)) else json.dumps(msg)
-        if isinstance(data, str):
-            data = data.encode()
-        if lib.nng_send(s, data, len(data), 0) != 0:
-            return None
-        buf = ctypes.c_void_p()
-        size = ctypes.c_size_t()
-        if lib.nng_recv(s, ctypes.byref(buf), ctypes.byref(size), 1) != 0:
-            return None
-        out = ctypes.string_at(buf, size.value)
-        lib.nng_free(buf, size)
-        return json.loads(out.decode())
-    finally:
-        lib.nng_close(s)
+nng_req = harness.nng_call
+_lib = harness.nng_lib
+_Sock = harness.NngSocket
 
 
 class Publisher:
@@ -316,43 +276,4 @@ def wait_runs(db, user, n, timeout=10):
                        what=f"{n} analytics runs for {user}")
 
 
-class UpdateListener:
-    """Collects PUB events with nngcat --sub0.  Debian's nngcat 1.5 writes
-    --ascii messages back to back with no newline, so the stream is split
-    with a JSON decoder rather than by lines (harness.EventListener waits
-    for newlines that never come)."""
-
-    def __init__(self, url):
-        import threading
-        self.proc = subprocess.Popen(
-            ["nngcat", "--sub0", "--dial", url, "--subscribe", "",
-             "--ascii"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.buf = ""
-        self.items = []
-        self._lock = threading.Lock()
-        self._t = threading.Thread(target=self._read, daemon=True)
-        self._t.start()
-
-    def _read(self):
-        dec = json.JSONDecoder()
-        while True:
-            chunk = self.proc.stdout.read1(65536)
-            if not chunk:
-                return
-            with self._lock:
-                self.buf += chunk.decode(errors="replace")
-                while self.buf:
-                    try:
-                        obj, end = dec.raw_decode(self.buf)
-                    except ValueError:
-                        break
-                    self.items.append(obj)
-                    self.buf = self.buf[end:]
-
-    def events(self):
-        with self._lock:
-            return list(self.items)
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
+UpdateListener = harness.EventListener

@@ -83,54 +83,8 @@ def polarsim(polarsim_factory):
     return polarsim_factory("--users", "3", "--days", "60", "--seed", "7")
 
 
-def nng_call(url, msg, timeout=5):
-    """One REQ/REP round trip through syncd-req (built with syncd): nngcat
-    1.5.2, which harness.nng_call uses, sporadically loses the reply
-    ("Cannot set recv timeout: Invalid argument" after sending), and a
-    request such as oauth.exchange cannot be retried."""
-    p = subprocess.run([os.path.join(harness.BUILD, "tests", "syncd-req"),
-                        url, json.dumps(msg), str(int(timeout * 1000))],
-                       capture_output=True, timeout=timeout + 10)
-    if p.returncode != 0 or not p.stdout:
-        return None
-    return json.loads(p.stdout.decode())
-
-
-class EventListener:
-    """harness.EventListener, but with nngcat --quoted: --ascii writes no
-    newline after a message, so the harness's line reader only sees an
-    event once the next one arrives."""
-
-    def __init__(self, url):
-        import threading
-        self.proc = subprocess.Popen(
-            ["nngcat", "--sub0", "--dial", url, "--subscribe", "",
-             "--quoted"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.lines = []
-        self._t = threading.Thread(target=self._read, daemon=True)
-        self._t.start()
-
-    def _read(self):
-        import ast
-        for line in self.proc.stdout:
-            try:
-                self.lines.append(ast.literal_eval(
-                    "b" + line.decode().strip()).decode())
-            except (ValueError, SyntaxError):
-                pass
-
-    def events(self):
-        out = []
-        for line in list(self.lines):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-        return out
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
+nng_call = harness.nng_call
+EventListener = harness.EventListener
 
 
 class Syncd:

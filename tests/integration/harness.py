@@ -4,6 +4,7 @@ The tests drive the real binaries in $PF_BUILD/bin against a real,
 throwaway PostgreSQL cluster.  tests/run.sh starts one cluster per run and
 exports PF_TEST_PGDIR; run under plain pytest, conftest.py starts its own.
 """
+import ctypes
 import os
 import subprocess
 import time
@@ -77,34 +78,74 @@ def wait_until(pred, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+# nng through ctypes: nngcat 1.5 sometimes exits with "Cannot set recv
+# timeout" before the reply arrives, and a request such as oauth.exchange
+# cannot simply be retried.  libnng itself is exact.
+_nng = None
+
+
+class NngSocket(ctypes.Structure):
+    _fields_ = [("id", ctypes.c_uint32)]
+
+
+def nng_lib():
+    global _nng
+    if _nng is None:
+        _nng = ctypes.CDLL("libnng.so.1")
+        _nng.nng_strerror.restype = ctypes.c_char_p
+    return _nng
+
+
 def nng_call(url, msg, timeout=5):
-    """One REQ/REP round trip through nngcat (Debian nng-utils); returns
-    the decoded JSON reply, or None when nothing answered."""
+    """One REQ/REP round trip; msg is a dict or raw bytes/str.  Returns the
+    decoded JSON reply, or None when nothing answered in time."""
     import json
-    p = subprocess.run(["nngcat", "--req0", "--dial", url, "--raw",
-                        "--recv-timeout", str(timeout), "--count", "1",
-                        "--data", json.dumps(msg)],
-                       capture_output=True, timeout=timeout + 5)
-    if not p.stdout:
-        return None
-    return json.loads(p.stdout.decode())
+    lib = nng_lib()
+    s = NngSocket()
+    if lib.nng_req0_open(ctypes.byref(s)) != 0:
+        raise RuntimeError("nng_req0_open")
+    try:
+        lib.nng_socket_set_ms(s, b"recv-timeout", int(timeout * 1000))
+        if lib.nng_dial(s, url.encode(), None, 0) != 0:
+            return None
+        data = msg if isinstance(msg, (bytes, str)) else json.dumps(msg)
+        if isinstance(data, str):
+            data = data.encode()
+        if lib.nng_send(s, data, len(data), 0) != 0:
+            return None
+        buf = ctypes.c_void_p()
+        size = ctypes.c_size_t()
+        if lib.nng_recv(s, ctypes.byref(buf), ctypes.byref(size), 1) != 0:
+            return None
+        out = ctypes.string_at(buf, size.value)
+        lib.nng_free(buf, size)
+        return json.loads(out.decode())
+    finally:
+        lib.nng_close(s)
 
 
 class EventListener:
-    """Collects PUB events in the background with nngcat --sub0."""
+    """Collects PUB events in the background with nngcat --sub0 --quoted:
+    --ascii writes messages back to back without a newline, so a line
+    reader would only see an event once the next one arrives."""
 
     def __init__(self, url):
+        import threading
         self.proc = subprocess.Popen(
             ["nngcat", "--sub0", "--dial", url, "--subscribe", "",
-             "--ascii"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             "--quoted"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.lines = []
-        import threading
         self._t = threading.Thread(target=self._read, daemon=True)
         self._t.start()
 
     def _read(self):
+        import ast
         for line in self.proc.stdout:
-            self.lines.append(line.decode(errors="replace").strip())
+            try:
+                self.lines.append(ast.literal_eval(
+                    "b" + line.decode().strip()).decode())
+            except (ValueError, SyntaxError):
+                pass
 
     def events(self):
         import json
