@@ -1,6 +1,6 @@
 #!/bin/sh
-# lint.sh -- man pages (mandoc -Tlint), usage() against SYNOPSIS, and
-# header self-containment of common/.
+# lint.sh -- man pages (mandoc -Tlint), usage() against SYNOPSIS, cross
+# references between the pages, and header self-containment of common/.
 set -eu
 BUILD=${BUILD:-build}
 rc=0
@@ -13,8 +13,11 @@ for m in man/*.[1-8]; do
 	fi
 done
 
-# usage() must match the SYNOPSIS line of the page, word for word.
-for prog in polarctl; do
+# usage() must match the SYNOPSIS line of the page, word for word.  Every
+# program prints "usage: ..." on standard error for an unknown flag (-Z).
+# polarflow-apid is a small launcher (apid/launcher.c) that parses its own
+# flags before it execs kore, so its usage line is checked like the others.
+for prog in polarctl polarflow-syncd polarflow-analyticsd polarflow-apid; do
 	bin=$BUILD/bin/$prog
 	[ -x "$bin" ] || continue
 	want=$("$bin" -Z 2>&1 | sed -n 's/^usage: //p' | tr -s ' ')
@@ -29,6 +32,20 @@ for prog in polarctl; do
 		echo "  synopsis: $have"
 		rc=1
 	fi
+done
+
+# Every page of this project named with .Xr (in SEE ALSO or in the text)
+# must exist in man/.
+for m in man/*.[1-8]; do
+	for ref in $(awk '/^\./ { for (i = 1; i < NF - 1; i++)
+	    if (($i == ".Xr" || $i == "Xr") &&
+	    ($(i + 1) ~ /^polarflow/ || $(i + 1) == "polarctl"))
+		print $(i + 1) "." $(i + 2) }' "$m"); do
+		if [ ! -f "man/$ref" ]; then
+			echo "lint: $m refers to $ref, which is not in man/"
+			rc=1
+		fi
+	done
 done
 
 for h in common/*.h; do
