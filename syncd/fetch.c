@@ -349,6 +349,19 @@ fetch_quota_room(int64_t now)
 	return r15 > 0 ? r15 : 0;
 }
 
+int64_t
+fetch_quota_capacity(void)
+{
+	int64_t	 c15, c24;
+
+	if (!quota.known)
+		return 0;
+	c15 = quota.limit_15m - quota.limit_15m / 50 - 2;
+	c24 = quota.limit_24h - quota.limit_24h / 50 - 2;
+	c15 = c15 < c24 ? c15 : c24;
+	return c15 > 1 ? c15 : 1;
+}
+
 const struct quota *
 fetch_quota(void)
 {

@@ -6,7 +6,10 @@
  * first, up to sync_max_concurrency at once.  A job is only admitted when
  * its estimated API calls fit in what is left of both quota windows after
  * the calls already promised to running jobs; otherwise the scheduler
- * waits for the window to reset.
+ * waits for the window to reset.  A first sync reads up to a year of
+ * history and is estimated accordingly (sync_estimate_calls); one larger
+ * than a whole window starts on a fresh window, and while the quota is
+ * still unknown one sync runs alone to learn it.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -81,7 +84,7 @@ void
 sched_run(int64_t now)
 {
 	struct due_user	 due[64];
-	int64_t		 room, due_ms, wall;
+	int64_t		 room, cap, due_ms, wall;
 	int		 nfree, n = 0, i, est, r, lim, started = 0;
 
 	if ((!env->cfg->sync_enabled && !force_all) || now < next_tick)
@@ -105,10 +108,18 @@ sched_run(int64_t now)
 	}
 	queue_len = n;
 	room = fetch_quota_room(now) - sync_reserved();
+	cap = fetch_quota_capacity();
 	for (i = 0; i < n && started < nfree; i++) {
 		if (sync_running(due[i].user_id))
 			continue;
 		est = sync_estimate_calls(due[i].never, 0);
+		/* A sync bigger than a whole window waits for a fresh one. */
+		if (cap > 0 && est > cap)
+			est = (int)cap;
+		/* Quota not known yet: one sync alone, to learn it. */
+		if (!fetch_quota()->known && sync_inflight() == 0 &&
+		    started == 0 && room > 0 && est > room)
+			est = (int)room;
 		if (room < est) {
 			quota_wait = true;
 			pf_log_debug("quota: %" PRId64 " calls left, next sync "

@@ -4,11 +4,20 @@
  *
  * Every list response is committed in one transaction together with its
  * stream cursor, so a sync killed at any point leaves each stream either
- * as it was or fully updated.  Continuous heart rate (one request per
- * day) is committed once all its days are in; exercises are committed one
- * exercise (one detail request) at a time.  Failures are per stream: one
- * failing stream never stops the others, except a 401, which ends the
- * user's sync and marks the user as needing re-authorisation.
+ * as it was or fully updated.  A stream that needs several requests --
+ * continuous heart rate (one per day), and daily activity and activity
+ * samples beyond one 28-day range -- is committed once all its parts are
+ * in; exercises are committed one exercise (one detail request) at a time.
+ *
+ * How far back a full sync reads (accesslink.md 4.6): daily activity and
+ * activity samples up to 365 days, in ranges of at most 28 days; cardio
+ * load up to 365 days in one /period/days/{n} request; everything else
+ * only has Polar's 28-day window (sleep, recharge, SleepWise, biosensing,
+ * continuous heart rate) or 30 days of uploads (exercises).
+ *
+ * Failures are per stream: one failing stream never stops the others,
+ * except a 401, which ends the user's sync and marks the user as needing
+ * re-authorisation.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,7 +43,32 @@ enum req_kind {
 	RK_EX_LIST,
 	RK_EX_DETAIL,
 	RK_CHR_DAY,
+	RK_PART,	/* one range of a list stream split in several */
 };
+
+/* Routine syncs fetch a couple of new exercises, first syncs a dozen. */
+#define EST_DETAILS_FULL	12
+#define EST_DETAILS_ROUTINE	2
+
+/* The list streams and how each takes a date range. */
+static const struct list_stream {
+	enum stream	 st;
+	const char	*path;
+	const char	*range;		/* NULL: no date range */
+} lists[] = {
+	{ ST_SLEEP, "/v3/users/sleep", "" },
+	{ ST_RECHARGE, "/v3/users/nightly-recharge", NULL },
+	{ ST_ACTIVITY, "/v3/users/activities", "" },
+	{ ST_ACTIVITY_SAMPLES, "/v3/users/activities/samples", "" },
+	{ ST_CARDIO_LOAD, "/v3/users/cardio-load", "/date" },
+	{ ST_ALERTNESS, "/v3/users/sleepwise/alertness", "/date" },
+	{ ST_BEDTIME, "/v3/users/sleepwise/circadian-bedtime", "/date" },
+	{ ST_SPO2, "/v3/users/biosensing/spo2", "" },
+	{ ST_ECG, "/v3/users/biosensing/ecg", "" },
+	{ ST_BODY_TEMP, "/v3/users/biosensing/bodytemperature", "" },
+	{ ST_SKIN_TEMP, "/v3/users/biosensing/skintemperature", "" },
+};
+#define NLISTS	(sizeof(lists) / sizeof(lists[0]))
 
 struct req_ctx {
 	struct job	*job;
@@ -86,12 +120,70 @@ sync_reserved(void)
 }
 
 int
+sync_stream_window(enum stream st, int days, int lookback)
+{
+	int	 max, w;
+
+	switch (st) {
+	case ST_ACTIVITY:
+	case ST_ACTIVITY_SAMPLES:
+	case ST_CARDIO_LOAD:
+		max = SYNCD_HISTORY_DAYS;
+		break;
+	default:
+		max = SYNCD_POLAR_WINDOW;
+		break;
+	}
+	/*
+	 * A manual window, else Polar's whole window; a sync_days_lookback
+	 * below the 28-day window shortens first syncs to it.
+	 */
+	if (days > 0)
+		w = days;
+	else if (lookback > 0 && lookback < SYNCD_POLAR_WINDOW)
+		w = lookback;
+	else
+		w = max;
+	return w > max ? max : w < 1 ? 1 : w;
+}
+
+int
+sync_stream_calls(enum stream st, int64_t ndays)
+{
+	if (ndays < 1)
+		ndays = 1;
+	switch (st) {
+	case ST_ACTIVITY:
+	case ST_ACTIVITY_SAMPLES:
+		return (int)((ndays + SYNCD_RANGE_DAYS - 1) / SYNCD_RANGE_DAYS);
+	case ST_CHR:
+		return (int)ndays;
+	default:
+		return 1;
+	}
+}
+
+int
 sync_estimate_calls(bool full, int days)
 {
-	if (days <= 0 || days > SYNCD_POLAR_WINDOW)
-		days = SYNCD_POLAR_WINDOW;
-	/* 13 list calls, one per continuous-HR day, exercise details. */
-	return full ? 13 + days + 12 : 13 + SYNCD_OVERLAP_DAYS + 1 + 2;
+	int	 lb = env != NULL && env->cfg != NULL ?
+		    env->cfg->sync_days_lookback : 0;
+	int	 n = 0;
+	size_t	 i;
+
+	/*
+	 * The list streams (several ranges for a deep activity history),
+	 * one call per continuous-HR day, the exercise list, physical info
+	 * and the exercise details.  A routine sync reads each stream from
+	 * its cursor minus the overlap: one call each.
+	 */
+	for (i = 0; i < NLISTS; i++)
+		n += sync_stream_calls(lists[i].st, full ?
+		    sync_stream_window(lists[i].st, days, lb) :
+		    SYNCD_OVERLAP_DAYS + 1);
+	n += sync_stream_calls(ST_CHR, full ? sync_stream_window(ST_CHR,
+	    days, lb) : SYNCD_OVERLAP_DAYS + 1);
+	return n + 2 + (full ? EST_DETAILS_FULL : EST_DETAILS_ROUTINE);
 }
 
 json_t *
@@ -328,6 +420,7 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		on_exercise_list(job, doc);
 		break;
 	case RK_CHR_DAY:
+	case RK_PART:
 		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
 		    &s->rows) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
@@ -364,12 +457,15 @@ req_done(struct xfer *x, void *arg)
 	job->pending--;
 	if (!job->aborted)
 		on_response(job, c, x);
-	/* Continuous HR days are committed together once all are in. */
-	if (!job->aborted && c->st == ST_CHR && s->pending == 0 &&
-	    !s->failed) {
+	/*
+	 * Continuous HR days and the ranges of a split list are committed
+	 * together once all are in, and not at all if one failed.
+	 */
+	if (!job->aborted && (c->kind == RK_CHR_DAY || c->kind == RK_PART) &&
+	    s->pending == 0 && !s->failed) {
 		if (s->rows.n == 0)
 			s->nodata = true;
-		commit_rows(job, ST_CHR, &s->rows, job->to_day);
+		commit_rows(job, c->st, &s->rows, job->to_day);
 		rowset_cleanup(&s->rows);
 	}
 	free(c);
@@ -377,10 +473,18 @@ req_done(struct xfer *x, void *arg)
 		job_finish(job);
 }
 
+/* The oldest day a sync of this job may ask for in stream st. */
 static int64_t
-stream_from(const struct job *job, enum stream st, int64_t window)
+stream_oldest(const struct job *job, enum stream st)
 {
-	int64_t	 oldest = job->to_day - window + 1;
+	return job->to_day - sync_stream_window(st, job->days,
+	    env->cfg->sync_days_lookback) + 1;
+}
+
+static int64_t
+stream_from(const struct job *job, enum stream st)
+{
+	int64_t	 oldest = stream_oldest(job, st);
 	int64_t	 from;
 
 	if (job->days > 0 || job->cursor_day[st] < 0)
@@ -392,49 +496,46 @@ stream_from(const struct job *job, enum stream st, int64_t window)
 static void
 plan(struct job *job)
 {
-	static const struct {
-		enum stream	 st;
-		const char	*path;
-		const char	*range;		/* NULL: no date range */
-	} lists[] = {
-		{ ST_SLEEP, "/v3/users/sleep", "" },
-		{ ST_RECHARGE, "/v3/users/nightly-recharge", NULL },
-		{ ST_ACTIVITY, "/v3/users/activities", "" },
-		{ ST_ACTIVITY_SAMPLES, "/v3/users/activities/samples", "" },
-		{ ST_CARDIO_LOAD, "/v3/users/cardio-load", "/date" },
-		{ ST_ALERTNESS, "/v3/users/sleepwise/alertness", "/date" },
-		{ ST_BEDTIME, "/v3/users/sleepwise/circadian-bedtime", "/date" },
-		{ ST_SPO2, "/v3/users/biosensing/spo2", "" },
-		{ ST_ECG, "/v3/users/biosensing/ecg", "" },
-		{ ST_BODY_TEMP, "/v3/users/biosensing/bodytemperature", "" },
-		{ ST_SKIN_TEMP, "/v3/users/biosensing/skintemperature", "" },
-	};
 	char		 f[PF_TIME_DATE_LEN], t[PF_TIME_DATE_LEN];
-	int64_t		 window, from, d;
+	int64_t		 from, d, a, b, ndays;
 	size_t		 i;
 	bool		 full;
+	enum stream	 st;
 
-	window = job->days > 0 ? job->days : env->cfg->sync_days_lookback;
-	if (window > SYNCD_POLAR_WINDOW)
-		window = SYNCD_POLAR_WINDOW;
-	if (window < 1)
-		window = 1;
 	pf_time_format_date(job->to_day, t);
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		from = stream_from(job, lists[i].st, window);
-		full = from == job->to_day - window + 1;
+	for (i = 0; i < NLISTS; i++) {
+		st = lists[i].st;
+		from = stream_from(job, st);
+		full = from == stream_oldest(job, st);
+		ndays = job->to_day - from + 1;
 		pf_time_format_date(from, f);
-		if (lists[i].range == NULL || (full &&
+		if (st == ST_CARDIO_LOAD && (full ||
+		    ndays > SYNCD_RANGE_DAYS))
+			/* one request for up to a year: /period/days/{n} */
+			submit(job, st, RK_LIST, -1, "%s/period/days/%" PRId64,
+			    lists[i].path, ndays);
+		else if (lists[i].range == NULL || (full &&
 		    strcmp(lists[i].range, "/date") == 0))
-			submit(job, lists[i].st, RK_LIST, -1, "%s",
-			    lists[i].path);
-		else
-			submit(job, lists[i].st, RK_LIST, -1,
-			    "%s%s?from=%s&to=%s", lists[i].path,
-			    lists[i].range, f, t);
+			submit(job, st, RK_LIST, -1, "%s", lists[i].path);
+		else if (sync_stream_calls(st, ndays) > 1) {
+			/* ranges of 28 days, committed together */
+			for (a = from; a <= job->to_day; a = b + 1) {
+				b = a + SYNCD_RANGE_DAYS - 1;
+				if (b > job->to_day)
+					b = job->to_day;
+				pf_time_format_date(a, f);
+				pf_time_format_date(b, t);
+				submit(job, st, RK_PART, a,
+				    "%s%s?from=%s&to=%s", lists[i].path,
+				    lists[i].range, f, t);
+			}
+			pf_time_format_date(job->to_day, t);
+		} else
+			submit(job, st, RK_LIST, -1, "%s%s?from=%s&to=%s",
+			    lists[i].path, lists[i].range, f, t);
 	}
 	submit(job, ST_EXERCISE, RK_EX_LIST, -1, "/v3/exercises");
-	from = stream_from(job, ST_CHR, window);
+	from = stream_from(job, ST_CHR);
 	for (d = job->to_day; d >= from; d--) {
 		pf_time_format_date(d, f);
 		submit(job, ST_CHR, RK_CHR_DAY, d,
@@ -519,7 +620,6 @@ sync_start(const char *user_id, const char *trigger, int days,
 		if (i != ST_PHYSICAL && i != ST_EXERCISE &&
 		    job->cursor_day[i] < 0)
 			job->full = true;
-	job->est_calls = sync_estimate_calls(job->full, days);
 	job->waiter = waiter;
 	job->seq = ++job_seq;
 	TAILQ_INSERT_TAIL(&jobs, job, entry);
@@ -527,6 +627,9 @@ sync_start(const char *user_id, const char *trigger, int days,
 	pf_log_info("user %s: sync %s started (%s, %s)", user_id, job->sync_id,
 	    trigger, job->full ? "full" : "incremental");
 	plan(job);
+	/* What plan() asked for, plus the usual exercise details. */
+	job->est_calls = job->pending + (job->full ? EST_DETAILS_FULL :
+	    EST_DETAILS_ROUTINE);
 	return PF_OK;
 }
 

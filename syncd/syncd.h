@@ -26,6 +26,8 @@
 
 #define SYNCD_PROG		"polarflow-syncd"
 #define SYNCD_POLAR_WINDOW	28	/* days Polar keeps for ranged lists */
+#define SYNCD_HISTORY_DAYS	365	/* oldest day activity/cardio load reach */
+#define SYNCD_RANGE_DAYS	28	/* longest from..to range, both inclusive */
 #define SYNCD_OVERLAP_DAYS	2	/* routine syncs re-read this much */
 #define SYNCD_MAX_BODY		(64 * 1024 * 1024)
 #define SYNCD_HTTP_ATTEMPTS	4	/* first try + 3 retries */
@@ -161,6 +163,8 @@ size_t	 fetch_queued(void);
 const struct quota *fetch_quota(void);
 /* Calls one job may still start under the budget, given the reserve. */
 int64_t	 fetch_quota_room(int64_t now);
+/* Most calls a job could ever get admitted with (0: quota unknown). */
+int64_t	 fetch_quota_capacity(void);
 /* Pure quota update from headers; exported for tests. */
 void	 quota_update(struct quota *q, const char *usage, const char *limit,
 	    const char *reset, int64_t now);
@@ -221,7 +225,16 @@ bool	 sync_running(const char *user_id);
 size_t	 sync_inflight(void);
 void	 sync_abort_all(const char *why);
 json_t	*sync_inflight_json(void);
+/*
+ * API calls of a full sync (every stream as far back as Polar keeps it, or
+ * days back when days > 0) or of a routine one, without exercise details
+ * beyond a typical handful.
+ */
 int	 sync_estimate_calls(bool full, int days);
+/* Days a full sync reads of stream st (days > 0: a manual window). */
+int	 sync_stream_window(enum stream st, int days, int lookback);
+/* Requests one stream needs to cover ndays days. */
+int	 sync_stream_calls(enum stream st, int64_t ndays);
 /* API calls the running jobs are still expected to make. */
 int64_t	 sync_reserved(void);
 

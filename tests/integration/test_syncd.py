@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from datetime import timedelta
 
 import harness
 from fx_syncd import *  # noqa: F401,F403
@@ -153,6 +154,126 @@ def test_routine_sync_uses_at_most_a_third_of_the_calls(syncd, migrated,
     # the simulator agrees with our count
     assert polarsim.stats()["total"] == routine["api_calls"]
     assert "exercise" in routine["records"]
+
+
+def pattern_calls(sim, pattern):
+    return sim.stats()["by_pattern"].get("GET " + pattern, 0)
+
+
+def test_first_sync_reads_the_whole_history_polar_keeps(
+        polarsim_factory, syncd_factory, migrated):
+    # 200 days of history: activity and cardio load go back a year at
+    # Polar (accesslink.md 4.6), the rest only 28 days
+    sim = polarsim_factory("--users", "1", "--days", "200", "--seed", "11")
+    sd = syncd_factory(sim=sim)
+    uid = sd.authorize(0)
+    today = migrated.scalar("SELECT (now() AT TIME ZONE 'UTC')::date")
+    ev = EventListener(sd.events)
+    try:
+        time.sleep(0.5)
+        sim.reset_stats()
+        first = sd.sync(uid)
+        assert first["status"] == "success", first
+        wait_for(lambda: any(e.get("type") == "data.changed"
+                             for e in ev.events()), 10, "data.changed")
+        e = [e for e in ev.events() if e.get("type") == "data.changed"][0]
+    finally:
+        ev.close()
+    st = sim.stats()
+    assert st["total"] == first["api_calls"], (st, first)
+    assert st["by_status"].get("400", 0) == 0, st
+
+    # daily activity and its samples: 365 days in 14 ranges of <= 28 days
+    assert pattern_calls(sim, "/v3/users/activities") == 14, st
+    assert pattern_calls(sim, "/v3/users/activities/samples") == 14, st
+    tok = sim_token(sim)
+    served = []
+    for k in range(14):
+        a = today - timedelta(days=364 - 28 * k)
+        b = min(a + timedelta(days=27), today)
+        served += polar_get(sim, tok, f"/v3/users/activities?from={a}&to={b}")
+    assert len(served) > 150
+    got = migrated.query("SELECT date::text FROM activity WHERE user_id = %s "
+                         "ORDER BY 1", (uid,))
+    assert [g[0] for g in got] == sorted(x["start_time"][:10] for x in served)
+    assert migrated.scalar("SELECT count(*) FROM activity WHERE user_id = %s "
+                           "AND date < %s", (uid, today - timedelta(days=28))) \
+        > 100
+    assert migrated.scalar("SELECT count(*) FROM activity_samples WHERE "
+                           "user_id = %s", (uid,)) == len(served)
+
+    # cardio load: one /period/days/365 request, one row per day served
+    assert pattern_calls(sim, "/v3/users/cardio-load/period/days/{days}") == 1
+    cl = polar_get(sim, tok, "/v3/users/cardio-load/period/days/365")
+    assert len(cl) == 365
+    rows = dict(migrated.query("SELECT date::text, cardio_load_status FROM "
+                               "cardio_load WHERE user_id = %s", (uid,)))
+    assert rows == {x["date"]: x["cardio_load_status"] for x in cl}
+    assert migrated.scalar(
+        "SELECT count(*) FROM cardio_load WHERE user_id = %s AND date < %s "
+        "AND cardio_load_status <> 'LOAD_STATUS_NOT_AVAILABLE'",
+        (uid, today - timedelta(days=28))) > 100
+    # the 28-day streams stay within Polar's window
+    assert migrated.scalar("SELECT min(date) FROM sleep WHERE user_id = %s",
+                           (uid,)) >= today - timedelta(days=28)
+    assert migrated.scalar("SELECT count(DISTINCT date) FROM "
+                           "continuous_heart_rate WHERE user_id = %s",
+                           (uid,)) <= 28
+
+    # data.changed covers the deep history
+    oldest = migrated.scalar("SELECT least((SELECT min(date) FROM activity), "
+                             "(SELECT min(date) FROM cardio_load))")
+    assert e["first_day"] == str(oldest), e
+    assert e["last_day"] <= str(today)
+
+    # a routine sync after it stays as cheap as ever: one call per stream
+    sim.reset_stats()
+    routine = sd.sync(uid)
+    assert routine["status"] == "success", routine
+    st = sim.stats()
+    assert st["total"] == routine["api_calls"], (st, routine)
+    assert routine["api_calls"] <= 18, st
+    assert pattern_calls(sim, "/v3/users/activities") == 1
+    assert pattern_calls(sim, "/v3/users/activities/samples") == 1
+    assert pattern_calls(sim, "/v3/users/cardio-load/period/days/{days}") == 0
+    assert pattern_calls(sim, "/v3/users/cardio-load/date") == 1
+    # and sync_logs records the calls really made
+    logged = [r[0] for r in migrated.query(
+        "SELECT api_calls_made FROM sync_logs WHERE user_id = %s "
+        "ORDER BY started_at", (uid,))]
+    assert logged == [first["api_calls"], routine["api_calls"]]
+
+
+def test_manual_sync_with_days_reads_that_far_back(
+        polarsim_factory, syncd_factory, migrated):
+    sim = polarsim_factory("--users", "1", "--days", "120", "--seed", "4")
+    sd = syncd_factory(sim=sim, extra={"sync_days_lookback": 7})
+    uid = sd.authorize(0)
+    today = migrated.scalar("SELECT (now() AT TIME ZONE 'UTC')::date")
+    # a sync_days_lookback below 28 days shortens the first sync
+    sim.reset_stats()
+    r = sd.sync(uid)
+    assert r["status"] == "success", r
+    assert sim.stats()["total"] == r["api_calls"]
+    assert migrated.scalar("SELECT min(date) FROM activity WHERE "
+                           "user_id = %s", (uid,)) >= today - timedelta(days=6)
+    assert migrated.scalar("SELECT count(*) FROM cardio_load WHERE "
+                           "user_id = %s", (uid,)) == 7
+    # days=100: activity in 4 ranges, cardio load in one request, the
+    # 28-day streams capped at 28 days of continuous heart rate
+    sim.reset_stats()
+    r = sd.sync(uid, days=100)
+    assert r["status"] == "success", r
+    st = sim.stats()
+    assert st["total"] == r["api_calls"], st
+    assert st["by_status"].get("400", 0) == 0, st
+    assert pattern_calls(sim, "/v3/users/activities") == 4
+    assert pattern_calls(sim, "/v3/users/continuous-heart-rate/{date}") == 28
+    assert migrated.scalar("SELECT min(date) FROM activity WHERE "
+                           "user_id = %s", (uid,)) == today - timedelta(days=99)
+    assert migrated.scalar("SELECT count(*) FROM cardio_load WHERE "
+                           "user_id = %s", (uid,)) == 100
+    assert r["changed"]["activity"] >= 90, r
 
 
 def test_new_data_is_synced_and_only_changed_streams_announced(

@@ -31,14 +31,16 @@ def test_transient_5xx_and_timeouts_are_retried(syncd_factory, polarsim,
     uid = sd.authorize(0)
     polarsim.reset_stats()
     polarsim.fault("503:/v3/users/sleep:1:2")
-    polarsim.fault("500:/v3/users/cardio-load:1:1")
+    # a first sync reads a year of cardio load in one /period/days/365
+    polarsim.fault("500:/v3/users/cardio-load/period/days/*:1:1")
     polarsim.fault("timeout:/v3/users/biosensing/ecg*::1")
     t0 = time.monotonic()
     r = sd.sync(uid)
     assert r["status"] == "success", r
     assert time.monotonic() - t0 < 30
     assert path_calls(polarsim, "/v3/users/sleep") == 3
-    assert path_calls(polarsim, "/v3/users/cardio-load") == 2
+    assert path_calls(polarsim,
+                      "/v3/users/cardio-load/period/days/365") == 2
     assert counts(migrated, uid)["ecg"] > 0
     assert r["api_calls"] >= 14
 
@@ -90,6 +92,30 @@ def test_odd_shapes_never_crash_or_write_wrong_values(syncd, polarsim,
                            "AND raw::text <> '{}'", (uid,)) > 0
     assert migrated.scalar("SELECT count(*) FROM exercise WHERE "
                            "user_id = %s", (uid,)) > 0
+
+
+def test_one_bad_range_keeps_the_whole_deep_stream_out(syncd, polarsim,
+                                                       migrated):
+    # a first sync reads activity in 14 ranges; one malformed answer must
+    # leave the stream (rows and cursor) untouched, the others commit
+    uid = syncd.authorize(0)
+    polarsim.fault("malformed:/v3/users/activities:1:1")
+    r = syncd.sync(uid)
+    assert r["status"] == "partial", r
+    assert set(r["errors"]) == {"activity"}, r
+    c = counts(migrated, uid)
+    assert c["activity"] == 0
+    assert c["activity_samples"] > 28
+    assert migrated.scalar("SELECT covered_until FROM sync_cursors WHERE "
+                           "user_id = %s AND stream = 'activity'",
+                           (uid,)) is None
+    # the next sync reads the whole history of that stream again
+    polarsim.clear_faults()
+    polarsim.reset_stats()
+    r = syncd.sync(uid)
+    assert r["status"] == "success", r
+    assert path_calls(polarsim, "/v3/users/activities") == 14
+    assert counts(migrated, uid)["activity"] == c["activity_samples"]
 
 
 def test_401_marks_user_for_reauthorisation(syncd, polarsim, migrated):
@@ -146,20 +172,21 @@ def test_429_backs_off_then_succeeds(syncd, polarsim, migrated):
 def test_quota_budget_holds_syncs_back_instead_of_hitting_429(
         polarsim_factory, syncd_factory, migrated):
     sim = polarsim_factory("--users", "3", "--days", "40", "--seed", "3",
-                           "--rate-limit-15m", "80")
+                           "--rate-limit-15m", "150")
     sd = syncd_factory(sim=sim, extra={"sync_enabled": "true",
                                        "sync_max_concurrency": 3})
     for u in range(3):
         sd.authorize(u)
-    # one user's full sync is ~55 calls: the second must wait for the
-    # window, and nothing may be answered 429
+    # one user's first sync reads a year of activity (14 + 14 ranges) and
+    # is ~90 calls: the second must wait for the window, and nothing may be
+    # answered 429
     wait_for(lambda: migrated.scalar(
         "SELECT count(*) FROM sync_logs WHERE status <> 'started'") >= 1,
         60, "first sync")
     time.sleep(3)
     st = sd.status()
     assert st["quota"]["waiting"] is True, st
-    assert st["quota"]["usage_15m"] <= 80
+    assert st["quota"]["usage_15m"] <= 150
     assert sim.stats()["by_status"].get("429", 0) == 0
     assert migrated.scalar("SELECT count(*) FROM sync_logs") == 1
 
