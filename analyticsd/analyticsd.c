@@ -46,21 +46,30 @@ usage(void)
 }
 
 static void
+socket_url(char *url, size_t sz, const char *name)
+{
+	if (pf_ipc_url(url, sz, env->conf->rundir, name) != PF_OK)
+		pf_fatalx("rundir %s is too long for a socket path",
+		    env->conf->rundir);
+}
+
+/*
+ * 0660 like syncd's: apid and polarctl reach the control socket through
+ * the shared group, nobody else does.
+ */
+static void
 open_sockets(void)
 {
 	char	url[256];
 	int	r;
 
-	if (pf_ipc_url(url, sizeof(url), env->conf->rundir,
-	    "analyticsd.ctl") != PF_OK)
-		pf_fatalx("rundir %s is too long for a socket path",
-		    env->conf->rundir);
-	if ((r = pf_ipc_server_open(&env->ctl, url, 0)) != PF_OK)
+	socket_url(url, sizeof(url), "analyticsd.ctl");
+	if ((r = pf_ipc_server_open(&env->ctl, url, 0660)) != PF_OK)
 		pf_fatalx("could not bind %s: %s", url, pf_strerror(r));
-	pf_ipc_url(url, sizeof(url), env->conf->rundir, "analytics-events");
-	if ((r = pf_ipc_pub_open(&env->pub, url, 0)) != PF_OK)
+	socket_url(url, sizeof(url), "analytics-events");
+	if ((r = pf_ipc_pub_open(&env->pub, url, 0660)) != PF_OK)
 		pf_fatalx("could not bind %s: %s", url, pf_strerror(r));
-	pf_ipc_url(url, sizeof(url), env->conf->rundir, "events");
+	socket_url(url, sizeof(url), "events");
 	if ((r = pf_ipc_sub_open(&env->sub, url)) != PF_OK)
 		pf_fatalx("could not subscribe to %s: %s", url,
 		    pf_strerror(r));
@@ -85,6 +94,7 @@ loop(void)
 	int64_t		now, next_reconcile, wall, day, to_midnight;
 	int		timeout, t, sig, n;
 	char		err[256];
+	long		wd_ms = pf_daemon_watchdog_ms(), wd_next;
 
 	next_reconcile = pf_time_mono_ms() +
 	    (int64_t)env->conf->analytics_reconcile_seconds * 1000;
@@ -100,6 +110,10 @@ loop(void)
 			timeout = (int)to_midnight;
 		if ((t = jobs_next_timeout(now)) >= 0 && t < timeout)
 			timeout = t;
+		/* a loop that stops turning is what systemd's watchdog catches */
+		if ((wd_next = pf_daemon_watchdog_tick(wd_ms, now)) >= 0 &&
+		    wd_next < timeout)
+			timeout = (int)wd_next;
 		pfd[0].fd = env->sigfd;
 		pfd[1].fd = pf_ipc_server_fd(env->ctl);
 		pfd[2].fd = pf_ipc_sub_fd(env->sub);

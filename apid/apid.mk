@@ -12,7 +12,7 @@ APID_KORE := apid/init.c apid/serve.c apid/ctl.c apid/listen.c
 APID_SO := $(BUILD)/lib/apid.so
 APID_BIN := $(BUILD)/bin/polarflow-apid
 APID_PIC_OBJS := $(patsubst %.c,$(BUILD)/pic/%.o,$(APID_PURE) $(APID_KORE) \
-	$(filter-out common/daemon.c,$(COMMON_SRCS)))
+	$(COMMON_SRCS))
 APID_OPENAPI_O := $(BUILD)/pic/apid/openapi.o
 
 LIBS += $(APID_SO)

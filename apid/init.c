@@ -20,6 +20,7 @@
 #include <kore/seccomp.h>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -117,6 +118,19 @@ kore_parent_configure(int argc, char **argv)
 		fatalx("could not register the database");
 	pf_log_info("starting: %zu routes, statement timeout %d ms",
 	    apid_nroutes, cfg->database_statement_timeout_ms);
+	/*
+	 * kore has bound the listeners by now and forks the workers next;
+	 * the launcher exec'd kore, so this is the unit's main process.
+	 * There is no watchdog: kore's parent loop has no hook to ping from,
+	 * and it restarts a worker that dies by itself.
+	 */
+	(void)pf_daemon_notify("READY=1");
+}
+
+void
+kore_parent_teardown(void)
+{
+	(void)pf_daemon_notify("STOPPING=1");
 }
 
 void

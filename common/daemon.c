@@ -101,6 +101,44 @@ pf_daemon_notify(const char *state)
 	return r;
 }
 
+long
+pf_daemon_watchdog_ms(void)
+{
+	const char	*usec = getenv("WATCHDOG_USEC");
+	const char	*pid = getenv("WATCHDOG_PID");
+	char		*end;
+	long long	 v;
+
+	if (usec == NULL || *usec == '\0')
+		return 0;
+	if (pid != NULL && *pid != '\0') {
+		errno = 0;
+		v = strtoll(pid, &end, 10);
+		if (errno != 0 || *end != '\0' || v != (long long)getpid())
+			return 0;
+	}
+	errno = 0;
+	v = strtoll(usec, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return 0;
+	v /= 2000;		/* half the timeout, in ms */
+	return v < 1 ? 1 : (v > 3600000 ? 3600000 : (long)v);
+}
+
+long
+pf_daemon_watchdog_tick(long interval_ms, long long now_ms)
+{
+	static long long	last = -1;
+
+	if (interval_ms <= 0)
+		return -1;
+	if (last < 0 || now_ms - last >= interval_ms) {
+		(void)pf_daemon_notify("WATCHDOG=1");
+		last = now_ms;
+	}
+	return (long)(last + interval_ms - now_ms);
+}
+
 int
 pf_daemon_rundir(const char *dir)
 {

@@ -35,6 +35,20 @@ int	pf_daemon_signals_take(void);
 int	pf_daemon_notify(const char *state);
 
 /*
+ * How often to send "WATCHDOG=1", in milliseconds: half of systemd's
+ * $WATCHDOG_USEC when the watchdog is on and meant for this process
+ * ($WATCHDOG_PID unset or ours), else 0 (no watchdog).
+ */
+long	pf_daemon_watchdog_ms(void);
+
+/*
+ * Sends "WATCHDOG=1" when interval_ms has passed since the last ping;
+ * now_ms is a monotonic clock.  Returns the milliseconds until the next
+ * ping is due (for the poll() timeout), or -1 when there is no watchdog.
+ */
+long	pf_daemon_watchdog_tick(long interval_ms, long long now_ms);
+
+/*
  * Creates dir (mode 0755) if missing, so sockets can be bound in it.
  * Returns 0 or -1 with errno set.
  */

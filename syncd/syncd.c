@@ -49,6 +49,7 @@ loop(int sigfd)
 	struct pollfd	 pfd[MAX_PFD];
 	int64_t		 now, dl, t;
 	int		 n, ncurl, sig, timeout;
+	long		 wd_ms = pf_daemon_watchdog_ms(), wd_next;
 
 	while (!env->quit) {
 		n = 0;
@@ -65,6 +66,10 @@ loop(int sigfd)
 			timeout = 60000;
 		else
 			timeout = dl <= now ? 0 : (int)(dl - now);
+		/* a loop that stops turning is what systemd's watchdog catches */
+		if ((wd_next = pf_daemon_watchdog_tick(wd_ms, now)) >= 0 &&
+		    wd_next < timeout)
+			timeout = (int)wd_next;
 		if (poll(pfd, (nfds_t)(n + ncurl), timeout) == -1) {
 			if (errno == EINTR)
 				continue;

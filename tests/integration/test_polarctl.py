@@ -240,7 +240,10 @@ def test_env_overrides_and_show_config(polarctl, tmp_path):
 
 
 def test_commands_abbreviate_and_fail_cleanly(migrated, polarctl):
-    polarctl("us", "a", "777", check=True)
+    polarctl("us", "ad", "777", check=True)
+    # "a" is both "add" and "authorize": refused, never guessed
+    p = polarctl("us", "a", "778", check=False)
+    assert p.returncode == 1 and "ambiguous command" in p.stderr
     assert "777" in polarctl("u", "li", check=True).stdout
     assert "unknown command" in polarctl("frobnicate", check=False).stderr
     p = polarctl(check=False)
