@@ -427,7 +427,6 @@ int	 pattern_recovery_readiness(const struct recovery_score *rs,
 #define LOAD_HRV_BAND_MIN	14	/* valid days, else "calibrating" */
 #define LOAD_HRV_MEAN_DAYS	7
 #define LOAD_HRV_MEAN_MIN	3	/* Plews 2014: >= 3 valid days/week */
-#define LOAD_HRV_BAND_K		0.5	/* default SD multiple (SWC) */
 #define LOAD_SLEEP_DEBT_DAYS	14
 
 /*
@@ -519,7 +518,7 @@ struct hrv_band_day {
 
 /*
  * For every day of rmssd[0..ndays) (ms; <= 0 or NaN = missing) fill out[t].
- * k > 0 is the band half-width in SDs (LOAD_HRV_BAND_K; 0.5..1.0 usual).
+ * k > 0 is the band half-width in SDs (analytics_hrv_band_sd; 0.5..1.0 usual).
  * The 60-day band includes the current week, as HRV4Training does.
  */
 int	 load_hrv_band(const double *rmssd, size_t ndays, double k,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "common/err.h"
@@ -19,6 +20,8 @@
 
 #define CALL_TIMEOUT_MS		5000
 #define SYNC_WAIT_TIMEOUT_MS	600000	/* a full sync of one user */
+#define APID_TIMEOUT_MS		1000
+#define APID_BODY_MAX		4096
 
 static const char *const daemons[] = { "syncd", "analyticsd" };
 #define NDAEMONS	(sizeof(daemons) / sizeof(daemons[0]))
@@ -71,6 +74,77 @@ ctl_call(struct ctl *ctl, const char *daemon, const json_t *msg, json_t **reply,
 	return r;
 }
 
+struct body {
+	char	buf[APID_BODY_MAX];
+	size_t	len;
+};
+
+static size_t
+body_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct body	*b = arg;
+	size_t		 len = size * n;
+
+	if (len > sizeof(b->buf) - 1 - b->len)
+		return 0;	/* /ready is small; anything bigger is not apid */
+	memcpy(b->buf + b->len, p, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	return len;
+}
+
+/*
+ * apid has no control socket: ask its own readiness probe over HTTP on
+ * the configured address (a wildcard listen address is asked on
+ * loopback).  Returns a new object; *ok says whether apid is ready.
+ */
+static json_t *
+apid_status(struct ctl *ctl, bool *ok)
+{
+	struct body	 body = { .len = 0 };
+	const char	*host = ctl->cfg->api_host;
+	char		 url[320], cerr[CURL_ERROR_SIZE] = "";
+	CURL		*c;
+	CURLcode	 cr;
+	long		 code = 0;
+	json_t		*doc, *ready;
+
+	*ok = false;
+	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%d/ready" :
+	    "http://%s:%d/ready", host, ctl->cfg->api_port);
+	if ((c = curl_easy_init()) == NULL)
+		return json_pack("{s:b, s:s}", "running", 0, "error",
+		    "out of memory");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)APID_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cr = curl_easy_perform(c);
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (cr != CURLE_OK) {
+		return json_pack("{s:b, s:s, s:s}", "running", 0, "url", url,
+		    "error", cr == CURLE_COULDNT_CONNECT ? "not running" :
+		    cerr[0] ? cerr : curl_easy_strerror(cr));
+	}
+	doc = json_pack("{s:b, s:s, s:i}", "running", 1, "url", url,
+	    "http_status", (int)code);
+	if ((ready = json_loadb(body.buf, body.len, 0, NULL)) != NULL &&
+	    json_is_object(ready))
+		json_object_update(doc, ready);
+	json_decref(ready);
+	*ok = code == 200;
+	return doc;
+}
+
 static void
 print_obj(const char *indent, const json_t *obj)
 {
@@ -102,8 +176,12 @@ cmd_show_status(struct ctl *ctl, int argc, char **argv)
 	size_t		 i;
 	int		 r, ver, failed = 0;
 
-	if (argc > 1 || (argc == 1 && !daemon_known(argv[0]))) {
-		ctl_warnx("usage: polarctl show status [syncd | analyticsd]");
+	bool		 apid_ok;
+
+	if (argc > 1 || (argc == 1 && !daemon_known(argv[0]) &&
+	    strcmp(argv[0], "apid") != 0)) {
+		ctl_warnx("usage: polarctl show status "
+		    "[syncd | analyticsd | apid]");
 		return PF_ERR_INVALID;
 	}
 	doc = json_object();
@@ -142,6 +220,11 @@ cmd_show_status(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	json_decref(msg);
+	if (argc == 0 || strcmp(argv[0], "apid") == 0) {
+		json_object_set_new(doc, "apid", apid_status(ctl, &apid_ok));
+		if (!apid_ok)
+			failed++;
+	}
 	if (ctl->json)
 		out_json(doc);
 	else {

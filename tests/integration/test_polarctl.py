@@ -6,6 +6,7 @@ import re
 import time
 
 import harness
+from fx_apid import apid, free_port  # noqa: F401  (fixture)
 
 
 # ---------------------------------------------------------------- db ----
@@ -253,12 +254,16 @@ def test_commands_abbreviate_and_fail_cleanly(migrated, polarctl):
 
 
 def test_daemons_down_are_reported_at_once(migrated, polarctl, tmp_path):
-    env = {"POLARFLOW_RUNDIR": str(tmp_path)}
+    env = {"POLARFLOW_RUNDIR": str(tmp_path),
+           "API_PORT": str(free_port())}
     t0 = time.monotonic()
     p = polarctl("-j", "show", "status", env=env, check=False)
+    assert p.returncode == 1
     doc = json.loads(p.stdout)
     assert doc["syncd"] == {"running": False, "error": "not running"}
     assert doc["analyticsd"]["running"] is False
+    assert doc["apid"]["running"] is False
+    assert doc["apid"]["error"] == "not running"
     assert doc["database"]["schema_version"] >= 1
     for args in (["sync", "now", "u1"], ["analytics", "recompute", "all"],
                  ["log", "verbose"], ["reload", "syncd"]):
@@ -267,3 +272,17 @@ def test_daemons_down_are_reported_at_once(migrated, polarctl, tmp_path):
     assert time.monotonic() - t0 < 5
     assert "usage" in polarctl("show", "status", "kore", env=env,
                                check=False).stderr
+
+
+def test_status_asks_apid_its_readiness(apid, polarctl):
+    env = {"POLARFLOW_RUNDIR": apid.rundir, "API_PORT": str(apid.port)}
+    p = polarctl("-j", "show", "status", "apid", env=env, check=True)
+    doc = json.loads(p.stdout)["apid"]
+    assert doc["running"] is True and doc["http_status"] == 200
+    assert doc["status"] == "ready" and doc["syncd"] == "down"
+    assert doc["url"] == f"http://127.0.0.1:{apid.port}/ready"
+    # the whole picture: apid up, the other daemons down -> exit 1
+    p = polarctl("show", "status", env=env, check=False)
+    assert p.returncode == 1
+    assert "apid:\n  running: true\n" in p.stdout
+    assert "syncd:\n  running: false\n" in p.stdout

@@ -188,7 +188,7 @@ test_hrv_band(void **state)
 		r[t] = exp(2.0);
 	r[5] = 0;		/* <= 0 is missing, never log()ed */
 	r[6] = NAN;
-	assert_int_equal(load_hrv_band(r, 27, LOAD_HRV_BAND_K, o), PF_OK);
+	assert_int_equal(load_hrv_band(r, 27, 0.5, o), PF_OK);
 	assert_int_equal(o[1].status, HRV_BAND_INSUFFICIENT);
 	assert_true(isnan(o[1].mean7) && isnan(o[1].cv7_pct));
 	assert_int_equal(o[2].status, HRV_BAND_CALIBRATING);
