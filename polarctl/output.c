@@ -13,17 +13,6 @@
 
 #include "polarctl.h"
 
-/* PostgreSQL type OIDs (pg_type.h is not part of libpq-dev). */
-#define OID_BOOL	16
-#define OID_INT8	20
-#define OID_INT2	21
-#define OID_INT4	23
-#define OID_JSON	114
-#define OID_FLOAT4	700
-#define OID_FLOAT8	701
-#define OID_NUMERIC	1700
-#define OID_JSONB	3802
-
 void
 out_json(const json_t *v)
 {

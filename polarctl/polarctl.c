@@ -56,6 +56,8 @@ static const struct cmd cmds[] = {
 	{ { "log", "verbose" }, "[syncd | analyticsd]", cmd_log_verbose },
 	{ { "log", "brief" }, "[syncd | analyticsd]", cmd_log_brief },
 	{ { "reload" }, "[syncd | analyticsd]", cmd_reload },
+	{ { "export" }, "<user_id> [--format csv | json] [--stream stream] "
+	    "[--days n]", cmd_export },
 	{ { "help" }, "", cmd_help },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -101,7 +103,8 @@ ctl_opt(int *argc, char **argv, const char *name, char c, const char **val)
 			take = 1;
 		} else if ((a[0] == '-' && a[1] == '-' &&
 		    strcmp(a + 2, name) == 0) ||
-		    (a[0] == '-' && a[1] == c && a[2] == '\0')) {
+		    (c != '\0' && a[0] == '-' && a[1] == c &&
+		    a[2] == '\0')) {
 			if (i + 1 >= *argc) {
 				ctl_warnx("option %s needs a value", a);
 				return PF_ERR_INVALID;

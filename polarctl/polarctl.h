@@ -26,6 +26,18 @@ int	 ctl_db(struct ctl *, struct pf_db **);
 int	 ctl_opt(int *, char **, const char *, char, const char **);
 void	 ctl_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* PostgreSQL type OIDs (pg_type.h is not part of libpq-dev). */
+#define OID_BOOL	16
+#define OID_INT8	20
+#define OID_INT2	21
+#define OID_INT4	23
+#define OID_JSON	114
+#define OID_FLOAT4	700
+#define OID_FLOAT8	701
+#define OID_TIMESTAMPTZ	1184
+#define OID_NUMERIC	1700
+#define OID_JSONB	3802
+
 /* output.c */
 struct out_col {
 	const char	*key;		/* JSON member */
@@ -67,6 +79,9 @@ int	 cmd_key_list(struct ctl *, int, char **);
 int	 cmd_key_revoke(struct ctl *, int, char **);
 int	 cmd_key_regenerate(struct ctl *, int, char **);
 
+/* cmd_export.c */
+int	 cmd_export(struct ctl *, int, char **);
+
 /* store.c -- every SQL statement of polarctl */
 int	 store_migrate_lock(struct pf_db *);
 int	 store_migrate_unlock(struct pf_db *);
@@ -93,5 +108,11 @@ int	 store_key_find_prefix(struct pf_db *, const char *prefix,
 int	 store_key_revoke(struct pf_db *, int64_t id);
 int	 store_key_replace(struct pf_db *, int64_t id, const char *hash,
 	    const char *prefix);
+const char	*store_export_stream(size_t);
+int	 store_export_begin(struct pf_db *, char *exported_at, size_t len);
+int	 store_export_open(struct pf_db *, size_t stream, const char *user_id,
+	    const char *days);
+int	 store_export_fetch(struct pf_db *, PGresult **);
+int	 store_export_close(struct pf_db *);
 
 #endif /* POLARCTL_H */

@@ -355,3 +355,128 @@ store_key_replace(struct pf_db *db, int64_t id, const char *hash,
 		    "key_id = $1::bigint", 1, p);
 	return r;
 }
+
+/*
+ * "export": one fixed statement per stream, looked up by index (see
+ * store_export_stream), so no table name ever comes from the command line.
+ * A stream is a table of user rows; secrets (users, api_keys), sync
+ * bookkeeping and the audit log are not streams.  SELECT * so that a
+ * column a later migration adds is exported too.  $1 is the user, $2 the
+ * window in days or NULL for all history: rows dated today - $2 or later
+ * (UTC), the window the REST API's "days" uses.  Rows come ordered by
+ * their date or time, then id (the rest of the primary key where a table
+ * has no id), so two exports of the same data are byte-identical.
+ * Adding a stream is adding a line here.
+ */
+#define EXPORT(table, day, order) \
+	"DECLARE pf_export NO SCROLL CURSOR FOR SELECT * FROM " table \
+	" WHERE user_id = $1 AND ($2::int IS NULL OR " day \
+	" >= current_date - $2::int) ORDER BY " order
+
+static const struct {
+	const char	*name;
+	const char	*sql;
+} export_streams[] = {
+	{ "sleep", EXPORT("sleep", "date", "date, id") },
+	{ "nightly_recharge", EXPORT("nightly_recharge", "date", "date, id") },
+	{ "activity", EXPORT("activity", "date", "date, id") },
+	{ "activity_samples", EXPORT("activity_samples", "date", "date, id") },
+	{ "exercise", EXPORT("exercise", "start_time", "start_time, id") },
+	{ "cardio_load", EXPORT("cardio_load", "date", "date, id") },
+	{ "sleepwise_alertness", EXPORT("sleepwise_alertness",
+	    "period_start_time", "period_start_time, id") },
+	{ "sleepwise_bedtime", EXPORT("sleepwise_bedtime",
+	    "period_start_time", "period_start_time, id") },
+	{ "continuous_heart_rate", EXPORT("continuous_heart_rate", "date",
+	    "date, id") },
+	{ "spo2", EXPORT("spo2", "test_time", "test_time, id") },
+	{ "ecg", EXPORT("ecg", "test_time", "test_time, id") },
+	{ "body_temperature", EXPORT("body_temperature", "start_time",
+	    "start_time, id") },
+	{ "skin_temperature", EXPORT("skin_temperature", "sleep_date",
+	    "sleep_date, id") },
+	{ "physical_info", EXPORT("physical_info", "recorded_at",
+	    "recorded_at, id") },
+	{ "user_baselines", EXPORT("user_baselines", "calculated_at",
+	    "calculated_at, id") },
+	{ "pattern_analyses", EXPORT("pattern_analyses", "analyzed_at",
+	    "analyzed_at, id") },
+	{ "analytics_alerts", EXPORT("analytics_alerts", "day",
+	    "day, metric_name") },
+	{ "analytics_daily", EXPORT("analytics_daily", "day",
+	    "day, metric_name") },
+	{ "analytics_documents", EXPORT("analytics_documents", "computed_at",
+	    "computed_at, kind") },
+#undef EXPORT
+};
+#define NEXPORT	(sizeof(export_streams) / sizeof(export_streams[0]))
+
+/* The name of stream i, NULL past the last one. */
+const char *
+store_export_stream(size_t i)
+{
+	return i < NEXPORT ? export_streams[i].name : NULL;
+}
+
+/*
+ * Opens the export's transaction: one snapshot for every stream, so an
+ * export taken while syncd writes is still consistent, and fixed output
+ * settings so the text of a value does not depend on the server's or the
+ * role's defaults (UTC times, ISO dates, shortest exact floats).
+ * exported_at gets the snapshot's time.  The caller ends it with
+ * pf_db_commit() or pf_db_rollback().
+ */
+int
+store_export_begin(struct pf_db *db, char *exported_at, size_t len)
+{
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_begin(db)) != PF_OK)
+		return r;
+	if ((r = pf_db_exec(db, NULL, "SET TRANSACTION ISOLATION LEVEL "
+	    "REPEATABLE READ, READ ONLY", 0, NULL)) != PF_OK)
+		goto fail;
+	if ((r = pf_db_exec_one(db, &res, "SELECT "
+	    "set_config('TimeZone', 'UTC', true), "
+	    "set_config('DateStyle', 'ISO, YMD', true), "
+	    "set_config('extra_float_digits', '1', true), "
+	    "to_char(now() AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", 0, NULL)) != PF_OK)
+		goto fail;
+	snprintf(exported_at, len, "%s", PQgetvalue(res, 0, 3));
+	PQclear(res);
+	return PF_OK;
+fail:
+	pf_db_rollback(db);
+	return r;
+}
+
+/* Declares the cursor pf_export over one stream of one user. */
+int
+store_export_open(struct pf_db *db, size_t stream, const char *user_id,
+    const char *days)
+{
+	const char	*p[2] = { user_id, days };
+
+	if (stream >= NEXPORT)
+		return PF_ERR_INVALID;
+	return pf_db_exec(db, NULL, export_streams[stream].sql, 2, p);
+}
+
+/*
+ * The next rows of the cursor; none when it is exhausted.  Batches keep
+ * memory flat however long the history: a row can carry a whole ECG
+ * waveform or exercise route, so they are small.
+ */
+int
+store_export_fetch(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "FETCH 100 FROM pf_export", 0, NULL);
+}
+
+int
+store_export_close(struct pf_db *db)
+{
+	return pf_db_exec(db, NULL, "CLOSE pf_export", 0, NULL);
+}

@@ -25,20 +25,31 @@
 
 /*
  * tbl: table; key: conflict columns after user_id; cols: every other
- * column syncd writes.  The statement answers whether the row is new or
- * differs from the stored one in any column syncd writes.
+ * column syncd writes.  One statement takes a whole stream's rows as a
+ * JSON array ($2): one plan and one firing of the change-tracking
+ * triggers per stream instead of per row.  A key repeated in the batch
+ * keeps its last row, as row-by-row upserts would have.  The statement
+ * answers, per surviving row (1-based position in the array), whether it
+ * is new or differs from the stored one in any column syncd writes; all
+ * CTEs read the snapshot from before the insert.
  */
-#define UPSERT(tbl, key, cols)					\
-	"WITH r AS (SELECT * FROM jsonb_populate_record(NULL::" tbl	\
-	", $2::jsonb)), "						\
-	"prev AS (SELECT ROW(" cols ") AS v FROM " tbl " WHERE "	\
-	"user_id = $1::text AND (" key ") = (SELECT " key " FROM r)), "	\
-	"cur AS (SELECT ROW(" cols ") AS v FROM r), "			\
+#define UPSERTK(tbl, key, xkey, cols)				\
+	"WITH r AS (SELECT DISTINCT ON (" key ") * FROM "		\
+	"jsonb_populate_recordset(NULL::" tbl ", $2::jsonb) "		\
+	"WITH ORDINALITY ORDER BY " key ", ordinality DESC), "		\
+	"prev AS (SELECT " key ", ROW(" cols ") AS v FROM " tbl	\
+	" WHERE user_id = $1::text AND (" key ") IN "			\
+	"(SELECT " key " FROM r)), "					\
+	"cur AS (SELECT ordinality, " key ", ROW(" cols ") AS v FROM r), " \
 	"up AS (INSERT INTO " tbl " AS t (user_id, " key ", " cols ") "	\
 	"SELECT $1::text, " key ", " cols " FROM r "			\
 	"ON CONFLICT (user_id, " key ") DO UPDATE SET (" cols		\
-	", updated_at) = (SELECT " cols ", now() FROM r)) "		\
-	"SELECT (SELECT v FROM prev) IS DISTINCT FROM (SELECT v FROM cur)"
+	", updated_at) = (SELECT " cols ", now() FROM r WHERE "	\
+	"(" key ") = (" xkey "))) "					\
+	"SELECT cur.ordinality, prev.v IS DISTINCT FROM cur.v "		\
+	"FROM cur LEFT JOIN prev USING (" key ")"
+/* xkey: the key's columns of the conflicting row, excluded.-qualified */
+#define UPSERT(tbl, key, cols)	UPSERTK(tbl, key, "excluded." key, cols)
 
 static const char *const upsert_sql[ST__COUNT] = {
 	[ST_SLEEP] = UPSERT("sleep", "date",
@@ -95,8 +106,10 @@ static const char *const upsert_sql[ST__COUNT] = {
 	    "hrv_level, rri_ms, ptt_systolic_ms, ptt_diastolic_ms, "
 	    "ptt_quality_index, sample_count, duration_seconds, samples, "
 	    "quality, raw"),
-	[ST_BODY_TEMP] = UPSERT("body_temperature",
+	[ST_BODY_TEMP] = UPSERTK("body_temperature",
 	    "start_time, measurement_type, sensor_location",
+	    "excluded.start_time, excluded.measurement_type, "
+	    "excluded.sensor_location",
 	    "end_time, modified_time, device_id, temp_min, temp_max, "
 	    "temp_avg, sample_count, samples, raw"),
 	[ST_SKIN_TEMP] = UPSERT("skin_temperature", "sleep_date",
@@ -140,33 +153,62 @@ struct upsert_arg {
 	int64_t			 first, last;
 };
 
+/* The rows as one JSON array; caller frees. */
+static char *
+rows_array(const struct rowset *rs)
+{
+	size_t	 i, len = 3, off = 0, n;
+	char	*buf;
+
+	for (i = 0; i < rs->n; i++)
+		len += strlen(rs->row[i]) + 1;
+	buf = pf_xmalloc(len);
+	buf[off++] = '[';
+	for (i = 0; i < rs->n; i++) {
+		if (i > 0)
+			buf[off++] = ',';
+		n = strlen(rs->row[i]);
+		memcpy(buf + off, rs->row[i], n);
+		off += n;
+	}
+	buf[off++] = ']';
+	buf[off] = '\0';
+	return buf;
+}
+
 static int
 upsert_tx(struct pf_db *db, void *p)
 {
 	struct upsert_arg	*a = p;
 	const char		*params[3];
-	char			 day[PF_TIME_DATE_LEN];
-	PGresult		*res;
-	size_t			 i;
-	int			 r;
+	char			 day[PF_TIME_DATE_LEN], *rows = NULL;
+	PGresult		*res = NULL;
+	int64_t			 ord;
+	int			 i, r;
 
 	a->changed = 0;
 	a->first = INT64_MAX;
 	a->last = INT64_MIN;
-	for (i = 0; i < a->rs->n; i++) {
+	if (a->rs->n > 0) {
 		params[0] = a->user_id;
-		params[1] = a->rs->row[i];
-		if ((r = pf_db_exec_one(db, &res, upsert_sql[a->st], 2,
-		    params)) != PF_OK)
-			return r;
-		if (PQgetvalue(res, 0, 0)[0] == 't') {
+		params[1] = rows = rows_array(a->rs);
+		if ((r = pf_db_exec(db, &res, upsert_sql[a->st], 2, params)) !=
+		    PF_OK)
+			goto out;
+		for (i = 0; i < PQntuples(res); i++) {
+			if (pf_db_get_int64(res, i, 0, &ord) != PF_OK ||
+			    ord < 1 || (uint64_t)ord > a->rs->n) {
+				r = PF_ERR_PROTO;	/* broken invariant */
+				goto out;
+			}
+			if (PQgetvalue(res, i, 1)[0] != 't')
+				continue;
 			a->changed++;
-			if (a->rs->day[i] < a->first)
-				a->first = a->rs->day[i];
-			if (a->rs->day[i] > a->last)
-				a->last = a->rs->day[i];
+			if (a->rs->day[ord - 1] < a->first)
+				a->first = a->rs->day[ord - 1];
+			if (a->rs->day[ord - 1] > a->last)
+				a->last = a->rs->day[ord - 1];
 		}
-		PQclear(res);
 	}
 	params[0] = a->user_id;
 	params[1] = stream_name(a->st);
@@ -176,7 +218,11 @@ upsert_tx(struct pf_db *db, void *p)
 		if (day[0] != '\0')
 			params[2] = day;
 	}
-	return pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params);
+	r = pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params);
+out:
+	PQclear(res);
+	free(rows);
+	return r;
 }
 
 int
