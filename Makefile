@@ -5,11 +5,16 @@
 #   make run        install missing packages, build, start the demo stack
 #   make bench      run the benchmarks under bench/
 #   make lint       mandoc -Tlint, header self-containment
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same)
 #
 # SANITIZE=1 builds with ASan+UBSan into build-san/ (fails on first report).
 # WERROR=0 drops -Werror.
 
+# Install paths.  SYSCONFDIR is /etc/polarflow whatever PREFIX is: it is
+# where every program looks for polarflow.conf without -f (PF_CONFIG_PATH in
+# common/config.h) and what the manuals document; the units pass it with -f.
+# Files made from these paths (the units, apid's module path) are rebuilt
+# when a path changes, so "make && make install PREFIX=/usr" is consistent.
 PREFIX	?= /usr/local
 DESTDIR	?=
 SBINDIR	?= $(PREFIX)/sbin
@@ -54,8 +59,18 @@ TESTS	:=
 CLEANFILES :=
 
 .PHONY: all check check-build unit integration bench run install uninstall lint \
-	clean deps
+	clean deps FORCE
 all:
+FORCE:
+
+# $(call pf_update,FILE,TEXT) as a recipe: FILE holds the one line TEXT,
+# rewritten only when TEXT changed (FILE depends on FORCE), so what depends
+# on FILE is rebuilt exactly when a make variable in TEXT changed.
+define pf_update
+	@mkdir -p $(dir $(1))
+	@printf '%s\n' '$(2)' > $(1).tmp
+	@if cmp -s $(1).tmp $(1); then rm -f $(1).tmp; else mv -f $(1).tmp $(1); fi
+endef
 
 # Each component contributes to PROGS, LIBS, TESTS from its own .mk file.
 include common/common.mk
@@ -94,25 +109,64 @@ run: deps
 lint: all
 	@scripts/lint.sh
 
+# install: programs, apid's kore module, migrations (for reference: the
+# programs carry them compiled in), the sample configuration, manuals; the
+# units come from systemd/systemd.mk.  polarflow.conf is installed from the
+# sample only when there is none: an existing one is never overwritten.
+# It is 0640 and, once the group exists, group polarflow (the daemons' group;
+# the tmpfiles.d entry fixes the group on a first install).
+MAN_PAGES := $(wildcard man/*.[578])
+MAN_INSTALLED := $(foreach f,$(MAN_PAGES),\
+	$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(f)))/$(notdir $(f)))
+CONF	:= $(DESTDIR)$(SYSCONFDIR)/polarflow.conf
+SAMPLE	:= $(DESTDIR)$(DATADIR)/polarflow.conf.sample
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/sql \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/polarflow \
+	    $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(SYSCONFDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -d $(DESTDIR)$(LIBDIR)/polarflow
-	install -m 0755 $(filter %.so,$(LIBS)) $(DESTDIR)$(LIBDIR)/polarflow/
-	install -m 0644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
-	install -m 0644 etc/polarflow.conf.sample $(DESTDIR)$(DATADIR)/
-	for f in man/*.5; do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done
-	for f in $(wildcard man/*.7); do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man7/; done
-	for f in man/*.8; do install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done
+	install -m 0644 $(filter %.so,$(LIBS)) $(DESTDIR)$(LIBDIR)/polarflow/
+	install -m 0644 $(SQL_FILES) $(DESTDIR)$(DATADIR)/sql/
+	install -m 0644 etc/polarflow.conf.sample $(SAMPLE)
+	for f in $(MAN_PAGES); do \
+	    install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/ || exit 1; \
+	done
+	@if [ -e $(CONF) ] || [ -L $(CONF) ]; then \
+	    echo "note: kept the existing $(CONF);" \
+	        "the new sample is $(SAMPLE)"; \
+	else \
+	    echo "install -m 0640 etc/polarflow.conf.sample $(CONF)"; \
+	    install -m 0640 etc/polarflow.conf.sample $(CONF) || exit 1; \
+	    if [ -z "$(DESTDIR)" ] && getent group polarflow >/dev/null; then \
+	        chgrp polarflow $(CONF); \
+	    fi; \
+	fi
 
+# uninstall: everything install put there, and the directories it made once
+# they are empty.  polarflow.conf goes only while it is the unchanged sample;
+# an edited one is the administrator's and stays.
 uninstall:
+	@if [ -f $(CONF) ] && [ ! -L $(CONF) ]; then \
+	    if cmp -s $(CONF) $(SAMPLE) || \
+	        cmp -s $(CONF) etc/polarflow.conf.sample; then \
+	        echo "rm -f $(CONF)"; rm -f $(CONF); \
+	    else \
+	        echo "note: kept $(CONF): it differs from the sample"; \
+	    fi; \
+	elif [ -e $(CONF) ] || [ -L $(CONF) ]; then \
+	    echo "note: kept $(CONF): not a regular file"; \
+	fi
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
-	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)/polarflow
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/polarflow/,$(notdir \
+	    $(filter %.so,$(LIBS))))
+	rm -f $(SAMPLE) $(DESTDIR)$(DATADIR)/sql/[0-9][0-9][0-9][0-9]_*.sql
+	rm -f $(MAN_INSTALLED)
+	@for d in $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(LIBDIR)/polarflow $(DESTDIR)$(SYSCONFDIR); do \
+	    if [ -d $$d ] && rmdir $$d 2>/dev/null; then echo "rmdir $$d"; fi; \
+	done
 
 clean:
 	rm -rf build build-san $(CLEANFILES)

@@ -33,6 +33,16 @@ $(APID_SO): $(APID_PIC_OBJS) $(APID_OPENAPI_O)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,noexecstack -o $@ $^ $(PKG_LIBS)
 
+# The launcher finds apid.so at $(LIBDIR)/polarflow as seen from $(SBINDIR)
+# (../lib/polarflow by default): relative to its own path, so a DESTDIR tree
+# or a moved prefix works as well as the installed one.
+APID_MODULE_REL := $(shell realpath -m -s --relative-to=$(SBINDIR) \
+	$(LIBDIR)/polarflow)
+$(BUILD)/gen/apid_paths.h: FORCE
+	$(call pf_update,$@,#define APID_MODULE_DIR_REL "$(APID_MODULE_REL)")
+
+$(BUILD)/apid/launcher.o: $(BUILD)/gen/apid_paths.h
+
 $(APID_BIN): $(BUILD)/apid/launcher.o $(LIBPF)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/apid/launcher.o $(LIBPF) $(PKG_LIBS)

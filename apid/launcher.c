@@ -5,6 +5,11 @@
  * kore owns the process from then on (foreground, -f; no chroot or
  * privilege drop of its own, -n -r: systemd provides the sandbox).  The
  * module finds polarflow.conf again through POLARFLOW_APID_CONFIG.
+ *
+ * apid.so is looked for relative to this program: installed, at
+ * APID_MODULE_DIR_REL (LIBDIR/polarflow as seen from SBINDIR, set by
+ * apid/apid.mk), which also holds in a DESTDIR tree; in the build tree, at
+ * ../lib.  POLARFLOW_APID_SO overrides both.
  */
 #include <sys/stat.h>
 
@@ -21,6 +26,8 @@
 #include "common/daemon.h"
 #include "common/err.h"
 #include "common/log.h"
+
+#include "apid_paths.h"
 
 extern char	*__progname;
 
@@ -74,7 +81,8 @@ main(int argc, char *argv[])
 {
 	struct pf_config	*cfg = NULL;
 	const char		*file = NULL, *so, *dir;
-	char			 err[512], exe[PATH_MAX], sobuf[PATH_MAX];
+	char			 err[512], exe[PATH_MAX], sopath[PATH_MAX];
+	char			 installed[PATH_MAX], built[PATH_MAX];
 	char			 conf[PATH_MAX], abspath[PATH_MAX];
 	int			 ch, noaction = 0, verbose = 0;
 	ssize_t			 n;
@@ -114,19 +122,22 @@ main(int argc, char *argv[])
 			pf_fatal("readlink /proc/self/exe");
 		exe[n] = '\0';
 		dir = dirname(exe);	/* in place: call once */
-		/* installed: <prefix>/lib/polarflow/; built: build/lib/ */
-		snprintf(sobuf, sizeof(sobuf), "%s/../lib/polarflow/apid.so",
-		    dir);
-		if (stat(sobuf, &st) != 0)
-			snprintf(sobuf, sizeof(sobuf), "%s/../lib/apid.so",
-			    dir);
-		so = sobuf;
+		snprintf(installed, sizeof(installed), "%s/%s/apid.so", dir,
+		    APID_MODULE_DIR_REL);
+		snprintf(built, sizeof(built), "%s/../lib/apid.so", dir);
+		if (stat(installed, &st) == 0)
+			so = installed;
+		else if (stat(built, &st) == 0)
+			so = built;
+		else
+			pf_fatalx("no apid.so at %s (installed) or %s (build "
+			    "tree); set POLARFLOW_APID_SO", installed, built);
 	}
 	if (stat(so, &st) != 0)
 		pf_fatal("%s", so);
-	if (realpath(so, sobuf) == NULL)
+	if (realpath(so, sopath) == NULL)	/* kore wants it absolute */
 		pf_fatal("%s", so);
-	so = sobuf;
+	so = sopath;
 
 	if (pf_daemon_rundir(cfg->rundir) != 0)
 		pf_fatal("could not create %s", cfg->rundir);
