@@ -31,6 +31,7 @@ int	apid_serve(struct http_request *);
 /* listen.c */
 void	listen_init(void);
 void	listen_fini(void);
+void	listen_drain(void);	/* process pending notifications */
 
 /* ctl.c -- control calls to syncd/analyticsd (nng REQ). */
 /*

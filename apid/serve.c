@@ -380,6 +380,7 @@ auth_begin(struct http_request *req, struct reqctx *c)
 	if (len > 256)
 		return respond_error(req, c, 401, "Invalid API key");
 	pf_crypto_sha256_hex(raw, len, c->hash);
+	listen_drain();
 	k = keycache_find(&env->keys, c->hash);
 	if (k != NULL && keycache_take(k, now_ms, env->key_ttl_ms)) {
 		if (!k->valid)
@@ -530,7 +531,9 @@ cache_begin(struct http_request *req, struct reqctx *c,
 	if (n <= 0 || (size_t)n >= sizeof(c->ckey))
 		return KORE_RESULT_RETRY;
 	c->ckeylen = (size_t)n;
-	if ((e = cache_get(&env->cache, c->ckey, c->ckeylen)) == NULL) {
+	listen_drain();
+	if (!env->cache_on ||
+	    (e = cache_get(&env->cache, c->ckey, c->ckeylen)) == NULL) {
 		__atomic_fetch_add(&env->metrics->cache_misses, 1,
 		    __ATOMIC_RELAXED);
 		return KORE_RESULT_RETRY;

@@ -55,10 +55,10 @@ class Apid:
                     f"api_key = {MASTER}\n"
                     "log_format = json\n" + extra_conf)
         e = harness.clean_env(DATABASE_URL=db.url)
-        # Manual ASan runs: an ASan-built apid.so needs the runtime
-        # preloaded into kore (stack-notes 6).  Serving works; kore's
-        # shutdown then deadlocks in exit handlers, so stop() fails --
-        # tests/run.sh never sets this.
+        # Under SANITIZE=1 apid.so is built without sanitizers (kore
+        # lacks the ASan runtime; apid/apid.mk).  PF_APID_PRELOAD is for a
+        # manual run of a hand-built ASan module: serving works, kore's
+        # shutdown then deadlocks in exit handlers (stack-notes 6).
         if os.environ.get("PF_APID_PRELOAD"):
             e["LD_PRELOAD"] = os.environ["PF_APID_PRELOAD"]
             e["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"

@@ -410,7 +410,10 @@ def test_baselines_anomalies_patterns_insights(apid, users, migrated):
         "INSERT INTO analytics_documents (user_id, kind, payload) VALUES "
         "('alice', 'insights', '{\"user_id\": \"alice\", \"status\": "
         "\"ready\"}')")
-    assert apid.get(f"{U}/alice/insights", k).json()["status"] == "ready"
+    # the cached "unavailable" goes when PostgreSQL's notification lands:
+    # milliseconds after the commit, not necessarily before the next read
+    harness.wait_until(lambda: apid.get(f"{U}/alice/insights", k).json()[
+        "status"] == "ready", timeout=2, what="cache invalidation")
     migrated.execute(
         "INSERT INTO analytics_daily (user_id, metric_name, day, value) "
         "VALUES ('alice', 'sleep_debt', current_date, 1.5)")

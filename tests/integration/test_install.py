@@ -391,10 +391,6 @@ def test_installed_polarctl_and_daemons_run(suite):
     assert_clean_exits(suite.stop())
 
 
-@pytest.mark.skipif(os.environ.get("SANITIZE") == "1"
-                    and not os.environ.get("PF_APID_PRELOAD"),
-                    reason="an ASan apid.so needs PF_APID_PRELOAD in kore "
-                    "(see fx_apid)")
 def test_installed_apid_loads_the_installed_module(suite, destdir):
     suite.migrate()
     for name in DAEMONS:
