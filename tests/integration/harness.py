@@ -167,12 +167,12 @@ class Daemon:
     log file; stop() sends SIGTERM and checks for a clean exit."""
 
     def __init__(self, name, args=(), env=None, logdir="/tmp",
-                 valgrind=False):
+                 valgrind=False, path=None):
         import os as _os
         self.name = name
         self.logpath = _os.path.join(str(logdir), name + ".log")
         self.log = open(self.logpath, "wb")
-        argv = [binary(name), *args]
+        argv = [path or binary(name), *args]
         if valgrind or _os.environ.get("POLARFLOW_VALGRIND") == "1":
             argv = ["valgrind", "--error-exitcode=99", "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "-q"] + argv

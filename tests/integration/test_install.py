@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
@@ -255,37 +254,15 @@ def test_sysusers_and_tmpfiles_prepare_a_system(destdir, tmp_path):
 
 # ----------------------------------------------- the installed suite ----
 
-class Installed:
+class Installed(harness.Daemon):
     """A daemon run from the DESTDIR with the installed config."""
 
     def __init__(self, destdir, name, env, logdir):
-        self.name = name
-        self.logpath = os.path.join(str(logdir), name + ".log")
-        self.log = open(self.logpath, "wb")
-        self.proc = subprocess.Popen(
-            [os.path.join(destdir, SBIN, name), "-f",
-             os.path.join(destdir, CONF)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        super().__init__(name, ["-f", os.path.join(destdir, CONF)], env=env,
+                         logdir=logdir, path=os.path.join(destdir, SBIN, name))
 
-    def logtext(self):
-        with open(self.logpath, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError(f"{self.name} ignored SIGTERM:\n"
-                                     + self.logtext())
-        self.log.close()
-        return self.proc.returncode
+    def stop(self, timeout=20):
+        return super().stop(timeout)
 
 
 class Suite:
