@@ -323,12 +323,13 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 {
 	struct pf_db	*db;
 	PGresult	*user = NULL;
+	json_t		*details = NULL;
 	const char	*format = NULL, *stream = NULL, *days_s = NULL;
 	const char	*user_id;
 	char		 days[16], exported_at[32], *end;
 	enum fmt	 fmt;
 	size_t		 i, one = 0;
-	long		 n;
+	long		 n = 0;
 	int		 r;
 
 	if (ctl_opt(&argc, argv, "format", 0, &format) == PF_ERR_INVALID ||
@@ -410,10 +411,22 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("could not finish the export: %s", pf_db_errmsg(db));
 		goto out;
 	}
+	/*
+	 * Health data left the database: the audit log says who took what.
+	 * Written after the read-only snapshot, so only a whole export counts.
+	 */
+	details = json_pack("{s:s, s:s, s:o}", "format",
+	    fmt == FMT_CSV ? "csv" : "json", "stream", stream ? stream : "all",
+	    "days", days_s != NULL ? json_integer(n) : json_null());
+	if ((r = store_audit(db, ctl->actor, "user.export", user_id,
+	    details)) != PF_OK)
+		ctl_warnx("exported, but could not record it in the audit log: "
+		    "%s", pf_db_errmsg(db));
 out:
 	if (r != PF_OK)
 		pf_db_rollback(db);
 	PQclear(user);
+	json_decref(details);
 	/* Half an export must not pass for a whole one. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (r == PF_OK || r == PF_ERR_IO)

@@ -204,6 +204,15 @@ def test_days_limits_rows(migrated, polarctl):
                 "csv", "--days", "3")
     rows = list(csv.DictReader(io.StringIO(p.stdout.decode(), newline="")))
     assert [r["sleep_score"] for r in rows] == ["2", "0"]
+    # every whole export is in the audit log, with what was taken
+    audit = migrated.query(
+        "SELECT action, user_id, details FROM audit_log "
+        "WHERE action = 'user.export' ORDER BY id")
+    assert len(audit) == 7
+    assert audit[0][:2] == ("user.export", "u1")
+    last = audit[-1][2]
+    last = json.loads(last) if isinstance(last, str) else last
+    assert last == {"format": "csv", "stream": "sleep", "days": 3}
 
 
 def test_bad_requests_fail_cleanly(migrated, polarctl):
@@ -235,6 +244,9 @@ def test_bad_requests_fail_cleanly(migrated, polarctl):
         p = polarctl(*args, check=False)
         assert p.stderr.startswith(msg), (args, p.stderr)
         assert p.stdout == "", args
+    # refused exports took nothing and are not recorded as taken
+    assert migrated.query("SELECT count(*) FROM audit_log "
+                          "WHERE action = 'user.export'")[0][0] == 0
     p = polarctl("export", "u1", "--stream", "nope", check=False)
     for s in STREAMS:
         assert s in p.stderr
