@@ -25,10 +25,11 @@
 
 /*
  * tbl: table; key: conflict columns after user_id; cols: every other
- * column syncd writes.  One statement takes a whole stream's rows as a
- * JSON array ($2): one plan and one firing of the change-tracking
- * triggers per stream instead of per row.  A key repeated in the batch
- * keeps its last row, as row-by-row upserts would have.  The statement
+ * column syncd writes.  One statement takes a batch of a stream's rows as
+ * a JSON array ($2): one plan and one firing of the change-tracking
+ * triggers per batch instead of per row.  A key repeated in the batch
+ * keeps its last row, as row-by-row upserts would have (and a later batch
+ * of the same transaction overwrites an earlier one).  The statement
  * answers, per surviving row (1-based position in the array), whether it
  * is new or differs from the stored one in any column syncd writes; all
  * CTEs read the snapshot from before the insert.
@@ -153,19 +154,34 @@ struct upsert_arg {
 	int64_t			 first, last;
 };
 
-/* The rows as one JSON array; caller frees. */
+/*
+ * A batch's JSON text is held twice while it is sent (here and in
+ * libpq's buffer): a stream of long sample series goes in batches of
+ * about this many bytes, all in the stream's one transaction.
+ */
+#define UPSERT_BATCH_BYTES	(512 * 1024)
+
+/*
+ * rs->row[from..) as one JSON array of at most UPSERT_BATCH_BYTES (one row
+ * at least); *to is one past the last row taken.  Caller frees.
+ */
 static char *
-rows_array(const struct rowset *rs)
+rows_array(const struct rowset *rs, size_t from, size_t *to)
 {
 	size_t	 i, len = 3, off = 0, n;
 	char	*buf;
 
-	for (i = 0; i < rs->n; i++)
-		len += strlen(rs->row[i]) + 1;
+	for (i = from; i < rs->n; i++) {
+		n = strlen(rs->row[i]) + 1;
+		if (i > from && len + n > UPSERT_BATCH_BYTES)
+			break;
+		len += n;
+	}
+	*to = i;
 	buf = pf_xmalloc(len);
 	buf[off++] = '[';
-	for (i = 0; i < rs->n; i++) {
-		if (i > 0)
+	for (i = from; i < *to; i++) {
+		if (i > from)
 			buf[off++] = ',';
 		n = strlen(rs->row[i]);
 		memcpy(buf + off, rs->row[i], n);
@@ -177,39 +193,55 @@ rows_array(const struct rowset *rs)
 }
 
 static int
+upsert_batch(struct pf_db *db, struct upsert_arg *a, size_t from, size_t *to)
+{
+	const char	*params[2];
+	char		*rows;
+	PGresult	*res = NULL;
+	int64_t		 ord;
+	size_t		 row;
+	int		 i, r;
+
+	params[0] = a->user_id;
+	params[1] = rows = rows_array(a->rs, from, to);
+	if ((r = pf_db_exec(db, &res, upsert_sql[a->st], 2, params)) != PF_OK)
+		goto out;
+	for (i = 0; i < PQntuples(res); i++) {
+		if (pf_db_get_int64(res, i, 0, &ord) != PF_OK || ord < 1 ||
+		    (uint64_t)ord > *to - from) {
+			r = PF_ERR_PROTO;	/* broken invariant */
+			goto out;
+		}
+		if (PQgetvalue(res, i, 1)[0] != 't')
+			continue;
+		row = from + (size_t)ord - 1;
+		a->changed++;
+		if (a->rs->day[row] < a->first)
+			a->first = a->rs->day[row];
+		if (a->rs->day[row] > a->last)
+			a->last = a->rs->day[row];
+	}
+out:
+	PQclear(res);
+	free(rows);
+	return r;
+}
+
+static int
 upsert_tx(struct pf_db *db, void *p)
 {
 	struct upsert_arg	*a = p;
 	const char		*params[3];
-	char			 day[PF_TIME_DATE_LEN], *rows = NULL;
-	PGresult		*res = NULL;
-	int64_t			 ord;
-	int			 i, r;
+	char			 day[PF_TIME_DATE_LEN];
+	size_t			 from, to;
+	int			 r;
 
 	a->changed = 0;
 	a->first = INT64_MAX;
 	a->last = INT64_MIN;
-	if (a->rs->n > 0) {
-		params[0] = a->user_id;
-		params[1] = rows = rows_array(a->rs);
-		if ((r = pf_db_exec(db, &res, upsert_sql[a->st], 2, params)) !=
-		    PF_OK)
-			goto out;
-		for (i = 0; i < PQntuples(res); i++) {
-			if (pf_db_get_int64(res, i, 0, &ord) != PF_OK ||
-			    ord < 1 || (uint64_t)ord > a->rs->n) {
-				r = PF_ERR_PROTO;	/* broken invariant */
-				goto out;
-			}
-			if (PQgetvalue(res, i, 1)[0] != 't')
-				continue;
-			a->changed++;
-			if (a->rs->day[ord - 1] < a->first)
-				a->first = a->rs->day[ord - 1];
-			if (a->rs->day[ord - 1] > a->last)
-				a->last = a->rs->day[ord - 1];
-		}
-	}
+	for (from = 0; from < a->rs->n; from = to)
+		if ((r = upsert_batch(db, a, from, &to)) != PF_OK)
+			return r;
 	params[0] = a->user_id;
 	params[1] = stream_name(a->st);
 	params[2] = NULL;
@@ -218,11 +250,7 @@ upsert_tx(struct pf_db *db, void *p)
 		if (day[0] != '\0')
 			params[2] = day;
 	}
-	r = pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params);
-out:
-	PQclear(res);
-	free(rows);
-	return r;
+	return pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params);
 }
 
 int
