@@ -113,6 +113,30 @@ def lat_ms(s):
         if m.group(2) == "s" else v
 
 
+def server_hist(port):
+    """apid's own latency histogram (cumulative bucket counts by le, in
+    ms): request arrival to response queued, without the client's side."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as m:
+        txt = m.read().decode()
+    h = {}
+    for le, n in re.findall(
+            r'apid_request_duration_seconds_bucket\{le="([^"]+)"\} (\d+)',
+            txt):
+        h[float("inf") if le == "+Inf" else float(le) * 1000] = int(n)
+    return h
+
+
+def hist_p99(a, b):
+    """The bucket bound below which 99 % of the requests between the two
+    readings fell."""
+    d = {le: b[le] - a.get(le, 0) for le in b}
+    total = d.get(float("inf"), 0)
+    for le in sorted(d):
+        if total and d[le] >= 0.99 * total:
+            return le
+    return float("nan")
+
+
 def wrk(port, script):
     p = subprocess.run(["wrk", "-t2", f"-c{CONNS}", f"-d{DUR}s",
                         "--latency", "-s", script,
@@ -231,7 +255,9 @@ def main():
             subprocess.run(["wrk", "-t2", "-c64", "-d2s", "-s", lua,
                             f"http://127.0.0.1:{port}"],
                            capture_output=True)
+            before = server_hist(port)
             r = wrk(port, lua)
+            r["server_p99"] = hist_p99(before, server_hist(port))
             with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/metrics") as m:
                 txt = m.read().decode()
@@ -244,7 +270,8 @@ def main():
             r["rss"] = rss_kb(apid.pid)
             results[suffix] = r
             print(f"{suffix}: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, "
-                  f"p99 {r['p99']:.2f} ms, non-2xx {r['non2xx']}"
+                  f"p99 {r['p99']:.2f} ms (in apid: <= "
+                  f"{r['server_p99']:g} ms), non-2xx {r['non2xx']}"
                   f"{', socket errors ' + r['errors'] if r['errors'] else ''}"
                   f"; pgbench {pgl:.0f} tps -> {r['rps'] / pgl * 100:.0f} % "
                   f"of pgbench, {r['rps'] / kore['rps'] * 100:.0f} % of kore"
