@@ -29,6 +29,8 @@
 #define APID_KEY_TTL_MS		2000	/* key rows re-read: no LISTEN channel */
 #define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
+#define APID_SYNC_WAIT_MS	600000	/* a whole sync, answered when done */
+#define APID_TASK_THREADS	16	/* syncs waited for at once, per worker */
 
 /* Route kinds: what serve.c does once auth and validation passed. */
 enum apid_kind {
@@ -226,7 +228,7 @@ void	cache_drop_user(struct apid_cache *c, const char *uid);
 size_t	json_minify(char *s, size_t len);
 
 /* metrics.c */
-#define APID_NSTATUS	13
+#define APID_NSTATUS	14
 #define APID_NBUCKETS	12
 struct apid_metrics {
 	uint64_t	req[APID_MAX_ROUTES + 1][APID_NSTATUS];

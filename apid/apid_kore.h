@@ -42,6 +42,13 @@ void	listen_drain(void);	/* process pending notifications */
  */
 int	ctl_call(const char *daemon, const char *type, const char *uid,
 	    int days, json_t **reply, int timeout_ms);
+/*
+ * sync.trigger with "wait": syncd answers when the sync is over, with its
+ * per-stream counts.  Blocks for up to APID_SYNC_WAIT_MS: call it only
+ * from a kore task thread, never from the worker's loop.
+ */
+int	ctl_sync_wait(const char *rundir, const char *uid, int days,
+	    json_t **reply);
 void	ctl_fini(void);
 
 #endif /* PF_APID_KORE_H */

@@ -3,7 +3,8 @@
  *
  * The dial is synchronous, so a daemon that is not running fails at once
  * instead of hanging the worker; a live daemon is waited for at most
- * timeout_ms.
+ * timeout_ms.  ctl_sync_wait() may wait minutes and runs in a kore task
+ * thread (serve.c), so it is given its own copy of everything it reads.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,9 +25,9 @@
 
 static bool	ctl_used;
 
-int
-ctl_call(const char *daemon, const char *type, const char *uid, int days,
-    json_t **reply, int timeout_ms)
+static int
+call(const char *rundir, const char *daemon, const char *type,
+    const char *uid, int days, bool wait, json_t **reply, int timeout_ms)
 {
 	char	 url[256], sock[64];
 	json_t	*req;
@@ -34,7 +35,7 @@ ctl_call(const char *daemon, const char *type, const char *uid, int days,
 
 	*reply = NULL;
 	snprintf(sock, sizeof(sock), "%s.ctl", daemon);
-	if (pf_ipc_url(url, sizeof(url), env->cfg->rundir, sock) != PF_OK)
+	if (pf_ipc_url(url, sizeof(url), rundir, sock) != PF_OK)
 		return PF_ERR_INVALID;
 	if ((req = pf_ipc_msg_new(type)) == NULL)
 		return PF_ERR_INVALID;
@@ -42,10 +43,12 @@ ctl_call(const char *daemon, const char *type, const char *uid, int days,
 		json_object_set_new(req, "user_id", json_string(uid));
 	if (days > 0)
 		json_object_set_new(req, "days", json_integer(days));
+	if (wait)
+		json_object_set_new(req, "wait", json_true());
 	/* sync_logs tell REST-triggered syncs from the scheduler's */
 	if (strcmp(type, "sync.trigger") == 0)
 		json_object_set_new(req, "trigger", json_string("api"));
-	ctl_used = true;
+	__atomic_store_n(&ctl_used, true, __ATOMIC_RELAXED);
 	r = pf_ipc_call(url, req, reply, timeout_ms);
 	json_decref(req);
 	if (r != PF_OK)
@@ -53,9 +56,24 @@ ctl_call(const char *daemon, const char *type, const char *uid, int days,
 	return r;
 }
 
+int
+ctl_call(const char *daemon, const char *type, const char *uid, int days,
+    json_t **reply, int timeout_ms)
+{
+	return call(env->cfg->rundir, daemon, type, uid, days, false, reply,
+	    timeout_ms);
+}
+
+int
+ctl_sync_wait(const char *rundir, const char *uid, int days, json_t **reply)
+{
+	return call(rundir, "syncd", "sync.trigger", uid, days, true, reply,
+	    APID_SYNC_WAIT_MS);
+}
+
 void
 ctl_fini(void)
 {
-	if (ctl_used)
+	if (__atomic_load_n(&ctl_used, __ATOMIC_RELAXED))
 		pf_ipc_fini();
 }

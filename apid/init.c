@@ -18,6 +18,7 @@
 #include <kore/pgsql.h>
 #include <kore/hooks.h>
 #include <kore/seccomp.h>
+#include <kore/tasks.h>
 
 #include "common/config.h"
 #include "common/daemon.h"
@@ -60,6 +61,7 @@ KORE_SECCOMP_FILTER("apid",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(uname),
 	KORE_SYSCALL_ALLOW(poll),
+	KORE_SYSCALL_ALLOW(socketpair),	/* kore task channels */
 );
 
 static void
@@ -136,6 +138,11 @@ kore_parent_teardown(void)
 void
 kore_worker_configure(void)
 {
+	/*
+	 * Each waiting POST /sync/trigger holds a task thread for the
+	 * length of a sync; kore's default of 2 would queue the third.
+	 */
+	kore_task_threads = APID_TASK_THREADS;
 	keycache_init(&env->keys, 4096);
 	cache_init(&env->cache, 8192, 10 * 1024 * 1024);
 	serve_worker_init();

@@ -9,7 +9,7 @@
 #include "apid/apid.h"
 
 const int metrics_status_codes[APID_NSTATUS] = {
-	200, 303, 400, 401, 404, 405, 409, 413, 429, 500, 502, 503, 0
+	200, 202, 303, 400, 401, 404, 405, 409, 413, 429, 500, 502, 503, 0
 };
 
 const double metrics_buckets_s[APID_NBUCKETS] = {

@@ -21,6 +21,7 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/pgsql.h>
+#include <kore/tasks.h>
 
 #include <jansson.h>
 
@@ -36,7 +37,22 @@
 #define APID_MSG_KEYDROP	(KORE_MSG_APP_BASE + 1)
 #define NCOL			5
 
-enum { ST_START, ST_LEASE, ST_ROUTE, ST_QUERY, ST_DONE };
+enum { ST_START, ST_LEASE, ST_ROUTE, ST_QUERY, ST_SYNC, ST_DONE };
+
+/*
+ * A sync trigger answered when the sync is over, as upstream does: the
+ * wait runs in a kore task thread so the worker keeps serving.  The task
+ * owns nothing of the request; it fills rc/reply, which the worker reads
+ * only once the task has finished.
+ */
+struct sync_job {
+	struct kore_task	 task;		/* first: the entry gets it */
+	char			 rundir[256];
+	char			 uid[APID_UID_MAX + 1];
+	int			 days;
+	int			 rc;
+	json_t			*reply;
+};
 enum { PG_WAIT, PG_DONE, PG_FAIL };
 
 struct reqctx {
@@ -68,6 +84,7 @@ struct reqctx {
 	char			 uid[APID_UID_MAX + 1];
 	char			 ckey[512];
 	size_t			 ckeylen;	/* 0: not cacheable */
+	struct sync_job		*sj;
 };
 
 static uint64_t
@@ -132,6 +149,16 @@ ctx_free(struct http_request *req)
 		return;
 	if (c->sql_used)
 		kore_pgsql_cleanup(&c->sql);
+	if (c->sj != NULL) {
+		/* kore frees a request only once its tasks have finished */
+		if (kore_task_finished(&c->sj->task)) {
+			kore_task_destroy(&c->sj->task);
+			json_decref(c->sj->reply);
+			free(c->sj);
+		} else
+			pf_log_warnx("request freed with its sync task running");
+		c->sj = NULL;
+	}
 	ctx_clear_cols(c);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
@@ -641,17 +668,12 @@ verror:
 	return r;
 }
 
+/* syncd's refusals, in upstream's words; NULL for a usable reply. */
 static int
-sync_trigger(struct http_request *req, struct reqctx *c)
+sync_refused(struct http_request *req, struct reqctx *c, int r, json_t *reply)
 {
-	json_t		*reply = NULL, *out;
 	const char	*msg, *code;
-	char		*body;
-	int		 r, days;
 
-	days = atoi(c->pbuf[1]);	/* 0: absent, syncd's default */
-	r = ctl_call("syncd", "sync.trigger", c->uid, days, &reply,
-	    APID_SYNC_TIMEOUT_MS);
 	if (r == PF_ERR_CLOSED)
 		return respond_error(req, c, 503, "Sync service "
 		    "(polarflow-syncd) is not running; sync cannot be "
@@ -662,18 +684,144 @@ sync_trigger(struct http_request *req, struct reqctx *c)
 	if (r != PF_OK)
 		return respond_error(req, c, 502,
 		    "Bad answer from the sync service");
-	if (json_is_false(json_object_get(reply, "ok"))) {
-		msg = json_string_value(json_object_get(reply, "error"));
-		code = json_string_value(json_object_get(reply, "code"));
-		if (code != NULL && strcmp(code, "busy") == 0)
-			r = respond_error(req, c, 409,
-			    "A sync is already running for this user");
-		else if (code != NULL && strcmp(code, "notfound") == 0)
-			r = respond_error(req, c, 404, msg ? msg :
-			    "User not found");
-		else
-			r = respond_error(req, c, 502, msg ? msg :
-			    "sync trigger failed");
+	if (!json_is_false(json_object_get(reply, "ok")))
+		return -1;
+	msg = json_string_value(json_object_get(reply, "error"));
+	code = json_string_value(json_object_get(reply, "code"));
+	if (code != NULL && strcmp(code, "busy") == 0)
+		return respond_error(req, c, 409,
+		    "A sync is already running for this user");
+	if (code != NULL && strcmp(code, "notfound") == 0)
+		return respond_error(req, c, 404, msg ? msg :
+		    "User not found");
+	return respond_error(req, c, 502, msg ? msg : "sync trigger failed");
+}
+
+/* Upstream's names for the "records" keys, in its order. */
+static const struct {
+	const char	*stream;	/* syncd's */
+	const char	*key;		/* upstream's */
+} sync_keys[] = {
+	{ "sleep", "sleep" }, { "nightly_recharge", "recharge" },
+	{ "activity", "activity" }, { "exercise", "exercises" },
+	{ "cardio_load", "cardio_load" },
+	{ "sleepwise_alertness", "sleepwise_alertness" },
+	{ "sleepwise_bedtime", "sleepwise_bedtime" },
+	{ "activity_samples", "activity_samples" },
+	{ "continuous_heart_rate", "continuous_hr" }, { "spo2", "spo2" },
+	{ "ecg", "ecg" }, { "body_temperature", "body_temperature" },
+	{ "skin_temperature", "skin_temperature" },
+	{ "physical_info", "physical_info" },
+};
+
+/*
+ * Upstream's answer: {status: success|partial, user_id, records{14},
+ * errors|null, total_records}, plus sync_id, api_calls and duration_ms.
+ * Upstream says "partial" for any error, even when everything failed.
+ */
+static int
+sync_answer(struct http_request *req, struct reqctx *c, const json_t *reply)
+{
+	json_t		*out, *records, *errors, *in_rec, *in_err, *v;
+	const char	*status;
+	json_int_t	 n, total = 0;
+	size_t		 i;
+	char		*body;
+	int		 r;
+
+	in_rec = json_object_get(reply, "records");
+	in_err = json_object_get(reply, "errors");
+	records = json_object();
+	errors = json_object();
+	for (i = 0; i < sizeof(sync_keys) / sizeof(sync_keys[0]); i++) {
+		v = json_object_get(in_rec, sync_keys[i].stream);
+		n = json_is_integer(v) ? json_integer_value(v) : 0;
+		total += n;
+		json_object_set_new(records, sync_keys[i].key, json_integer(n));
+		v = json_object_get(in_err, sync_keys[i].stream);
+		if (json_is_string(v))
+			json_object_set(errors, sync_keys[i].key, v);
+	}
+	status = json_string_value(json_object_get(reply, "status"));
+	if (status == NULL || strcmp(status, "success") != 0 ||
+	    json_object_size(errors) > 0)
+		status = "partial";
+	out = json_pack("{s:s, s:s, s:o, s:o, s:I, s:O, s:O, s:O}",
+	    "status", status, "user_id", c->uid, "records", records,
+	    "errors", json_object_size(errors) ? errors :
+	    (json_decref(errors), json_null()), "total_records", total,
+	    "sync_id", json_object_get(reply, "sync_id") ?
+	    json_object_get(reply, "sync_id") : json_null(),
+	    "api_calls", json_object_get(reply, "api_calls") ?
+	    json_object_get(reply, "api_calls") : json_null(),
+	    "duration_ms", json_object_get(reply, "duration_ms") ?
+	    json_object_get(reply, "duration_ms") : json_null());
+	body = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	r = body ? respond_json(req, c, 200, body) :
+	    respond_error(req, c, 500, "Internal Server Error");
+	free(body);
+	json_decref(out);
+	return r;
+}
+
+/* Runs in a task thread: the whole sync, waited for. */
+static int
+sync_task(struct kore_task *t)
+{
+	struct sync_job	*sj = (struct sync_job *)t;
+
+	sj->rc = ctl_sync_wait(sj->rundir, sj->uid, sj->days, &sj->reply);
+	return KORE_RESULT_OK;
+}
+
+static int
+sync_done(struct http_request *req, struct reqctx *c)
+{
+	struct sync_job	*sj = c->sj;
+	int		 r;
+
+	if ((r = sync_refused(req, c, sj->rc, sj->reply)) != -1)
+		return r;
+	return sync_answer(req, c, sj->reply);
+}
+
+/*
+ * "Prefer: respond-async" (RFC 7240) gets 202 as soon as syncd has
+ * started the sync; without it the answer waits for the sync, as
+ * upstream's did, in a task so no worker is held.
+ */
+static bool
+prefer_async(struct http_request *req)
+{
+	const char	*h;
+
+	return http_request_header(req, "prefer", &h) &&
+	    strcasestr(h, "respond-async") != NULL;
+}
+
+static int
+sync_trigger(struct http_request *req, struct reqctx *c)
+{
+	json_t		*reply = NULL, *out;
+	char		*body;
+	int		 r, days;
+
+	days = atoi(c->pbuf[1]);	/* 0: absent, syncd's default */
+	if (!prefer_async(req)) {
+		c->sj = pf_xcalloc(1, sizeof(*c->sj));
+		snprintf(c->sj->rundir, sizeof(c->sj->rundir), "%s",
+		    env->cfg->rundir);
+		snprintf(c->sj->uid, sizeof(c->sj->uid), "%s", c->uid);
+		c->sj->days = days;
+		kore_task_create(&c->sj->task, sync_task);
+		kore_task_bind_request(&c->sj->task, req);
+		kore_task_run(&c->sj->task);
+		c->state = ST_SYNC;
+		return KORE_RESULT_RETRY;
+	}
+	r = ctl_call("syncd", "sync.trigger", c->uid, days, &reply,
+	    APID_SYNC_TIMEOUT_MS);
+	if ((r = sync_refused(req, c, r, reply)) != -1) {
 		json_decref(reply);
 		return r;
 	}
@@ -685,7 +833,7 @@ sync_trigger(struct http_request *req, struct reqctx *c)
 		json_object_set_new(out, "status", json_string("started"));
 	json_object_set_new(out, "user_id", json_string(c->uid));
 	body = json_dumps(out, JSON_COMPACT);
-	r = respond_json(req, c, 200, body ? body : "{}");
+	r = respond_json(req, c, 202, body ? body : "{}");
 	free(body);
 	json_decref(out);
 	json_decref(reply);
@@ -814,6 +962,12 @@ apid_serve(struct http_request *req)
 				return respond_dbfail(req, c);
 			}
 			return query_done(req, c);
+		case ST_SYNC:
+			if (!kore_task_finished(&c->sj->task)) {
+				http_request_sleep(req);
+				return KORE_RESULT_RETRY;
+			}
+			return sync_done(req, c);
 		case ST_DONE:
 			return KORE_RESULT_OK;
 		default:

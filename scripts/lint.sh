@@ -1,6 +1,7 @@
 #!/bin/sh
 # lint.sh -- man pages (mandoc -Tlint), usage() against SYNOPSIS, cross
-# references between the pages, and header self-containment of common/.
+# references between the pages, header self-containment of common/, and
+# apid's OpenAPI document (Redocly).
 set -eu
 BUILD=${BUILD:-build}
 rc=0
@@ -56,5 +57,25 @@ for h in common/*.h; do
 		rc=1
 	fi
 done
+# The OpenAPI document apid serves: Redocly's recommended rules, from the
+# npm registry (pinned; Node.js is part of the machine).  A registry that
+# cannot be reached is reported, not mistaken for a clean document.
+REDOCLY=${REDOCLY:-@redocly/cli@2.77.0}
+if command -v npx >/dev/null 2>&1; then
+	st=0
+	out=$(npx -y "$REDOCLY" lint --format=stylish apid/openapi.json \
+	    2>&1) || st=$?
+	if printf '%s\n' "$out" | grep -q '^npm error'; then
+		printf '%s\n' "$out" | grep '^npm error' | head -3
+		echo "lint: could not fetch $REDOCLY; openapi.json NOT linted"
+	elif [ "$st" -ne 0 ] || printf '%s\n' "$out" | grep -Eq '[0-9]+ warnings?'; then
+		printf '%s\n' "$out" | grep -v '^ *[║╔╚]'
+		echo "lint: apid/openapi.json has problems"
+		rc=1
+	fi
+else
+	echo "lint: npx not found; openapi.json NOT linted"
+fi
+
 [ "$rc" -eq 0 ] && echo "lint: ok"
 exit "$rc"

@@ -441,17 +441,42 @@ def test_sync_trigger_goes_through_the_real_syncd(apid, migrated, polarctl,
     assert apid.get("/ready").json()["syncd"] == "ok"
     # slow Polar down so the first sync is still running for the second call
     polarsim.fault("slow:/v3/exercises/*:1500")
-    r = apid.post(f"{U}/{uid}/sync/trigger?days=5", key)
-    assert r.status == 200, r.text
+    async_ = {"Prefer": "respond-async"}
+    r = apid.post(f"{U}/{uid}/sync/trigger?days=5", key, headers=async_)
+    assert r.status == 202, r.text
     assert r.json()["status"] == "started" and r.json()["user_id"] == uid
+    t0 = time.monotonic()
     r = apid.post(f"{U}/{uid}/sync/trigger", key)
     assert (r.status, r.json()["detail"]) == (
         409, "A sync is already running for this user")
+    assert time.monotonic() - t0 < 1.0
     assert apid.post(f"{U}/{uid}/sync/trigger?days=0", key).status == 400
     wait_for(lambda: sd.status()["in_flight"] == [], 120, "sync end")
+    polarsim.clear_faults()
+    # upstream's way: the answer waits for the sync and carries its counts;
+    # meanwhile the worker serves other requests (the wait is a kore task)
+    with concurrent.futures.ThreadPoolExecutor(1) as ex:
+        fut = ex.submit(apid.post, f"{U}/{uid}/sync/trigger?days=3", key,
+                        timeout=120)
+        wait_for(lambda: sd.status()["in_flight"] != [] or fut.done(), 30,
+                 "second sync")
+        for _ in range(8):
+            assert apid.get("/health").status == 200
+        r = fut.result()
+    assert r.status == 200, r.text
+    doc = r.json()
+    assert doc["status"] == "success" and doc["user_id"] == uid
+    assert doc["errors"] is None
+    assert list(doc["records"]) == [
+        "sleep", "recharge", "activity", "exercises", "cardio_load",
+        "sleepwise_alertness", "sleepwise_bedtime", "activity_samples",
+        "continuous_hr", "spo2", "ecg", "body_temperature",
+        "skin_temperature", "physical_info"]
+    assert doc["total_records"] == sum(doc["records"].values()) > 0
+    assert doc["records"]["sleep"] > 0 and doc["api_calls"] > 0
     log = migrated.query("SELECT trigger, days_requested, status FROM "
-                         "sync_logs WHERE user_id = %s", (uid,))
-    assert log == [("api", 5, "success")], log
+                         "sync_logs WHERE user_id = %s ORDER BY id", (uid,))
+    assert log == [("api", 5, "success"), ("api", 3, "success")], log
     assert migrated.query("SELECT count(*) FROM sleep WHERE user_id = %s",
                           (uid,))[0][0] > 0
     # a user syncd has no Polar token for is a 404 from syncd, passed on
