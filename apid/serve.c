@@ -714,6 +714,15 @@ static const struct {
 	{ "physical_info", "physical_info" },
 };
 
+/* A borrowed member of obj, or null. */
+static json_t *
+field_or_null(const json_t *obj, const char *key)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	return v != NULL ? v : json_null();
+}
+
 /*
  * Upstream's answer: {status: success|partial, user_id, records{14},
  * errors|null, total_records}, plus sync_id, api_calls and duration_ms.
@@ -746,16 +755,16 @@ sync_answer(struct http_request *req, struct reqctx *c, const json_t *reply)
 	if (status == NULL || strcmp(status, "success") != 0 ||
 	    json_object_size(errors) > 0)
 		status = "partial";
+	if (json_object_size(errors) == 0) {
+		json_decref(errors);
+		errors = json_null();		/* upstream's "no errors" */
+	}
 	out = json_pack("{s:s, s:s, s:o, s:o, s:I, s:O, s:O, s:O}",
 	    "status", status, "user_id", c->uid, "records", records,
-	    "errors", json_object_size(errors) ? errors :
-	    (json_decref(errors), json_null()), "total_records", total,
-	    "sync_id", json_object_get(reply, "sync_id") ?
-	    json_object_get(reply, "sync_id") : json_null(),
-	    "api_calls", json_object_get(reply, "api_calls") ?
-	    json_object_get(reply, "api_calls") : json_null(),
-	    "duration_ms", json_object_get(reply, "duration_ms") ?
-	    json_object_get(reply, "duration_ms") : json_null());
+	    "errors", errors, "total_records", total,
+	    "sync_id", field_or_null(reply, "sync_id"),
+	    "api_calls", field_or_null(reply, "api_calls"),
+	    "duration_ms", field_or_null(reply, "duration_ms"));
 	body = out ? json_dumps(out, JSON_COMPACT) : NULL;
 	r = body ? respond_json(req, c, 200, body) :
 	    respond_error(req, c, 500, "Internal Server Error");
