@@ -112,10 +112,8 @@ listen_start(void)
 }
 
 /*
- * Reads notifications already on the socket before a cached key or
- * response is trusted: the event loop may not have turned since a commit
- * that a client saw finish, and one non-blocking read is far cheaper
- * than serving what that commit replaced.
+ * Reads notifications already on the socket (one non-blocking read),
+ * far cheaper than serving what a commit already replaced.
  */
 void
 listen_drain(void)

@@ -407,7 +407,6 @@ auth_begin(struct http_request *req, struct reqctx *c)
 	if (len > 256)
 		return respond_error(req, c, 401, "Invalid API key");
 	pf_crypto_sha256_hex(raw, len, c->hash);
-	listen_drain();
 	k = keycache_find(&env->keys, c->hash);
 	if (k != NULL && keycache_take(k, now_ms, env->key_ttl_ms)) {
 		if (!k->valid)
@@ -558,9 +557,7 @@ cache_begin(struct http_request *req, struct reqctx *c,
 	if (n <= 0 || (size_t)n >= sizeof(c->ckey))
 		return KORE_RESULT_RETRY;
 	c->ckeylen = (size_t)n;
-	listen_drain();
-	if (!env->cache_on ||
-	    (e = cache_get(&env->cache, c->ckey, c->ckeylen)) == NULL) {
+	if ((e = cache_get(&env->cache, c->ckey, c->ckeylen)) == NULL) {
 		__atomic_fetch_add(&env->metrics->cache_misses, 1,
 		    __ATOMIC_RELAXED);
 		return KORE_RESULT_RETRY;
@@ -668,7 +665,7 @@ verror:
 	return r;
 }
 
-/* syncd's refusals, in upstream's words; NULL for a usable reply. */
+/* syncd's refusals, in upstream's words, answered; -1 for a usable reply. */
 static int
 sync_refused(struct http_request *req, struct reqctx *c, int r, json_t *reply)
 {
@@ -920,6 +917,12 @@ apid_serve(struct http_request *req)
 	int		 r;
 
 	if (c == NULL) {
+		/*
+		 * Before any cached key or response is trusted: the event
+		 * loop may not have turned since a commit a client already
+		 * saw; later notifications reach the loop while we wait.
+		 */
+		listen_drain();
 		c = pf_xcalloc(1, sizeof(*c));
 		req->hdlr_extra = c;
 		req->onfree = ctx_free;

@@ -101,25 +101,32 @@ pf_daemon_notify(const char *state)
 	return r;
 }
 
-long
-pf_daemon_watchdog_ms(void)
+/* A positive decimal integer from the environment, or -1. */
+static long long
+env_positive(const char *name)
 {
-	const char	*usec = getenv("WATCHDOG_USEC");
-	const char	*pid = getenv("WATCHDOG_PID");
+	const char	*s = getenv(name);
 	char		*end;
 	long long	 v;
 
-	if (usec == NULL || *usec == '\0')
-		return 0;
-	if (pid != NULL && *pid != '\0') {
-		errno = 0;
-		v = strtoll(pid, &end, 10);
-		if (errno != 0 || *end != '\0' || v != (long long)getpid())
-			return 0;
-	}
+	if (s == NULL || *s == '\0')
+		return -1;
 	errno = 0;
-	v = strtoll(usec, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0)
+	v = strtoll(s, &end, 10);
+	return errno != 0 || *end != '\0' || v <= 0 ? -1 : v;
+}
+
+long
+pf_daemon_watchdog_ms(void)
+{
+	const char	*pid = getenv("WATCHDOG_PID");
+	long long	 v;
+
+	/* systemd names the process the watchdog is for, when it does */
+	if (pid != NULL && *pid != '\0' &&
+	    env_positive("WATCHDOG_PID") != (long long)getpid())
+		return 0;
+	if ((v = env_positive("WATCHDOG_USEC")) < 0)
 		return 0;
 	v /= 2000;		/* half the timeout, in ms */
 	return v < 1 ? 1 : (v > 3600000 ? 3600000 : (long)v);

@@ -168,8 +168,8 @@ struct upsert_arg {
 static char *
 rows_array(const struct rowset *rs, size_t from, size_t *to)
 {
-	size_t	 i, len = 3, off = 0, n;
-	char	*buf;
+	size_t	 i, len = 3, n;
+	char	*buf, *p;
 
 	for (i = from; i < rs->n; i++) {
 		n = strlen(rs->row[i]) + 1;
@@ -178,17 +178,15 @@ rows_array(const struct rowset *rs, size_t from, size_t *to)
 		len += n;
 	}
 	*to = i;
-	buf = pf_xmalloc(len);
-	buf[off++] = '[';
+	p = buf = pf_xmalloc(len);
+	*p++ = '[';
 	for (i = from; i < *to; i++) {
 		if (i > from)
-			buf[off++] = ',';
-		n = strlen(rs->row[i]);
-		memcpy(buf + off, rs->row[i], n);
-		off += n;
+			*p++ = ',';
+		p = stpcpy(p, rs->row[i]);	/* sized above */
 	}
-	buf[off++] = ']';
-	buf[off] = '\0';
+	*p++ = ']';
+	*p = '\0';
 	return buf;
 }
 
