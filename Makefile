@@ -4,10 +4,12 @@
 #   make check      install missing packages, build, run unit + integration tests
 #   make run        install missing packages, build, start the demo stack
 #   make bench      run the benchmarks under bench/
-#   make lint       mandoc -Tlint, header self-containment
+#   make lint       mandoc -Tlint, header self-containment, OpenAPI lint
+#   make check-fresh  .ci/run in a bare Debian 12 root (debootstrap, nspawn)
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same)
 #
 # SANITIZE=1 builds with ASan+UBSan into build-san/ (fails on first report).
+# NODEPS=1 skips scripts/deps.sh (no package installs) in check, run, bench.
 # WERROR=0 drops -Werror.
 
 # Install paths.  SYSCONFDIR is /etc/polarflow whatever PREFIX is: it is
@@ -58,8 +60,8 @@ LIBS	:=
 TESTS	:=
 CLEANFILES :=
 
-.PHONY: all check check-build unit integration bench run install uninstall lint \
-	clean deps FORCE
+.PHONY: all check check-build check-fresh unit integration bench run install \
+	uninstall lint clean deps FORCE
 all:
 FORCE:
 
@@ -84,13 +86,18 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 deps:
+ifneq ($(NODEPS),1)
 	@scripts/deps.sh
+endif
 
 check-build: all $(TESTS)
 
 check: deps
 	@$(MAKE) --no-print-directory check-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
+
+check-fresh:
+	@scripts/check-fresh.sh
 
 unit: check-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh unit
@@ -106,8 +113,9 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/run-demo.sh
 
-lint: all
-	@scripts/lint.sh
+lint: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/lint.sh
 
 # install: programs, apid's kore module, migrations (for reference: the
 # programs carry them compiled in), the sample configuration, manuals; the

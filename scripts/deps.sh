@@ -1,6 +1,11 @@
 #!/bin/sh
 # deps.sh -- install the Debian packages the suite needs, when missing.
 #
+# Every tool that a make target calls comes from here, so that "make
+# check", "make run" and "make lint" work on a bare Debian 12 (debootstrap
+# --variant=minbase): make and cc (build-essential), col for the man-page
+# checks (bsdextrautils), Node.js and npx for the OpenAPI lint.
+#
 # Idempotent: on a machine that has everything it only runs dpkg-query.
 # Needs root (or sudo) only when something is missing.
 set -eu
@@ -10,7 +15,10 @@ libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
 libsodium-dev libcmocka-dev kore
 postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
-mandoc valgrind wrk curl ca-certificates procps iproute2"
+mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2"
+# Node.js may come from elsewhere (a NodeSource build brings its own npm
+# and npx); Debian's packages are installed only when there is no npx.
+command -v npx >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do

@@ -1,9 +1,17 @@
 #!/bin/sh
 # run.sh [unit|integration [pytest args...]] -- the runner behind "make check".
 #
-# Starts one throwaway PostgreSQL cluster for the whole run, runs every
-# cmocka binary under $BUILD/tests/unit and the pytest suites, then prints
-# one closing line "N passed, N failed".  Exit status 0 only if all passed.
+# Starts one throwaway PostgreSQL cluster for the whole run (or uses the one
+# named by PF_TEST_PGDIR and PF_TEST_DATABASE_URL), runs every cmocka binary
+# under $BUILD/tests/unit and the pytest suites, then prints the runners'
+# counts and one closing line "N passed, N failed".
+#
+# Pass or fail is taken from each runner's own exit status, never from the
+# counts parsed out of its output: a binary that crashes before cmocka could
+# count, a pytest that collects nothing, or a summary line this script cannot
+# read all fail the run.  The counts are only for people, and are added up
+# with the shell's own arithmetic so that no missing tool can turn a failure
+# into a zero.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,51 +20,82 @@ BUILD=${BUILD:-build}
 what=${1:-all}
 [ $# -gt 0 ] && shift
 # anything after "integration" goes to pytest (e.g. -k sync_trigger)
-export PF_BUILD="$top/$BUILD"
+case $BUILD in
+/*) export PF_BUILD="$BUILD" ;;
+*) export PF_BUILD="$top/$BUILD" ;;
+esac
 
 if [ "${SANITIZE:-0}" = 1 ]; then
 	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
 	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 fi
 
-pgdir=$(mktemp -d /tmp/pfck.XXXXXX)
+tmp=$(mktemp -d /tmp/pfrun.XXXXXX) || exit 1
+pgdir=""
 cleanup() {
-	tests/pgcluster.sh stop "$pgdir" >/dev/null 2>&1
-	rm -rf "$pgdir"
+	if [ -n "$pgdir" ]; then
+		tests/pgcluster.sh stop "$pgdir" >/dev/null 2>&1
+		rm -rf "$pgdir"
+	fi
+	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-if ! url=$(tests/pgcluster.sh start "$pgdir"); then
-	echo "run.sh: could not start a test PostgreSQL cluster" >&2
-	exit 1
+if [ -z "${PF_TEST_PGDIR:-}" ] || [ -z "${PF_TEST_DATABASE_URL:-}" ]; then
+	pgdir=$(mktemp -d /tmp/pfck.XXXXXX) || exit 1
+	if ! url=$(tests/pgcluster.sh start "$pgdir"); then
+		echo "run.sh: could not start a test PostgreSQL cluster" >&2
+		exit 1
+	fi
+	export PF_TEST_DATABASE_URL="$url" PF_TEST_PGDIR="$pgdir"
 fi
-export PF_TEST_DATABASE_URL="$url" PF_TEST_PGDIR="$pgdir"
 export PF_TEST_REQUIRE_DB=1
 
 passed=0
 failed=0
-bad_bins=""
+skipped=0
+broken=""	# runners that exited non-zero
+
+# count WORD FILE: the number before WORD in the last line of FILE that has
+# one ("3 passed", "[  PASSED  ] 3 test(s)."), or 0.
+count() {
+	n=$(sed -n "$1" "$2" | tail -n 1)
+	case $n in
+	''|*[!0-9]*) echo 0 ;;
+	*) echo "$n" ;;
+	esac
+}
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	echo "== unit tests (cmocka)"
+	up=0 uf=0 us=0
 	for t in $(find "$BUILD/tests/unit" -type f -name 'test_*' \
 	    ! -name '*.[od]' 2>/dev/null | sort); do
-		out=$("$t" 2>&1)
+		"$t" >"$tmp/unit.out" 2>&1
 		rc=$?
-		printf '%s\n' "$out"
-		p=$(printf '%s\n' "$out" | sed -n \
-		    's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
-		f=$(printf '%s\n' "$out" | sed -n \
-		    's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' | tail -1)
-		passed=$((passed + ${p:-0}))
-		failed=$((failed + ${f:-0}))
-		if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
-			# crashed before cmocka could count
-			failed=$((failed + 1))
+		cat "$tmp/unit.out"
+		p=$(count 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' \
+		    "$tmp/unit.out")
+		f=$(count 's/^\[  FAILED  \] \([0-9]*\) test(s),.*/\1/p' \
+		    "$tmp/unit.out")
+		s=$(count 's/^\[  SKIPPED \] \([0-9]*\) test(s),.*/\1/p' \
+		    "$tmp/unit.out")
+		if [ "$rc" -ne 0 ]; then
+			broken="$broken ${t#"$BUILD"/tests/unit/}"
+			if [ "$f" -eq 0 ]; then
+				# died before cmocka could count: one failure
+				echo "run.sh: $t exited with status $rc" \
+				    "without reporting a failed test"
+				f=1
+			fi
 		fi
-		[ "$rc" -ne 0 ] && bad_bins="$bad_bins $(basename "$t")"
+		up=$((up + p)) uf=$((uf + f)) us=$((us + s))
 	done
-	echo "unit: $passed passed, $failed failed"
+	echo "unit: $up passed, $uf failed, $us skipped"
+	passed=$((passed + up)) failed=$((failed + uf))
+	skipped=$((skipped + us))
 fi
 
 if [ "$what" = all ] || [ "$what" = integration ]; then
@@ -67,21 +106,35 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 			[ -d "$d" ] && suites="$suites $d"
 		done
 	fi
-	log=$(mktemp)
+	# tee for the live output; the exit status goes round the pipe in a
+	# file because POSIX sh has no pipefail.
 	# shellcheck disable=SC2086
-	/usr/bin/python3 -m pytest -p no:cacheprovider -q $suites "$@" 2>&1 |
-	    tee "$log"
-	ip=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | cut -d' ' -f1)
-	if_=$(grep -Eo '[0-9]+ (failed|error)' "$log" | cut -d' ' -f1 |
-	    paste -sd+ - | bc 2>/dev/null)
-	if ! grep -Eq '[0-9]+ passed' "$log"; then
-		if_=$(( ${if_:-0} + 1 ))	# pytest collected nothing or crashed
+	{ /usr/bin/python3 -m pytest -p no:cacheprovider -q $suites "$@"; \
+	    echo $? >"$tmp/pytest.rc"; } 2>&1 | tee "$tmp/pytest.out"
+	prc=$(cat "$tmp/pytest.rc" 2>/dev/null || echo 127)
+	# pytest's closing line: "1 failed, 205 passed, 2 skipped in 3.1s"
+	grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$tmp/pytest.out" |
+	    tail -n 1 >"$tmp/pytest.sum"
+	ip=$(count 's/.*\b\([0-9][0-9]*\) passed.*/\1/p' "$tmp/pytest.sum")
+	if_=$(count 's/.*\b\([0-9][0-9]*\) failed.*/\1/p' "$tmp/pytest.sum")
+	ie=$(count 's/.*\b\([0-9][0-9]*\) errors\{0,1\}\b.*/\1/p' \
+	    "$tmp/pytest.sum")
+	is=$(count 's/.*\b\([0-9][0-9]*\) skipped.*/\1/p' "$tmp/pytest.sum")
+	if_=$((if_ + ie))
+	if [ "$prc" -ne 0 ]; then
+		broken="$broken pytest"
+		if [ "$if_" -eq 0 ]; then
+			# no tests collected (5), interrupted, or crashed
+			echo "run.sh: pytest exited with status $prc" \
+			    "without reporting a failed test"
+			if_=1
+		fi
 	fi
-	rm -f "$log"
-	passed=$((passed + ${ip:-0}))
-	failed=$((failed + ${if_:-0}))
+	echo "integration: $ip passed, $if_ failed, $is skipped"
+	passed=$((passed + ip)) failed=$((failed + if_))
+	skipped=$((skipped + is))
 fi
 
-[ -n "$bad_bins" ] && echo "failing unit binaries:$bad_bins"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ -n "$broken" ] && echo "failing runners:$broken"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ -z "$broken" ] && [ "$failed" -eq 0 ]
