@@ -10,7 +10,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 static const char *const metric_names[BASELINE_NMETRICS] = {
 	[BASELINE_HRV_RMSSD] = "hrv_rmssd",

@@ -11,7 +11,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 static double
 load_at(const double *load, size_t i)
@@ -143,35 +143,6 @@ load_sleep_debt(const double *sleep_s, size_t ndays, double goal_s,
 		}
 		debt_s[t] = nights == 0 ? NAN : d > 0 ? d : 0;
 	}
-	return PF_OK;
-}
-
-int
-load_calendar_means(const struct dayval *s, size_t n, int32_t today,
-    struct calendar_means *out)
-{
-	double	sum[3] = { 0, 0, 0 };
-	size_t	cnt[3] = { 0, 0, 0 }, i, w;
-	int32_t	span[3] = { 7, 30, 90 };
-
-	if (out == NULL || (s == NULL && n > 0))
-		return PF_ERR_INVALID;
-	for (i = 0; i < n; i++) {
-		if (!isfinite(s[i].value) || s[i].day > today)
-			continue;
-		for (w = 0; w < 3; w++) {
-			if (s[i].day > today - span[w]) {
-				sum[w] += s[i].value;
-				cnt[w]++;
-			}
-		}
-	}
-	out->n_7d = cnt[0];
-	out->n_30d = cnt[1];
-	out->n_90d = cnt[2];
-	out->mean_7d = cnt[0] ? sum[0] / (double)cnt[0] : NAN;
-	out->mean_30d = cnt[1] ? sum[1] / (double)cnt[1] : NAN;
-	out->mean_90d = cnt[2] ? sum[2] / (double)cnt[2] : NAN;
 	return PF_OK;
 }
 

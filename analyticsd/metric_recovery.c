@@ -11,7 +11,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 #define STALE_DAYS	2
 

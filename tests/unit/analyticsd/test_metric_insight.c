@@ -14,7 +14,7 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 #define TODAY	20000
 

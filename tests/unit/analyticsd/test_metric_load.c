@@ -1,5 +1,5 @@
 /*
- * Load, PMC, sleep debt, calendar means and the ln(RMSSD) band, checked
+ * Load, PMC, sleep debt and the ln(RMSSD) band, checked
  * against hand computations.  PMC literals:
  *	python3 -c "import math; l=math.exp(-1/42); s=math.exp(-1/7);
  *	    print(repr(100*(1-l)), repr(100*(1-s)))"
@@ -16,7 +16,7 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 #define TODAY	20000
 
@@ -149,28 +149,6 @@ test_sleep_debt(void **state)
 	assert_int_equal(load_sleep_debt(s, 4, NAN, 3, d), PF_ERR_INVALID);
 	assert_int_equal(load_sleep_debt(s, 4, 8 * 3600, 0, d),
 	    PF_ERR_INVALID);
-}
-
-static void
-test_calendar_means(void **state)
-{
-	const struct dayval	s[] = { { TODAY, 10 }, { TODAY - 6, 20 },
-	    { TODAY - 7, 30 }, { TODAY - 29, 40 }, { TODAY - 30, 50 },
-	    { TODAY - 89, 60 }, { TODAY - 90, 1000 }, { TODAY + 1, 1000 },
-	    { TODAY - 3, NAN } };
-	struct calendar_means	m;
-
-	(void)state;
-	assert_int_equal(load_calendar_means(s, 9, TODAY, &m), PF_OK);
-	assert_int_equal(m.n_7d, 2);
-	assert_double_exact(m.mean_7d, 15);
-	assert_int_equal(m.n_30d, 4);
-	assert_double_exact(m.mean_30d, 25);
-	assert_int_equal(m.n_90d, 6);
-	assert_double_exact(m.mean_90d, 35);
-	assert_int_equal(load_calendar_means(NULL, 0, TODAY, &m), PF_OK);
-	assert_true(isnan(m.mean_7d) && isnan(m.mean_90d));
-	assert_int_equal(m.n_30d, 0);
 }
 
 static void
@@ -317,7 +295,6 @@ main(void)
 		cmocka_unit_test(test_acwr_rolling),
 		cmocka_unit_test(test_acwr_ewma),
 		cmocka_unit_test(test_sleep_debt),
-		cmocka_unit_test(test_calendar_means),
 		cmocka_unit_test(test_hrv_band),
 		cmocka_unit_test(test_hrv_band_above_and_constant),
 		cmocka_unit_test(test_sleep_bedtime),
