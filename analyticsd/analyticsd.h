@@ -37,6 +37,7 @@ struct pf_ipc_sub;
 #define AD_UPSTREAM_PATTERNS	4	/* pat[0..3]: upstream's detectors */
 #define AD_LAST_RUNS		8	/* kept for "status" */
 #define AD_ISO_LEN		32	/* "YYYY-MM-DDTHH:MM:SS.sssZ" + NUL */
+#define AD_COALESCE_MS		20	/* one run for a user's burst of events */
 
 /* A growing array of dated values; value NaN = SQL NULL. */
 struct series {
@@ -168,10 +169,10 @@ void	 jobs_cleanup(void);
 /*
  * Queues user_id (copied) unless it is queued already; a queued user keeps
  * the earliest first_day of its requests (AD_DAY_ALL, the earliest of all,
- * rewrites every day; AD_DAY_NONE defers to the database).  Events for one user arriving within
- * AD_COALESCE_MS are served by one run.  Returns false for a bad user id.
+ * rewrites every day; AD_DAY_NONE defers to the database).  Events for one
+ * user arriving within AD_COALESCE_MS are served by one run.  Returns
+ * false for a bad user id.
  */
-#define AD_COALESCE_MS	20
 bool	 jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
 	    int64_t now_mono_ms);
 /* Milliseconds until the next job is due (0 = now), -1 if none. */

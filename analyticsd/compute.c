@@ -218,7 +218,7 @@ baseline_source(const struct user_input *in, enum baseline_metric m)
 	}
 }
 
-/* Baselines and the anomaly scan (§3.1, §3.2). */
+/* Baselines and the anomaly scan: the newest value of each upstream metric. */
 static void
 compute_baselines(const struct user_input *in, struct result *res)
 {
@@ -382,16 +382,15 @@ means_json(const double *x, size_t n, size_t t, double *m7out)
 }
 
 static void
-hhmm(double min_after_noon, char buf[8])
+hhmm(double min_after_noon, char buf[16])
 {
-	long	m;
+	int	m;
 
-	if (!isfinite(min_after_noon)) {
+	if ((m = sleep_bedtime_clock(min_after_noon)) < 0) {
 		buf[0] = '\0';
 		return;
 	}
-	m = (lround(min_after_noon) + 720) % 1440;
-	snprintf(buf, 8, "%02ld:%02ld", m / 60, m % 60);
+	snprintf(buf, 16, "%02d:%02d", m / 60, m % 60);
 }
 
 /* analytics_daily rows from the dirty day on. */
@@ -412,7 +411,7 @@ compute_daily(const struct user_input *in, const struct dense *d,
 	struct recovery_score	 rs;
 	json_t			*o, *m;
 	double			 sd, mean, m7;
-	char			 hm[8];
+	char			 hm[16];
 	size_t			 t, t0, i;
 	int32_t			 day;
 	bool			 any;

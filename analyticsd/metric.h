@@ -141,9 +141,9 @@ int	 baseline_latest(enum baseline_metric m, const struct dayval *s,
  * "stable"; NULL when either mean is NULL or b30 is 0.  *delta_pct (may be
  * NULL) gets d (NaN when NULL is returned).
  *
- * FIX: upstream reads a rising resting HR as "improving".  For
- * lower-is-better metrics the labels are swapped here, so a resting HR
- * 7-day mean more than 5% above its 30-day mean is "declining".
+ * For lower-is-better metrics the labels are swapped (upstream reads a
+ * rising resting HR as "improving"), so a resting HR 7-day mean more than
+ * 5% above its 30-day mean is "declining".
  */
 const char	*baseline_trend(const struct baseline *b, double *delta_pct);
 
@@ -254,7 +254,7 @@ int	 pattern_overtraining_risk(const struct overtraining_inputs *in,
 	    struct pattern *out);
 
 /*
- * training_recovery_lag (new).  load[] and hrv[] are dense daily arrays on
+ * training_recovery_lag.  load[] and hrv[] are dense daily arrays on
  * the same first day (stats_densify); load NaN = no data, pair dropped.
  * For each lag L in 1..max_lag (max_lag <= PATTERN_MAX_LAG) Spearman of
  * load[t] vs hrv[t+L] (Polar dates a night by the day you wake, so L = 1 is
@@ -267,7 +267,7 @@ int	 pattern_training_recovery_lag(const double *load, const double *hrv,
 	    size_t ndays, int max_lag, struct pattern *out);
 
 /*
- * activity_sleep_correlation (new).  Spearman of activity[t] (steps or
+ * activity_sleep_correlation.  Spearman of activity[t] (steps or
  * active calories, dense daily) vs sleep[t + 1] (sleep score of the night
  * that ends the next morning); >= 21 pairs; tiers and strength words as
  * sleep_hrv_correlation.
@@ -278,7 +278,7 @@ int	 pattern_activity_sleep_correlation(const double *activity,
 struct recovery_score;
 
 /*
- * recovery_readiness (new): the composite readiness score as a pattern.
+ * recovery_readiness: the composite readiness score as a pattern.
  * score = readiness 0..100, confidence = share of the weight whose inputs
  * were present, sample_count = components used.  Insufficient with fewer
  * than 2 components; else high when score < 45 (poor: act on it), medium
@@ -567,8 +567,8 @@ int	 insight_analytics_status(int min_data_days,
 	    struct analytics_status *out);
 
 /*
- * Insights observations and suggestions (upstream services/insights.py,
- * §3.5).  The caller assembles the inputs from the stored baselines,
+ * Insights observations and suggestions (upstream services/insights.py).
+ * The caller assembles the inputs from the stored baselines,
  * anomalies and patterns; everything here is string formatting and rules.
  */
 #define INSIGHT_MAX_OBSERVATIONS	32
@@ -617,10 +617,8 @@ void	 insight_metric_display(const char *metric, char *buf, size_t len);
  * Observations in generation order, then stable-sorted by priority
  * (critical, high, medium, low, info, positive).  *n gets the count (at
  * most INSIGHT_MAX_OBSERVATIONS; extra ones are dropped).
- *
- * FIX: upstream builds the anomaly context with a null deviation (an
- * anomaly whose baseline is 0) and fails; here the " (+N%)" part is left
- * out instead.
+ * An anomaly without a deviation (its baseline is 0) gets a context
+ * without the " (+N%)" part, where upstream fails.
  */
 int	 insight_observations(const struct insight_inputs *in,
 	    struct insight_observation *out, size_t *n);
@@ -629,11 +627,11 @@ int	 insight_observations(const struct insight_inputs *in,
 int	 insight_suggestions(const struct insight_inputs *in,
 	    struct insight_suggestion *out, size_t *n);
 
-/* metric_recovery.c: resting heart rate from continuous HR (new) */
+/* metric_recovery.c: resting heart rate from continuous HR */
 
 #define RHR_WINDOW_S		1800	/* 30-minute windows */
 #define RHR_MIN_SAMPLES		3	/* samples in a window */
-#define RHR_BASELINE_DAYS	14	/* ROADMAP: 14-day baseline */
+#define RHR_BASELINE_DAYS	14	/* days of the daily rows' baseline */
 
 /* One continuous-HR sample: seconds since local midnight, bpm (0 = none). */
 struct hr_sample {
@@ -649,7 +647,7 @@ struct hr_sample {
  */
 int	 rhr_daily(const struct hr_sample *s, size_t n, double *rhr);
 
-/* metric_load.c: sleep-timing consistency (new) */
+/* metric_load.c: sleep-timing consistency */
 
 #define SLEEP_TIMING_DAYS	14	/* trailing nights */
 #define SLEEP_TIMING_MIN	5	/* nights needed */
@@ -659,6 +657,11 @@ int	 rhr_daily(const struct hr_sample *s, size_t n, double *rhr);
  * noon of the sleep start (22:30 -> 630, 00:30 -> 750), 0..1439.
  */
 double	 sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min);
+/*
+ * Back to the clock: minutes after local midnight (0..1439) of a bedtime
+ * in minutes after noon, rounded to the minute; -1 if not finite.
+ */
+int	 sleep_bedtime_clock(double min_after_noon);
 
 /*
  * Sleep-timing consistency for day t of a dense daily bedtime array (from

@@ -246,7 +246,10 @@ load_hrv_band(const double *rmssd, size_t ndays, double k,
 	return PF_OK;
 }
 
-/* Sleep-timing consistency (new). */
+/* Sleep-timing consistency. */
+
+#define DAY_MIN		1440
+#define NOON_MIN	720
 
 double
 sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min)
@@ -257,8 +260,16 @@ sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min)
 	m = local_ms / 60000;
 	if (local_ms % 60000 < 0)
 		m--;
-	min_of_day = (m % 1440 + 1440) % 1440;
-	return (double)((min_of_day + 720) % 1440);
+	min_of_day = (m % DAY_MIN + DAY_MIN) % DAY_MIN;
+	return (double)((min_of_day + NOON_MIN) % DAY_MIN);
+}
+
+int
+sleep_bedtime_clock(double min_after_noon)
+{
+	if (!isfinite(min_after_noon))
+		return -1;
+	return (int)((lround(min_after_noon) + NOON_MIN) % DAY_MIN);
 }
 
 int

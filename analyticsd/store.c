@@ -4,52 +4,12 @@
  * Reads: a user's raw streams with one statement (one snapshot).
  * Writes: every result of one run with one statement (plus a COPY of the
  * daily rows in the same transaction for big rewrites), so apid never sees
- * a half-updated user.  Both are prepared once per connection.  What apid
- * reads (SELECT, no computation needed):
- *
- *  user_baselines     one row per (user, metric): upstream's columns for
- *                     hrv_rmssd, sleep_score, resting_hr, training_load,
- *                     training_load_ratio, plus steps and active_calories.
- *                     iqr/lower_bound/upper_bound are derived at read time
- *                     (q3 - q1, q1 - 1.5 iqr, q3 + 1.5 iqr), as upstream.
- *  pattern_analyses   one row per pattern; details jsonb exactly as
- *                     upstream's (sleep_hrv_correlation, overtraining_risk,
- *                     hrv_trend, sleep_trend) plus training_recovery_lag,
- *                     activity_sleep_correlation, recovery_readiness.
- *  analytics_alerts   (metric, day) flagged by the anomaly scan; first_seen_at,
- *                     last_seen_at, cleared_at (set when no longer flagged);
- *                     direction "above" / "below" (upstream's words).
- *  analytics_daily    metric_name per day:
- *                       rolling_means     value null; details {<metric>:
- *                                         {mean_7d, mean_30d, mean_90d}}
- *                       hrv_band          value = 7-day mean ln RMSSD;
- *                                         details {ln_rmssd, mean_7d,
- *                                         cv_7d_pct, band_mean, band_sd,
- *                                         band_low, band_high, status}
- *                       training_load     value = load (0 = rest); details
- *                                         {load, acwr, acwr_uncoupled,
- *                                         acwr_ewma, ctl, atl, tsb}
- *                       sleep_debt        value = seconds; details
- *                                         {goal_seconds, window_nights,
- *                                         debt_hours}
- *                       sleep_consistency value = SD of bedtimes, minutes;
- *                                         details {mean_bedtime "HH:MM",
- *                                         mean_minutes_after_noon,
- *                                         window_nights}
- *                       resting_hr_continuous value = bpm; details
- *                                         {baseline_14d}
- *                       recovery          value = score 0..100; details
- *                                         {level, coverage, hrv, sleep,
- *                                         ans, load} (sub-scores)
- *  analytics_documents payload jsonb per kind:
- *                       insights   GET /users/{uid}/insights body (§2.7)
- *                       status     GET /users/{uid}/analytics/status (§2.5)
- *                       anomalies  GET /users/{uid}/anomalies (§2.6)
- *                       recovery   today's readiness score, its inputs,
- *                                  weights, HRV band, load, sleep debt and
- *                                  upstream's dashboard status
- *                     Documents that depend on the date are rewritten when
- *                     the UTC day changes (reconcile).
+ * a half-updated user.  Both are prepared once per connection.  apid only
+ * SELECTs what is written here: user_baselines (with the anomaly bounds),
+ * pattern_analyses, analytics_alerts, analytics_daily and
+ * analytics_documents.  Their shapes (the daily rows' details, the
+ * documents) are described once, under WHAT IS STORED in
+ * man/polarflow-analyticsd.8.
  *
  * analytics_state: analytics_run_at is set to the data_changed_at seen by
  * the read snapshot, so a change committed during the run leaves the user
@@ -150,10 +110,12 @@ static const char q_load[] =
  * Every result of a run in one statement: data-modifying CTEs run exactly
  * once whether read or not, and one statement is one atomic snapshot.
  * $1 user, $2 computed_at, $3 baselines [{m, v, b7, b30, b90, sd, med,
- * q1, q3, lo, hi, n, st, d0, d1, iqr, wlo, whi, clo, chi}], $4 patterns [{t, name, mi, score, conf,
- * sig, det, n}], $5 alerts [{m, d, sev, v, lo, hi, dir}], $6 daily rows
- * [{m, d, v, j}], $7 the first rewritten day, $8 documents {kind:
- * payload}, $9 data_changed_at seen, $10 duration, $11 snapshot time.
+ * q1, q3, lo, hi, n, st, d0, d1, iqr, wlo, whi, clo, chi}] (lo/hi the
+ * minimum and maximum, wlo/whi and clo/chi the warning and critical
+ * bounds), $4 patterns [{t, name, mi, score, conf, sig, det, n}], $5
+ * alerts [{m, d, sev, v, lo, hi, dir}], $6 daily rows [{m, d, v, j}], $7
+ * the first rewritten day, $8 documents {kind: payload}, $9
+ * data_changed_at seen, $10 duration, $11 snapshot time.
  * Alerts no longer flagged are cleared; daily rows from $7 on that are not
  * in $6 are deleted (all of them when $6 is empty and COPY follows).
  * Returns whether the user changed again meanwhile.

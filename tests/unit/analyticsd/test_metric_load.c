@@ -17,24 +17,9 @@
 #include "common/err.h"
 
 #include "analyticsd/metric.h"
+#include "tests/unit/testutil.h"
 
 #define TODAY	20000
-
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
-#define assert_double_near(a, b, eps) do {				\
-	double _a = (a), _b = (b);					\
-	if (!(fabs(_a - _b) <= (eps))) {				\
-		print_error("%.17g !~ %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
 
 static void
 test_pmc_hand(void **state)
@@ -237,6 +222,12 @@ test_sleep_bedtime(void **state)
 	assert_true(sleep_bedtime_minutes(d + 22 * 60 * min_ms + 30 * min_ms,
 	    0) == 630);
 	assert_true(sleep_bedtime_minutes(d + 30 * min_ms, 0) == 750);
+	/* and back: 630 after noon is 22:30, 750 is 00:30, 1439.6 is 12:00 */
+	assert_int_equal(sleep_bedtime_clock(630), 22 * 60 + 30);
+	assert_int_equal(sleep_bedtime_clock(750), 30);
+	assert_int_equal(sleep_bedtime_clock(1439.6), 12 * 60);
+	assert_int_equal(sleep_bedtime_clock(0.4), 12 * 60);
+	assert_int_equal(sleep_bedtime_clock(NAN), -1);
 	assert_true(sleep_bedtime_minutes(d + 12 * 60 * min_ms, 0) == 0);
 	assert_true(sleep_bedtime_minutes(d + 11 * 60 * min_ms +
 	    59 * min_ms, 0) == 1439);

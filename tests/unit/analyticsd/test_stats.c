@@ -18,26 +18,11 @@
 #include "common/err.h"
 
 #include "analyticsd/stats.h"
+#include "tests/unit/testutil.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Bit-for-bit equality, with both numbers printed when it fails. */
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
-#define assert_double_rel(a, b, tol) do {				\
-	double _a = (a), _b = (b);					\
-	if (!(fabs(_a - _b) <= (tol) * fabs(_b))) {			\
-		print_error("%.17g !~ %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
 static const double d1[] = { 45.3, 38.1, 52.7, 41.0, 47.9, 39.4, 50.2,
     44.8, 36.5, 48.6 };
 
