@@ -183,8 +183,7 @@ int	 jobs_next_timeout(int64_t now_mono_ms);
  */
 int	 jobs_run_due(int64_t now_mono_ms, int max);
 /*
- * Rewrites the documents of no user (doc_defaults()) if they changed, and
- * queues the stale users and those whose documents are from an earlier
+ * Queues the stale users and those whose documents are from an earlier
  * day; returns the count or a PF_ERR_*.
  */
 int	 jobs_reconcile(int64_t now_mono_ms);
@@ -239,11 +238,13 @@ int	 store_fail(struct pf_db *db, const char *user_id, const char *msg);
 int	 store_stale_users(struct pf_db *db, bool all,
 	    void (*fn)(const char *user_id, void *arg), void *arg);
 int	 store_stale_count(struct pf_db *db, int64_t *count);
-/* Users whose documents were computed before day today (UTC). */
+/*
+ * Users whose documents were computed before day today (UTC).  First
+ * rewrites the documents of no user (doc_defaults()) if they changed, so
+ * every reconcile, the one at start-up included, leaves them current.
+ */
 int	 store_outdated_users(struct pf_db *db, int32_t today,
 	    void (*fn)(const char *user_id, void *arg), void *arg);
-/* Writes docs ({kind: payload}) as the documents of no user (doc.c). */
-int	 store_write_defaults(struct pf_db *db, const json_t *docs);
 
 /*
  * compute.c: one user's series in, struct result out; no I/O, and no JSON

@@ -312,23 +312,6 @@ add_cb(const char *user_id, void *arg)
 		c->n++;
 }
 
-/* The documents served for users analyticsd has not run for. */
-static int
-write_defaults(int32_t today)
-{
-	struct result	 res;
-	json_t		*docs;
-	int		 rc;
-
-	result_init(&res);
-	compute_defaults(today, &res);
-	docs = doc_defaults(&res);
-	rc = store_write_defaults(env->db, docs);
-	json_decref(docs);
-	result_cleanup(&res);
-	return rc;
-}
-
 int
 jobs_reconcile(int64_t now)
 {
@@ -336,11 +319,9 @@ jobs_reconcile(int64_t now)
 	int32_t		today;
 	int		rc;
 
-	today = (int32_t)pf_time_local_day(pf_time_now_ms(), 0);
-	if ((rc = write_defaults(today)) != PF_OK)
-		return rc;
 	if ((rc = store_stale_users(env->db, false, add_cb, &c)) < 0)
 		return rc;
+	today = (int32_t)pf_time_local_day(pf_time_now_ms(), 0);
 	c.why = JOB_DAYCHANGE;
 	c.first_day = today - 1;
 	if ((rc = store_outdated_users(env->db, today, add_cb, &c)) < 0)

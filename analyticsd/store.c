@@ -822,6 +822,31 @@ store_stale_count(struct pf_db *db, int64_t *count)
 	return rc;
 }
 
+/*
+ * The documents of no user, as of today: what a user analyticsd has not
+ * run for is served (only when they changed: see q_defaults).
+ */
+static int
+write_defaults(struct pf_db *db, int32_t today)
+{
+	struct result	 res;
+	json_t		*docs;
+	const char	*p[1];
+	char		*text;
+	int		 rc;
+
+	result_init(&res);
+	compute_defaults(today, &res);
+	docs = doc_defaults(&res);
+	text = pf_json_dumps_repr(docs);
+	json_decref(docs);
+	result_cleanup(&res);
+	p[0] = text;
+	rc = pf_db_exec(db, NULL, q_defaults, 1, p);
+	free(text);
+	return rc;
+}
+
 int
 store_outdated_users(struct pf_db *db, int32_t today,
     void (*fn)(const char *user_id, void *arg), void *arg)
@@ -831,6 +856,8 @@ store_outdated_users(struct pf_db *db, int32_t today,
 	const char	*p[1] = { buf };
 	int		 rc;
 
+	if ((rc = write_defaults(db, today)) != PF_OK)
+		return rc;
 	snprintf(buf, sizeof(buf), "%d", (int)today);
 	if ((rc = pf_db_exec(db, &r, q_outdated, 1, p)) != PF_OK)
 		return rc;
@@ -839,16 +866,3 @@ store_outdated_users(struct pf_db *db, int32_t today,
 	return rc;
 }
 
-int
-store_write_defaults(struct pf_db *db, const json_t *docs)
-{
-	const char	*p[1];
-	char		*text;
-	int		 rc;
-
-	text = pf_json_dumps_repr(docs);
-	p[0] = text;
-	rc = pf_db_exec(db, NULL, q_defaults, 1, p);
-	free(text);
-	return rc;
-}
