@@ -29,7 +29,6 @@
 #include "pf_schema.h"
 
 #include "analyticsd/analyticsd.h"
-#include "analyticsd/daemon.h"
 
 /* Users run per loop iteration before the sockets are polled again. */
 #define RUNS_PER_WAKE	8

@@ -1,36 +1,17 @@
 /*
- * analyticsd.h -- polarflow-analyticsd: personal analytics.
+ * analyticsd.h -- the polarflow-analyticsd process: its environment and
+ * the I/O side (jobs, control, store), and the glue between them and the
+ * pure computations (compute, doc).  The pure layers are stats.h and
+ * metric.h.
  *
- * This header holds the pure computation layer: statistics primitives and
- * the metric_*.c functions that turn arrays of samples into baselines,
- * anomalies, patterns, training-load series and readiness scores.  None of
- * these functions does I/O, reads a clock or keeps state; "today" is always
- * an argument.  The daemon (database reads, events, JSON) calls them.
+ * One user's run:
  *
- * Conventions used by every function below:
- *
- *  - Days are int32_t day numbers: days since 1970-01-01 (UTC civil date),
- *    so "today - 90" is plain integer arithmetic.
- *  - A missing value is NaN.  Every non-finite double (NaN, +-Inf) in an
- *    input array is treated as missing and skipped; it never reaches a
- *    result.  Functions report how many values they used where it matters.
- *    Outputs use NaN for "null" (the JSON writer prints null).
- *  - int returns are PF_OK or a negative PF_ERR_* from common/err.h:
- *    PF_ERR_INVALID for NULL pointers or bad parameters, PF_ERR_RANGE when
- *    there are too few usable values for the result to exist (e.g. stdev of
- *    one sample, correlation of a constant series).  On error the output is
- *    set to NaN where that is meaningful; never left uninitialised.
- *  - Temporary memory comes from the pf_x* allocators (fatal on OOM, per the
- *    house policy), is freed before return, and no pointer is retained.
- *  - const char * results (names, messages) are static strings: borrowed,
- *    valid forever, never freed.
- *
- * Exactness: mean and stdev reproduce Python's statistics module, which
- * computes with exact fractions and rounds once.  Sums are carried in
- * binary128, which is exact whenever the data's significant bits fit in 113
- * bits (always for integer-valued metrics such as sleep score, HR and
- * RMSSD), so the stored numbers are bit-identical to upstream's.  Spearman
- * r and p agree with scipy to ~1e-12 relative.
+ *	jobs.c     picks the next queued user (coalesced per user)
+ *	store.c    store_load(): the user's raw series, one read-only
+ *		   REPEATABLE READ snapshot
+ *	compute.c  compute_user(): series -> struct result (metric_*.c)
+ *	store.c    store_write(): every result in one transaction
+ *	analyticsd.c publishes {"type":"analytics.updated"}
  */
 #ifndef PF_ANALYTICSD_H
 #define PF_ANALYTICSD_H
@@ -39,761 +20,282 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One dated observation; value NaN = missing. */
-struct dayval {
-	int32_t	day;		/* days since 1970-01-01 */
-	double	value;
+#include <jansson.h>
+
+#include "analyticsd/metric.h"
+
+struct pf_config;
+struct pf_db;
+struct pf_ipc_pub;
+struct pf_ipc_server;
+struct pf_ipc_sub;
+
+#define AD_USER_ID_MAX		100	/* users.user_id CHECK */
+#define AD_DAY_NONE		INT32_MIN	/* unknown: ask the database */
+#define AD_DAY_ALL		(-1000000)	/* rewrite every day */
+#define AD_NPATTERNS		7
+#define AD_UPSTREAM_PATTERNS	4	/* pat[0..3]: upstream's detectors */
+#define AD_LAST_RUNS		8	/* kept for "status" */
+#define AD_ISO_LEN		32	/* "YYYY-MM-DDTHH:MM:SS.sssZ" + NUL */
+#define AD_COALESCE_MS		20	/* one run for a user's burst of events */
+
+/* A growing array of dated values; value NaN = SQL NULL. */
+struct series {
+	struct dayval	*v;
+	size_t		 n;
+	size_t		 cap;
 };
 
-/* stats.c */
+/* Everything compute_user() reads, loaded by store_load(). */
+struct user_input {
+	char		 user_id[AD_USER_ID_MAX + 1];
+	int32_t		 today;			/* UTC day of the run */
+	int64_t		 now_ms;
+	int32_t		 dirty_from;		/* rewrite daily rows from here */
+	char		 data_changed_at[64];	/* as seen by the snapshot */
+	char		 snapshot_at[64];	/* now() of the snapshot */
 
-/* Number of finite values in x[0..n). */
-size_t	 stats_count(const double *x, size_t n);
-
-/*
- * Arithmetic mean of the finite values, correctly rounded (as Python's
- * statistics.mean).  PF_ERR_RANGE if there are none.
- */
-int	 stats_mean(const double *x, size_t n, double *mean);
-
-/* Median: middle value, or the mean of the two middles (Python's formula). */
-int	 stats_median(const double *x, size_t n, double *median);
-
-/*
- * Sample standard deviation (n - 1 denominator), correctly rounded as
- * Python's statistics.stdev.  PF_ERR_RANGE with fewer than 2 values.
- */
-int	 stats_stdev(const double *x, size_t n, double *sd);
-
-/*
- * Quartiles q[0..2] = Q1, Q2, Q3 by Python's statistics.quantiles(n=4)
- * default method 'exclusive' (Python >= 3.10), same operation order so the
- * doubles are identical.  One value gives that value thrice; PF_ERR_RANGE
- * with none.
- */
-int	 stats_quartiles(const double *x, size_t n, double q[3]);
-
-int	 stats_minmax(const double *x, size_t n, double *min, double *max);
-
-/*
- * Ranks (1-based) with ties given their average rank, as
- * scipy.stats.rankdata(method='average').  Non-finite values get a NaN rank
- * and are not counted.  ranks must hold n doubles; may not alias x.
- */
-int	 stats_ranks(const double *x, size_t n, double *ranks);
-
-/*
- * Pearson r over the pairs where both x[i] and y[i] are finite; *used (may
- * be NULL) gets the pair count.  PF_ERR_RANGE with fewer than 2 pairs or a
- * constant side (r undefined); *r is then NaN.
- */
-int	 stats_pearson(const double *x, const double *y, size_t n, double *r,
-	    size_t *used);
-
-/*
- * Spearman rho (Pearson r of average-tie ranks of the complete pairs) with
- * scipy's two-sided p: t = r*sqrt((m-2)/((1+r)(1-r))), p = 2*sf_t(|t|, m-2);
- * |r| = 1 gives p = 0.  PF_ERR_RANGE with fewer than 3 pairs or a constant
- * side; *r and *p are then NaN.  *used (may be NULL) gets the pair count m.
- */
-int	 stats_spearman(const double *x, const double *y, size_t n, double *r,
-	    double *p, size_t *used);
-
-/*
- * Regularized incomplete beta I_x(a, b), a, b > 0, 0 <= x <= 1 (continued
- * fraction, modified Lentz; ~1e-14 relative).  NaN for bad arguments.
- */
-double	 stats_betai(double a, double b, double x);
-
-/* Student-t survival function P(T > t) with df > 0 degrees of freedom. */
-double	 stats_t_sf(double t, double df);
-
-/*
- * Least-squares line y = intercept + slope*x over finite pairs.
- * PF_ERR_RANGE with fewer than 2 pairs or constant x.  intercept may be
- * NULL.
- */
-int	 stats_linreg(const double *x, const double *y, size_t n,
-	    double *slope, double *intercept);
-
-/*
- * Exponentially weighted moving average:
- *	out[i] = alpha*x[i] + (1 - alpha)*out[i-1], out[-1] = seed.
- * A missing x[i] leaves the average unchanged (out[i] = prev); callers that
- * mean "no load that day" pass 0, not NaN.  0 < alpha <= 1.
- */
-int	 stats_ewma(const double *x, size_t n, double alpha, double seed,
-	    double *out);
-
-/*
- * Trailing rolling mean over a calendar window: out[i] = mean of the finite
- * x[i-window+1 .. i] (clipped at 0), NaN when fewer than min_valid values
- * are present.  window >= 1, min_valid >= 1.  out must not alias x.
- */
-int	 stats_rolling_mean(const double *x, size_t n, size_t window,
-	    size_t min_valid, double *out);
-
-/*
- * Lay dated samples onto a dense daily array: out[d - first_day] = value
- * for first_day <= d < first_day + ndays; other days NaN.  Missing values
- * in s are ignored; when a day occurs twice with values the later element
- * of s wins (upstream builds a dict from date-ordered rows).
- */
-int	 stats_densify(const struct dayval *s, size_t n, int32_t first_day,
-	    size_t ndays, double *out);
-
-/* metric_baseline.c */
-
-/* Upstream constants (services/baseline.py). */
-#define BASELINE_WINDOW_DAYS	90	/* date >= today - 90 */
-#define BASELINE_MIN_READY	21	/* samples, not days */
-#define BASELINE_MIN_PARTIAL	7
-#define BASELINE_WARNING_IQR	1.5
-#define BASELINE_CRITICAL_IQR	3.0
-#define BASELINE_TREND_PCT	5.0	/* 7d vs 30d mean, insights */
-
-enum baseline_metric {
-	BASELINE_HRV_RMSSD = 0,
-	BASELINE_SLEEP_SCORE,
-	BASELINE_RESTING_HR,
-	BASELINE_TRAINING_LOAD,
-	BASELINE_TRAINING_LOAD_RATIO,
-	/* upstream's enum lists these but never computes them */
-	BASELINE_ACTIVE_CALORIES,
-	BASELINE_STEPS,
-	BASELINE_NMETRICS
+	struct series	 sleep_score;		/* sleep.sleep_score */
+	struct series	 sleep_total;		/* total_sleep_seconds */
+	struct series	 sleep_goal;		/* sleep_goal_seconds */
+	struct series	 bedtime;		/* minutes after local noon */
+	struct series	 rc_hrv;		/* nightly_recharge.hrv_avg */
+	struct series	 rc_rhr;		/* heart_rate_avg */
+	struct series	 rc_ans;		/* ans_charge */
+	struct series	 steps;			/* activity.steps */
+	struct series	 cal_active;		/* calories_active */
+	struct series	 cl_load;		/* cardio_load.cardio_load */
+	struct series	 cl_ratio;		/* cardio_load_ratio */
+	struct series	 ex_load;		/* sum exercise.training_load */
+	struct series	 chr_rhr;		/* resting HR from continuous HR */
+	double		 sleep_goal_profile;	/* physical_info, NaN if none */
 };
 
-enum baseline_status {
-	BASELINE_INSUFFICIENT = 0,
-	BASELINE_PARTIAL,
-	BASELINE_READY
+/* One row of analytics_daily. */
+struct daily_row {
+	const char	*metric;		/* static */
+	int32_t		 day;
+	double		 value;
+	json_t		*details;		/* owned, may be NULL */
 };
+
+/* Today's readiness inputs and scores: the recovery document's numbers. */
+struct recovery_today {
+	struct recovery_inputs		 in;
+	struct recovery_score		 score;	/* NaN / NULL: no data today */
+	struct recovery_weights		 weights;
+	struct hrv_band_day		 band;
+	double				 load, acwr, acwr_uncoupled, acwr_ewma;
+	double				 ctl, atl, tsb;
+	double				 debt_s, goal_s;
+	struct recovery_admin_status	 admin;	/* upstream's dashboard */
+};
+
+/* The data days behind the analytics status, in the document's order. */
+enum status_source {
+	STATUS_SLEEP = 0, STATUS_RECHARGE, STATUS_ACTIVITY, STATUS_CARDIO_LOAD,
+	STATUS_NSOURCES
+};
+
+/* What the insights document shows besides the rows of struct result. */
+struct insights_today {
+	int				 age;	/* data_age_days */
+	struct insight_readiness	 readiness;
+	int32_t				 freshness_day;	/* AD_DAY_NONE: none */
+	double				 current[BASELINE_NMETRICS];
+	struct insight_baseline		 base[BASELINE_NMETRICS];
+	size_t				 npatterns;	/* shown: gated by age */
+	size_t				 nanomalies;
+	struct insight_observation	 obs[INSIGHT_MAX_OBSERVATIONS];
+	size_t				 nobs;
+	struct insight_suggestion	 sug[INSIGHT_MAX_SUGGESTIONS];
+	size_t				 nsug;
+};
+
+/* Everything one run derives (compute.c); doc.c renders the documents. */
+struct result {
+	char		 user_id[AD_USER_ID_MAX + 1];
+	int32_t		 today;
+	struct baseline	 base[BASELINE_NMETRICS];
+	struct pattern	 pat[AD_NPATTERNS];
+	const char	*pat_metrics[AD_NPATTERNS];	/* JSON array text */
+	size_t		 npat;
+	struct anomaly	 anom[BASELINE_NMETRICS];
+	int32_t		 anom_day[BASELINE_NMETRICS];
+	size_t		 nanom;
+	struct daily_row *daily;
+	size_t		 ndaily;
+	size_t		 daily_cap;
+	int		 data_days[STATUS_NSOURCES];	/* last 90 days */
+	struct analytics_status status;
+	struct insights_today insights;
+	struct recovery_today recovery;
+	char		 computed_at[AD_ISO_LEN];
+};
+
+/* The one global: configuration and the roots of run-time state. */
+struct analyticsd {
+	struct pf_config	*conf;
+	const char		*conf_path;	/* -f, may be NULL */
+	struct pf_db		*db;
+	struct pf_ipc_server	*ctl;
+	struct pf_ipc_pub	*pub;
+	struct pf_ipc_sub	*sub;
+	int			 sigfd;
+	int			 verbose;
+};
+
+extern struct analyticsd *env;
+
+/* jobs.c: the queue of users to recompute. */
+
+/* Why a user is queued; shown by "status". */
+enum job_reason {
+	JOB_EVENT = 0,		/* data.changed */
+	JOB_RECONCILE,		/* data_changed_at > analytics_run_at */
+	JOB_REQUEST,		/* analytics.recompute */
+	JOB_DAYCHANGE		/* "today" moved on: refresh documents */
+};
+
+struct job_run {
+	char		user_id[AD_USER_ID_MAX + 1];
+	int64_t		finished_ms;	/* wall clock */
+	int64_t		duration_ms;
+	int		error;		/* PF_OK or PF_ERR_* */
+};
+
+void	 jobs_init(void);
+void	 jobs_cleanup(void);
+/*
+ * Queues user_id (copied) unless it is queued already; a queued user keeps
+ * the earliest first_day of its requests (AD_DAY_ALL, the earliest of all,
+ * rewrites every day; AD_DAY_NONE defers to the database).  Events for one
+ * user arriving within AD_COALESCE_MS are served by one run.  Returns
+ * false for a bad user id.
+ */
+bool	 jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
+	    int64_t now_mono_ms);
+/* Milliseconds until the next job is due (0 = now), -1 if none. */
+int	 jobs_next_timeout(int64_t now_mono_ms);
+/*
+ * Runs at most max due jobs (compute + store + publish); returns how many
+ * ran.  Never blocks on the network except for the database.
+ */
+int	 jobs_run_due(int64_t now_mono_ms, int max);
+/*
+ * Queues the stale users and those whose documents are from an earlier
+ * day; returns the count or a PF_ERR_*.
+ */
+int	 jobs_reconcile(int64_t now_mono_ms);
+/*
+ * Queues every user with analytics state.  Everything is recomputed; the
+ * daily series are rewritten from the first changed day, or entirely
+ * when full.
+ */
+int	 jobs_add_all(int64_t now_mono_ms, bool full);
+size_t	 jobs_queued(void);
+bool	 jobs_in_flight(void);
+int64_t	 jobs_total_runs(void);
+int64_t	 jobs_total_errors(void);
+/* Newest first; returns count (<= AD_LAST_RUNS). */
+size_t	 jobs_last_runs(struct job_run *out, size_t max);
+/* Events received, dropped as malformed. */
+void	 jobs_count_event(bool accepted);
+void	 jobs_event_counts(int64_t *accepted, int64_t *dropped);
+
+/* ctl.c: the control socket and the event subscriber. */
+
+void	 ctl_dispatch(void);
+/*
+ * Validates one data.changed event (v and type already checked) and queues
+ * its user; malformed events are logged and dropped.  Returns PF_OK or
+ * PF_ERR_PROTO.
+ */
+int	 ctl_event(const json_t *ev, int64_t now_mono_ms);
+void	 ctl_events(void);
+/* Re-reads the configuration (SIGHUP or "reload"); PF_OK if swapped in. */
+int	 ctl_reload(char *err, size_t errlen);
+
+/* store.c: ALL SQL of analyticsd. */
 
 /*
- * One row of user_baselines.  NaN = NULL.  When n < 7 only value (mean, or
- * 0.0 with no samples, as upstream), min, max and the day range are set.
+ * Marks the run started and loads the user's series in one read-only
+ * snapshot.  dirty_from: earliest day known to have changed (AD_DAY_NONE
+ * for unknown); the daily rows are rewritten from the earliest of it and
+ * the earliest row updated since the previous run.
  */
-struct baseline {
-	enum baseline_metric	 metric;
-	enum baseline_status	 status;
-	size_t			 sample_count;
-	double			 value;		/* mean of all samples */
-	double			 median;
-	double			 q1;
-	double			 q3;
-	double			 std_dev;
-	double			 min;
-	double			 max;
-	double			 mean_7d;	/* newest 7 samples */
-	double			 mean_30d;	/* newest 30, if n >= 30 */
-	double			 mean_90d;	/* newest 90, if n >= 90 */
-	bool			 has_range;
-	int32_t			 start_day;	/* min(day) */
-	int32_t			 end_day;	/* max(day) */
-};
-
-enum anomaly_severity {
-	ANOMALY_NONE = 0,
-	ANOMALY_WARNING,
-	ANOMALY_CRITICAL
-};
-
-/* One entry of the anomaly scan (upstream AnomalyService). */
-struct anomaly {
-	enum baseline_metric	 metric;
-	enum anomaly_severity	 severity;
-	double			 current;
-	double			 baseline;	/* struct baseline.value */
-	double			 median;
-	double			 lower_bound;	/* q1 - 1.5*iqr */
-	double			 upper_bound;	/* q3 + 1.5*iqr */
-	const char		*direction;	/* "above" | "below" */
-	double			 deviation_pct;	/* NaN if baseline 0 */
-};
-
-/* "hrv_rmssd", "sleep_score", ...; NULL for an unknown value. */
-const char	*baseline_metric_name(enum baseline_metric m);
-/* "insufficient", "partial", "ready". */
-const char	*baseline_status_name(enum baseline_status s);
-/* "none", "warning", "critical". */
-const char	*anomaly_severity_name(enum anomaly_severity s);
+int	 store_load(struct pf_db *db, const char *user_id, int32_t today,
+	    int32_t dirty_from, struct user_input *in);
+/* Writes every result of in/res in one transaction. */
+int	 store_write(struct pf_db *db, const struct user_input *in,
+	    const struct result *res, int64_t duration_ms, bool *still_stale);
+/* Records a failed run (last_error) outside the results transaction. */
+int	 store_fail(struct pf_db *db, const char *user_id, const char *msg);
+/*
+ * Users with data_changed_at > coalesce(analytics_run_at, -infinity), or
+ * (when all) every user with data; calls fn for each.  Returns the count.
+ */
+int	 store_stale_users(struct pf_db *db, bool all,
+	    void (*fn)(const char *user_id, void *arg), void *arg);
+int	 store_stale_count(struct pf_db *db, int64_t *count);
+/*
+ * Users whose documents were computed before day today (UTC).  First
+ * rewrites the documents of no user (doc_defaults()) if they changed, so
+ * every reconcile, the one at start-up included, leaves them current.
+ */
+int	 store_outdated_users(struct pf_db *db, int32_t today,
+	    void (*fn)(const char *user_id, void *arg), void *arg);
 
 /*
- * True for metrics whose upstream source query keeps only values > 0
- * (training_load, training_load_ratio: drops Polar's -1 sentinel and 0).
+ * compute.c: one user's series in, struct result out; no I/O, and no JSON
+ * beyond the details of the daily rows.
  */
-bool	 baseline_metric_positive_only(enum baseline_metric m);
 
-/* True where a rising value is bad news (resting_hr). */
-bool	 baseline_metric_lower_is_better(enum baseline_metric m);
+void	 series_push(struct series *s, int32_t day, double value);
+void	 user_input_cleanup(struct user_input *in);
+void	 result_init(struct result *res);
+void	 result_cleanup(struct result *res);
+/* Pure apart from memory: in -> res.  k = HRV band half-width in SDs. */
+int	 compute_user(const struct user_input *in, double band_k,
+	    struct result *res);
+/*
+ * Only the analytics status of in (data days and unlocks) into res: the
+ * part compute_user() shares with the document of a user without data.
+ */
+void	 compute_status(const struct user_input *in, struct result *res);
+/* The result of a user without any data, as of day today. */
+void	 compute_defaults(int32_t today, struct result *res);
+/* "YYYY-MM-DDTHH:MM:SS.sssZ" of an epoch-ms instant. */
+void	 compute_iso(int64_t ms, char buf[AD_ISO_LEN]);
 
 /*
- * Upstream baseline over samples s[0..n) in any order: keeps day >= today -
- * 90, finite values (and > 0 for positive-only metrics), orders newest
- * first (stable for equal days), then mean/median/exclusive quartiles/
- * sample stdev/min/max and the newest-7/30/90-sample means, status by
- * sample count (>= 21 ready, >= 7 partial).
+ * doc.c: struct result -> the JSON documents apid serves, one function per
+ * response body (analytics_documents.payload, written by store.c).  Each
+ * returns a new reference.
  */
-int	 baseline_compute(enum baseline_metric m, const struct dayval *s,
-	    size_t n, int32_t today, struct baseline *out);
 
+/* GET /users/{uid}/insights */
+json_t	*doc_insights(const struct result *res);
+/* GET /users/{uid}/analytics/status (apid renders it from these values) */
+json_t	*doc_status(const struct result *res);
+/* GET /users/{uid}/anomalies (apid renders it from these values) */
+json_t	*doc_anomalies(const struct result *res);
+/* GET /users/{uid}/analytics/documents/recovery */
+json_t	*doc_recovery(const struct result *res);
+/* {kind: payload} of every document above, as stored. */
+json_t	*doc_all(const struct result *res);
 /*
- * IQR bounds of a baseline: lower = q1 - k*iqr, upper = q3 + k*iqr.
- * PF_ERR_RANGE (NaN bounds) when q1/q3 are NULL.
+ * {kind: payload} of the documents apid serves for a user analyticsd has
+ * not run for yet, from compute_defaults(): the analytics status.
  */
-int	 baseline_bounds(const struct baseline *b, double k, double *lower,
-	    double *upper);
-
+json_t	*doc_defaults(const struct result *res);
 /*
- * Classify value against b: critical outside 3*IQR, warning outside
- * 1.5*IQR, strict inequalities; ANOMALY_NONE when q1/q3 are NULL or value
- * is missing.  Fills every field of out.
+ * The details of a pattern_analyses row (GET /users/{uid}/patterns):
+ * exactly upstream's for its four patterns ({"reason"} when insufficient);
+ * the other patterns add what their computation exposes.
  */
-int	 baseline_classify(const struct baseline *b, double value,
-	    struct anomaly *out);
-
-/*
- * The anomaly scan's "current value": the newest sample with a non-NULL
- * value (and > 0 for positive-only metrics), over all history.  As upstream
- * (Python truthiness) a newest value of exactly 0 means "no current value";
- * it does not fall back to an older row.  PF_ERR_NOTFOUND if none.
- * day may be NULL.
- */
-int	 baseline_latest(enum baseline_metric m, const struct dayval *s,
-	    size_t n, double *value, int32_t *day);
-
-/*
- * Insights' baseline trend from the stored 7d and 30d means:
- * d = (b7 - b30)/b30*100; d > 5 "improving", d < -5 "declining", else
- * "stable"; NULL when either mean is NULL or b30 is 0.  *delta_pct (may be
- * NULL) gets d (NaN when NULL is returned).
- *
- * FIX: upstream reads a rising resting HR as "improving".  For
- * lower-is-better metrics the labels are swapped here, so a resting HR
- * 7-day mean more than 5% above its 30-day mean is "declining".
- */
-const char	*baseline_trend(const struct baseline *b, double *delta_pct);
-
-/* metric_pattern.c */
-
-/* Upstream constants (services/pattern.py). */
-#define PATTERN_MIN_CORRELATION		21
-#define PATTERN_MIN_TREND		7
-#define PATTERN_CORRELATION_DAYS	90	/* date >= today - 90 */
-#define PATTERN_TREND_DAYS		30	/* date >= today - 30 */
-#define PATTERN_TREND_RECENT_DAYS	7	/* recent: date >= today - 7 */
-#define PATTERN_TREND_MIN_RECENT	3
-#define PATTERN_ANALYSIS_WINDOW_DAYS	30	/* stored, always 30 */
-#define PATTERN_MAX_FACTORS		4
-#define PATTERN_MAX_LAG			7
-
-enum pattern_significance {
-	PATTERN_INSUFFICIENT = 0,
-	PATTERN_LOW,
-	PATTERN_MEDIUM,
-	PATTERN_HIGH
-};
-
-enum pattern_trend_metric {
-	PATTERN_TREND_HRV = 0,		/* recharge hrv_avg */
-	PATTERN_TREND_SLEEP,		/* sleep_score */
-	PATTERN_TREND_RESTING_HR	/* recharge heart_rate_avg */
-};
-
-/*
- * One row of pattern_analyses.  The common part is always set; the detail
- * fields used by each pattern are listed with it, the others are NaN / 0 /
- * NULL.  score and confidence are NaN for JSON null.  reason is non-empty
- * exactly when details is {"reason": ...}.
- */
-struct pattern {
-	const char			*name;		/* pattern_name */
-	const char			*type;		/* pattern_type */
-	enum pattern_significance	 significance;
-	double				 score;
-	double				 confidence;
-	size_t				 sample_count;
-	char				 reason[96];
-	char				 interpretation[192];
-
-	/* correlation: sleep_hrv_correlation, activity_sleep_correlation,
-	 * training_recovery_lag */
-	double				 r;		/* correlation_coefficient */
-	double				 p;		/* p_value */
-	const char			*strength;
-	const char			*direction;	/* also trends */
-	int				 lag_days;	/* training_recovery_lag */
-	double				 lag_r[PATTERN_MAX_LAG + 1];
-	double				 lag_p[PATTERN_MAX_LAG + 1];
-	size_t				 lag_n[PATTERN_MAX_LAG + 1];
-
-	/* trend: hrv_trend, sleep_trend */
-	double				 trend_pct;	/* trend_percent */
-
-	/* composite: overtraining_risk, recovery_readiness */
-	int				 risk_score;
-	size_t				 metrics_checked;
-	char				 factors[PATTERN_MAX_FACTORS][80];
-	size_t				 nfactors;
-	const char * const		*recommendations;
-	size_t				 nrecommendations;
-};
-
-/* "insufficient", "low", "medium", "high". */
-const char	*pattern_significance_name(enum pattern_significance s);
-
-/*
- * Upstream _get_metric_trend: rows with day >= today - 30; need >= 7;
- * recent = day >= today - 7 (8 calendar days), older = the rest; need >= 3
- * recent and >= 7 older and an older mean != 0.  *pct =
- * (mean(recent) - mean(older))/mean(older)*100.  PF_ERR_RANGE ("None")
- * otherwise, *pct NaN.
- */
-int	 pattern_metric_trend(const struct dayval *s, size_t n, int32_t today,
-	    double *pct);
-
-/*
- * sleep_hrv_correlation: Spearman over the days (>= today - 90) present in
- * both series, thresholds, strings and significance exactly as upstream.
- */
-int	 pattern_sleep_hrv_correlation(const struct dayval *sleep,
-	    size_t nsleep, const struct dayval *hrv, size_t nhrv, int32_t today,
-	    struct pattern *out);
-
-/* hrv_trend / sleep_trend (PATTERN_TREND_HRV / _SLEEP only). */
-int	 pattern_trend(enum pattern_trend_metric m, const struct dayval *s,
-	    size_t n, int32_t today, struct pattern *out);
-
-/* Inputs of overtraining_risk: the three trend series and cardio-load ratio. */
-struct overtraining_inputs {
-	int32_t			 today;
-	const struct dayval	*hrv;		/* recharge hrv_avg */
-	size_t			 nhrv;
-	const struct dayval	*sleep;		/* sleep_score */
-	size_t			 nsleep;
-	const struct dayval	*resting_hr;	/* recharge heart_rate_avg */
-	size_t			 nresting_hr;
-	const struct dayval	*load_ratio;	/* cardio_load_ratio */
-	size_t			 nload_ratio;
-};
-
-/* overtraining_risk: 25/15-point factors, exactly as upstream. */
-int	 pattern_overtraining_risk(const struct overtraining_inputs *in,
-	    struct pattern *out);
-
-/*
- * training_recovery_lag (new).  load[] and hrv[] are dense daily arrays on
- * the same first day (stats_densify); load NaN = no data, pair dropped.
- * For each lag L in 1..max_lag (max_lag <= PATTERN_MAX_LAG) Spearman of
- * load[t] vs hrv[t+L] (Polar dates a night by the day you wake, so L = 1 is
- * the night after the session).  The reported lag is the one with the most
- * negative r among lags with >= 21 pairs; its p is Bonferroni-adjusted
- * (p * number of lags tested, capped at 1) because we picked the best of
- * several.  Significance tiers as sleep_hrv_correlation.
- */
-int	 pattern_training_recovery_lag(const double *load, const double *hrv,
-	    size_t ndays, int max_lag, struct pattern *out);
-
-/*
- * activity_sleep_correlation (new).  Spearman of activity[t] (steps or
- * active calories, dense daily) vs sleep[t + 1] (sleep score of the night
- * that ends the next morning); >= 21 pairs; tiers and strength words as
- * sleep_hrv_correlation.
- */
-int	 pattern_activity_sleep_correlation(const double *activity,
-	    const double *sleep, size_t ndays, struct pattern *out);
-
-struct recovery_score;
-
-/*
- * recovery_readiness (new): the composite readiness score as a pattern.
- * score = readiness 0..100, confidence = share of the weight whose inputs
- * were present, sample_count = components used.  Insufficient with fewer
- * than 2 components; else high when score < 45 (poor: act on it), medium
- * when < 65 (fair), low otherwise -- the same orientation as
- * overtraining_risk, where high means "needs attention".
- */
-int	 pattern_recovery_readiness(const struct recovery_score *rs,
-	    struct pattern *out);
-
-/* metric_load.c */
-
-#define LOAD_ACUTE_DAYS		7
-#define LOAD_CHRONIC_DAYS	28
-#define LOAD_CTL_DAYS		42.0
-#define LOAD_ATL_DAYS		7.0
-#define LOAD_HRV_BAND_DAYS	60
-#define LOAD_HRV_BAND_MIN	14	/* valid days, else "calibrating" */
-#define LOAD_HRV_MEAN_DAYS	7
-#define LOAD_HRV_MEAN_MIN	3	/* Plews 2014: >= 3 valid days/week */
-#define LOAD_SLEEP_DEBT_DAYS	14
-
-/*
- * Load arrays are dense daily (index i = first_day + i).  A missing day
- * (NaN) counts as zero load -- no recorded training -- which is what the
- * Polar strain/tolerance and PMC models assume.
- */
-
-/*
- * Rolling ACWR.  Coupled: mean(load[t-6..t]) / mean(load[t-27..t]).
- * Uncoupled: mean(load[t-6..t]) / mean(load[t-27..t-7]).  out[t] is NaN for
- * t < 27 (28-day warm-up) and where the chronic mean is 0.
- */
-int	 load_acwr_rolling(const double *load, size_t ndays, bool uncoupled,
-	    double *out);
-
-/*
- * EWMA ACWR (Williams et al. 2017): E_t = lambda*load_t + (1-lambda)*E_t-1,
- * lambda_a = 2/(7+1), lambda_c = 2/(28+1), E_-1 = 0; out[t] = Ea/Ec, NaN
- * for t < 27 and where Ec is 0.
- */
-int	 load_acwr_ewma(const double *load, size_t ndays, double *out);
-
-struct pmc_params {
-	double	ctl_days;	/* time constant, LOAD_CTL_DAYS */
-	double	atl_days;	/* LOAD_ATL_DAYS */
-	double	ctl0;		/* CTL before day 0 (seed), usually 0 */
-	double	atl0;
-};
-
-/* Fill p with 42/7 and zero seeds. */
-void	 load_pmc_defaults(struct pmc_params *p);
-
-/*
- * Performance-management chart, Golden Cheetah's recurrence:
- *	lte = exp(-1/ctl_days), ste = exp(-1/atl_days)
- *	CTL_t = load_t * (1 - lte) + CTL_t-1 * lte
- *	ATL_t = load_t * (1 - ste) + ATL_t-1 * ste
- *	TSB_t = CTL_t - ATL_t
- * with CTL_-1 = ctl0, ATL_-1 = atl0.  TSB_t is the form after day t's
- * training, i.e. the value GC displays on day t+1.  p NULL = defaults.
- */
-int	 load_pmc(const double *load, size_t ndays, const struct pmc_params *p,
-	    double *ctl, double *atl, double *tsb);
-
-/*
- * Sleep debt over a trailing window of `window` nights:
- *	debt_t = max(0, sum over valid nights in window of (goal - sleep))
- * in seconds.  Surplus nights repay debt within the window; missing nights
- * (NaN) count neither way (not as zero sleep).  NaN when the window holds
- * no valid night.  goal_s > 0.
- */
-int	 load_sleep_debt(const double *sleep_s, size_t ndays, double goal_s,
-	    size_t window, double *debt_s);
-
-/* Calendar-window means ending today (day >= today-6 / -29 / -89). */
-struct calendar_means {
-	double	mean_7d;
-	double	mean_30d;
-	double	mean_90d;
-	size_t	n_7d;
-	size_t	n_30d;
-	size_t	n_90d;
-};
-
-/* Means of finite values with day in the window and day <= today; NaN if none. */
-int	 load_calendar_means(const struct dayval *s, size_t n, int32_t today,
-	    struct calendar_means *out);
-
-enum hrv_band_status {
-	HRV_BAND_INSUFFICIENT = 0,	/* < 3 valid days in the last 7 */
-	HRV_BAND_CALIBRATING,		/* < 14 valid days in the last 60 */
-	HRV_BAND_BELOW,
-	HRV_BAND_WITHIN,
-	HRV_BAND_ABOVE
-};
-
-/* HRV4Training-style baseline for one day t.  NaN = not computable. */
-struct hrv_band_day {
-	double			ln_rmssd;	/* ln(rmssd[t]) */
-	double			mean7;		/* mean ln, days t-6..t, >= 3 */
-	double			cv7_pct;	/* 100*SD/mean of ln, t-6..t */
-	double			band_mean;	/* mean ln, days t-59..t, >= 14 */
-	double			band_sd;	/* sample SD of the same */
-	double			band_lo;	/* band_mean - k*band_sd */
-	double			band_hi;
-	enum hrv_band_status	status;		/* mean7 vs band */
-};
-
-/*
- * For every day of rmssd[0..ndays) (ms; <= 0 or NaN = missing) fill out[t].
- * k > 0 is the band half-width in SDs (analytics_hrv_band_sd; 0.5..1.0 usual).
- * The 60-day band includes the current week, as HRV4Training does.
- */
-int	 load_hrv_band(const double *rmssd, size_t ndays, double k,
-	    struct hrv_band_day *out);
-const char	*load_hrv_band_status_name(enum hrv_band_status s);
-
-/* metric_recovery.c */
-
-enum recovery_component {
-	RECOVERY_HRV = 0,
-	RECOVERY_SLEEP,
-	RECOVERY_ANS,
-	RECOVERY_LOAD,
-	RECOVERY_NCOMPONENTS
-};
-
-/* Inputs of the composite score; NaN = not available. */
-struct recovery_inputs {
-	double	ln_rmssd;	/* today's ln(RMSSD) */
-	double	band_mean;	/* 60-day mean of ln(RMSSD) */
-	double	band_sd;	/* 60-day SD of ln(RMSSD) */
-	double	sleep_score;	/* 0..100 */
-	double	ans_charge;	/* Polar ANS charge, -10..+10 */
-	double	acwr;		/* acute:chronic load ratio */
-};
-
-/* Default weights: HRV .40, sleep .25, ANS .20, load .15. */
-struct recovery_weights {
-	double	w[RECOVERY_NCOMPONENTS];
-};
-
-struct recovery_part {
-	bool	available;
-	double	input;		/* the raw input (z-score for HRV) */
-	double	subscore;	/* 0..100 */
-	double	weight;		/* configured weight */
-	double	effective;	/* weight / sum of available weights */
-};
-
-struct recovery_score {
-	struct recovery_part	 part[RECOVERY_NCOMPONENTS];
-	size_t			 ncomponents;	/* available parts */
-	double			 coverage;	/* available weight / total */
-	double			 score;		/* 0..100, NaN if none */
-	const char		*level;		/* excellent/good/fair/poor */
-};
-
-void	 recovery_weights_default(struct recovery_weights *w);
-/* "hrv", "sleep", "ans", "load". */
-const char	*recovery_component_name(enum recovery_component c);
-
-/*
- * Composite readiness: sum(effective_i * subscore_i) over available parts.
- *	HRV:   z = (ln_rmssd - band_mean)/band_sd; 75 + 25*z, clamped 0..100
- *	       (at your normal = 75, +1 SD = 100, -3 SD = 0)
- *	sleep: sleep_score clamped 0..100
- *	ANS:   (ans_charge + 10) * 5 clamped 0..100 (upstream's mapping)
- *	load:  100 for 0.8 <= acwr <= 1.3; linear to 0 at 2.0 above; linear
- *	       to 50 at 0 below (detraining matters less than a spike)
- * level: >= 80 excellent, >= 65 good, >= 45 fair, else poor (upstream's
- * cut-offs).  w NULL = defaults.  PF_ERR_RANGE (score NaN, level NULL)
- * when no input is available.
- */
-int	 recovery_compute(const struct recovery_inputs *in,
-	    const struct recovery_weights *w, struct recovery_score *out);
-
-/*
- * Upstream's admin dashboard _calculate_recovery_status.  Each *_day is the
- * date of the row the value came from; a value is ignored when it is NaN
- * or its day < today - 2 (48 h staleness rule).
- */
-struct recovery_admin_inputs {
-	int32_t	today;
-	int32_t	sleep_day;
-	double	sleep_score;
-	int32_t	recharge_day;
-	double	ans_charge;
-	double	hrv_avg;
-	int32_t	cardio_day;
-	double	load_ratio;	/* cardio_load_ratio */
-};
-
-#define RECOVERY_ADMIN_MAXRECS	5
-
-struct recovery_admin_status {
-	const char	*readiness;		/* excellent/good/fair/poor */
-	double		 score;			/* unrounded mean of factors */
-	int		 readiness_score;	/* round-half-even(score) */
-	const char	*recommendations[RECOVERY_ADMIN_MAXRECS];
-	size_t		 nrecommendations;
-	const char	*training_advice;
-	bool		 has_data;		/* any factor present */
-};
-
-int	 recovery_admin_status(const struct recovery_admin_inputs *in,
-	    struct recovery_admin_status *out);
-
-/* metric_insight.c */
-
-/* Upstream services/insights.py UNLOCK_THRESHOLDS, in dict order. */
-enum insight_feature {
-	INSIGHT_BASELINES_7D = 0,	/* 7 */
-	INSIGHT_BASELINES_30D,		/* 30 */
-	INSIGHT_PATTERNS,		/* 21 */
-	INSIGHT_ANOMALY_DETECTION,	/* 21 */
-	INSIGHT_ML_PREDICTIONS,		/* 60 */
-	INSIGHT_NFEATURES
-};
-
-struct insight_feature_status {
-	const char	*name;		/* "baselines_7d", ... */
-	bool		 available;	/* data_age >= unlock_at_days */
-	int		 unlock_at_days;
-	char		 message[32];	/* "Unlocks in N days", "" if available */
-};
-
-struct insight_readiness {
-	int				data_age_days;
-	const char			*status;	/* unavailable/partial/ready */
-	struct insight_feature_status	 feature[INSIGHT_NFEATURES];
-	bool				 has_next;	/* unlock_progress != null */
-	const char			*next_unlock;
-	int				 days_until_next;
-	double				 percent_to_next;
-};
-
-/*
- * data_age_days = today - min(first_days) + 1 (span since the earliest
- * sleep / recharge record; gaps are not subtracted), 0 when n is 0.
- */
-int	 insight_data_age_days(int32_t today, const int32_t *first_days,
-	    size_t n);
-
-/*
- * Status (< 7 unavailable, < 21 partial, else ready), feature availability
- * and unlock progress: the first threshold above data_age in ascending
- * order, ties in dict order (baselines_7d, patterns, anomaly_detection,
- * baselines_30d, ml_predictions); percent = min(age/threshold*100, 99.9).
- */
-int	 insight_readiness(int data_age_days, struct insight_readiness *out);
-
-/* api/baselines.py FEATURE_THRESHOLDS, in dict order. */
-enum analytics_feature {
-	ANALYTICS_BASIC_STATS = 0,		/* 7 */
-	ANALYTICS_TREND_ANALYSIS,		/* 14 */
-	ANALYTICS_PERSONALIZED_BASELINES,	/* 21 */
-	ANALYTICS_PREDICTIVE_MODELS,		/* 30 */
-	ANALYTICS_ADVANCED_ML,			/* 60 */
-	ANALYTICS_LONG_TERM_PATTERNS,		/* 90 */
-	ANALYTICS_NFEATURES
-};
-
-struct analytics_feature_progress {
-	const char	*name;
-	bool		 unlocked;
-	int		 days_required;
-	int		 days_remaining;
-	double		 progress_percent;	/* round(min/th*100, 1) or 100 */
-};
-
-struct analytics_status {
-	int					min_data_days;
-	struct analytics_feature_progress	feature[ANALYTICS_NFEATURES];
-	char					recommendation[128];
-};
-
-/*
- * min_data_days = min over sleep, recharge, activity and cardio_load of
- * COUNT(DISTINCT date) in the last 90 days (the caller's query), so a
- * user without cardio load stays at 0.  Exactly one recommendation.
- */
-int	 insight_analytics_status(int min_data_days,
-	    struct analytics_status *out);
-
-/*
- * Insights observations and suggestions (upstream services/insights.py,
- * §3.5).  The caller assembles the inputs from the stored baselines,
- * anomalies and patterns; everything here is string formatting and rules.
- */
-#define INSIGHT_MAX_OBSERVATIONS	32
-#define INSIGHT_MAX_SUGGESTIONS		4
-
-/* One baseline as the insights document sees it (hrv_rmssd, sleep_score). */
-struct insight_baseline {
-	bool			 present;	/* a stored baseline row exists */
-	enum baseline_status	 status;
-	double			 current;	/* NaN = null */
-	double			 baseline;	/* baseline_value */
-	double			 pct;		/* percent_of_baseline, NaN = null */
-	const char		*trend;		/* baseline_trend(), may be NULL */
-};
-
-struct insight_inputs {
-	int			 data_age_days;
-	/* Already gated by the caller: empty when data_age < 21. */
-	const struct anomaly	*anomalies;
-	size_t			 nanomalies;
-	const struct pattern	*patterns;
-	size_t			 npatterns;
-	struct insight_baseline	 hrv;
-	struct insight_baseline	 sleep;
-};
-
-struct insight_observation {
-	const char	*category;	/* onboarding/recovery/sleep/training/... */
-	const char	*priority;	/* critical/high/medium/low/info/positive */
-	char		 fact[128];
-	char		 context[192];	/* "" = null */
-	const char	*trend;		/* may be NULL */
-};
-
-struct insight_suggestion {
-	const char	*action;
-	const char	*description;
-	double		 confidence;
-	char		 reason[128];
-};
-
-/* Upper-case display name, '_' -> ' ' ("HRV RMSSD"); buf of len bytes. */
-void	 insight_metric_display(const char *metric, char *buf, size_t len);
-
-/*
- * Observations in generation order, then stable-sorted by priority
- * (critical, high, medium, low, info, positive).  *n gets the count (at
- * most INSIGHT_MAX_OBSERVATIONS; extra ones are dropped).
- *
- * FIX: upstream builds the anomaly context with a null deviation (an
- * anomaly whose baseline is 0) and fails; here the " (+N%)" part is left
- * out instead.
- */
-int	 insight_observations(const struct insight_inputs *in,
-	    struct insight_observation *out, size_t *n);
-
-/* Suggestions, in upstream's order; *n gets the count. */
-int	 insight_suggestions(const struct insight_inputs *in,
-	    struct insight_suggestion *out, size_t *n);
-
-/* metric_recovery.c: resting heart rate from continuous HR (new) */
-
-#define RHR_WINDOW_S		1800	/* 30-minute windows */
-#define RHR_MIN_SAMPLES		3	/* samples in a window */
-#define RHR_BASELINE_DAYS	14	/* ROADMAP: 14-day baseline */
-
-/* One continuous-HR sample: seconds since local midnight, bpm (0 = none). */
-struct hr_sample {
-	int32_t	t_s;
-	double	bpm;
-};
-
-/*
- * A day's resting HR: the lowest mean heart rate over any 30-minute window
- * [t, t + 1800 s) that starts at a sample and holds at least 3 valid
- * samples (bpm > 0 and finite).  Samples may come in any order (they are
- * sorted in a copy).  PF_ERR_RANGE (NaN) when no window qualifies.
- */
-int	 rhr_daily(const struct hr_sample *s, size_t n, double *rhr);
-
-/* metric_load.c: sleep-timing consistency (new) */
-
-#define SLEEP_TIMING_DAYS	14	/* trailing nights */
-#define SLEEP_TIMING_MIN	5	/* nights needed */
-
-/*
- * Bedtime on a clock that does not wrap at midnight: minutes after local
- * noon of the sleep start (22:30 -> 630, 00:30 -> 750), 0..1439.
- */
-double	 sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min);
-
-/*
- * Sleep-timing consistency for day t of a dense daily bedtime array (from
- * sleep_bedtime_minutes, NaN = no night): sample SD, in minutes, of the
- * bedtimes of nights t-13..t; *mean gets their mean (may be NULL).  NaN
- * (PF_ERR_RANGE) with fewer than SLEEP_TIMING_MIN nights.
- */
-int	 sleep_timing_sd(const double *bedtime, size_t ndays, size_t t,
-	    double *sd, double *mean);
+json_t	*doc_pattern_details(const struct pattern *p);
+/* The HRV band of one day: recovery document and hrv_band daily rows. */
+json_t	*doc_hrv_band(const struct hrv_band_day *b);
 
 #endif /* PF_ANALYTICSD_H */

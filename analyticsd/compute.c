@@ -1,10 +1,10 @@
 /*
  * compute.c -- one user's raw series in, every derived number out.
  *
- * Calls the pure metric_*.c functions and shapes their results as rows
- * (baselines, patterns, alerts, daily series) and as the JSON documents
- * apid serves verbatim (analytics_documents; see store.c for the shapes).
- * No I/O and no clock: "today" and "now" come in struct user_input.
+ * Calls the pure metric_*.c functions and keeps their results in struct
+ * result: the rows (baselines, patterns, alerts, daily series) and the
+ * numbers the documents are made of (doc.c renders those).  No I/O and no
+ * clock: "today" and "now" come in struct user_input.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,10 +15,10 @@
 
 #include "common/err.h"
 #include "common/time.h"
+#include "common/json.h"
 #include "common/xmalloc.h"
 
 #include "analyticsd/analyticsd.h"
-#include "analyticsd/daemon.h"
 
 /* Longest history laid onto dense arrays (ten years). */
 #define MAX_DAYS		3660
@@ -72,7 +72,6 @@ void
 result_init(struct result *res)
 {
 	memset(res, 0, sizeof(*res));
-	res->docs = json_object();
 }
 
 void
@@ -83,32 +82,7 @@ result_cleanup(struct result *res)
 	for (i = 0; i < res->ndaily; i++)
 		json_decref(res->daily[i].details);
 	free(res->daily);
-	json_decref(res->docs);
 	memset(res, 0, sizeof(*res));
-}
-
-/* JSON helpers: NaN becomes null, as upstream's None. */
-
-static json_t *
-jnum(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *
-jstr(const char *s)
-{
-	return s != NULL && *s != '\0' ? json_string(s) : json_null();
-}
-
-static json_t *
-jday(int32_t day)
-{
-	char	buf[PF_TIME_DATE_LEN];
-
-	if (day == AD_DAY_NONE || pf_time_format_date(day, buf) != PF_OK)
-		return json_null();
-	return json_string(buf);
 }
 
 void
@@ -116,122 +90,6 @@ compute_iso(int64_t ms, char buf[AD_ISO_LEN])
 {
 	if (pf_time_format_datetime(ms, 0, 0, buf, AD_ISO_LEN) != PF_OK)
 		snprintf(buf, AD_ISO_LEN, "1970-01-01T00:00:00.000Z");
-}
-
-/*
- * Python's repr(float): the shortest digits that read back as v, in fixed
- * notation for exponents -4..15 (with ".0" on integers), else d.ddde+XX.
- */
-static void
-dtoa_short(double v, char *buf, size_t len)
-{
-	static const int	 precs[3] = { 15, 16, 17 };
-	char			 tmp[40], *e, *m;
-	int			 i, exp10, sig, dec;
-
-	/*
-	 * If some p <= 15 digits read back as v, the 15-digit rounding is
-	 * those digits padded with zeros, so trying 15, 16, 17 is enough.
-	 */
-	for (i = 0; i < 3; i++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", precs[i] - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	if ((e = strchr(tmp, 'e')) == NULL) {
-		snprintf(buf, len, "%s", tmp);
-		return;
-	}
-	exp10 = atoi(e + 1);
-	for (m = e - 1; m > tmp && (*m == '0' || *m == '.'); m--)
-		;
-	for (sig = 0, e = tmp; e <= m; e++)
-		if (*e >= '0' && *e <= '9')
-			sig++;
-	if (exp10 >= -4 && exp10 < 16) {
-		dec = sig - 1 - exp10;
-		snprintf(buf, len, "%.*f", dec < 1 ? 1 : dec, v);
-	} else
-		snprintf(buf, len, "%.*e", sig - 1, v);
-}
-
-static void
-dump_rec(const json_t *v, char **buf, size_t *len, size_t *cap)
-{
-	char		 num[40], *s;
-	const char	*key;
-	json_t		*e;
-	size_t		 i, n;
-
-#define PUT(str, l) do {						\
-	while (*len + (l) + 1 > *cap) {					\
-		*cap = *cap ? *cap * 2 : 256;				\
-		*buf = pf_xreallocarray(*buf, *cap, 1);			\
-	}								\
-	memcpy(*buf + *len, (str), (l));				\
-	*len += (l);							\
-	(*buf)[*len] = '\0';						\
-} while (0)
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		PUT("{", 1);
-		i = 0;
-		json_object_foreach((json_t *)v, key, e) {
-			if (i++ > 0)
-				PUT(",", 1);
-			{
-				json_t	*k = json_string(key);
-
-				s = json_dumps(k, JSON_ENCODE_ANY);
-				json_decref(k);
-			}
-			PUT(s, strlen(s));
-			free(s);
-			PUT(":", 1);
-			dump_rec(e, buf, len, cap);
-		}
-		PUT("}", 1);
-		break;
-	case JSON_ARRAY:
-		PUT("[", 1);
-		n = json_array_size(v);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				PUT(",", 1);
-			dump_rec(json_array_get(v, i), buf, len, cap);
-		}
-		PUT("]", 1);
-		break;
-	case JSON_REAL:
-		if (!isfinite(json_real_value(v))) {
-			PUT("null", 4);
-			break;
-		}
-		dtoa_short(json_real_value(v), num, sizeof(num));
-		PUT(num, strlen(num));
-		break;
-	default:
-		s = json_dumps(v, JSON_ENCODE_ANY);
-		if (s == NULL) {
-			PUT("null", 4);
-			break;
-		}
-		PUT(s, strlen(s));
-		free(s);
-		break;
-	}
-#undef PUT
-}
-
-char *
-compute_dumps(const json_t *v)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0;
-
-	dump_rec(v, &buf, &len, &cap);
-	return buf;
 }
 
 /* Dense arrays. */
@@ -360,7 +218,7 @@ baseline_source(const struct user_input *in, enum baseline_metric m)
 	}
 }
 
-/* Baselines and the anomaly scan (§3.1, §3.2). */
+/* Baselines and the anomaly scan: the newest value of each upstream metric. */
 static void
 compute_baselines(const struct user_input *in, struct result *res)
 {
@@ -389,102 +247,6 @@ compute_baselines(const struct user_input *in, struct result *res)
 		res->anom_day[res->nanom] = day;
 		res->nanom++;
 	}
-}
-
-static json_t *
-anomaly_json(const struct anomaly *a, bool insights)
-{
-	json_t	*o;
-
-	o = json_object();
-	json_object_set_new(o, insights ? "metric" : "metric_name",
-	    json_string(baseline_metric_name(a->metric)));
-	json_object_set_new(o, "current_value", jnum(a->current));
-	json_object_set_new(o, "baseline_value", jnum(a->baseline));
-	if (!insights) {
-		json_object_set_new(o, "median_value", jnum(a->median));
-		json_object_set_new(o, "lower_bound", jnum(a->lower_bound));
-		json_object_set_new(o, "upper_bound", jnum(a->upper_bound));
-	}
-	if (insights)
-		json_object_set_new(o, "deviation_percent",
-		    jnum(a->deviation_pct));
-	json_object_set_new(o, "direction", json_string(a->direction));
-	json_object_set_new(o, "severity",
-	    json_string(anomaly_severity_name(a->severity)));
-	if (!insights)
-		json_object_set_new(o, "deviation_percent",
-		    jnum(a->deviation_pct));
-	return o;
-}
-
-json_t *
-compute_pattern_details(const struct pattern *p)
-{
-	json_t	*o, *a;
-	size_t	 i;
-	int	 l;
-
-	o = json_object();
-	if (p->reason[0] != '\0') {
-		json_object_set_new(o, "reason", json_string(p->reason));
-		return o;
-	}
-	if (strcmp(p->type, "correlation") == 0) {
-		json_object_set_new(o, "correlation_coefficient", jnum(p->r));
-		json_object_set_new(o, "p_value", jnum(p->p));
-		json_object_set_new(o, "strength", jstr(p->strength));
-		json_object_set_new(o, "direction", jstr(p->direction));
-		json_object_set_new(o, "interpretation",
-		    jstr(p->interpretation));
-		if (strcmp(p->name, "training_recovery_lag") == 0) {
-			json_object_set_new(o, "lag_days",
-			    json_integer(p->lag_days));
-			a = json_array();
-			for (l = 1; l <= PATTERN_MAX_LAG; l++) {
-				json_t	*e = json_object();
-
-				json_object_set_new(e, "lag_days",
-				    json_integer(l));
-				json_object_set_new(e, "r", jnum(p->lag_r[l]));
-				json_object_set_new(e, "p_value",
-				    jnum(p->lag_p[l]));
-				json_object_set_new(e, "pairs",
-				    json_integer((json_int_t)p->lag_n[l]));
-				json_array_append_new(a, e);
-			}
-			json_object_set_new(o, "lags", a);
-		}
-	} else if (strcmp(p->type, "trend") == 0) {
-		json_object_set_new(o, "trend_percent", jnum(p->trend_pct));
-		json_object_set_new(o, "direction", jstr(p->direction));
-		json_object_set_new(o, "interpretation",
-		    jstr(p->interpretation));
-	} else if (strcmp(p->name, "recovery_readiness") == 0) {
-		json_object_set_new(o, "readiness_score", jnum(p->score));
-		a = json_array();
-		for (i = 0; i < p->nfactors; i++)
-			json_array_append_new(a, json_string(p->factors[i]));
-		json_object_set_new(o, "factors", a);
-		json_object_set_new(o, "metrics_checked",
-		    json_integer((json_int_t)p->metrics_checked));
-		json_object_set_new(o, "interpretation",
-		    jstr(p->interpretation));
-	} else {
-		json_object_set_new(o, "risk_score", json_integer(p->risk_score));
-		a = json_array();
-		for (i = 0; i < p->nfactors; i++)
-			json_array_append_new(a, json_string(p->factors[i]));
-		json_object_set_new(o, "risk_factors", a);
-		json_object_set_new(o, "metrics_checked",
-		    json_integer((json_int_t)p->metrics_checked));
-		a = json_array();
-		for (i = 0; i < p->nrecommendations; i++)
-			json_array_append_new(a,
-			    json_string(p->recommendations[i]));
-		json_object_set_new(o, "recommendations", a);
-	}
-	return o;
 }
 
 /* The dense part: daily series, readiness of today. */
@@ -591,60 +353,6 @@ recovery_inputs_at(const struct dense *d, size_t t, struct recovery_inputs *ri)
 }
 
 static json_t *
-recovery_json(const struct recovery_score *rs, const struct recovery_inputs
-    *ri)
-{
-	json_t	*o, *c, *p;
-	int	 i;
-
-	o = json_object();
-	json_object_set_new(o, "score", jnum(rs->score));
-	json_object_set_new(o, "level", jstr(rs->level));
-	json_object_set_new(o, "coverage", jnum(rs->coverage));
-	c = json_object();
-	for (i = 0; i < RECOVERY_NCOMPONENTS; i++) {
-		p = json_object();
-		json_object_set_new(p, "available",
-		    json_boolean(rs->part[i].available));
-		json_object_set_new(p, "input", jnum(rs->part[i].input));
-		json_object_set_new(p, "subscore", jnum(rs->part[i].subscore));
-		json_object_set_new(p, "weight", jnum(rs->part[i].weight));
-		json_object_set_new(p, "effective_weight",
-		    jnum(rs->part[i].effective));
-		json_object_set_new(c,
-		    recovery_component_name((enum recovery_component)i), p);
-	}
-	json_object_set_new(o, "components", c);
-	p = json_object();
-	json_object_set_new(p, "ln_rmssd", jnum(ri->ln_rmssd));
-	json_object_set_new(p, "hrv_band_mean", jnum(ri->band_mean));
-	json_object_set_new(p, "hrv_band_sd", jnum(ri->band_sd));
-	json_object_set_new(p, "sleep_score", jnum(ri->sleep_score));
-	json_object_set_new(p, "ans_charge", jnum(ri->ans_charge));
-	json_object_set_new(p, "acwr", jnum(ri->acwr));
-	json_object_set_new(o, "inputs", p);
-	return o;
-}
-
-static json_t *
-band_json(const struct hrv_band_day *b)
-{
-	json_t	*o;
-
-	o = json_object();
-	json_object_set_new(o, "ln_rmssd", jnum(b->ln_rmssd));
-	json_object_set_new(o, "mean_7d", jnum(b->mean7));
-	json_object_set_new(o, "cv_7d_pct", jnum(b->cv7_pct));
-	json_object_set_new(o, "band_mean", jnum(b->band_mean));
-	json_object_set_new(o, "band_sd", jnum(b->band_sd));
-	json_object_set_new(o, "band_low", jnum(b->band_lo));
-	json_object_set_new(o, "band_high", jnum(b->band_hi));
-	json_object_set_new(o, "status",
-	    json_string(load_hrv_band_status_name(b->status)));
-	return o;
-}
-
-static json_t *
 means_json(const double *x, size_t n, size_t t, double *m7out)
 {
 	static const size_t	 w[3] = { 7, 30, 90 };
@@ -664,7 +372,7 @@ means_json(const double *x, size_t n, size_t t, double *m7out)
 			any = true;
 		if (i == 0 && m7out != NULL)
 			*m7out = m;
-		json_object_set_new(o, k[i], jnum(m));
+		json_object_set_new(o, k[i], pf_json_real(m));
 	}
 	if (!any) {
 		json_decref(o);
@@ -674,16 +382,15 @@ means_json(const double *x, size_t n, size_t t, double *m7out)
 }
 
 static void
-hhmm(double min_after_noon, char buf[8])
+hhmm(double min_after_noon, char buf[16])
 {
-	long	m;
+	int	m;
 
-	if (!isfinite(min_after_noon)) {
+	if ((m = sleep_bedtime_clock(min_after_noon)) < 0) {
 		buf[0] = '\0';
 		return;
 	}
-	m = (lround(min_after_noon) + 720) % 1440;
-	snprintf(buf, 8, "%02ld:%02ld", m / 60, m % 60);
+	snprintf(buf, 16, "%02d:%02d", m / 60, m % 60);
 }
 
 /* analytics_daily rows from the dirty day on. */
@@ -704,7 +411,7 @@ compute_daily(const struct user_input *in, const struct dense *d,
 	struct recovery_score	 rs;
 	json_t			*o, *m;
 	double			 sd, mean, m7;
-	char			 hm[8];
+	char			 hm[16];
 	size_t			 t, t0, i;
 	int32_t			 day;
 	bool			 any;
@@ -731,31 +438,31 @@ compute_daily(const struct user_input *in, const struct dense *d,
 
 		if (isfinite(d->band[t].ln_rmssd) || isfinite(d->band[t].mean7))
 			daily_add(res, "hrv_band", day, d->band[t].mean7,
-			    band_json(&d->band[t]));
+			    doc_hrv_band(&d->band[t]));
 
 		if (t < 27 && d->load[t] == 0 && d->ctl[t] == 0) {
 			/* no training recorded yet */
 		} else {
 			o = json_object();
-			json_object_set_new(o, "load", jnum(d->load_raw[t]));
-			json_object_set_new(o, "acwr", jnum(d->acwr[t]));
+			json_object_set_new(o, "load", pf_json_real(d->load_raw[t]));
+			json_object_set_new(o, "acwr", pf_json_real(d->acwr[t]));
 			json_object_set_new(o, "acwr_uncoupled",
-			    jnum(d->acwr_unc[t]));
+			    pf_json_real(d->acwr_unc[t]));
 			json_object_set_new(o, "acwr_ewma",
-			    jnum(d->acwr_ewma[t]));
-			json_object_set_new(o, "ctl", jnum(d->ctl[t]));
-			json_object_set_new(o, "atl", jnum(d->atl[t]));
-			json_object_set_new(o, "tsb", jnum(d->tsb[t]));
+			    pf_json_real(d->acwr_ewma[t]));
+			json_object_set_new(o, "ctl", pf_json_real(d->ctl[t]));
+			json_object_set_new(o, "atl", pf_json_real(d->atl[t]));
+			json_object_set_new(o, "tsb", pf_json_real(d->tsb[t]));
 			daily_add(res, "training_load", day, d->load[t], o);
 		}
 
 		if (isfinite(d->debt[t])) {
 			o = json_object();
-			json_object_set_new(o, "goal_seconds", jnum(d->goal_s));
+			json_object_set_new(o, "goal_seconds", pf_json_real(d->goal_s));
 			json_object_set_new(o, "window_nights",
 			    json_integer(LOAD_SLEEP_DEBT_DAYS));
 			json_object_set_new(o, "debt_hours",
-			    jnum(d->debt[t] / 3600));
+			    pf_json_real(d->debt[t] / 3600));
 			daily_add(res, "sleep_debt", day, d->debt[t], o);
 		}
 
@@ -763,9 +470,9 @@ compute_daily(const struct user_input *in, const struct dense *d,
 		    PF_OK) {
 			o = json_object();
 			hhmm(mean, hm);
-			json_object_set_new(o, "mean_bedtime", jstr(hm));
+			json_object_set_new(o, "mean_bedtime", pf_json_str_or_null(hm));
 			json_object_set_new(o, "mean_minutes_after_noon",
-			    jnum(mean));
+			    pf_json_real(mean));
 			json_object_set_new(o, "window_nights",
 			    json_integer(SLEEP_TIMING_DAYS));
 			daily_add(res, "sleep_consistency", day, sd, o);
@@ -779,7 +486,7 @@ compute_daily(const struct user_input *in, const struct dense *d,
 			if (stats_mean(d->chr_rhr + lo, t + 1 - lo, &m7) !=
 			    PF_OK)
 				m7 = NAN;
-			json_object_set_new(o, "baseline_14d", jnum(m7));
+			json_object_set_new(o, "baseline_14d", pf_json_real(m7));
 			daily_add(res, "resting_hr_continuous", day,
 			    d->chr_rhr[t], o);
 		}
@@ -787,13 +494,13 @@ compute_daily(const struct user_input *in, const struct dense *d,
 		recovery_inputs_at(d, t, &ri);
 		if (recovery_compute(&ri, w, &rs) == PF_OK) {
 			o = json_object();
-			json_object_set_new(o, "level", jstr(rs.level));
-			json_object_set_new(o, "coverage", jnum(rs.coverage));
+			json_object_set_new(o, "level", pf_json_str_or_null(rs.level));
+			json_object_set_new(o, "coverage", pf_json_real(rs.coverage));
 			for (i = 0; i < RECOVERY_NCOMPONENTS; i++)
 				json_object_set_new(o, recovery_component_name(
 				    (enum recovery_component)i),
 				    rs.part[i].available ?
-				    jnum(rs.part[i].subscore) : json_null());
+				    pf_json_real(rs.part[i].subscore) : json_null());
 			daily_add(res, "recovery", day, rs.score, o);
 		}
 	}
@@ -812,14 +519,14 @@ current_of(const struct user_input *in, enum baseline_metric m)
 }
 
 static void
-insight_baseline_of(const struct user_input *in, const struct result *res,
-    enum baseline_metric m, struct insight_baseline *ib)
+insight_baseline_of(const struct result *res, enum baseline_metric m,
+    struct insight_baseline *ib)
 {
 	const struct baseline	*b = &res->base[m];
 
 	ib->present = true;
 	ib->status = b->status;
-	ib->current = current_of(in, m);
+	ib->current = res->insights.current[m];
 	ib->baseline = b->value;
 	ib->pct = NAN;
 	if (isfinite(ib->current) && ib->current != 0 &&
@@ -828,253 +535,108 @@ insight_baseline_of(const struct user_input *in, const struct result *res,
 	ib->trend = baseline_trend(b, NULL);
 }
 
-static json_t *
-insights_doc(const struct user_input *in, struct result *res, int age,
-    const struct insight_readiness *rd)
+/* Readiness, unlocks, observations and suggestions of the insights. */
+static void
+compute_insights(const struct user_input *in, struct result *res)
 {
-	struct insight_inputs		 ii;
-	struct insight_observation	 obs[INSIGHT_MAX_OBSERVATIONS];
-	struct insight_suggestion	 sug[INSIGHT_MAX_SUGGESTIONS];
-	struct insight_baseline		 ib;
-	json_t				*doc, *o, *a, *e, *f;
-	int32_t				 fresh, d1;
-	size_t				 i, j, n;
-	char				 iso[AD_ISO_LEN];
+	struct insights_today	*it = &res->insights;
+	struct insight_inputs	 ii;
+	int32_t			 firsts[2], d1;
+	size_t			 nf = 0;
+	int			 m;
 
-	doc = json_object();
-	json_object_set_new(doc, "user_id", json_string(in->user_id));
-	json_object_set_new(doc, "generated_at", json_string(res->computed_at));
-	fresh = max_day(&in->sleep_score);
+	if ((firsts[nf] = min_day(&in->sleep_score)) != AD_DAY_NONE)
+		nf++;
+	if ((firsts[nf] = min_day(&in->rc_hrv)) != AD_DAY_NONE)
+		nf++;
+	it->age = insight_data_age_days(in->today, firsts, nf);
+	insight_readiness(it->age, &it->readiness);
+	it->freshness_day = max_day(&in->sleep_score);
 	d1 = max_day(&in->rc_hrv);
-	if (d1 != AD_DAY_NONE && (fresh == AD_DAY_NONE || d1 > fresh))
-		fresh = d1;
-	if (fresh == AD_DAY_NONE)
-		json_object_set_new(doc, "data_freshness", json_null());
-	else {
-		pf_time_format_datetime((int64_t)fresh * PF_TIME_DAY_MS, 0,
-		    PF_TIME_FMT_NOMS, iso, sizeof(iso));
-		json_object_set_new(doc, "data_freshness", json_string(iso));
-	}
-	json_object_set_new(doc, "data_age_days", json_integer(age));
-	json_object_set_new(doc, "status", json_string(rd->status));
-
-	o = json_object();
-	for (i = 0; i < INSIGHT_NFEATURES; i++) {
-		f = json_object();
-		json_object_set_new(f, "available",
-		    json_boolean(rd->feature[i].available));
-		json_object_set_new(f, "message", jstr(rd->feature[i].message));
-		json_object_set_new(f, "unlock_at_days",
-		    json_integer(rd->feature[i].unlock_at_days));
-		json_object_set_new(o, rd->feature[i].name, f);
-	}
-	json_object_set_new(doc, "feature_availability", o);
-	if (rd->has_next) {
-		o = json_object();
-		json_object_set_new(o, "next_unlock",
-		    json_string(rd->next_unlock));
-		json_object_set_new(o, "days_until_next",
-		    json_integer(rd->days_until_next));
-		json_object_set_new(o, "percent_to_next",
-		    jnum(rd->percent_to_next));
-		json_object_set_new(doc, "unlock_progress", o);
-	} else
-		json_object_set_new(doc, "unlock_progress", json_null());
-
-	o = json_object();
-	json_object_set_new(o, "hrv", jnum(current_of(in, BASELINE_HRV_RMSSD)));
-	json_object_set_new(o, "sleep_score",
-	    jnum(current_of(in, BASELINE_SLEEP_SCORE)));
-	json_object_set_new(o, "resting_hr",
-	    jnum(current_of(in, BASELINE_RESTING_HR)));
-	json_object_set_new(o, "training_load_ratio",
-	    jnum(current_of(in, BASELINE_TRAINING_LOAD_RATIO)));
-	json_object_set_new(doc, "current_metrics", o);
-
-	o = json_object();
-	for (i = 0; i < NUPSTREAM; i++) {
-		insight_baseline_of(in, res, upstream_metrics[i], &ib);
-		e = json_object();
-		json_object_set_new(e, "current", jnum(ib.current));
-		json_object_set_new(e, "baseline", jnum(ib.baseline));
-		json_object_set_new(e, "baseline_7d",
-		    jnum(res->base[upstream_metrics[i]].mean_7d));
-		json_object_set_new(e, "baseline_30d",
-		    jnum(res->base[upstream_metrics[i]].mean_30d));
-		json_object_set_new(e, "percent_of_baseline", jnum(ib.pct));
-		json_object_set_new(e, "trend", jstr(ib.trend));
-		json_object_set_new(e, "trend_days", json_null());
-		json_object_set_new(e, "status",
-		    json_string(baseline_status_name(ib.status)));
-		json_object_set_new(o,
-		    baseline_metric_name(upstream_metrics[i]), e);
-	}
-	json_object_set_new(doc, "baselines", o);
+	if (d1 != AD_DAY_NONE && (it->freshness_day == AD_DAY_NONE ||
+	    d1 > it->freshness_day))
+		it->freshness_day = d1;
+	for (m = 0; m < BASELINE_NMETRICS; m++)
+		it->current[m] = current_of(in, (enum baseline_metric)m);
+	for (m = 0; m < BASELINE_NMETRICS; m++)
+		insight_baseline_of(res, (enum baseline_metric)m,
+		    &it->base[m]);
 
 	memset(&ii, 0, sizeof(ii));
-	ii.data_age_days = age;
-	if (age >= 21) {
-		/* Upstream's four detectors only: the stored rows it reads. */
+	ii.data_age_days = it->age;
+	if (it->age >= UNLOCK_PATTERNS_DAYS) {
+		/* Only upstream's detectors: the stored rows it reads. */
 		ii.patterns = res->pat;
-		ii.npatterns = 4;
+		ii.npatterns = AD_UPSTREAM_PATTERNS;
 		ii.anomalies = res->anom;
 		ii.nanomalies = res->nanom;
 	}
-	insight_baseline_of(in, res, BASELINE_HRV_RMSSD, &ii.hrv);
-	insight_baseline_of(in, res, BASELINE_SLEEP_SCORE, &ii.sleep);
-
-	a = json_array();
-	for (i = 0; i < ii.npatterns; i++) {
-		const struct pattern *p = &res->pat[i];
-
-		e = json_object();
-		json_object_set_new(e, "name", json_string(p->name));
-		json_object_set_new(e, "pattern_type", json_string(p->type));
-		json_object_set_new(e, "score", jnum(p->score));
-		json_object_set_new(e, "significance",
-		    json_string(pattern_significance_name(p->significance)));
-		f = json_array();
-		for (j = 0; j < p->nfactors; j++)
-			json_array_append_new(f, json_string(p->factors[j]));
-		json_object_set_new(e, "factors", f);
-		json_object_set_new(e, "interpretation",
-		    p->reason[0] == '\0' ? jstr(p->interpretation) :
-		    json_null());
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(doc, "patterns", a);
-
-	a = json_array();
-	for (i = 0; i < ii.nanomalies; i++)
-		json_array_append_new(a, anomaly_json(&res->anom[i], true));
-	json_object_set_new(doc, "anomalies", a);
-
-	a = json_array();
-	insight_observations(&ii, obs, &n);
-	for (i = 0; i < n; i++) {
-		e = json_object();
-		json_object_set_new(e, "category", json_string(obs[i].category));
-		json_object_set_new(e, "priority", json_string(obs[i].priority));
-		json_object_set_new(e, "fact", json_string(obs[i].fact));
-		json_object_set_new(e, "context", jstr(obs[i].context));
-		json_object_set_new(e, "trend", jstr(obs[i].trend));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(doc, "observations", a);
-
-	a = json_array();
-	insight_suggestions(&ii, sug, &n);
-	for (i = 0; i < n; i++) {
-		e = json_object();
-		json_object_set_new(e, "action", json_string(sug[i].action));
-		json_object_set_new(e, "description",
-		    json_string(sug[i].description));
-		json_object_set_new(e, "confidence", jnum(sug[i].confidence));
-		json_object_set_new(e, "reason", json_string(sug[i].reason));
-		json_array_append_new(a, e);
-	}
-	json_object_set_new(doc, "suggestions", a);
-	return doc;
+	ii.hrv = it->base[BASELINE_HRV_RMSSD];
+	ii.sleep = it->base[BASELINE_SLEEP_SCORE];
+	it->npatterns = ii.npatterns;
+	it->nanomalies = ii.nanomalies;
+	insight_observations(&ii, it->obs, &it->nobs);
+	insight_suggestions(&ii, it->sug, &it->nsug);
 }
 
-static json_t *
-status_doc(const struct user_input *in)
+void
+compute_status(const struct user_input *in, struct result *res)
 {
-	struct analytics_status	 st;
-	json_t			*doc, *o, *f, *a;
-	int			 dd[4], min, i;
-	static const char	*names[4] = { "sleep", "recharge", "activity",
-	    "cardio_load" };
+	const struct series *src[STATUS_NSOURCES] = {
+		[STATUS_SLEEP] = &in->sleep_score,
+		[STATUS_RECHARGE] = &in->rc_hrv,
+		[STATUS_ACTIVITY] = &in->steps,
+		[STATUS_CARDIO_LOAD] = &in->cl_load,
+	};
+	int	min = 0, i;
 
-	dd[0] = count_days_since(&in->sleep_score, in->today - 90);
-	dd[1] = count_days_since(&in->rc_hrv, in->today - 90);
-	dd[2] = count_days_since(&in->steps, in->today - 90);
-	dd[3] = count_days_since(&in->cl_load, in->today - 90);
-	min = dd[0];
-	for (i = 1; i < 4; i++)
-		if (dd[i] < min)
-			min = dd[i];
-	insight_analytics_status(min, &st);
-
-	doc = json_object();
-	json_object_set_new(doc, "user_id", json_string(in->user_id));
-	o = json_object();
-	for (i = 0; i < 4; i++)
-		json_object_set_new(o, names[i], json_integer(dd[i]));
-	json_object_set_new(doc, "data_days", o);
-	json_object_set_new(doc, "min_data_days", json_integer(min));
-	o = json_object();
-	for (i = 0; i < ANALYTICS_NFEATURES; i++)
-		json_object_set_new(o, st.feature[i].name,
-		    json_boolean(st.feature[i].unlocked));
-	json_object_set_new(doc, "features_available", o);
-	o = json_object();
-	for (i = 0; i < ANALYTICS_NFEATURES; i++) {
-		f = json_object();
-		json_object_set_new(f, "unlocked",
-		    json_boolean(st.feature[i].unlocked));
-		json_object_set_new(f, "days_required",
-		    json_integer(st.feature[i].days_required));
-		json_object_set_new(f, "days_remaining",
-		    json_integer(st.feature[i].days_remaining));
-		if (st.feature[i].unlocked)
-			json_object_set_new(f, "progress_percent",
-			    json_integer(100));
-		else
-			json_object_set_new(f, "progress_percent",
-			    jnum(st.feature[i].progress_percent));
-		json_object_set_new(o, st.feature[i].name, f);
+	for (i = 0; i < STATUS_NSOURCES; i++) {
+		res->data_days[i] = count_days_since(src[i],
+		    in->today - ANALYTICS_STATUS_WINDOW_DAYS);
+		if (i == 0 || res->data_days[i] < min)
+			min = res->data_days[i];
 	}
-	json_object_set_new(doc, "unlock_progress", o);
-	a = json_array();
-	json_array_append_new(a, json_string(st.recommendation));
-	json_object_set_new(doc, "recommendations", a);
-	return doc;
+	insight_analytics_status(min, &res->status);
 }
 
-static json_t *
-recovery_doc(const struct user_input *in, const struct dense *d,
-    const struct recovery_weights *w, struct recovery_score *rs)
+void
+compute_defaults(int32_t today, struct result *res)
 {
+	struct user_input	in;
+
+	memset(&in, 0, sizeof(in));
+	in.today = today;
+	res->today = today;
+	compute_status(&in, res);
+}
+
+/* Today's readiness, its inputs, and upstream's dashboard heuristic. */
+static void
+compute_recovery(const struct user_input *in, const struct dense *d,
+    struct result *res)
+{
+	struct recovery_today		*rt = &res->recovery;
 	struct recovery_admin_inputs	 ai;
-	struct recovery_admin_status	 as;
-	struct recovery_inputs		 ri;
-	json_t				*doc, *o, *a;
-	size_t				 t = d->ndays - 1, i;
+	size_t				 t = d->ndays - 1, k;
 	double				 v;
 	int32_t				 day;
 
-	recovery_inputs_at(d, t, &ri);
-	if (recovery_compute(&ri, w, rs) != PF_OK) {
+	recovery_weights_default(&rt->weights);
+	recovery_inputs_at(d, t, &rt->in);
+	if (recovery_compute(&rt->in, &rt->weights, &rt->score) != PF_OK) {
 		/* leaves score NaN, level NULL: "no data today" */
 	}
-	doc = recovery_json(rs, &ri);
-	json_object_set_new(doc, "user_id", json_string(in->user_id));
-	json_object_set_new(doc, "day", jday(in->today));
-	o = json_object();
-	for (i = 0; i < RECOVERY_NCOMPONENTS; i++)
-		json_object_set_new(o,
-		    recovery_component_name((enum recovery_component)i),
-		    jnum(w->w[i]));
-	json_object_set_new(doc, "weights", o);
-	json_object_set_new(doc, "hrv_band", band_json(&d->band[t]));
-	o = json_object();
-	json_object_set_new(o, "load", jnum(d->load_raw[t]));
-	json_object_set_new(o, "acwr", jnum(d->acwr[t]));
-	json_object_set_new(o, "acwr_uncoupled", jnum(d->acwr_unc[t]));
-	json_object_set_new(o, "acwr_ewma", jnum(d->acwr_ewma[t]));
-	json_object_set_new(o, "ctl", jnum(d->ctl[t]));
-	json_object_set_new(o, "atl", jnum(d->atl[t]));
-	json_object_set_new(o, "tsb", jnum(d->tsb[t]));
-	json_object_set_new(doc, "training_load", o);
-	o = json_object();
-	json_object_set_new(o, "debt_seconds", jnum(d->debt[t]));
-	json_object_set_new(o, "goal_seconds", jnum(d->goal_s));
-	json_object_set_new(o, "window_nights",
-	    json_integer(LOAD_SLEEP_DEBT_DAYS));
-	json_object_set_new(doc, "sleep_debt", o);
+	rt->band = d->band[t];
+	rt->load = d->load_raw[t];
+	rt->acwr = d->acwr[t];
+	rt->acwr_uncoupled = d->acwr_unc[t];
+	rt->acwr_ewma = d->acwr_ewma[t];
+	rt->ctl = d->ctl[t];
+	rt->atl = d->atl[t];
+	rt->tsb = d->tsb[t];
+	rt->debt_s = d->debt[t];
+	rt->goal_s = d->goal_s;
 
-	/* Upstream's dashboard heuristic (§3.6), for clients that show it. */
 	memset(&ai, 0, sizeof(ai));
 	ai.today = in->today;
 	ai.sleep_day = ai.recharge_day = ai.cardio_day = INT32_MIN / 2;
@@ -1084,8 +646,6 @@ recovery_doc(const struct user_input *in, const struct dense *d,
 		ai.sleep_score = v;
 	}
 	if (latest(&in->rc_hrv, INT32_MIN, &v, &day)) {
-		size_t	k;
-
 		ai.recharge_day = day;
 		ai.hrv_avg = v;
 		for (k = 0; k < in->rc_ans.n; k++)
@@ -1096,20 +656,7 @@ recovery_doc(const struct user_input *in, const struct dense *d,
 		ai.cardio_day = day;
 		ai.load_ratio = v;
 	}
-	recovery_admin_status(&ai, &as);
-	o = json_object();
-	json_object_set_new(o, "readiness", jstr(as.readiness));
-	json_object_set_new(o, "readiness_score",
-	    json_integer(as.readiness_score));
-	a = json_array();
-	for (i = 0; i < as.nrecommendations; i++)
-		json_array_append_new(a, json_string(as.recommendations[i]));
-	json_object_set_new(o, "recommendations", a);
-	json_object_set_new(o, "training_advice", jstr(as.training_advice));
-	json_object_set_new(o, "has_data", json_boolean(as.has_data));
-	json_object_set_new(doc, "dashboard", o);
-	json_object_set_new(doc, "computed_at", json_string(""));
-	return doc;
+	recovery_admin_status(&ai, &rt->admin);
 }
 
 int
@@ -1127,20 +674,15 @@ compute_user(const struct user_input *in, double band_k, struct result *res)
 		    "\"training_load\"]",
 	};
 	struct overtraining_inputs	 oi;
-	struct insight_readiness	 rd;
-	struct recovery_weights		 w;
-	struct recovery_score		 rs;
 	struct dense			 d;
-	json_t				*doc, *a;
-	int32_t				 firsts[2];
-	size_t				 nf = 0, off, i;
-	int				 age;
+	size_t				 off, i;
 
+	snprintf(res->user_id, sizeof(res->user_id), "%s", in->user_id);
+	res->today = in->today;
 	compute_iso(in->now_ms, res->computed_at);
 	compute_baselines(in, res);
 
 	dense_build(in, band_k, &d);
-	recovery_weights_default(&w);
 
 	/* Patterns, upstream's four first, in detect_all_patterns order. */
 	pattern_sleep_hrv_correlation(in->sleep_score.v, in->sleep_score.n,
@@ -1166,36 +708,15 @@ compute_user(const struct user_input *in, double band_k, struct result *res)
 	pattern_activity_sleep_correlation(d.steps + off, d.sleep + off,
 	    d.ndays - off, &res->pat[5]);
 
-	doc = recovery_doc(in, &d, &w, &rs);
-	json_object_set_new(doc, "computed_at",
-	    json_string(res->computed_at));
-	pattern_recovery_readiness(&rs, &res->pat[6]);
+	compute_recovery(in, &d, res);
+	pattern_recovery_readiness(&res->recovery.score, &res->pat[6]);
 	res->npat = AD_NPATTERNS;
 	for (i = 0; i < AD_NPATTERNS; i++)
 		res->pat_metrics[i] = pm[i];
-	json_object_set_new(res->docs, "recovery", doc);
 
-	compute_daily(in, &d, &w, res);
-
-	if ((firsts[nf] = min_day(&in->sleep_score)) != AD_DAY_NONE)
-		nf++;
-	if ((firsts[nf] = min_day(&in->rc_hrv)) != AD_DAY_NONE)
-		nf++;
-	age = insight_data_age_days(in->today, firsts, nf);
-	insight_readiness(age, &rd);
-	json_object_set_new(res->docs, "insights",
-	    insights_doc(in, res, age, &rd));
-	json_object_set_new(res->docs, "status", status_doc(in));
-
-	doc = json_object();
-	json_object_set_new(doc, "user_id", json_string(in->user_id));
-	json_object_set_new(doc, "anomaly_count",
-	    json_integer((json_int_t)res->nanom));
-	a = json_array();
-	for (i = 0; i < res->nanom; i++)
-		json_array_append_new(a, anomaly_json(&res->anom[i], false));
-	json_object_set_new(doc, "anomalies", a);
-	json_object_set_new(res->docs, "anomalies", doc);
+	compute_daily(in, &d, &res->recovery.weights, res);
+	compute_insights(in, res);
+	compute_status(in, res);
 
 	dense_free(&d);
 	return PF_OK;

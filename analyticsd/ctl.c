@@ -20,7 +20,6 @@
 #include "common/time.h"
 
 #include "analyticsd/analyticsd.h"
-#include "analyticsd/daemon.h"
 
 /* Events handled per wake-up before jobs get a turn. */
 #define EVENTS_PER_WAKE	256

@@ -25,7 +25,6 @@
 #include "common/xmalloc.h"
 
 #include "analyticsd/analyticsd.h"
-#include "analyticsd/daemon.h"
 
 /* Back-off after a failed run, so a broken user does not spin. */
 #define RETRY_MS	5000

@@ -10,7 +10,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 static const char *const metric_names[BASELINE_NMETRICS] = {
 	[BASELINE_HRV_RMSSD] = "hrv_rmssd",
@@ -197,8 +197,8 @@ baseline_classify(const struct baseline *b, double value,
 	base = isfinite(b->value) ? b->value : 0;
 	out->direction = value > base ? "above" : "below";
 	/*
-	 * FIX: upstream divides by the mean unguarded in insights (a zero
-	 * baseline there is a 500); here it is null everywhere.
+	 * No deviation from a zero baseline, everywhere (upstream divides
+	 * unguarded in the insights, where a zero baseline is a 500).
 	 */
 	if (isfinite(b->value) && b->value != 0 && isfinite(value))
 		out->deviation_pct = (value - b->value) / b->value * 100;
@@ -248,8 +248,8 @@ baseline_trend(const struct baseline *b, double *delta_pct)
 	if (delta_pct != NULL)
 		*delta_pct = NAN;
 	/*
-	 * FIX: upstream raises ZeroDivisionError on a 30-day mean of 0; such
-	 * a trend is null here.
+	 * No trend against a 30-day mean of 0 (upstream raises
+	 * ZeroDivisionError).
 	 */
 	if (b == NULL || !isfinite(b->mean_7d) || !isfinite(b->mean_30d) ||
 	    b->mean_30d == 0)
@@ -257,7 +257,7 @@ baseline_trend(const struct baseline *b, double *delta_pct)
 	d = (b->mean_7d - b->mean_30d) / b->mean_30d * 100;
 	if (delta_pct != NULL)
 		*delta_pct = d;
-	/* FIX: a rising resting HR is a decline, not an improvement. */
+	/* A rising resting HR is a decline, not an improvement. */
 	invert = baseline_metric_lower_is_better(b->metric);
 	if (d > BASELINE_TREND_PCT)
 		return invert ? "declining" : "improving";

@@ -10,17 +10,18 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 static const struct {
 	const char	*name;
 	int		 days;
 } unlocks[INSIGHT_NFEATURES] = {
-	[INSIGHT_BASELINES_7D] = { "baselines_7d", 7 },
-	[INSIGHT_BASELINES_30D] = { "baselines_30d", 30 },
-	[INSIGHT_PATTERNS] = { "patterns", 21 },
-	[INSIGHT_ANOMALY_DETECTION] = { "anomaly_detection", 21 },
-	[INSIGHT_ML_PREDICTIONS] = { "ml_predictions", 60 },
+	[INSIGHT_BASELINES_7D] = { "baselines_7d", UNLOCK_BASIC_DAYS },
+	[INSIGHT_BASELINES_30D] = { "baselines_30d", UNLOCK_PREDICTIVE_DAYS },
+	[INSIGHT_PATTERNS] = { "patterns", UNLOCK_PATTERNS_DAYS },
+	[INSIGHT_ANOMALY_DETECTION] = { "anomaly_detection",
+	    UNLOCK_PATTERNS_DAYS },
+	[INSIGHT_ML_PREDICTIONS] = { "ml_predictions", UNLOCK_ML_DAYS },
 };
 
 /* Python's sorted(..., key=threshold) is stable: ties keep dict order. */
@@ -33,12 +34,16 @@ static const struct {
 	const char	*name;
 	int		 days;
 } analytics[ANALYTICS_NFEATURES] = {
-	[ANALYTICS_BASIC_STATS] = { "basic_stats", 7 },
-	[ANALYTICS_TREND_ANALYSIS] = { "trend_analysis", 14 },
-	[ANALYTICS_PERSONALIZED_BASELINES] = { "personalized_baselines", 21 },
-	[ANALYTICS_PREDICTIVE_MODELS] = { "predictive_models", 30 },
-	[ANALYTICS_ADVANCED_ML] = { "advanced_ml", 60 },
-	[ANALYTICS_LONG_TERM_PATTERNS] = { "long_term_patterns", 90 },
+	[ANALYTICS_BASIC_STATS] = { "basic_stats", UNLOCK_BASIC_DAYS },
+	[ANALYTICS_TREND_ANALYSIS] = { "trend_analysis",
+	    UNLOCK_TREND_DAYS },
+	[ANALYTICS_PERSONALIZED_BASELINES] = { "personalized_baselines",
+	    UNLOCK_PATTERNS_DAYS },
+	[ANALYTICS_PREDICTIVE_MODELS] = { "predictive_models",
+	    UNLOCK_PREDICTIVE_DAYS },
+	[ANALYTICS_ADVANCED_ML] = { "advanced_ml", UNLOCK_ML_DAYS },
+	[ANALYTICS_LONG_TERM_PATTERNS] = { "long_term_patterns",
+	    UNLOCK_LONG_TERM_DAYS },
 };
 
 int
@@ -67,7 +72,8 @@ insight_readiness(int age, struct insight_readiness *out)
 		return PF_ERR_INVALID;
 	memset(out, 0, sizeof(*out));
 	out->data_age_days = age;
-	out->status = age < 7 ? "unavailable" : age < 21 ? "partial" : "ready";
+	out->status = age < UNLOCK_BASIC_DAYS ? "unavailable" :
+	    age < UNLOCK_PATTERNS_DAYS ? "partial" : "ready";
 	for (i = 0; i < INSIGHT_NFEATURES; i++) {
 		f = &out->feature[i];
 		f->name = unlocks[i].name;
@@ -126,26 +132,27 @@ insight_analytics_status(int min_days, struct analytics_status *out)
 			    analytics[i].days * 100);
 		}
 	}
-	if (min_days < 7)
+	if (min_days < UNLOCK_BASIC_DAYS)
 		snprintf(out->recommendation, sizeof(out->recommendation),
 		    "Keep syncing! %d more days until basic statistics unlock.",
-		    7 - min_days);
-	else if (min_days < 14)
+		    UNLOCK_BASIC_DAYS - min_days);
+	else if (min_days < UNLOCK_TREND_DAYS)
 		snprintf(out->recommendation, sizeof(out->recommendation),
 		    "Trend analysis unlocks in %d days. Keep wearing your "
-		    "device!", 14 - min_days);
-	else if (min_days < 21)
+		    "device!", UNLOCK_TREND_DAYS - min_days);
+	else if (min_days < UNLOCK_PATTERNS_DAYS)
 		snprintf(out->recommendation, sizeof(out->recommendation),
 		    "Personalized baselines unlock in %d days. This enables "
-		    "accurate anomaly detection.", 21 - min_days);
-	else if (min_days < 30)
+		    "accurate anomaly detection.",
+		    UNLOCK_PATTERNS_DAYS - min_days);
+	else if (min_days < UNLOCK_PREDICTIVE_DAYS)
 		snprintf(out->recommendation, sizeof(out->recommendation),
 		    "Predictive models unlock in %d days. Soon we can forecast "
-		    "recovery and readiness!", 30 - min_days);
-	else if (min_days < 60)
+		    "recovery and readiness!", UNLOCK_PREDICTIVE_DAYS - min_days);
+	else if (min_days < UNLOCK_ML_DAYS)
 		snprintf(out->recommendation, sizeof(out->recommendation),
-		    "Great progress! Advanced ML features unlock after 60 days "
-		    "of data.");
+		    "Great progress! Advanced ML features unlock after %d days "
+		    "of data.", UNLOCK_ML_DAYS);
 	else
 		snprintf(out->recommendation, sizeof(out->recommendation),
 		    "Excellent! All features are unlocked. Full analytics "
@@ -257,22 +264,23 @@ insight_observations(const struct insight_inputs *in,
 	*n = 0;
 	age = in->data_age_days;
 
-	if (age < 7) {
+	if (age < UNLOCK_BASIC_DAYS) {
 		if ((o = obs_add(out, n, "onboarding", "info", NULL)) != NULL) {
 			snprintf(o->fact, sizeof(o->fact),
-			    "Building your personal baselines (%d/7 days)", age);
+			    "Building your personal baselines (%d/%d days)", age,
+			    UNLOCK_BASIC_DAYS);
 			snprintf(o->context, sizeof(o->context),
 			    "Keep wearing your device. Basic insights unlock "
-			    "in %d days.", 7 - age);
+			    "in %d days.", UNLOCK_BASIC_DAYS - age);
 		}
-	} else if (age < 21) {
+	} else if (age < UNLOCK_PATTERNS_DAYS) {
 		if ((o = obs_add(out, n, "onboarding", "info", NULL)) != NULL) {
 			snprintf(o->fact, sizeof(o->fact),
 			    "Your baselines are being established (%d days of "
 			    "data)", age);
 			snprintf(o->context, sizeof(o->context),
 			    "Pattern detection unlocks in %d days. Accuracy "
-			    "improves over time.", 21 - age > 0 ? 21 - age : 0);
+			    "improves over time.", UNLOCK_PATTERNS_DAYS - age);
 		}
 	}
 

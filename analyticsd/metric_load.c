@@ -11,7 +11,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 static double
 load_at(const double *load, size_t i)
@@ -146,35 +146,6 @@ load_sleep_debt(const double *sleep_s, size_t ndays, double goal_s,
 	return PF_OK;
 }
 
-int
-load_calendar_means(const struct dayval *s, size_t n, int32_t today,
-    struct calendar_means *out)
-{
-	double	sum[3] = { 0, 0, 0 };
-	size_t	cnt[3] = { 0, 0, 0 }, i, w;
-	int32_t	span[3] = { 7, 30, 90 };
-
-	if (out == NULL || (s == NULL && n > 0))
-		return PF_ERR_INVALID;
-	for (i = 0; i < n; i++) {
-		if (!isfinite(s[i].value) || s[i].day > today)
-			continue;
-		for (w = 0; w < 3; w++) {
-			if (s[i].day > today - span[w]) {
-				sum[w] += s[i].value;
-				cnt[w]++;
-			}
-		}
-	}
-	out->n_7d = cnt[0];
-	out->n_30d = cnt[1];
-	out->n_90d = cnt[2];
-	out->mean_7d = cnt[0] ? sum[0] / (double)cnt[0] : NAN;
-	out->mean_30d = cnt[1] ? sum[1] / (double)cnt[1] : NAN;
-	out->mean_90d = cnt[2] ? sum[2] / (double)cnt[2] : NAN;
-	return PF_OK;
-}
-
 const char *
 load_hrv_band_status_name(enum hrv_band_status s)
 {
@@ -275,7 +246,10 @@ load_hrv_band(const double *rmssd, size_t ndays, double k,
 	return PF_OK;
 }
 
-/* Sleep-timing consistency (new). */
+/* Sleep-timing consistency. */
+
+#define DAY_MIN		1440
+#define NOON_MIN	720
 
 double
 sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min)
@@ -286,8 +260,16 @@ sleep_bedtime_minutes(int64_t start_utc_ms, int offset_min)
 	m = local_ms / 60000;
 	if (local_ms % 60000 < 0)
 		m--;
-	min_of_day = (m % 1440 + 1440) % 1440;
-	return (double)((min_of_day + 720) % 1440);
+	min_of_day = (m % DAY_MIN + DAY_MIN) % DAY_MIN;
+	return (double)((min_of_day + NOON_MIN) % DAY_MIN);
+}
+
+int
+sleep_bedtime_clock(double min_after_noon)
+{
+	if (!isfinite(min_after_noon))
+		return -1;
+	return (int)((lround(min_after_noon) + NOON_MIN) % DAY_MIN);
 }
 
 int

@@ -11,7 +11,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 #define P_HIGH		0.01
 #define P_MEDIUM	0.05

@@ -11,7 +11,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
 
 #define STALE_DAYS	2
 
@@ -201,9 +201,9 @@ recovery_admin_status(const struct recovery_admin_inputs *in,
 		add_rec(out, "Low HRV detected. Your body may be under stress.");
 
 	/*
-	 * FIX: upstream tests the ratio for truthiness, so Polar's -1.0
-	 * "unavailable" sentinel scored as a very low load (40) with advice
-	 * to train more; here a ratio <= 0 is absent.
+	 * A ratio <= 0 is absent: Polar's -1.0 means "unavailable", which
+	 * upstream, testing the ratio for truthiness, scores as a very low
+	 * load (40) with advice to train more.
 	 */
 	r = in->load_ratio;
 	if (in->cardio_day >= cutoff && isfinite(r) && r > 0) {
@@ -254,7 +254,7 @@ recovery_admin_status(const struct recovery_admin_inputs *in,
 	return PF_OK;
 }
 
-/* Resting heart rate from continuous HR (new). */
+/* Resting heart rate from continuous HR. */
 
 static int
 hr_sample_cmp(const void *a, const void *b)

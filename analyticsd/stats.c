@@ -13,7 +13,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/stats.h"
 
 /*
  * binary128 gives 113 significant bits: sums of a few hundred doubles of
@@ -342,30 +342,6 @@ pairs_copy(const double *x, const double *y, size_t n, double **a,
 	return m;
 }
 
-int
-stats_pearson(const double *x, const double *y, size_t n, double *r,
-    size_t *used)
-{
-	double	*a, *b;
-	size_t	 m;
-	int	 rc;
-
-	if (r == NULL)
-		return PF_ERR_INVALID;
-	*r = NAN;
-	if (used != NULL)
-		*used = 0;
-	if ((x == NULL || y == NULL) && n > 0)
-		return PF_ERR_INVALID;
-	m = pairs_copy(x, y, n, &a, &b);
-	if (used != NULL)
-		*used = m;
-	rc = pearson_dense(a, b, m, r);
-	free(a);
-	free(b);
-	return rc;
-}
-
 /* Continued fraction for I_x(a,b) (Numerical Recipes betacf, Lentz). */
 static double
 betacf(double a, double b, double x)
@@ -427,26 +403,6 @@ betai_xy(double a, double b, double x, double y)
 	return 1 - exp(lbt) * betacf(b, a, y) / b;
 }
 
-double
-stats_betai(double a, double b, double x)
-{
-	return betai_xy(a, b, x, 1 - x);
-}
-
-double
-stats_t_sf(double t, double df)
-{
-	double	tt, half;
-
-	if (isnan(t) || !(df > 0))
-		return NAN;
-	if (isinf(t))
-		return t > 0 ? 0 : 1;
-	tt = t * t;
-	half = 0.5 * betai_xy(df / 2, 0.5, df / (df + tt), tt / (df + tt));
-	return t >= 0 ? half : 1 - half;
-}
-
 int
 stats_spearman(const double *x, const double *y, size_t n, double *r,
     double *p, size_t *used)
@@ -491,86 +447,6 @@ stats_spearman(const double *x, const double *y, size_t n, double *r,
 	tt = t * t;
 	/* two-sided: 2 * sf(|t|) = I_{df/(df+t^2)}(df/2, 1/2) */
 	*p = betai_xy(df / 2, 0.5, df / (df + tt), tt / (df + tt));
-	return PF_OK;
-}
-
-int
-stats_linreg(const double *x, const double *y, size_t n, double *slope,
-    double *intercept)
-{
-	double	*a, *b, ma = 0, mb = 0, sab = 0, saa = 0;
-	size_t	 i, m;
-
-	if (slope == NULL)
-		return PF_ERR_INVALID;
-	*slope = NAN;
-	if (intercept != NULL)
-		*intercept = NAN;
-	if ((x == NULL || y == NULL) && n > 0)
-		return PF_ERR_INVALID;
-	m = pairs_copy(x, y, n, &a, &b);
-	for (i = 0; i < m; i++) {
-		ma += a[i];
-		mb += b[i];
-	}
-	if (m > 0) {
-		ma /= (double)m;
-		mb /= (double)m;
-	}
-	for (i = 0; i < m; i++) {
-		sab += (a[i] - ma) * (b[i] - mb);
-		saa += (a[i] - ma) * (a[i] - ma);
-	}
-	free(a);
-	free(b);
-	if (m < 2 || saa == 0)
-		return PF_ERR_RANGE;
-	*slope = sab / saa;
-	if (intercept != NULL)
-		*intercept = mb - *slope * ma;
-	return PF_OK;
-}
-
-int
-stats_ewma(const double *x, size_t n, double alpha, double seed,
-    double *out)
-{
-	double	prev = seed;
-	size_t	i;
-
-	if (out == NULL || (x == NULL && n > 0) || !(alpha > 0) ||
-	    alpha > 1 || !isfinite(seed))
-		return PF_ERR_INVALID;
-	for (i = 0; i < n; i++) {
-		if (isfinite(x[i]))
-			prev = alpha * x[i] + (1 - alpha) * prev;
-		out[i] = prev;
-	}
-	return PF_OK;
-}
-
-int
-stats_rolling_mean(const double *x, size_t n, size_t window,
-    size_t min_valid, double *out)
-{
-	size_t	i, j, lo, c;
-	double	s;
-
-	if (out == NULL || (x == NULL && n > 0) || window == 0 ||
-	    min_valid == 0)
-		return PF_ERR_INVALID;
-	for (i = 0; i < n; i++) {
-		lo = i + 1 >= window ? i + 1 - window : 0;
-		s = 0;
-		c = 0;
-		for (j = lo; j <= i; j++) {
-			if (isfinite(x[j])) {
-				s += x[j];
-				c++;
-			}
-		}
-		out[i] = c >= min_valid ? s / (double)c : NAN;
-	}
 	return PF_OK;
 }
 

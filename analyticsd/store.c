@@ -4,52 +4,12 @@
  * Reads: a user's raw streams with one statement (one snapshot).
  * Writes: every result of one run with one statement (plus a COPY of the
  * daily rows in the same transaction for big rewrites), so apid never sees
- * a half-updated user.  Both are prepared once per connection.  What apid
- * reads (SELECT, no computation needed):
- *
- *  user_baselines     one row per (user, metric): upstream's columns for
- *                     hrv_rmssd, sleep_score, resting_hr, training_load,
- *                     training_load_ratio, plus steps and active_calories.
- *                     iqr/lower_bound/upper_bound are derived at read time
- *                     (q3 - q1, q1 - 1.5 iqr, q3 + 1.5 iqr), as upstream.
- *  pattern_analyses   one row per pattern; details jsonb exactly as
- *                     upstream's (sleep_hrv_correlation, overtraining_risk,
- *                     hrv_trend, sleep_trend) plus training_recovery_lag,
- *                     activity_sleep_correlation, recovery_readiness.
- *  analytics_alerts   (metric, day) flagged by the anomaly scan; first_seen_at,
- *                     last_seen_at, cleared_at (set when no longer flagged);
- *                     direction "above" / "below" (upstream's words).
- *  analytics_daily    metric_name per day:
- *                       rolling_means     value null; details {<metric>:
- *                                         {mean_7d, mean_30d, mean_90d}}
- *                       hrv_band          value = 7-day mean ln RMSSD;
- *                                         details {ln_rmssd, mean_7d,
- *                                         cv_7d_pct, band_mean, band_sd,
- *                                         band_low, band_high, status}
- *                       training_load     value = load (0 = rest); details
- *                                         {load, acwr, acwr_uncoupled,
- *                                         acwr_ewma, ctl, atl, tsb}
- *                       sleep_debt        value = seconds; details
- *                                         {goal_seconds, window_nights,
- *                                         debt_hours}
- *                       sleep_consistency value = SD of bedtimes, minutes;
- *                                         details {mean_bedtime "HH:MM",
- *                                         mean_minutes_after_noon,
- *                                         window_nights}
- *                       resting_hr_continuous value = bpm; details
- *                                         {baseline_14d}
- *                       recovery          value = score 0..100; details
- *                                         {level, coverage, hrv, sleep,
- *                                         ans, load} (sub-scores)
- *  analytics_documents payload jsonb per kind:
- *                       insights   GET /users/{uid}/insights body (§2.7)
- *                       status     GET /users/{uid}/analytics/status (§2.5)
- *                       anomalies  GET /users/{uid}/anomalies (§2.6)
- *                       recovery   today's readiness score, its inputs,
- *                                  weights, HRV band, load, sleep debt and
- *                                  upstream's dashboard status
- *                     Documents that depend on the date are rewritten when
- *                     the UTC day changes (reconcile).
+ * a half-updated user.  Both are prepared once per connection.  apid only
+ * SELECTs what is written here: user_baselines (with the anomaly bounds),
+ * pattern_analyses, analytics_alerts, analytics_daily and
+ * analytics_documents.  Their shapes (the daily rows' details, the
+ * documents) are described once, under WHAT IS STORED in
+ * man/polarflow-analyticsd.8.
  *
  * analytics_state: analytics_run_at is set to the data_changed_at seen by
  * the read snapshot, so a change committed during the run leaves the user
@@ -73,7 +33,6 @@
 #include "common/xmalloc.h"
 
 #include "analyticsd/analyticsd.h"
-#include "analyticsd/daemon.h"
 
 /*
  * Rows stamped up to this long before the previous run started count as
@@ -151,10 +110,12 @@ static const char q_load[] =
  * Every result of a run in one statement: data-modifying CTEs run exactly
  * once whether read or not, and one statement is one atomic snapshot.
  * $1 user, $2 computed_at, $3 baselines [{m, v, b7, b30, b90, sd, med,
- * q1, q3, lo, hi, n, st, d0, d1}], $4 patterns [{t, name, mi, score, conf,
- * sig, det, n}], $5 alerts [{m, d, sev, v, lo, hi, dir}], $6 daily rows
- * [{m, d, v, j}], $7 the first rewritten day, $8 documents {kind:
- * payload}, $9 data_changed_at seen, $10 duration, $11 snapshot time.
+ * q1, q3, lo, hi, n, st, d0, d1, iqr, wlo, whi, clo, chi}] (lo/hi the
+ * minimum and maximum, wlo/whi and clo/chi the warning and critical
+ * bounds), $4 patterns [{t, name, mi, score, conf, sig, det, n}], $5
+ * alerts [{m, d, sev, v, lo, hi, dir}], $6 daily rows [{m, d, v, j}], $7
+ * the first rewritten day, $8 documents {kind: payload}, $9
+ * data_changed_at seen, $10 duration, $11 snapshot time.
  * Alerts no longer flagged are cleared; daily rows from $7 on that are not
  * in $6 are deleted (all of them when $6 is empty and COPY follows).
  * Returns whether the user changed again meanwhile.
@@ -164,12 +125,16 @@ static const char q_write[] =
     "WITH b AS (INSERT INTO user_baselines AS u (user_id, metric_name, "
     " baseline_value, baseline_7d, baseline_30d, baseline_90d, std_dev, "
     " median_value, q1, q3, min_value, max_value, sample_count, status, "
-    " data_start_date, data_end_date, calculated_at, updated_at) "
+    " data_start_date, data_end_date, iqr, lower_bound, upper_bound, "
+    " critical_lower_bound, critical_upper_bound, calculated_at, "
+    " updated_at) "
     " SELECT $1, x.m, x.v, x.b7, x.b30, x.b90, x.sd, x.med, x.q1, x.q3, x.lo, "
-    " x.hi, x.n, x.st, " REC_DAY("x.d0") ", " REC_DAY("x.d1") ", $2, now() "
+    " x.hi, x.n, x.st, " REC_DAY("x.d0") ", " REC_DAY("x.d1") ", x.iqr, "
+    " x.wlo, x.whi, x.clo, x.chi, $2, now() "
     " FROM jsonb_to_recordset($3::jsonb) AS x (m text, v float8, b7 float8, "
     " b30 float8, b90 float8, sd float8, med float8, q1 float8, q3 float8, "
-    " lo float8, hi float8, n int, st text, d0 int, d1 int) "
+    " lo float8, hi float8, n int, st text, d0 int, d1 int, iqr float8, "
+    " wlo float8, whi float8, clo float8, chi float8) "
     " ON CONFLICT (user_id, metric_name) DO UPDATE SET "
     " baseline_value = excluded.baseline_value, "
     " baseline_7d = excluded.baseline_7d, "
@@ -179,7 +144,11 @@ static const char q_write[] =
     " q3 = excluded.q3, min_value = excluded.min_value, "
     " max_value = excluded.max_value, sample_count = excluded.sample_count, "
     " status = excluded.status, data_start_date = excluded.data_start_date, "
-    " data_end_date = excluded.data_end_date, "
+    " data_end_date = excluded.data_end_date, iqr = excluded.iqr, "
+    " lower_bound = excluded.lower_bound, "
+    " upper_bound = excluded.upper_bound, "
+    " critical_lower_bound = excluded.critical_lower_bound, "
+    " critical_upper_bound = excluded.critical_upper_bound, "
     " calculated_at = excluded.calculated_at, updated_at = now()), "
     "p AS (INSERT INTO pattern_analyses (user_id, pattern_type, "
     " pattern_name, metrics_involved, analysis_window_days, score, "
@@ -257,6 +226,19 @@ static const char q_stale_count[] =
 static const char q_outdated[] =
     "SELECT user_id FROM analytics_documents WHERE kind = 'insights' "
     "AND (computed_at AT TIME ZONE 'UTC')::date < DATE '1970-01-01' + $1::int";
+
+/*
+ * The documents of no user in particular (user_id '', which no user can
+ * have): what apid serves for a user analyticsd has not run for.  A row is
+ * rewritten only when its payload changed, so a reconcile pass that finds
+ * them current writes nothing.
+ */
+static const char q_defaults[] =
+    "INSERT INTO analytics_documents AS t (user_id, kind, payload, "
+    " computed_at) SELECT '', d.key, d.value, now() "
+    " FROM jsonb_each($1::jsonb) AS d ON CONFLICT (user_id, kind) DO UPDATE "
+    " SET payload = excluded.payload, computed_at = excluded.computed_at "
+    " WHERE t.payload IS DISTINCT FROM excluded.payload";
 
 /*
  * The statements of every run are prepared once per connection: planning
@@ -500,16 +482,11 @@ struct write_ctx {
 };
 
 static json_t *
-jnum(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *
 baselines_json(const struct result *res)
 {
 	const struct baseline	*b;
 	json_t			*arr, *o;
+	double			 lo, hi, clo, chi;
 	int			 m;
 
 	arr = json_array();
@@ -520,15 +497,22 @@ baselines_json(const struct result *res)
 		    json_string(baseline_metric_name(b->metric)));
 		json_object_set_new(o, "v", json_real(isfinite(b->value) ?
 		    b->value : 0.0));
-		json_object_set_new(o, "b7", jnum(b->mean_7d));
-		json_object_set_new(o, "b30", jnum(b->mean_30d));
-		json_object_set_new(o, "b90", jnum(b->mean_90d));
-		json_object_set_new(o, "sd", jnum(b->std_dev));
-		json_object_set_new(o, "med", jnum(b->median));
-		json_object_set_new(o, "q1", jnum(b->q1));
-		json_object_set_new(o, "q3", jnum(b->q3));
-		json_object_set_new(o, "lo", jnum(b->min));
-		json_object_set_new(o, "hi", jnum(b->max));
+		json_object_set_new(o, "b7", pf_json_real(b->mean_7d));
+		json_object_set_new(o, "b30", pf_json_real(b->mean_30d));
+		json_object_set_new(o, "b90", pf_json_real(b->mean_90d));
+		json_object_set_new(o, "sd", pf_json_real(b->std_dev));
+		json_object_set_new(o, "med", pf_json_real(b->median));
+		json_object_set_new(o, "q1", pf_json_real(b->q1));
+		json_object_set_new(o, "q3", pf_json_real(b->q3));
+		json_object_set_new(o, "lo", pf_json_real(b->min));
+		json_object_set_new(o, "hi", pf_json_real(b->max));
+		(void)baseline_bounds(b, BASELINE_WARNING_IQR, &lo, &hi);
+		(void)baseline_bounds(b, BASELINE_CRITICAL_IQR, &clo, &chi);
+		json_object_set_new(o, "iqr", pf_json_real(b->q3 - b->q1));
+		json_object_set_new(o, "wlo", pf_json_real(lo));
+		json_object_set_new(o, "whi", pf_json_real(hi));
+		json_object_set_new(o, "clo", pf_json_real(clo));
+		json_object_set_new(o, "chi", pf_json_real(chi));
 		json_object_set_new(o, "n",
 		    json_integer((json_int_t)b->sample_count));
 		json_object_set_new(o, "st",
@@ -557,11 +541,11 @@ patterns_json(const struct result *res)
 		json_object_set_new(o, "name", json_string(pt->name));
 		mi = json_loads(res->pat_metrics[i], 0, NULL);
 		json_object_set_new(o, "mi", mi != NULL ? mi : json_array());
-		json_object_set_new(o, "score", jnum(pt->score));
-		json_object_set_new(o, "conf", jnum(pt->confidence));
+		json_object_set_new(o, "score", pf_json_real(pt->score));
+		json_object_set_new(o, "conf", pf_json_real(pt->confidence));
 		json_object_set_new(o, "sig",
 		    json_string(pattern_significance_name(pt->significance)));
-		json_object_set_new(o, "det", compute_pattern_details(pt));
+		json_object_set_new(o, "det", doc_pattern_details(pt));
 		json_object_set_new(o, "n",
 		    json_integer((json_int_t)pt->sample_count));
 		json_array_append_new(arr, o);
@@ -585,9 +569,9 @@ alerts_json(const struct result *res)
 		json_object_set_new(o, "d", json_integer(res->anom_day[i]));
 		json_object_set_new(o, "sev",
 		    json_string(anomaly_severity_name(a->severity)));
-		json_object_set_new(o, "v", jnum(a->current));
-		json_object_set_new(o, "lo", jnum(a->lower_bound));
-		json_object_set_new(o, "hi", jnum(a->upper_bound));
+		json_object_set_new(o, "v", pf_json_real(a->current));
+		json_object_set_new(o, "lo", pf_json_real(a->lower_bound));
+		json_object_set_new(o, "hi", pf_json_real(a->upper_bound));
 		json_object_set_new(o, "dir", json_string(a->direction));
 		json_array_append_new(arr, o);
 	}
@@ -607,7 +591,7 @@ daily_json(const struct result *res)
 		o = json_object();
 		json_object_set_new(o, "m", json_string(d->metric));
 		json_object_set_new(o, "d", json_integer(d->day));
-		json_object_set_new(o, "v", jnum(d->value));
+		json_object_set_new(o, "v", pf_json_real(d->value));
 		json_object_set(o, "j", d->details != NULL ? d->details :
 		    json_null());
 		json_array_append_new(arr, o);
@@ -680,7 +664,7 @@ copy_daily(struct pf_db *db, const struct write_ctx *w)
 			buf_put(&b, "\\N", 2);
 		buf_put(&b, "\t", 1);
 		if (d->details != NULL) {
-			text = compute_dumps(d->details);
+			text = pf_json_dumps_repr(d->details);
 			buf_put_copy(&b, text);
 			free(text);
 		} else
@@ -731,9 +715,9 @@ write_all(struct pf_db *db, struct write_ctx *w, bool copy)
 	j[1] = patterns_json(w->res);
 	j[2] = alerts_json(w->res);
 	j[3] = copy ? json_array() : daily_json(w->res);
-	j[4] = json_incref(w->res->docs);
+	j[4] = doc_all(w->res);
 	for (i = 0; i < 5; i++) {
-		t[i] = compute_dumps(j[i]);
+		t[i] = pf_json_dumps_repr(j[i]);
 		json_decref(j[i]);
 	}
 	snprintf(dur, sizeof(dur), "%lld", (long long)w->duration_ms);
@@ -838,6 +822,31 @@ store_stale_count(struct pf_db *db, int64_t *count)
 	return rc;
 }
 
+/*
+ * The documents of no user, as of today: what a user analyticsd has not
+ * run for is served (only when they changed: see q_defaults).
+ */
+static int
+write_defaults(struct pf_db *db, int32_t today)
+{
+	struct result	 res;
+	json_t		*docs;
+	const char	*p[1];
+	char		*text;
+	int		 rc;
+
+	result_init(&res);
+	compute_defaults(today, &res);
+	docs = doc_defaults(&res);
+	text = pf_json_dumps_repr(docs);
+	json_decref(docs);
+	result_cleanup(&res);
+	p[0] = text;
+	rc = pf_db_exec(db, NULL, q_defaults, 1, p);
+	free(text);
+	return rc;
+}
+
 int
 store_outdated_users(struct pf_db *db, int32_t today,
     void (*fn)(const char *user_id, void *arg), void *arg)
@@ -847,6 +856,8 @@ store_outdated_users(struct pf_db *db, int32_t today,
 	const char	*p[1] = { buf };
 	int		 rc;
 
+	if ((rc = write_defaults(db, today)) != PF_OK)
+		return rc;
 	snprintf(buf, sizeof(buf), "%d", (int)today);
 	if ((rc = pf_db_exec(db, &r, q_outdated, 1, p)) != PF_OK)
 		return rc;
@@ -854,3 +865,4 @@ store_outdated_users(struct pf_db *db, int32_t today,
 	PQclear(r);
 	return rc;
 }
+

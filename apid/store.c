@@ -345,10 +345,9 @@ const char *const store_sql_csv_cardio = CSV(
     "json_build_object('metric_name', metric_name," \
     " 'baseline_value', baseline_value, 'baseline_7d', baseline_7d," \
     " 'baseline_30d', baseline_30d, 'baseline_90d', baseline_90d," \
-    " 'median', median_value, 'q1', q1, 'q3', q3, 'iqr', q3 - q1," \
+    " 'median', median_value, 'q1', q1, 'q3', q3, 'iqr', iqr," \
     " 'std_dev', std_dev, 'min', min_value, 'max', max_value," \
-    " 'lower_bound', q1 - 1.5 * (q3 - q1)," \
-    " 'upper_bound', q3 + 1.5 * (q3 - q1)," \
+    " 'lower_bound', lower_bound, 'upper_bound', upper_bound," \
     " 'sample_count', sample_count, 'status', status," \
     " 'data_start_date', data_start_date," \
     " 'data_end_date', data_end_date, 'calculated_at', calculated_at)"
@@ -367,63 +366,56 @@ const char *const store_sql_baselines_calculated =
     " 'baselines_calculated', coalesce((SELECT json_object_agg(metric_name,"
     " status) FROM user_baselines WHERE user_id = $1), '{}'))::text";
 
+/* The value against the bounds analyticsd stored with the baseline. */
 const char *const store_sql_baseline_check =
-    "WITH b AS (SELECT *, q3 - q1 AS iqr FROM user_baselines"
+    "WITH b AS (SELECT * FROM user_baselines"
     " WHERE user_id = $1 AND metric_name = $2), v AS (SELECT $3::float8 x)"
     " SELECT 200, coalesce((SELECT json_build_object('value', x,"
     " 'metric_name', metric_name,"
-    " 'is_anomaly', q1 IS NOT NULL AND (x < q1 - 1.5 * iqr OR"
-    "   x > q3 + 1.5 * iqr),"
+    " 'is_anomaly', q1 IS NOT NULL AND (x < lower_bound OR x > upper_bound),"
     " 'severity', CASE WHEN q1 IS NULL THEN NULL"
-    "   WHEN x < q1 - 3 * iqr OR x > q3 + 3 * iqr THEN 'critical'"
-    "   WHEN x < q1 - 1.5 * iqr OR x > q3 + 1.5 * iqr THEN 'warning' END,"
+    "   WHEN x < critical_lower_bound OR x > critical_upper_bound"
+    "   THEN 'critical'"
+    "   WHEN x < lower_bound OR x > upper_bound THEN 'warning' END,"
     " 'baseline', baseline_value, 'baseline_7d', baseline_7d,"
-    " 'lower_bound', q1 - 1.5 * iqr, 'upper_bound', q3 + 1.5 * iqr,"
+    " 'lower_bound', lower_bound, 'upper_bound', upper_bound,"
     " 'status', status) FROM b, v)::text,"
     " '{\"is_anomaly\":false,\"reason\":\"No baseline data available\","
     "\"status\":\"insufficient\"}')";
 
-/* Upstream §3.4: FEATURE_THRESHOLDS and exactly one recommendation. */
+/*
+ * analyticsd's status document, rendered as upstream's body (its key
+ * order, the features in the order they unlock).  Until analyticsd has
+ * run for a user, the document of no user (user_id '', the status of a
+ * user without data) stands in.
+ */
 const char *const store_sql_analytics_status =
-    "WITH d AS (SELECT"
-    " (SELECT count(DISTINCT date) FROM sleep WHERE user_id = $1"
-    "  AND date >= current_date - 90) s,"
-    " (SELECT count(DISTINCT date) FROM nightly_recharge WHERE user_id = $1"
-    "  AND date >= current_date - 90) r,"
-    " (SELECT count(DISTINCT date) FROM activity WHERE user_id = $1"
-    "  AND date >= current_date - 90) a,"
-    " (SELECT count(DISTINCT date) FROM cardio_load WHERE user_id = $1"
-    "  AND date >= current_date - 90) c),"
-    " m AS (SELECT *, LEAST(s, r, a, c) mn FROM d),"
-    " t(name, req, ord) AS (VALUES ('basic_stats', 7, 1),"
-    "  ('trend_analysis', 14, 2), ('personalized_baselines', 21, 3),"
-    "  ('predictive_models', 30, 4), ('advanced_ml', 60, 5),"
-    "  ('long_term_patterns', 90, 6))"
-    " SELECT 200, json_build_object('user_id', $1::text,"
-    " 'data_days', json_build_object('sleep', s, 'recharge', r,"
-    "  'activity', a, 'cardio_load', c),"
-    " 'min_data_days', mn,"
-    " 'features_available', (SELECT json_object_agg(name, mn >= req"
-    "  ORDER BY ord) FROM t),"
-    " 'unlock_progress', (SELECT json_object_agg(name, CASE WHEN mn >= req"
-    "  THEN json_build_object('unlocked', true, 'days_required', req,"
-    "  'days_remaining', 0, 'progress_percent', 100)"
-    "  ELSE json_build_object('unlocked', false, 'days_required', req,"
-    "  'days_remaining', req - mn, 'progress_percent',"
-    "  round(mn * 100.0 / req, 1)::float8) END ORDER BY ord) FROM t),"
-    " 'recommendations', json_build_array(CASE"
-    "  WHEN mn < 7 THEN 'Keep syncing! ' || (7 - mn) ||"
-    "  ' more days until basic statistics unlock.'"
-    "  WHEN mn < 14 THEN 'Trend analysis unlocks in ' || (14 - mn) ||"
-    "  ' days. Keep wearing your device!'"
-    "  WHEN mn < 21 THEN 'Personalized baselines unlock in ' || (21 - mn)"
-    "  || ' days. This enables accurate anomaly detection.'"
-    "  WHEN mn < 30 THEN 'Predictive models unlock in ' || (30 - mn) ||"
-    "  ' days. Soon we can forecast recovery and readiness!'"
-    "  WHEN mn < 60 THEN 'Great progress! Advanced ML features unlock"
-    " after 60 days of data.'"
-    "  ELSE 'Excellent! All features are unlocked. Full analytics suite"
-    " available.' END))::text FROM m";
+    "WITH d AS (SELECT coalesce((SELECT payload FROM analytics_documents"
+    "  WHERE user_id = $1 AND kind = 'status'),"
+    "  (SELECT payload FROM analytics_documents"
+    "  WHERE user_id = '' AND kind = 'status')) p),"
+    " f AS (SELECT e.key AS name, e.value AS u,"
+    "  (e.value ->> 'days_required')::int AS ord"
+    "  FROM d, jsonb_each(d.p -> 'unlock_progress') e)"
+    " SELECT CASE WHEN p IS NULL THEN 404 ELSE 200 END,"
+    " CASE WHEN p IS NULL THEN 'No status document for user ' || $1"
+    " ELSE json_build_object('user_id', $1::text,"
+    " 'data_days', json_build_object("
+    "  'sleep', (p #>> '{data_days,sleep}')::int,"
+    "  'recharge', (p #>> '{data_days,recharge}')::int,"
+    "  'activity', (p #>> '{data_days,activity}')::int,"
+    "  'cardio_load', (p #>> '{data_days,cardio_load}')::int),"
+    " 'min_data_days', (p ->> 'min_data_days')::int,"
+    " 'features_available', (SELECT json_object_agg(name,"
+    "  (u ->> 'unlocked')::boolean ORDER BY ord, name) FROM f),"
+    " 'unlock_progress', (SELECT json_object_agg(name, json_build_object("
+    "  'unlocked', (u ->> 'unlocked')::boolean,"
+    "  'days_required', (u ->> 'days_required')::int,"
+    "  'days_remaining', (u ->> 'days_remaining')::int,"
+    "  'progress_percent', (u ->> 'progress_percent')::float8)"
+    "  ORDER BY ord, name) FROM f),"
+    " 'recommendations', json_build_array(p #>> '{recommendations,0}'))"
+    "::text END FROM d";
 
 #define PATTERN \
     "json_build_object('pattern_type', pattern_type," \
@@ -447,44 +439,28 @@ const char *const store_sql_patterns_detected =
     " 'patterns_detected', coalesce((SELECT json_object_agg(pattern_name,"
     " significance) FROM pattern_analyses WHERE user_id = $1), '{}'))::text";
 
-/* Upstream §3.2: latest value per metric against the stored bounds. */
+/*
+ * analyticsd's anomalies document (the newest value of each metric against
+ * its baseline's bounds), rendered as upstream's body; none before
+ * analyticsd has run for the user.
+ */
 const char *const store_sql_anomalies =
-    "WITH cur(metric_name, v) AS (VALUES"
-    " ('hrv_rmssd', (SELECT hrv_avg FROM nightly_recharge WHERE user_id = $1"
-    "  AND nullif(hrv_avg, 0) IS NOT NULL ORDER BY date DESC LIMIT 1)),"
-    " ('sleep_score', (SELECT sleep_score::float8 FROM sleep"
-    "  WHERE user_id = $1 AND nullif(sleep_score, 0) IS NOT NULL"
-    "  ORDER BY date DESC LIMIT 1)),"
-    " ('resting_hr', (SELECT heart_rate_avg FROM nightly_recharge"
-    "  WHERE user_id = $1 AND nullif(heart_rate_avg, 0) IS NOT NULL"
-    "  ORDER BY date DESC LIMIT 1)),"
-    " ('training_load', (SELECT cardio_load FROM cardio_load"
-    "  WHERE user_id = $1 AND cardio_load > 0 ORDER BY date DESC LIMIT 1)),"
-    " ('training_load_ratio', (SELECT cardio_load_ratio FROM cardio_load"
-    "  WHERE user_id = $1 AND cardio_load_ratio > 0"
-    "  ORDER BY date DESC LIMIT 1))),"
-    " a AS (SELECT b.metric_name, c.v, b.baseline_value, b.median_value,"
-    "  b.q1 - 1.5 * (b.q3 - b.q1) lo, b.q3 + 1.5 * (b.q3 - b.q1) hi,"
-    "  CASE WHEN c.v < b.q1 - 3 * (b.q3 - b.q1) OR"
-    "   c.v > b.q3 + 3 * (b.q3 - b.q1) THEN 'critical'"
-    "   WHEN c.v < b.q1 - 1.5 * (b.q3 - b.q1) OR"
-    "   c.v > b.q3 + 1.5 * (b.q3 - b.q1) THEN 'warning' END sev"
-    "  FROM user_baselines b JOIN cur c USING (metric_name)"
-    "  WHERE b.user_id = $1 AND b.q1 IS NOT NULL AND b.q3 IS NOT NULL"
-    "  AND c.v IS NOT NULL)"
-    " SELECT 200, json_build_object('user_id', $1::text,"
-    " 'anomaly_count', (SELECT count(*) FROM a WHERE sev IS NOT NULL),"
+    "SELECT 200, coalesce((SELECT json_build_object('user_id', $1::text,"
+    " 'anomaly_count', (payload ->> 'anomaly_count')::int,"
     " 'anomalies', coalesce((SELECT json_agg(json_build_object("
-    "  'metric_name', metric_name, 'current_value', v,"
-    "  'baseline_value', baseline_value, 'median_value', median_value,"
-    "  'lower_bound', lo, 'upper_bound', hi,"
-    "  'direction', CASE WHEN v > baseline_value THEN 'above'"
-    "  ELSE 'below' END, 'severity', sev,"
-    "  'deviation_percent', (v - baseline_value) /"
-    "  nullif(baseline_value, 0) * 100)"
-    "  ORDER BY array_position(ARRAY['hrv_rmssd', 'sleep_score',"
-    "  'resting_hr', 'training_load', 'training_load_ratio'], metric_name))"
-    "  FROM a WHERE sev IS NOT NULL), '[]'))::text";
+    "  'metric_name', e ->> 'metric_name',"
+    "  'current_value', (e ->> 'current_value')::float8,"
+    "  'baseline_value', (e ->> 'baseline_value')::float8,"
+    "  'median_value', (e ->> 'median_value')::float8,"
+    "  'lower_bound', (e ->> 'lower_bound')::float8,"
+    "  'upper_bound', (e ->> 'upper_bound')::float8,"
+    "  'direction', e ->> 'direction', 'severity', e ->> 'severity',"
+    "  'deviation_percent', (e ->> 'deviation_percent')::float8) ORDER BY n)"
+    "  FROM jsonb_array_elements(payload -> 'anomalies')"
+    "  WITH ORDINALITY AS a(e, n)), '[]'))"
+    " FROM analytics_documents WHERE user_id = $1 AND kind = 'anomalies'),"
+    " json_build_object('user_id', $1::text, 'anomaly_count', 0,"
+    " 'anomalies', '[]'::json))::text";
 
 /*
  * Insights are computed by analyticsd into analytics_documents; until it

@@ -79,9 +79,10 @@ INSERT INTO cardio_load (user_id, date, cardio_load, cardio_load_ratio,
 INSERT INTO user_baselines (user_id, metric_name, baseline_value,
     baseline_7d, baseline_30d, baseline_90d, median_value, q1, q3,
     std_dev, min_value, max_value, sample_count, status, data_start_date,
-    data_end_date)
+    data_end_date, iqr, lower_bound, upper_bound, critical_lower_bound,
+    critical_upper_bound)
   SELECT 'b' || u, m, 40, 41, 40.5, 40.2, 40, 35, 45, 5, 20, 60, 90,
-         'ready', current_date - 89, current_date
+         'ready', current_date - 89, current_date, 10, 20, 60, 5, 75
   FROM generate_series(1, {USERS}) u,
        unnest(ARRAY['hrv_rmssd', 'sleep_score', 'resting_hr',
                     'training_load', 'training_load_ratio']) m;

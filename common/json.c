@@ -7,12 +7,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "common/err.h"
 #include "common/json.h"
+#include "common/xmalloc.h"
 
 /* Longest string the lenient getters will read as a number. */
 #define NUMSTR_MAX	64
@@ -566,4 +568,142 @@ pf_json_opt_bool(const json_t *obj, const char *key, bool *out,
 	    present_out)) == PF_OK && *present_out)
 		*out = v;
 	return r;
+}
+
+json_t *
+pf_json_real(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *
+pf_json_str_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+/*
+ * The shortest digits that read back as v, in fixed notation for decimal
+ * exponents -4..15 (with ".0" on integers), else d.ddde+XX: Python's
+ * repr(float).
+ */
+static void
+dtoa_repr(double v, char *buf, size_t len)
+{
+	static const int	 precs[3] = { 15, 16, 17 };
+	char			 tmp[40], *e, *m;
+	int			 i, exp10, sig, dec;
+
+	/*
+	 * If some p <= 15 digits read back as v, the 15-digit rounding is
+	 * those digits padded with zeros, so trying 15, 16, 17 is enough.
+	 */
+	for (i = 0; i < 3; i++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", precs[i] - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	if ((e = strchr(tmp, 'e')) == NULL) {
+		snprintf(buf, len, "%s", tmp);
+		return;
+	}
+	exp10 = atoi(e + 1);
+	for (m = e - 1; m > tmp && (*m == '0' || *m == '.'); m--)
+		;
+	for (sig = 0, e = tmp; e <= m; e++)
+		if (*e >= '0' && *e <= '9')
+			sig++;
+	if (exp10 >= -4 && exp10 < 16) {
+		dec = sig - 1 - exp10;
+		snprintf(buf, len, "%.*f", dec < 1 ? 1 : dec, v);
+	} else
+		snprintf(buf, len, "%.*e", sig - 1, v);
+}
+
+struct dumpbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+dump_put(struct dumpbuf *b, const char *s, size_t n)
+{
+	while (b->len + n + 1 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->p = pf_xreallocarray(b->p, b->cap, 1);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* jansson's own encoding of a scalar (strings escaped as it escapes). */
+static void
+dump_scalar(struct dumpbuf *b, const json_t *v)
+{
+	char	*s;
+
+	if ((s = json_dumps(v, JSON_ENCODE_ANY)) == NULL) {
+		dump_put(b, "null", 4);
+		return;
+	}
+	dump_put(b, s, strlen(s));
+	free(s);
+}
+
+static void
+dump_rec(struct dumpbuf *b, const json_t *v)
+{
+	char		 num[40];
+	const char	*key;
+	json_t		*e, *k;
+	size_t		 i, n;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		dump_put(b, "{", 1);
+		i = 0;
+		json_object_foreach((json_t *)v, key, e) {
+			if (i++ > 0)
+				dump_put(b, ",", 1);
+			k = json_string(key);
+			dump_scalar(b, k);
+			json_decref(k);
+			dump_put(b, ":", 1);
+			dump_rec(b, e);
+		}
+		dump_put(b, "}", 1);
+		break;
+	case JSON_ARRAY:
+		dump_put(b, "[", 1);
+		n = json_array_size(v);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				dump_put(b, ",", 1);
+			dump_rec(b, json_array_get(v, i));
+		}
+		dump_put(b, "]", 1);
+		break;
+	case JSON_REAL:
+		if (!isfinite(json_real_value(v))) {
+			dump_put(b, "null", 4);
+			break;
+		}
+		dtoa_repr(json_real_value(v), num, sizeof(num));
+		dump_put(b, num, strlen(num));
+		break;
+	default:
+		dump_scalar(b, v);
+		break;
+	}
+}
+
+char *
+pf_json_dumps_repr(const json_t *v)
+{
+	struct dumpbuf	b = { NULL, 0, 0 };
+
+	dump_rec(&b, v);
+	return b.p;
 }

@@ -147,4 +147,18 @@ int	pf_json_as_int64_lenient(const json_t *v, int64_t *out);
 int	pf_json_as_int_lenient(const json_t *v, int *out);
 int	pf_json_as_double_lenient(const json_t *v, double *out);
 
+/*
+ * Writing.  pf_json_real() is json_real(v) for a finite v and JSON null
+ * for NaN and infinities (a missing number).  pf_json_dumps_repr()
+ * serialises v compactly with every real as its shortest round-trip
+ * decimal, written as Python's repr() writes a float (65.4, 75.0, 1e-05,
+ * 1e+16), so stored documents read byte for byte as upstream's; non-finite
+ * reals become null.  Returns a string the caller frees.
+ * pf_json_str_or_null() is json_string(s), or null for NULL and "" (an
+ * unset text field).
+ */
+json_t	*pf_json_real(double v);
+json_t	*pf_json_str_or_null(const char *s);
+char	*pf_json_dumps_repr(const json_t *v);
+
 #endif /* PF_COMMON_JSON_H */

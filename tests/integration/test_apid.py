@@ -349,11 +349,16 @@ def test_csv_exports(apid, users, migrated):
 
 def test_baselines_anomalies_patterns_insights(apid, users, migrated):
     seed(migrated, "alice", days=3)
+    # rows as analyticsd writes them, bounds included (q +- 1.5 / 3 IQR)
     migrated.execute(
         "INSERT INTO user_baselines (user_id, metric_name, baseline_value,"
-        " baseline_7d, median_value, q1, q3, sample_count, status) VALUES "
-        "('alice', 'hrv_rmssd', 60, 61, 60, 55, 65, 30, 'ready'),"
-        "('alice', 'sleep_score', 71, 71, 71, 69, 73, 30, 'ready')")
+        " baseline_7d, median_value, q1, q3, sample_count, status, iqr,"
+        " lower_bound, upper_bound, critical_lower_bound,"
+        " critical_upper_bound) VALUES "
+        "('alice', 'hrv_rmssd', 60, 61, 60, 55, 65, 30, 'ready', 10, 40, 80,"
+        " 25, 95),"
+        "('alice', 'sleep_score', 71, 71, 71, 69, 73, 30, 'ready', 4, 63, 79,"
+        " 57, 85)")
     migrated.execute(
         "INSERT INTO pattern_analyses (user_id, pattern_type, pattern_name,"
         " score, significance, details) VALUES ('alice', 'trend', "
@@ -375,20 +380,26 @@ def test_baselines_anomalies_patterns_insights(apid, users, migrated):
     c = apid.get(f"{U}/alice/baselines/check/resting_hr/24", k).json()
     assert c == {"is_anomaly": False, "reason": "No baseline data available",
                  "status": "insufficient"}
-    # latest HRV is 40.0 (inside 40..80: not anomalous); sleep 70 in range
+    # anomalies and status are analyticsd's documents; none computed yet
     an = apid.get(f"{U}/alice/anomalies", k).json()
     assert an == {"user_id": "alice", "anomaly_count": 0, "anomalies": []}
-    migrated.execute("UPDATE nightly_recharge SET hrv_avg = 30 "
-                     "WHERE user_id = 'alice' AND date = current_date")
+    migrated.execute(
+        "INSERT INTO analytics_documents (user_id, kind, payload) VALUES "
+        "('alice', 'anomalies', '{\"user_id\": \"alice\", \"anomaly_count\":"
+        " 1, \"anomalies\": [{\"metric_name\": \"hrv_rmssd\", "
+        "\"current_value\": 30.0, \"baseline_value\": 60.0, \"median_value\":"
+        " 60.0, \"lower_bound\": 40.0, \"upper_bound\": 80.0, \"direction\":"
+        " \"below\", \"severity\": \"warning\", \"deviation_percent\":"
+        " -50.0}]}')")
     # the cached answer goes as soon as the change notification arrives
     harness.wait_until(lambda: apid.get(f"{U}/alice/anomalies", k).json()[
         "anomaly_count"] == 1, timeout=2, what="cache invalidation")
-    an = apid.get(f"{U}/alice/anomalies", k).json()
-    assert an["anomaly_count"] == 1
-    a = an["anomalies"][0]
-    assert (a["metric_name"], a["direction"], a["severity"]) == (
-        "hrv_rmssd", "below", "warning")
-    assert a["deviation_percent"] == -50
+    r = apid.get(f"{U}/alice/anomalies", k)
+    assert r.text == (
+        '{"user_id":"alice","anomaly_count":1,"anomalies":[{"metric_name":'
+        '"hrv_rmssd","current_value":30,"baseline_value":60,"median_value":'
+        '60,"lower_bound":40,"upper_bound":80,"direction":"below",'
+        '"severity":"warning","deviation_percent":-50}]}')
     pats = apid.get(f"{U}/alice/patterns", k).json()
     assert pats[0]["pattern_name"] == "hrv_trend"
     assert apid.get(f"{U}/alice/patterns/hrv_trend", k).json()["score"] == \
@@ -396,9 +407,29 @@ def test_baselines_anomalies_patterns_insights(apid, users, migrated):
     r = apid.get(f"{U}/alice/patterns/sleep_trend", k)
     assert (r.status, r.json()["detail"]) == (
         404, "Pattern 'sleep_trend' not found for user")
+    r = apid.get(f"{U}/alice/analytics/status", k)
+    assert (r.status, r.json()["detail"]) == (
+        404, "No status document for user alice")   # analyticsd never ran
+    migrated.execute(
+        "INSERT INTO analytics_documents (user_id, kind, payload) VALUES "
+        "('alice', 'status', '{\"user_id\": \"alice\", \"data_days\": "
+        "{\"sleep\": 3, \"recharge\": 3, \"activity\": 3, \"cardio_load\":"
+        " 3}, \"min_data_days\": 3, \"unlock_progress\": {\"trend_analysis\":"
+        " {\"unlocked\": false, \"days_required\": 14, \"days_remaining\":"
+        " 11, \"progress_percent\": 21.4}, \"basic_stats\": {\"unlocked\":"
+        " false, \"days_required\": 7, \"days_remaining\": 4,"
+        " \"progress_percent\": 42.9}}, \"recommendations\": [\"Keep "
+        "syncing! 4 more days until basic statistics unlock.\"]}')")
+    harness.wait_until(lambda: apid.get(
+        f"{U}/alice/analytics/status", k).status == 200, timeout=2,
+        what="cache invalidation")
     st = apid.get(f"{U}/alice/analytics/status", k).json()
     assert st["data_days"] == {"sleep": 3, "recharge": 3, "activity": 3,
                                "cardio_load": 3}
+    # features in the order they unlock, whatever the stored order
+    assert list(st["unlock_progress"]) == ["basic_stats", "trend_analysis"]
+    assert st["features_available"] == {"basic_stats": False,
+                                        "trend_analysis": False}
     assert st["unlock_progress"]["basic_stats"] == {
         "unlocked": False, "days_required": 7, "days_remaining": 4,
         "progress_percent": 42.9}

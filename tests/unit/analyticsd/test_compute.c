@@ -1,9 +1,6 @@
 /*
- * compute.c and the event validation of ctl.c, without a database:
- * Python-repr number output, the documents and daily rows of one user,
- * data.changed checks.
- *	python3 -c "import json; print(json.dumps([40.0, 0.1+0.2, 1e-05,
- *	1e16, -0.0, 1500.0, 0.0001, 2.5e-07]))"
+ * compute.c, doc.c and the event validation of ctl.c, without a database:
+ * the documents and daily rows of one user, data.changed checks.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -21,41 +18,8 @@
 #include "common/json.h"
 
 #include "analyticsd/analyticsd.h"
-#include "analyticsd/daemon.h"
 
 #define TODAY	20400
-
-static void
-test_dumps_python_repr(void **state)
-{
-	const double	 v[] = { 40.0, 0.1 + 0.2, 1e-05, 1e16, -0.0, 1500.0,
-	    0.0001, 2.5e-07 };
-	json_t		*a, *o;
-	char		*s;
-	size_t		 i;
-
-	(void)state;
-	a = json_array();
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		json_array_append_new(a, json_real(v[i]));
-	s = compute_dumps(a);
-	assert_string_equal(s, "[40.0,0.30000000000000004,1e-05,1e+16,-0.0,"
-	    "1500.0,0.0001,2.5e-07]");
-	free(s);
-	json_decref(a);
-
-	o = json_object();
-	json_object_set_new(o, "a\"b", json_integer(3));
-	json_object_set_new(o, "n", json_null());
-	json_object_set_new(o, "t", json_true());
-	json_object_set_new(o, "s", json_string("x\ny"));
-	json_object_set_new(o, "e", json_array());
-	s = compute_dumps(o);
-	assert_string_equal(s,
-	    "{\"a\\\"b\":3,\"n\":null,\"t\":true,\"s\":\"x\\ny\",\"e\":[]}");
-	free(s);
-	json_decref(o);
-}
 
 static void
 fill_user(struct user_input *in, int ndays)
@@ -100,7 +64,7 @@ test_compute_user(void **state)
 {
 	struct user_input	 in;
 	struct result		 res;
-	json_t			*doc, *x;
+	json_t			*docs, *doc, *x;
 	int			 i;
 
 	(void)state;
@@ -122,7 +86,8 @@ test_compute_user(void **state)
 	assert_int_equal(count_metric(&res, "sleep_consistency"), 56);
 	assert_int_equal(count_metric(&res, "resting_hr_continuous"), 0);
 
-	doc = json_object_get(res.docs, "insights");
+	docs = doc_all(&res);
+	doc = json_object_get(docs, "insights");
 	assert_non_null(doc);
 	assert_int_equal(json_integer_value(json_object_get(doc,
 	    "data_age_days")), 60);
@@ -131,16 +96,17 @@ test_compute_user(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "patterns")), 4);
 	x = json_object_get(json_object_get(doc, "baselines"), "resting_hr");
 	assert_true(json_is_null(json_object_get(x, "trend_days")));
-	doc = json_object_get(res.docs, "status");
+	doc = json_object_get(docs, "status");
 	assert_int_equal(json_integer_value(json_object_get(doc,
 	    "min_data_days")), 60);
-	doc = json_object_get(res.docs, "recovery");
+	doc = json_object_get(docs, "recovery");
 	assert_non_null(json_object_get(doc, "components"));
 	assert_string_equal(json_string_value(json_object_get(doc, "day")),
 	    "2025-11-08");
 	x = json_object_get(doc, "weights");
 	assert_true(json_real_value(json_object_get(x, "hrv")) == 0.40);
-	assert_non_null(json_object_get(res.docs, "anomalies"));
+	assert_non_null(json_object_get(docs, "anomalies"));
+	json_decref(docs);
 	result_cleanup(&res);
 
 	/* only the dirty days are rewritten */
@@ -160,12 +126,34 @@ test_compute_user(void **state)
 	assert_int_equal(res.ndaily, 0);
 	assert_int_equal(res.base[BASELINE_STEPS].status,
 	    BASELINE_INSUFFICIENT);
-	doc = json_object_get(res.docs, "insights");
+	docs = doc_all(&res);
+	doc = json_object_get(docs, "insights");
 	assert_true(json_is_null(json_object_get(doc, "data_freshness")));
 	assert_string_equal(json_string_value(json_object_get(doc, "status")),
 	    "unavailable");
+	json_decref(docs);
 	result_cleanup(&res);
 	user_input_cleanup(&in);
+
+	/* the documents of no user: the status of a user without data */
+	result_init(&res);
+	compute_defaults(TODAY, &res);
+	docs = doc_defaults(&res);
+	assert_int_equal(json_object_size(docs), 1);
+	doc = json_object_get(docs, "status");
+	assert_string_equal(json_string_value(json_object_get(doc, "user_id")),
+	    "");
+	assert_int_equal(json_integer_value(json_object_get(doc,
+	    "min_data_days")), 0);
+	x = json_object_get(json_object_get(doc, "unlock_progress"),
+	    "basic_stats");
+	assert_int_equal(json_integer_value(json_object_get(x,
+	    "days_remaining")), UNLOCK_BASIC_DAYS);
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(doc, "recommendations"), 0)),
+	    "Keep syncing! 7 more days until basic statistics unlock.");
+	json_decref(docs);
+	result_cleanup(&res);
 }
 
 static void
@@ -223,7 +211,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dumps_python_repr),
 		cmocka_unit_test(test_compute_user),
 		cmocka_unit_test(test_event_validation),
 	};

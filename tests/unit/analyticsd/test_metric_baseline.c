@@ -16,17 +16,10 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
+#include "tests/unit/testutil.h"
 
 #define TODAY	20000
-
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
 
 /*
  * 95 days, k = days before today, value 30 + (7k mod 23) + (k mod 3)/2;
@@ -283,7 +276,7 @@ test_classify_degenerate(void **state)
 	assert_int_equal(baseline_classify(&b, 1e9, &a), PF_OK);
 	assert_int_equal(a.severity, ANOMALY_NONE);
 	/*
-	 * FIX: a zero mean gives a null deviation instead of a division by
+	 * unlike upstream, a zero mean gives a null deviation instead of a division by
 	 * zero (upstream's insights would answer 500).
 	 */
 	b.value = 0;
@@ -343,7 +336,7 @@ test_trend_and_resting_hr_fix(void **state)
 	assert_string_equal(baseline_trend(&b, &d), "stable");
 	assert_double_exact(d, 5.0);
 
-	/* FIX: resting HR up 10% is declining (upstream said improving) */
+	/* resting HR up 10% is declining (upstream said improving) */
 	b.metric = BASELINE_RESTING_HR;
 	b.mean_7d = 66;
 	b.mean_30d = 60;
@@ -353,7 +346,7 @@ test_trend_and_resting_hr_fix(void **state)
 	b.mean_7d = 61;
 	assert_string_equal(baseline_trend(&b, NULL), "stable");
 
-	/* null when a mean is missing; FIX: null, not a crash, on b30 = 0 */
+	/* null when a mean is missing; null, not upstream's crash, on b30 = 0 */
 	b.mean_30d = NAN;
 	assert_null(baseline_trend(&b, &d));
 	assert_true(isnan(d));

@@ -14,17 +14,10 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
+#include "tests/unit/testutil.h"
 
 #define TODAY	20000
-
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
 
 static void
 test_data_age(void **state)
@@ -217,7 +210,7 @@ test_observations_rules_and_sort(void **state)
 	a[1].direction = "above";
 	a[1].current = 300;
 	a[1].baseline = 0;
-	a[1].deviation_pct = NAN;	/* FIX: upstream fails here */
+	a[1].deviation_pct = NAN;	/* upstream fails here */
 	in.anomalies = a;
 	in.nanomalies = 2;
 	in.hrv.present = true;

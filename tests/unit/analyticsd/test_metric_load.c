@@ -1,5 +1,5 @@
 /*
- * Load, PMC, sleep debt, calendar means and the ln(RMSSD) band, checked
+ * Load, PMC, sleep debt and the ln(RMSSD) band, checked
  * against hand computations.  PMC literals:
  *	python3 -c "import math; l=math.exp(-1/42); s=math.exp(-1/7);
  *	    print(repr(100*(1-l)), repr(100*(1-s)))"
@@ -16,25 +16,10 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
+#include "tests/unit/testutil.h"
 
 #define TODAY	20000
-
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
-#define assert_double_near(a, b, eps) do {				\
-	double _a = (a), _b = (b);					\
-	if (!(fabs(_a - _b) <= (eps))) {				\
-		print_error("%.17g !~ %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
 
 static void
 test_pmc_hand(void **state)
@@ -152,28 +137,6 @@ test_sleep_debt(void **state)
 }
 
 static void
-test_calendar_means(void **state)
-{
-	const struct dayval	s[] = { { TODAY, 10 }, { TODAY - 6, 20 },
-	    { TODAY - 7, 30 }, { TODAY - 29, 40 }, { TODAY - 30, 50 },
-	    { TODAY - 89, 60 }, { TODAY - 90, 1000 }, { TODAY + 1, 1000 },
-	    { TODAY - 3, NAN } };
-	struct calendar_means	m;
-
-	(void)state;
-	assert_int_equal(load_calendar_means(s, 9, TODAY, &m), PF_OK);
-	assert_int_equal(m.n_7d, 2);
-	assert_double_exact(m.mean_7d, 15);
-	assert_int_equal(m.n_30d, 4);
-	assert_double_exact(m.mean_30d, 25);
-	assert_int_equal(m.n_90d, 6);
-	assert_double_exact(m.mean_90d, 35);
-	assert_int_equal(load_calendar_means(NULL, 0, TODAY, &m), PF_OK);
-	assert_true(isnan(m.mean_7d) && isnan(m.mean_90d));
-	assert_int_equal(m.n_30d, 0);
-}
-
-static void
 test_hrv_band(void **state)
 {
 	double			r[27], mean7, sd7, sd60;
@@ -259,6 +222,12 @@ test_sleep_bedtime(void **state)
 	assert_true(sleep_bedtime_minutes(d + 22 * 60 * min_ms + 30 * min_ms,
 	    0) == 630);
 	assert_true(sleep_bedtime_minutes(d + 30 * min_ms, 0) == 750);
+	/* and back: 630 after noon is 22:30, 750 is 00:30, 1439.6 is 12:00 */
+	assert_int_equal(sleep_bedtime_clock(630), 22 * 60 + 30);
+	assert_int_equal(sleep_bedtime_clock(750), 30);
+	assert_int_equal(sleep_bedtime_clock(1439.6), 12 * 60);
+	assert_int_equal(sleep_bedtime_clock(0.4), 12 * 60);
+	assert_int_equal(sleep_bedtime_clock(NAN), -1);
 	assert_true(sleep_bedtime_minutes(d + 12 * 60 * min_ms, 0) == 0);
 	assert_true(sleep_bedtime_minutes(d + 11 * 60 * min_ms +
 	    59 * min_ms, 0) == 1439);
@@ -317,7 +286,6 @@ main(void)
 		cmocka_unit_test(test_acwr_rolling),
 		cmocka_unit_test(test_acwr_ewma),
 		cmocka_unit_test(test_sleep_debt),
-		cmocka_unit_test(test_calendar_means),
 		cmocka_unit_test(test_hrv_band),
 		cmocka_unit_test(test_hrv_band_above_and_constant),
 		cmocka_unit_test(test_sleep_bedtime),

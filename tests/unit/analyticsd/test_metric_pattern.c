@@ -21,25 +21,10 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
+#include "tests/unit/testutil.h"
 
 #define TODAY	20000
-
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
-#define assert_double_rel(a, b, tol) do {				\
-	double _a = (a), _b = (b);					\
-	if (!(fabs(_a - _b) <= (tol) * fabs(_b))) {			\
-		print_error("%.17g !~ %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
 
 enum hrv_shape { H_POS, H_NEG, H_MED, H_WEAK, H_NEGLIGIBLE, H_CONST };
 

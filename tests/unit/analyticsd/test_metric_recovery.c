@@ -14,17 +14,10 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/metric.h"
+#include "tests/unit/testutil.h"
 
 #define TODAY	20000
-
-#define assert_double_near(a, b, eps) do {				\
-	double _a = (a), _b = (b);					\
-	if (!(fabs(_a - _b) <= (eps))) {				\
-		print_error("%.17g !~ %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
 
 static const char *const ADV_EXCELLENT =
     "Great day for high-intensity training, intervals, or competition.";
@@ -267,7 +260,7 @@ test_admin_low_load_and_fix(void **state)
 	assert_int_equal(st.readiness_score, 40);
 	assert_string_equal(st.recommendations[0], "Very low training load. "
 	    "Consider increasing activity to maintain fitness.");
-	/* FIX: the -1.0 sentinel is absent, not "very low load" (40) */
+	/* unlike upstream, the -1.0 sentinel is absent, not "very low load" (40) */
 	in.load_ratio = -1;
 	assert_int_equal(recovery_admin_status(&in, &st), PF_OK);
 	assert_false(st.has_data);

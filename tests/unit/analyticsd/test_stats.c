@@ -17,27 +17,12 @@
 
 #include "common/err.h"
 
-#include "analyticsd/analyticsd.h"
+#include "analyticsd/stats.h"
+#include "tests/unit/testutil.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Bit-for-bit equality, with both numbers printed when it fails. */
-#define assert_double_exact(a, b) do {					\
-	double _a = (a), _b = (b);					\
-	if (!(_a == _b)) {						\
-		print_error("%.17g != %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
-#define assert_double_rel(a, b, tol) do {				\
-	double _a = (a), _b = (b);					\
-	if (!(fabs(_a - _b) <= (tol) * fabs(_b))) {			\
-		print_error("%.17g !~ %.17g\n", _a, _b);		\
-		fail();							\
-	}								\
-} while (0)
-
 static const double d1[] = { 45.3, 38.1, 52.7, 41.0, 47.9, 39.4, 50.2,
     44.8, 36.5, 48.6 };
 
@@ -240,88 +225,6 @@ test_spearman_degenerate(void **state)
 	assert_int_equal(m, 2);
 	assert_int_equal(stats_spearman(NULL, NULL, 0, &r, &p, &m),
 	    PF_ERR_RANGE);
-	assert_int_equal(stats_pearson(x, c, 5, &r, NULL), PF_ERR_RANGE);
-	assert_true(isnan(r));
-}
-
-static void
-test_t_and_beta(void **state)
-{
-	(void)state;
-	/* scipy.stats.t.sf(t, df), scipy.special.betainc(a, b, x) */
-	assert_double_rel(stats_t_sf(2.5, 10), 0.015723422118304388, 1e-11);
-	assert_double_rel(stats_t_sf(-1.3, 4.5), 0.871901956027983, 1e-11);
-	assert_double_rel(stats_t_sf(0.1, 100), 0.4602722655479256, 1e-11);
-	assert_double_rel(stats_t_sf(8, 3), 0.0020382887938927333, 1e-11);
-	assert_double_exact(stats_t_sf(0, 7), 0.5);
-	assert_double_exact(stats_t_sf(INFINITY, 7), 0.0);
-	assert_true(isnan(stats_t_sf(1, 0)));
-	assert_double_rel(stats_betai(2.5, 0.5, 0.3), 0.01892712407194565,
-	    1e-11);
-	assert_double_rel(stats_betai(50, 0.5, 0.99), 0.31730439787419623,
-	    1e-11);
-	assert_double_rel(stats_betai(1, 1, 0.42), 0.42, 1e-14);
-	assert_double_exact(stats_betai(2, 3, 0), 0.0);
-	assert_double_exact(stats_betai(2, 3, 1), 1.0);
-	assert_true(isnan(stats_betai(-1, 3, 0.5)));
-	assert_true(isnan(stats_betai(1, 3, 1.5)));
-	assert_true(isnan(stats_betai(1, 3, NAN)));
-}
-
-static void
-test_pearson_linreg(void **state)
-{
-	const double	x[] = { 1, 2, 3, 4, 5 }, y[] = { 2, 4, 5, 4, 5 };
-	const double	c[] = { 2, 2, 2, 2, 2 };
-	double		r, slope, icpt;
-	size_t		m;
-
-	(void)state;
-	/* scipy.stats.pearsonr / linregress */
-	assert_int_equal(stats_pearson(x, y, 5, &r, &m), PF_OK);
-	assert_int_equal(m, 5);
-	assert_double_rel(r, 0.7745966692414834, 1e-14);
-	assert_int_equal(stats_linreg(x, y, 5, &slope, &icpt), PF_OK);
-	assert_double_rel(slope, 0.6, 1e-14);
-	assert_double_rel(icpt, 2.2, 1e-14);
-	assert_int_equal(stats_linreg(c, y, 5, &slope, NULL), PF_ERR_RANGE);
-	assert_true(isnan(slope));
-	assert_int_equal(stats_linreg(x, y, 1, &slope, NULL), PF_ERR_RANGE);
-}
-
-static void
-test_ewma_hand(void **state)
-{
-	const double	x[] = { 10, 0, NAN, 20 };
-	double		out[4];
-
-	(void)state;
-	/* alpha 0.5, seed 0: 5, 2.5, 2.5 (missing holds), 11.25 */
-	assert_int_equal(stats_ewma(x, 4, 0.5, 0, out), PF_OK);
-	assert_double_exact(out[0], 5.0);
-	assert_double_exact(out[1], 2.5);
-	assert_double_exact(out[2], 2.5);
-	assert_double_exact(out[3], 11.25);
-	assert_int_equal(stats_ewma(x, 4, 0, 0, out), PF_ERR_INVALID);
-	assert_int_equal(stats_ewma(x, 4, 1.5, 0, out), PF_ERR_INVALID);
-	assert_int_equal(stats_ewma(x, 4, 0.5, NAN, out), PF_ERR_INVALID);
-}
-
-static void
-test_rolling_mean(void **state)
-{
-	const double	x[] = { 1, 2, NAN, 4, 5, 6 };
-	double		out[6];
-
-	(void)state;
-	assert_int_equal(stats_rolling_mean(x, 6, 3, 2, out), PF_OK);
-	assert_true(isnan(out[0]));		/* one value < min 2 */
-	assert_double_exact(out[1], 1.5);
-	assert_double_exact(out[2], 1.5);	/* 1, 2, - */
-	assert_double_exact(out[3], 3.0);	/* 2, -, 4 */
-	assert_double_exact(out[4], 4.5);	/* -, 4, 5 */
-	assert_double_exact(out[5], 5.0);
-	assert_int_equal(stats_rolling_mean(x, 6, 0, 1, out), PF_ERR_INVALID);
 }
 
 static void
@@ -353,10 +256,6 @@ main(void)
 		cmocka_unit_test(test_spearman_scipy),
 		cmocka_unit_test(test_spearman_scipy_30),
 		cmocka_unit_test(test_spearman_degenerate),
-		cmocka_unit_test(test_t_and_beta),
-		cmocka_unit_test(test_pearson_linreg),
-		cmocka_unit_test(test_ewma_hand),
-		cmocka_unit_test(test_rolling_mean),
 		cmocka_unit_test(test_densify),
 	};
 

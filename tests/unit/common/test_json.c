@@ -693,6 +693,49 @@ test_polar_exercise(void **state)
 	json_decref(ex);
 }
 
+/*
+ * Python-repr numbers, as
+ *	python3 -c "import json; print(json.dumps([40.0, 0.1+0.2, 1e-05,
+ *	1e16, -0.0, 1500.0, 0.0001, 2.5e-07, 1e22, 123456789012345680.0]))"
+ * prints them; non-finite reals and pf_json_real(NaN) are null.
+ */
+static void
+test_dumps_repr(void **state)
+{
+	const double	 v[] = { 40.0, 0.1 + 0.2, 1e-05, 1e16, -0.0, 1500.0,
+	    0.0001, 2.5e-07, 1e22, 123456789012345680.0 };
+	json_t		*a, *o;
+	char		*s;
+	size_t		 i;
+
+	(void)state;
+	a = json_array();
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		json_array_append_new(a, json_real(v[i]));
+	json_array_append_new(a, pf_json_real(NAN));
+	json_array_append_new(a, pf_json_real(INFINITY));
+	json_array_append_new(a, pf_json_real(2.5));
+	s = pf_json_dumps_repr(a);
+	assert_string_equal(s, "[40.0,0.30000000000000004,1e-05,1e+16,-0.0,"
+	    "1500.0,0.0001,2.5e-07,1e+22,1.2345678901234568e+17,null,null,"
+	    "2.5]");
+	free(s);
+	json_decref(a);
+
+	o = json_object();
+	json_object_set_new(o, "a\"b", json_integer(3));
+	json_object_set_new(o, "n", json_null());
+	json_object_set_new(o, "t", json_true());
+	json_object_set_new(o, "s", json_string("x\ny"));
+	json_object_set_new(o, "e", json_array());
+	json_object_set_new(o, "o", json_pack("{s:f}", "k", 0.5));
+	s = pf_json_dumps_repr(o);
+	assert_string_equal(s, "{\"a\\\"b\":3,\"n\":null,\"t\":true,"
+	    "\"s\":\"x\\ny\",\"e\":[],\"o\":{\"k\":0.5}}");
+	free(s);
+	json_decref(o);
+}
+
 int
 main(void)
 {
@@ -710,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_optional),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_polar_exercise),
+		cmocka_unit_test(test_dumps_repr),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
