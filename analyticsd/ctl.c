@@ -96,7 +96,7 @@ do_recompute(struct pf_ipc_request *req, const json_t *body)
 			return;
 		}
 	} else {
-		if (pf_json_get_strn(body, "user_id", AD_USER_ID_MAX,
+		if (pf_json_get_strn(body, "user_id", PF_USER_ID_MAX,
 		    &uid) != PF_OK) {
 			pf_ipc_request_fail(req, PF_ERR_INVALID,
 			    "expected {\"user_id\": \"...\"} or "
@@ -218,7 +218,7 @@ ctl_event(const json_t *ev, int64_t now)
 		pf_log_debug("ignoring event %s", type);
 		return PF_OK;
 	}
-	if (pf_json_get_strn(ev, "user_id", AD_USER_ID_MAX, &uid) != PF_OK)
+	if (pf_json_get_strn(ev, "user_id", PF_USER_ID_MAX, &uid) != PF_OK)
 		goto bad;
 	r = pf_json_get_strn(ev, "sync_id", 64, &sid);
 	if (r != PF_OK && r != PF_ERR_NOTFOUND && r != PF_ERR_NULL)

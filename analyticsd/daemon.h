@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "common/ident.h"
+
 #include "analyticsd/analyticsd.h"
 
 struct pf_config;
@@ -29,7 +31,6 @@ struct pf_ipc_pub;
 struct pf_ipc_server;
 struct pf_ipc_sub;
 
-#define AD_USER_ID_MAX		100	/* users.user_id CHECK */
 #define AD_DAY_NONE		INT32_MIN	/* unknown: ask the database */
 #define AD_DAY_ALL		(-1000000)	/* rewrite every day */
 #define AD_NPATTERNS		7
@@ -45,7 +46,7 @@ struct series {
 
 /* Everything compute_user() reads, loaded by store_load(). */
 struct user_input {
-	char		 user_id[AD_USER_ID_MAX + 1];
+	char		 user_id[PF_USER_ID_MAX + 1];
 	int32_t		 today;			/* UTC day of the run */
 	int64_t		 now_ms;
 	int32_t		 dirty_from;		/* rewrite daily rows from here */
@@ -116,7 +117,7 @@ enum job_reason {
 };
 
 struct job_run {
-	char		user_id[AD_USER_ID_MAX + 1];
+	char		user_id[PF_USER_ID_MAX + 1];
 	int64_t		finished_ms;	/* wall clock */
 	int64_t		duration_ms;
 	int		error;		/* PF_OK or PF_ERR_* */

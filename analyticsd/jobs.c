@@ -34,7 +34,7 @@
 struct job {
 	TAILQ_ENTRY(job)	 entry;
 	struct job		*hnext;		/* hash chain */
-	char			 user_id[AD_USER_ID_MAX + 1];
+	char			 user_id[PF_USER_ID_MAX + 1];
 	enum job_reason		 why;
 	int32_t			 first_day;
 	int64_t			 due_ms;	/* monotonic */
@@ -125,31 +125,13 @@ jobs_cleanup(void)
 	}
 }
 
-static bool
-valid_user_id(const char *s)
-{
-	size_t	i;
-
-	if (s == NULL || *s == '\0')
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= AD_USER_ID_MAX)
-			return false;
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-			return false;
-	}
-	return true;
-}
-
 bool
 jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
     int64_t now)
 {
 	struct job	*j;
 
-	if (!valid_user_id(user_id))
+	if (!pf_user_id_valid(user_id))
 		return false;
 	if ((j = lookup(user_id)) != NULL) {
 		/* NONE: ask the database; a day: no later than it. */

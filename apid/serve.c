@@ -48,7 +48,7 @@ enum { ST_START, ST_LEASE, ST_ROUTE, ST_QUERY, ST_SYNC, ST_DONE };
 struct sync_job {
 	struct kore_task	 task;		/* first: the entry gets it */
 	char			 rundir[256];
-	char			 uid[APID_UID_MAX + 1];
+	char			 uid[PF_USER_ID_MAX + 1];
 	int			 days;
 	int			 rc;
 	json_t			*reply;
@@ -76,12 +76,12 @@ struct reqctx {
 	bool			 master;
 	char			 hash[PF_CRYPTO_SHA256_HEX_SIZE];
 	int64_t			 key_id;
-	char			 key_user[APID_UID_MAX + 1];
+	char			 key_user[PF_USER_ID_MAX + 1];
 	int			 rl_limit;
 	int			 rl_remaining;
 	long			 rl_reset;
 	char			 newkey[PF_CRYPTO_API_KEY_SIZE];
-	char			 uid[APID_UID_MAX + 1];
+	char			 uid[PF_USER_ID_MAX + 1];
 	char			 ckey[512];
 	size_t			 ckeylen;	/* 0: not cacheable */
 	struct sync_job		*sj;
@@ -99,8 +99,8 @@ now_us(void)
 static void
 keydrop_msg(struct kore_msg *msg, const void *data)
 {
-	char	uid[APID_UID_MAX + 1];
-	size_t	i, n = msg->length < APID_UID_MAX ? msg->length : APID_UID_MAX;
+	char	uid[PF_USER_ID_MAX + 1];
+	size_t	i, n = msg->length < PF_USER_ID_MAX ? msg->length : PF_USER_ID_MAX;
 
 	memcpy(uid, data, n);
 	uid[n] = '\0';

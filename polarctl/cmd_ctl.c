@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "common/err.h"
+#include "common/ident.h"
 #include "common/ipc.h"
 
 #include "polarctl.h"
@@ -246,7 +247,7 @@ cmd_sync_now(struct ctl *ctl, int argc, char **argv)
 	json_t		*msg, *reply = NULL;
 	int		 r;
 
-	if (argc > 1 || (argc == 1 && !user_id_valid(argv[0]))) {
+	if (argc > 1 || (argc == 1 && !pf_user_id_valid(argv[0]))) {
 		ctl_warnx("usage: polarctl sync now [user_id]");
 		return PF_ERR_INVALID;
 	}
@@ -276,7 +277,7 @@ cmd_analytics_recompute(struct ctl *ctl, int argc, char **argv)
 	int	 r;
 
 	if (argc != 1 || (strcmp(argv[0], "all") != 0 &&
-	    !user_id_valid(argv[0]))) {
+	    !pf_user_id_valid(argv[0]))) {
 		ctl_warnx("usage: polarctl analytics recompute user_id | all");
 		return PF_ERR_INVALID;
 	}

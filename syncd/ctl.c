@@ -16,19 +16,6 @@
 
 #include "syncd.h"
 
-static bool
-valid_user_id(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-'))
-			return false;
-	return i > 0 && i <= SYNCD_USER_ID_MAX;
-}
-
 static void
 ctl_status(struct pf_ipc_request *req)
 {
@@ -97,8 +84,8 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		json_decref(reply);
 		return;
 	}
-	if (pf_json_get_strn(body, "user_id", SYNCD_USER_ID_MAX, &uid) != PF_OK ||
-	    !valid_user_id(uid)) {
+	if (pf_json_get_strn(body, "user_id", PF_USER_ID_MAX, &uid) != PF_OK ||
+	    !pf_user_id_valid(uid)) {
 		pf_ipc_request_fail(req, PF_ERR_INVALID,
 		    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
 		return;

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "common/crypto.h"
+#include "common/ident.h"
 
 #include "common/ipc.h"
 
@@ -35,7 +36,6 @@
 #define SYNCD_RETRY_MAX_MS	8000
 #define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
-#define SYNCD_USER_ID_MAX	100
 
 enum stream {
 	ST_SLEEP,
@@ -192,7 +192,7 @@ struct stream_result {
 
 struct job {
 	TAILQ_ENTRY(job) entry;
-	char		 user_id[SYNCD_USER_ID_MAX + 1];
+	char		 user_id[PF_USER_ID_MAX + 1];
 	char		*token;		/* plaintext, pf_freezero */
 	const char	*trigger;
 	int		 days;		/* requested window, 0 = routine */
@@ -258,7 +258,7 @@ void	 ctl_dispatch(struct pf_ipc_request *req);
 /* store.c -- all SQL. */
 struct pf_db;
 struct due_user {
-	char	 user_id[SYNCD_USER_ID_MAX + 1];
+	char	 user_id[PF_USER_ID_MAX + 1];
 	bool	 never;
 };
 int	 store_startup_cleanup(struct pf_db *db);
