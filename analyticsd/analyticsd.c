@@ -24,6 +24,7 @@
 #include "common/err.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 
 #include "pf_schema.h"
@@ -63,13 +64,13 @@ open_sockets(void)
 	char	url[256];
 	int	r;
 
-	socket_url(url, sizeof(url), "analyticsd.ctl");
+	socket_url(url, sizeof(url), PF_SOCK_ANALYTICSD_CTL);
 	if ((r = pf_ipc_server_open(&env->ctl, url, 0660)) != PF_OK)
 		pf_fatalx("could not bind %s: %s", url, pf_strerror(r));
-	socket_url(url, sizeof(url), "analytics-events");
+	socket_url(url, sizeof(url), PF_SOCK_ANALYTICSD_EVENTS);
 	if ((r = pf_ipc_pub_open(&env->pub, url, 0660)) != PF_OK)
 		pf_fatalx("could not bind %s: %s", url, pf_strerror(r));
-	socket_url(url, sizeof(url), "events");
+	socket_url(url, sizeof(url), PF_SOCK_SYNCD_EVENTS);
 	if ((r = pf_ipc_sub_open(&env->sub, url)) != PF_OK)
 		pf_fatalx("could not subscribe to %s: %s", url,
 		    pf_strerror(r));

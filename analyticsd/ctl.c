@@ -17,6 +17,7 @@
 #include "common/ipc.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 
 #include "analyticsd/analyticsd.h"
@@ -73,38 +74,23 @@ status_reply(void)
 static void
 do_recompute(struct pf_ipc_request *req, const json_t *body)
 {
-	const char	*uid;
-	json_t		*reply;
-	bool		 all = false, full = false;
-	int		 r, n;
+	struct pf_msg_analytics_recompute	 m;
+	const char				*why;
+	json_t					*reply;
+	int					 n;
 
-	r = pf_json_get_bool(body, "all", &all);
-	if (r != PF_OK && r != PF_ERR_NOTFOUND) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "\"all\" must be a boolean");
+	if (pf_msg_analytics_recompute_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
 		return;
 	}
-	r = pf_json_get_bool(body, "full", &full);
-	if (r != PF_OK && r != PF_ERR_NOTFOUND) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "\"full\" must be a boolean");
-		return;
-	}
-	if (all) {
-		if ((n = jobs_add_all(pf_time_mono_ms(), full)) < 0) {
+	if (m.all) {
+		if ((n = jobs_add_all(pf_time_mono_ms(), m.full)) < 0) {
 			pf_ipc_request_fail(req, n, "could not list users");
 			return;
 		}
 	} else {
-		if (pf_json_get_strn(body, "user_id", PF_USER_ID_MAX,
-		    &uid) != PF_OK) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "expected {\"user_id\": \"...\"} or "
-			    "{\"all\": true}");
-			return;
-		}
-		if (!jobs_add(uid, JOB_REQUEST, full ? AD_DAY_ALL : AD_DAY_NONE,
-		    pf_time_mono_ms())) {
+		if (!jobs_add(m.user_id, JOB_REQUEST, m.full ? AD_DAY_ALL :
+		    AD_DAY_NONE, pf_time_mono_ms())) {
 			pf_ipc_request_fail(req, PF_ERR_INVALID,
 			    "invalid user_id");
 			return;
@@ -146,11 +132,11 @@ handle(struct pf_ipc_request *req)
 	json_t		*reply;
 	char		 err[256];
 
-	if (strcmp(type, "status") == 0) {
+	if (strcmp(type, PF_MSG_STATUS) == 0) {
 		reply = status_reply();
 		pf_ipc_request_reply(req, reply);
 		json_decref(reply);
-	} else if (strcmp(type, "analytics.recompute") == 0) {
+	} else if (strcmp(type, PF_MSG_ANALYTICS_RECOMPUTE) == 0) {
 		do_recompute(req, body);
 	} else if (strcmp(type, "log.verbose") == 0 ||
 	    strcmp(type, "log.brief") == 0) {
@@ -185,60 +171,27 @@ ctl_dispatch(void)
 		handle(req);
 }
 
-/* "YYYY-MM-DD" or absent/null; PF_ERR_PROTO otherwise. */
-static int
-opt_day(const json_t *ev, const char *key, int32_t *day)
-{
-	const char	*s;
-	int64_t		 d;
-	int		 r;
-
-	*day = AD_DAY_NONE;
-	r = pf_json_get_strn(ev, key, 10, &s);
-	if (r == PF_ERR_NOTFOUND || r == PF_ERR_NULL)
-		return PF_OK;
-	if (r != PF_OK || pf_time_parse_date(s, strlen(s), &d) != PF_OK)
-		return PF_ERR_PROTO;
-	*day = (int32_t)d;
-	return PF_OK;
-}
-
 int
 ctl_event(const json_t *ev, int64_t now)
 {
-	const char	*type, *uid, *sid;
-	json_t		*streams;
-	int32_t		 first, lastd;
-	size_t		 i;
-	int		 r;
+	struct pf_msg_data_changed	 dc;
+	const char			*type;
+	int32_t				 first;
 
 	if (pf_ipc_msg_check(ev, &type) != PF_OK)
 		goto bad;
-	if (strcmp(type, "data.changed") != 0) {
+	if (strcmp(type, PF_MSG_DATA_CHANGED) != 0) {
 		pf_log_debug("ignoring event %s", type);
 		return PF_OK;
 	}
-	if (pf_json_get_strn(ev, "user_id", PF_USER_ID_MAX, &uid) != PF_OK)
+	if (pf_msg_data_changed_unpack(ev, &dc, NULL) != PF_OK)
 		goto bad;
-	r = pf_json_get_strn(ev, "sync_id", 64, &sid);
-	if (r != PF_OK && r != PF_ERR_NOTFOUND && r != PF_ERR_NULL)
-		goto bad;
-	r = pf_json_get_array(ev, "streams", &streams);
-	if (r == PF_OK) {
-		for (i = 0; i < json_array_size(streams); i++)
-			if (!json_is_string(json_array_get(streams, i)))
-				goto bad;
-	} else if (r != PF_ERR_NOTFOUND && r != PF_ERR_NULL)
-		goto bad;
-	if (opt_day(ev, "first_day", &first) != PF_OK ||
-	    opt_day(ev, "last_day", &lastd) != PF_OK)
-		goto bad;
-	if (first != AD_DAY_NONE && lastd != AD_DAY_NONE && first > lastd)
-		goto bad;
-	if (!jobs_add(uid, JOB_EVENT, first, now))
+	first = dc.first_day == PF_MSG_DAY_NONE ? AD_DAY_NONE :
+	    (int32_t)dc.first_day;
+	if (!jobs_add(dc.user_id, JOB_EVENT, first, now))
 		goto bad;
 	jobs_count_event(true);
-	pf_log_debug("data.changed for user %s queued", uid);
+	pf_log_debug("data.changed for user %s queued", dc.user_id);
 	return PF_OK;
 bad:
 	jobs_count_event(false);

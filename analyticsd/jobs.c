@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 #include "common/xmalloc.h"
 
@@ -188,17 +189,15 @@ static void
 publish_updated(const struct user_input *in, const struct result *res,
     int64_t dur)
 {
-	json_t	*ev;
+	struct pf_msg_analytics_updated	 m = { .user_id = in->user_id,
+	    .computed_at = res->computed_at, .duration_ms = dur,
+	    .anomaly_count = (int64_t)res->nanom };
+	json_t				*ev;
 
 	if (env->pub == NULL)
 		return;
-	if ((ev = pf_ipc_msg_new("analytics.updated")) == NULL)
+	if ((ev = pf_msg_analytics_updated_pack(&m)) == NULL)
 		return;
-	json_object_set_new(ev, "user_id", json_string(in->user_id));
-	json_object_set_new(ev, "computed_at", json_string(res->computed_at));
-	json_object_set_new(ev, "duration_ms", json_integer(dur));
-	json_object_set_new(ev, "anomaly_count",
-	    json_integer((json_int_t)res->nanom));
 	if (pf_ipc_publish(env->pub, ev) != PF_OK)
 		pf_log_warnx("could not publish analytics.updated for user %s",
 		    in->user_id);

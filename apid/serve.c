@@ -28,6 +28,7 @@
 #include "common/crypto.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/xmalloc.h"
 #include "pf_schema.h"
 
@@ -616,7 +617,7 @@ route_begin(struct http_request *req, struct reqctx *c)
 		json_t		*reply = NULL;
 		const char	*msg = NULL;
 
-		r = ctl_call("analyticsd", "analytics.recompute", c->uid, 0,
+		r = ctl_call("analyticsd", PF_MSG_ANALYTICS_RECOMPUTE, c->uid, 0,
 		    &reply, APID_SYNC_TIMEOUT_MS);
 		if (r == PF_ERR_CLOSED || r == PF_ERR_TIMEOUT) {
 			json_decref(reply);
@@ -825,7 +826,7 @@ sync_trigger(struct http_request *req, struct reqctx *c)
 		c->state = ST_SYNC;
 		return KORE_RESULT_RETRY;
 	}
-	r = ctl_call("syncd", "sync.trigger", c->uid, days, &reply,
+	r = ctl_call("syncd", PF_MSG_SYNC_TRIGGER, c->uid, days, &reply,
 	    APID_SYNC_TIMEOUT_MS);
 	if ((r = sync_refused(req, c, r, reply)) != -1) {
 		json_decref(reply);
@@ -858,7 +859,7 @@ query_done(struct http_request *req, struct reqctx *c)
 	if (rt->kind == APID_K_READY) {
 		int ver = c->rows > 0 && c->col[1] ? atoi(c->col[1]) : 0;
 		json_t *rep = NULL;
-		int sr = ctl_call("syncd", "status", NULL, 0, &rep, 500);
+		int sr = ctl_call("syncd", PF_MSG_STATUS, NULL, 0, &rep, 500);
 		json_decref(rep);
 		o = json_pack("{s:s, s:s, s:{s:i, s:i, s:b}, s:s}",
 		    "status", ver >= PF_SCHEMA_VERSION ? "ready" : "not_ready",

@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 
 #include "syncd.h"
@@ -65,15 +66,17 @@ ctl_status(struct pf_ipc_request *req)
 static void
 ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 {
-	static const char *const triggers[] = { "manual", "api", "polarctl",
-	    "webhook", NULL };
-	const char	*uid, *trig = "manual";
-	json_t		*reply;
-	bool		 wait = false, present, all = false;
-	int		 days = 0, r, i;
+	struct pf_msg_sync_trigger	 m;
+	const char			*why, *uid;
+	json_t				*reply;
+	int				 r;
 
-	if (json_object_get(body, "user_id") == NULL &&
-	    pf_json_opt_bool(body, "all", &all, &present) == PF_OK && all) {
+	if (pf_msg_sync_trigger_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
+		return;
+	}
+	uid = m.user_id;
+	if (m.all) {
 		if ((r = sched_request_all()) != PF_OK) {
 			pf_ipc_request_fail(req, r, "could not schedule: %s",
 			    pf_strerror(r));
@@ -84,36 +87,7 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		json_decref(reply);
 		return;
 	}
-	if (pf_json_get_strn(body, "user_id", PF_USER_ID_MAX, &uid) != PF_OK ||
-	    !pf_user_id_valid(uid)) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-		return;
-	}
-	if (pf_json_opt_int(body, "days", &days, &present) != PF_OK ||
-	    (present && (days < 1 || days > 365))) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "days must be an integer from 1 to 365");
-		return;
-	}
-	if (pf_json_opt_bool(body, "wait", &wait, &present) != PF_OK) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID, "wait must be boolean");
-		return;
-	}
-	if (json_object_get(body, "trigger") != NULL) {
-		if (pf_json_get_strn(body, "trigger", 16, &trig) != PF_OK)
-			trig = "";
-		for (i = 0; triggers[i] != NULL; i++)
-			if (strcmp(triggers[i], trig) == 0)
-				break;
-		if (triggers[i] == NULL) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "trigger must be manual, api, polarctl or webhook");
-			return;
-		}
-		trig = triggers[i];
-	}
-	r = sync_start(uid, trig, days, wait ? req : NULL);
+	r = sync_start(uid, m.trigger, m.days, m.wait ? req : NULL);
 	switch (r) {
 	case PF_OK:
 		break;
@@ -135,7 +109,7 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		    pf_strerror(r));
 		return;
 	}
-	if (wait)
+	if (m.wait)
 		return;		/* replied by job_finish */
 	reply = json_pack("{s:s,s:b}", "user_id", uid, "started", 1);
 	pf_ipc_request_reply(req, reply);
@@ -147,29 +121,20 @@ ctl_dispatch(struct pf_ipc_request *req)
 {
 	const char	*type = pf_ipc_request_type(req);
 	const json_t	*body = pf_ipc_request_body(req);
-	const char	*code, *redir = NULL;
-	json_t		*reply;
+	struct pf_msg_oauth_exchange	 ox;
+	const char			*why;
+	json_t				*reply;
 
-	if (strcmp(type, "status") == 0)
+	if (strcmp(type, PF_MSG_STATUS) == 0)
 		ctl_status(req);
-	else if (strcmp(type, "sync.trigger") == 0)
+	else if (strcmp(type, PF_MSG_SYNC_TRIGGER) == 0)
 		ctl_trigger(req, body);
-	else if (strcmp(type, "oauth.exchange") == 0) {
-		if (pf_json_get_strn(body, "code", 512, &code) != PF_OK ||
-		    *code == '\0') {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "code is required");
+	else if (strcmp(type, PF_MSG_OAUTH_EXCHANGE) == 0) {
+		if (pf_msg_oauth_exchange_unpack(body, &ox, &why) != PF_OK) {
+			pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
 			return;
 		}
-		if (json_object_get(body, "redirect_uri") != NULL &&
-		    !json_is_null(json_object_get(body, "redirect_uri")) &&
-		    pf_json_get_strn(body, "redirect_uri", 2048, &redir) !=
-		    PF_OK) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "redirect_uri must be a string");
-			return;
-		}
-		oauth_exchange(req, code, redir);
+		oauth_exchange(req, ox.code, ox.redirect_uri);
 	} else if (strcmp(type, "log.verbose") == 0 ||
 	    strcmp(type, "log.brief") == 0) {
 		pf_log_set_level(type[4] == 'v' ? PF_LOG_DEBUG : PF_LOG_INFO);

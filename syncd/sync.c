@@ -33,6 +33,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 #include "common/xmalloc.h"
 
@@ -655,11 +656,10 @@ error_type_of(const struct job *job, int nfailed)
 static void
 job_finish(struct job *job)
 {
-	json_t		*records, *sstat, *errors, *changed, *streams, *ev,
-			*reply, *details;
+	json_t		*records, *sstat, *errors, *changed, *streams, *reply,
+			*details;
 	const char	*status, *etype;
 	char		*emsg = NULL, *tmp;
-	char		 fd[PF_TIME_DATE_LEN], ld[PF_TIME_DATE_LEN];
 	int64_t		 first = INT64_MAX, last = INT64_MIN;
 	int		 i, nfailed = 0, nrun = 0, total = 0;
 	struct stream_result *s;
@@ -740,13 +740,11 @@ job_finish(struct job *job)
 		store_user_flags(env->db, job->user_id, -1, NULL, 0);
 
 	if (json_array_size(streams) > 0) {
-		pf_time_format_date(first, fd);
-		pf_time_format_date(last, ld);
-		ev = json_pack("{s:i,s:s,s:s,s:s,s:O,s:s,s:s}", "v",
-		    PF_IPC_VERSION, "type", "data.changed", "user_id",
-		    job->user_id, "sync_id", job->sync_id, "streams", streams,
-		    "first_day", fd, "last_day", ld);
-		syncd_publish(ev);
+		struct pf_msg_data_changed dc = { .user_id = job->user_id,
+		    .sync_id = job->sync_id, .streams = streams,
+		    .first_day = first, .last_day = last };
+
+		syncd_publish(pf_msg_data_changed_pack(&dc));
 	}
 	pf_log_info("user %s: sync %s %s: %d records, %zu streams changed, "
 	    "%d api calls, %" PRId64 " ms", job->user_id, job->sync_id, status,

@@ -18,6 +18,7 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 #include "common/xmalloc.h"
 
@@ -162,14 +163,14 @@ main(int argc, char *argv[])
 
 	if (pf_daemon_rundir(env->cfg->rundir) == -1)
 		pf_fatal("could not create %s", env->cfg->rundir);
-	if (pf_ipc_url(url, sizeof(url), env->cfg->rundir, "syncd.ctl") !=
+	if (pf_ipc_url(url, sizeof(url), env->cfg->rundir, PF_SOCK_SYNCD_CTL) !=
 	    PF_OK)
 		pf_fatalx("rundir %s is too long for a socket path",
 		    env->cfg->rundir);
 	if ((r = pf_ipc_server_open(&env->ctl, url, 0660)) != PF_OK)
 		pf_fatalx("could not listen on %s: %s", url, r == PF_ERR_BUSY ?
 		    "another syncd is running" : pf_strerror(r));
-	if (pf_ipc_url(url, sizeof(url), env->cfg->rundir, "events") != PF_OK ||
+	if (pf_ipc_url(url, sizeof(url), env->cfg->rundir, PF_SOCK_SYNCD_EVENTS) != PF_OK ||
 	    (r = pf_ipc_pub_open(&env->pub, url, 0660)) != PF_OK)
 		pf_fatalx("could not publish events on %s/events",
 		    env->cfg->rundir);
