@@ -1,9 +1,10 @@
 /*
- * ctl.c -- the control socket (REP) and the data.changed subscriber.
+ * ctl.c -- the verbs of analyticsd.ctl beyond the built-ins
+ * (common/control.h), the body of its status reply, and the data.changed
+ * subscriber.
  *
- * Verbs: status, analytics.recompute {"user_id"} | {"all": true},
- * log.verbose, log.brief, reload.  Anything else, or a verb with bad
- * arguments, gets an error reply; a malformed event is logged and dropped.
+ * Verb: analytics.recompute {"user_id"} | {"all": true}.  A verb with bad
+ * arguments gets an error reply; a malformed event is logged and dropped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,8 @@
 /* Events handled per wake-up before jobs get a turn. */
 #define EVENTS_PER_WAKE	256
 
-static json_t *
-status_reply(void)
+json_t *
+ctl_status(void)
 {
 	struct job_run	 runs[AD_LAST_RUNS];
 	json_t		*o, *a, *e;
@@ -50,7 +51,7 @@ status_reply(void)
 	json_object_set_new(e, "dropped", json_integer(drop));
 	json_object_set_new(o, "events", e);
 	json_object_set_new(o, "reconcile_seconds",
-	    json_integer(env->conf->analytics_reconcile_seconds));
+	    json_integer(env->cfg->analytics_reconcile_seconds));
 	a = json_array();
 	n = jobs_last_runs(runs, AD_LAST_RUNS);
 	for (i = 0; i < n; i++) {
@@ -104,72 +105,10 @@ do_recompute(struct pf_ipc_request *req, const json_t *body)
 	json_decref(reply);
 }
 
-int
-ctl_reload(char *err, size_t errlen)
-{
-	struct pf_config	*nc;
-	int			 r;
-
-	if ((r = pf_config_load(&nc, env->conf_path, err, errlen)) != PF_OK)
-		return r;
-	if (strcmp(nc->database_url, env->conf->database_url) != 0 ||
-	    strcmp(nc->rundir, env->conf->rundir) != 0)
-		pf_log_warnx("database_url and rundir changes take effect "
-		    "at restart");
-	pf_config_free(env->conf);
-	env->conf = nc;
-	pf_log_set_format(nc->log_format);
-	pf_log_set_level(env->verbose > 0 ? PF_LOG_DEBUG : nc->log_level);
-	pf_log_info("configuration reloaded");
-	return PF_OK;
-}
-
-static void
-handle(struct pf_ipc_request *req)
-{
-	const char	*type = pf_ipc_request_type(req);
-	const json_t	*body = pf_ipc_request_body(req);
-	json_t		*reply;
-	char		 err[256];
-
-	if (strcmp(type, PF_MSG_STATUS) == 0) {
-		reply = status_reply();
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else if (strcmp(type, PF_MSG_ANALYTICS_RECOMPUTE) == 0) {
-		do_recompute(req, body);
-	} else if (strcmp(type, "log.verbose") == 0 ||
-	    strcmp(type, "log.brief") == 0) {
-		env->verbose = type[4] == 'v';
-		pf_log_set_level(env->verbose ? PF_LOG_DEBUG :
-		    env->conf->log_level);
-		pf_log_info("logging %s", env->verbose ? "verbose" : "brief");
-		reply = json_object();
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else if (strcmp(type, "reload") == 0) {
-		if (ctl_reload(err, sizeof(err)) != PF_OK) {
-			pf_log_warnx("could not reload configuration: %s", err);
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "could not reload configuration: %s", err);
-			return;
-		}
-		reply = json_object();
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else
-		pf_ipc_request_fail(req, PF_ERR_INVALID, "unknown request %s",
-		    type);
-}
-
-void
-ctl_dispatch(void)
-{
-	struct pf_ipc_request	*req;
-
-	while (pf_ipc_server_next(env->ctl, &req) == PF_OK)
-		handle(req);
-}
+const struct pf_ctl_verb ctl_verbs[] = {
+	{ PF_MSG_ANALYTICS_RECOMPUTE,	do_recompute },
+	{ NULL,				NULL }
+};
 
 int
 ctl_event(const json_t *ev, int64_t now)
@@ -206,7 +145,7 @@ ctl_events(void)
 	int	 r, n = 0;
 
 	while (n++ < EVENTS_PER_WAKE) {
-		r = pf_ipc_sub_recv(env->sub, &ev);
+		r = pf_ipc_sub_recv(analyticsd->sub, &ev);
 		if (r == PF_ERR_NOTFOUND)
 			break;
 		if (r != PF_OK) {

@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "common/control.h"
+#include "common/daemon.h"
 #include "common/ident.h"
 
 #include "analyticsd/analyticsd.h"
@@ -93,18 +95,14 @@ struct result {
 };
 
 /* The one global: configuration and the roots of run-time state. */
+/* What only analyticsd has; the common part (cfg, db, ctl, ...) is env. */
 struct analyticsd {
-	struct pf_config	*conf;
-	const char		*conf_path;	/* -f, may be NULL */
-	struct pf_db		*db;
-	struct pf_ipc_server	*ctl;
 	struct pf_ipc_pub	*pub;
 	struct pf_ipc_sub	*sub;
-	int			 sigfd;
-	int			 verbose;
 };
 
-extern struct analyticsd *env;
+extern struct pf_daemon *env;
+extern struct analyticsd *analyticsd;
 
 /* jobs.c: the queue of users to recompute. */
 
@@ -162,9 +160,10 @@ size_t	 jobs_last_runs(struct job_run *out, size_t max);
 void	 jobs_count_event(bool accepted);
 void	 jobs_event_counts(int64_t *accepted, int64_t *dropped);
 
-/* ctl.c: the control socket and the event subscriber. */
+/* ctl.c: analyticsd's own verbs, its status body, the event subscriber. */
 
-void	 ctl_dispatch(void);
+extern const struct pf_ctl_verb ctl_verbs[];
+json_t	*ctl_status(void);
 /*
  * Validates one data.changed event (v and type already checked) and queues
  * its user; malformed events are logged and dropped.  Returns PF_OK or
@@ -172,8 +171,6 @@ void	 ctl_dispatch(void);
  */
 int	 ctl_event(const json_t *ev, int64_t now_mono_ms);
 void	 ctl_events(void);
-/* Re-reads the configuration (SIGHUP or "reload"); PF_OK if swapped in. */
-int	 ctl_reload(char *err, size_t errlen);
 
 /* store.c: ALL SQL of analyticsd. */
 

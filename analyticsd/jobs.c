@@ -46,7 +46,8 @@ struct job {
 TAILQ_HEAD(jobq, job);
 
 /* The process environment; set by main. */
-struct analyticsd *env;
+struct pf_daemon *env;
+struct analyticsd *analyticsd;
 
 /* Users queued, by id, so a reconcile of many users stays linear. */
 #define NBUCKETS	4096
@@ -194,11 +195,11 @@ publish_updated(const struct user_input *in, const struct result *res,
 	    .anomaly_count = (int64_t)res->nanom };
 	json_t				*ev;
 
-	if (env->pub == NULL)
+	if (analyticsd->pub == NULL)
 		return;
 	if ((ev = pf_msg_analytics_updated_pack(&m)) == NULL)
 		return;
-	if (pf_ipc_publish(env->pub, ev) != PF_OK)
+	if (pf_ipc_publish(analyticsd->pub, ev) != PF_OK)
 		pf_log_warnx("could not publish analytics.updated for user %s",
 		    in->user_id);
 	json_decref(ev);
@@ -220,7 +221,7 @@ run_one(struct job *j)
 	rc = store_load(env->db, j->user_id, today, j->first_day, &in);
 	t1 = pf_time_mono_ms();
 	if (rc == PF_OK)
-		rc = compute_user(&in, env->conf->analytics_hrv_band_sd, &res);
+		rc = compute_user(&in, env->cfg->analytics_hrv_band_sd, &res);
 	t2 = pf_time_mono_ms();
 	dur = t2 - t0;
 	if (rc == PF_OK)

@@ -1,5 +1,6 @@
 /*
- * ctl.c -- the verbs of syncd.ctl.
+ * ctl.c -- the verbs of syncd.ctl beyond the built-ins (common/control.h),
+ * and the body of its status reply.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,8 +18,8 @@
 
 #include "syncd.h"
 
-static void
-ctl_status(struct pf_ipc_request *req)
+json_t *
+ctl_status(void)
 {
 	const struct quota	*q = fetch_quota();
 	json_t			*r, *qo;
@@ -51,16 +52,15 @@ ctl_status(struct pf_ipc_request *req)
 	json_object_set_new(r, "queue", json_integer(sched_queue_len()));
 	json_object_set_new(r, "http", json_pack("{s:I,s:I}", "active",
 	    (json_int_t)fetch_inflight(), "queued", (json_int_t)fetch_queued()));
-	json_object_set_new(r, "syncs_done", json_integer(env->syncs_done));
-	json_object_set_new(r, "syncs_failed", json_integer(env->syncs_failed));
+	json_object_set_new(r, "syncs_done", json_integer(syncd->syncs_done));
+	json_object_set_new(r, "syncs_failed", json_integer(syncd->syncs_failed));
 	json_object_set_new(r, "sync_enabled",
 	    json_boolean(env->cfg->sync_enabled));
 	json_object_set_new(r, "interval_minutes",
 	    json_integer(env->cfg->sync_interval_minutes));
 	json_object_set_new(r, "uptime_s",
 	    json_integer((pf_time_now_ms() - env->started_ms) / 1000));
-	pf_ipc_request_reply(req, r);
-	json_decref(r);
+	return r;
 }
 
 static void
@@ -116,43 +116,21 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 	json_decref(reply);
 }
 
-void
-ctl_dispatch(struct pf_ipc_request *req)
+static void
+ctl_oauth(struct pf_ipc_request *req, const json_t *body)
 {
-	const char	*type = pf_ipc_request_type(req);
-	const json_t	*body = pf_ipc_request_body(req);
-	struct pf_msg_oauth_exchange	 ox;
+	struct pf_msg_oauth_exchange	 m;
 	const char			*why;
-	json_t				*reply;
 
-	if (strcmp(type, PF_MSG_STATUS) == 0)
-		ctl_status(req);
-	else if (strcmp(type, PF_MSG_SYNC_TRIGGER) == 0)
-		ctl_trigger(req, body);
-	else if (strcmp(type, PF_MSG_OAUTH_EXCHANGE) == 0) {
-		if (pf_msg_oauth_exchange_unpack(body, &ox, &why) != PF_OK) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
-			return;
-		}
-		oauth_exchange(req, ox.code, ox.redirect_uri);
-	} else if (strcmp(type, "log.verbose") == 0 ||
-	    strcmp(type, "log.brief") == 0) {
-		pf_log_set_level(type[4] == 'v' ? PF_LOG_DEBUG : PF_LOG_INFO);
-		pf_log_info("log level set to %s",
-		    pf_log_level_name(pf_log_get_level()));
-		reply = json_pack("{s:s}", "level",
-		    pf_log_level_name(pf_log_get_level()));
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else if (strcmp(type, "reload") == 0) {
-		if (syncd_reload()) {
-			reply = json_object();
-			pf_ipc_request_reply(req, reply);
-			json_decref(reply);
-		} else
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "configuration not reloaded; see the log");
-	} else
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "unknown request type %s", type);
+	if (pf_msg_oauth_exchange_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
+		return;
+	}
+	oauth_exchange(req, m.code, m.redirect_uri);
 }
+
+const struct pf_ctl_verb ctl_verbs[] = {
+	{ PF_MSG_SYNC_TRIGGER,		ctl_trigger },
+	{ PF_MSG_OAUTH_EXCHANGE,	ctl_oauth },
+	{ NULL,				NULL }
+};

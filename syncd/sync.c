@@ -584,7 +584,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 		free(sealed);
 		return PF_ERR_NOTFOUND;
 	}
-	if ((r = pf_crypto_open(env->key, sealed, &plain, &plen)) != PF_OK) {
+	if ((r = pf_crypto_open(syncd->key, sealed, &plain, &plen)) != PF_OK) {
 		pf_log_warnx("user %s: stored token cannot be decrypted (%s); "
 		    "marking the user for re-authorisation", user_id,
 		    pf_strerror(r));
@@ -765,9 +765,9 @@ job_finish(struct job *job)
 			    "could not build the reply");
 		job->waiter = NULL;
 	}
-	env->syncs_done++;
+	syncd->syncs_done++;
 	if (strcmp(status, "failed") == 0)
-		env->syncs_failed++;
+		syncd->syncs_failed++;
 	json_decref(records);
 	json_decref(sstat);
 	json_decref(errors);
