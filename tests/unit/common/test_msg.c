@@ -40,6 +40,16 @@ assert_wire(const json_t *msg, const char *expect)
 	free(s);
 }
 
+/* unpack must refuse text with the sentence expected. */
+#define EXPECT_INVALID(unpack, out, text, expected) do {		\
+	json_t		*m_ = parse(text);				\
+	const char	*why_ = NULL;					\
+									\
+	assert_int_equal(unpack(m_, &(out), &why_), PF_ERR_INVALID);	\
+	assert_string_equal(why_, (expected));				\
+	json_decref(m_);						\
+} while (0)
+
 static void
 test_sync_trigger_round_trip(void **state)
 {
@@ -81,41 +91,30 @@ test_sync_trigger_round_trip(void **state)
 }
 
 static void
-expect_invalid_trigger(const char *text, const char *why_expected)
-{
-	struct pf_msg_sync_trigger	 out;
-	const char			*why = NULL;
-	json_t				*m = parse(text);
-
-	assert_int_equal(pf_msg_sync_trigger_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, why_expected);
-	json_decref(m);
-}
-
-static void
 test_sync_trigger_malformed(void **state)
 {
+	struct pf_msg_sync_trigger	out;
+
 	(void)state;
-	expect_invalid_trigger("{}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	expect_invalid_trigger("{\"all\":\"yes\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"all\":\"yes\"}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	expect_invalid_trigger("{\"user_id\":\"a b\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a b\"}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	expect_invalid_trigger("{\"user_id\":7}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":7}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	expect_invalid_trigger("{\"user_id\":\"a\",\"days\":0}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"days\":0}",
 	    "days must be an integer from 1 to 365");
-	expect_invalid_trigger("{\"user_id\":\"a\",\"days\":366}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"days\":366}",
 	    "days must be an integer from 1 to 365");
-	expect_invalid_trigger("{\"user_id\":\"a\",\"days\":\"3\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"days\":\"3\"}",
 	    "days must be an integer from 1 to 365");
-	expect_invalid_trigger("{\"user_id\":\"a\",\"wait\":1}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"wait\":1}",
 	    "wait must be boolean");
-	expect_invalid_trigger("{\"user_id\":\"a\",\"trigger\":\"cron\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"trigger\":\"cron\"}",
 	    "trigger must be manual, api, polarctl or webhook");
-	expect_invalid_trigger("{\"user_id\":\"a\",\"trigger\":null}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"trigger\":null}",
 	    "trigger must be manual, api, polarctl or webhook");
 }
 
@@ -124,7 +123,6 @@ test_oauth_exchange(void **state)
 {
 	struct pf_msg_oauth_exchange	 in = { .code = "abc",
 	    .redirect_uri = "https://x/cb" }, out;
-	const char			*why = NULL;
 	json_t				*m;
 
 	(void)state;
@@ -140,23 +138,16 @@ test_oauth_exchange(void **state)
 	assert_int_equal(pf_msg_oauth_exchange_unpack(m, &out, NULL), PF_OK);
 	assert_null(out.redirect_uri);
 	json_decref(m);
-	m = parse("{\"code\":\"\"}");
-	assert_int_equal(pf_msg_oauth_exchange_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, "code is required");
-	json_decref(m);
-	m = parse("{\"code\":\"c\",\"redirect_uri\":5}");
-	assert_int_equal(pf_msg_oauth_exchange_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, "redirect_uri must be a string");
-	json_decref(m);
+	EXPECT_INVALID(pf_msg_oauth_exchange_unpack, out, "{\"code\":\"\"}",
+	    "code is required");
+	EXPECT_INVALID(pf_msg_oauth_exchange_unpack, out, "{\"code\":\"c\",\"redirect_uri\":5}",
+	    "redirect_uri must be a string");
 }
 
 static void
 test_analytics_recompute(void **state)
 {
 	struct pf_msg_analytics_recompute	 in = { .user_id = "u" }, out;
-	const char				*why = NULL;
 	json_t					*m;
 
 	(void)state;
@@ -179,27 +170,15 @@ test_analytics_recompute(void **state)
 	assert_true(out.full);
 	json_decref(m);
 
-	m = parse("{\"all\":null}");
-	assert_int_equal(pf_msg_analytics_recompute_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, "\"all\" must be a boolean");
-	json_decref(m);
-	m = parse("{\"user_id\":\"u\",\"full\":1}");
-	assert_int_equal(pf_msg_analytics_recompute_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, "\"full\" must be a boolean");
-	json_decref(m);
-	m = parse("{}");
-	assert_int_equal(pf_msg_analytics_recompute_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, "expected {\"user_id\": \"...\"} or "
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{\"all\":null}",
+	    "\"all\" must be a boolean");
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{\"user_id\":\"u\",\"full\":1}",
+	    "\"full\" must be a boolean");
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{}",
+	    "expected {\"user_id\": \"...\"} or "
 	    "{\"all\": true}");
-	json_decref(m);
-	m = parse("{\"user_id\":\"../x\"}");
-	assert_int_equal(pf_msg_analytics_recompute_unpack(m, &out, &why),
-	    PF_ERR_INVALID);
-	assert_string_equal(why, "invalid user_id");
-	json_decref(m);
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{\"user_id\":\"../x\"}",
+	    "invalid user_id");
 }
 
 static void
