@@ -75,8 +75,8 @@ ctl_call(const char *daemon, const char *type, const char *uid, int days,
 int
 ctl_sync_wait(const char *rundir, const char *uid, int days, json_t **reply)
 {
-	return call(rundir, "syncd", PF_MSG_SYNC_TRIGGER, uid, days, true, reply,
-	    APID_SYNC_WAIT_MS);
+	return call(rundir, "syncd", PF_MSG_SYNC_TRIGGER, uid, days, true,
+	    reply, APID_SYNC_WAIT_MS);
 }
 
 void

@@ -101,7 +101,8 @@ static void
 keydrop_msg(struct kore_msg *msg, const void *data)
 {
 	char	uid[PF_USER_ID_MAX + 1];
-	size_t	i, n = msg->length < PF_USER_ID_MAX ? msg->length : PF_USER_ID_MAX;
+	size_t	i, n = msg->length < PF_USER_ID_MAX ? msg->length :
+		    PF_USER_ID_MAX;
 
 	memcpy(uid, data, n);
 	uid[n] = '\0';
@@ -617,8 +618,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		json_t		*reply = NULL;
 		const char	*msg = NULL;
 
-		r = ctl_call("analyticsd", PF_MSG_ANALYTICS_RECOMPUTE, c->uid, 0,
-		    &reply, APID_SYNC_TIMEOUT_MS);
+		r = ctl_call("analyticsd", PF_MSG_ANALYTICS_RECOMPUTE, c->uid,
+		    0, &reply, APID_SYNC_TIMEOUT_MS);
 		if (r == PF_ERR_CLOSED || r == PF_ERR_TIMEOUT) {
 			json_decref(reply);
 			return respond_error(req, c, 503, r == PF_ERR_CLOSED ?

@@ -149,8 +149,9 @@ pf_ctl_reload(struct pf_daemon *d, const struct pf_daemon_hooks *h,
 
 	if ((r = pf_config_load(&ncfg, d->conf_path, err, errlen)) != PF_OK)
 		goto out;
-	if ((r = pf_ctl_allow_resolve(ncfg, uids, &n, err, errlen)) != PF_OK ||
-	    (h->reload != NULL && (r = h->reload(ncfg, err, errlen)) != PF_OK)) {
+	if ((r = pf_ctl_allow_resolve(ncfg, uids, &n, err, errlen)) !=
+	    PF_OK || (h->reload != NULL &&
+	    (r = h->reload(ncfg, err, errlen)) != PF_OK)) {
 		pf_config_free(ncfg);
 		goto out;
 	}
@@ -219,7 +220,8 @@ do_reload(struct pf_daemon *d, const struct pf_daemon_hooks *h,
 
 static const struct builtin {
 	const char	*type;
-	void		(*fn)(struct pf_daemon *, const struct pf_daemon_hooks *,
+	void		(*fn)(struct pf_daemon *,
+			    const struct pf_daemon_hooks *,
 			    struct pf_ipc_request *);
 } builtins[] = {
 	{ PF_MSG_STATUS,	do_status },

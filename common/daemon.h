@@ -27,8 +27,8 @@ struct pollfd;
  * are set by the daemon; the rest by pf_daemon_setup() (or by hand in tests).
  */
 struct pf_daemon {
-	const char		*prog;		/* "polarflow-syncd": logs, usage */
-	const char		*ctl_socket;	/* PF_SOCK_*_CTL, under rundir */
+	const char		*prog;		/* "polarflow-syncd" */
+	const char		*ctl_socket;	/* PF_SOCK_*_CTL in rundir */
 	const char		*conf_path;	/* -f, or NULL: the default */
 	struct pf_config	*cfg;		/* swapped by reload */
 	struct pf_db		*db;

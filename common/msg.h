@@ -47,7 +47,7 @@
 #define PF_MSG_DAY_NONE		INT64_MIN	/* a day field that is absent */
 #define PF_MSG_DAYS_MAX		365		/* sync.trigger "days" */
 #define PF_MSG_CODE_MAX		512		/* oauth.exchange "code" */
-#define PF_MSG_REDIRECT_MAX	2048		/* oauth.exchange "redirect_uri" */
+#define PF_MSG_REDIRECT_MAX	2048		/* "redirect_uri" */
 #define PF_MSG_SYNC_ID_MAX	64		/* data.changed "sync_id" */
 
 /*
@@ -90,7 +90,7 @@ int	 pf_msg_oauth_exchange_unpack(const json_t *msg,
 struct pf_msg_analytics_recompute {
 	const char	*user_id;	/* NULL with all */
 	bool		 all;
-	bool		 full;		/* rewrite every day, not only new ones */
+	bool		 full;		/* rewrite every day, not new ones */
 };
 
 json_t	*pf_msg_analytics_recompute_pack(

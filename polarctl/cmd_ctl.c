@@ -245,8 +245,8 @@ cmd_show_status(struct ctl *ctl, int argc, char **argv)
 int
 cmd_sync_now(struct ctl *ctl, int argc, char **argv)
 {
-	struct pf_msg_sync_trigger	 m = { .user_id = argc == 1 ? argv[0] : NULL,
-	    .all = argc == 0, .wait = argc == 1 };
+	struct pf_msg_sync_trigger	 m = { .all = argc == 0,
+	    .wait = argc == 1, .user_id = argc == 1 ? argv[0] : NULL };
 	json_t				*msg, *reply = NULL;
 	int				 r;
 

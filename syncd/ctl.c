@@ -53,7 +53,8 @@ ctl_status(void)
 	json_object_set_new(r, "http", json_pack("{s:I,s:I}", "active",
 	    (json_int_t)fetch_inflight(), "queued", (json_int_t)fetch_queued()));
 	json_object_set_new(r, "syncs_done", json_integer(syncd->syncs_done));
-	json_object_set_new(r, "syncs_failed", json_integer(syncd->syncs_failed));
+	json_object_set_new(r, "syncs_failed",
+	    json_integer(syncd->syncs_failed));
 	json_object_set_new(r, "sync_enabled",
 	    json_boolean(env->cfg->sync_enabled));
 	json_object_set_new(r, "interval_minutes",

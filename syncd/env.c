@@ -33,8 +33,8 @@ syncd_publish(json_t *ev)
 }
 
 int
-syncd_load_key(const struct pf_config *cfg, unsigned char key[PF_CRYPTO_KEYBYTES],
-    char *err, size_t errlen)
+syncd_load_key(const struct pf_config *cfg,
+    unsigned char key[PF_CRYPTO_KEYBYTES], char *err, size_t errlen)
 {
 	if (cfg->encryption_key == NULL || *cfg->encryption_key == '\0') {
 		snprintf(err, errlen, "encryption_key is not set: syncd keeps "

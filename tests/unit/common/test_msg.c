@@ -96,25 +96,35 @@ test_sync_trigger_malformed(void **state)
 	struct pf_msg_sync_trigger	out;
 
 	(void)state;
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"all\":\"yes\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"all\":\"yes\"}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a b\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a b\"}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":7}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":7}",
 	    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"days\":0}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a\",\"days\":0}",
 	    "days must be an integer from 1 to 365");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"days\":366}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a\",\"days\":366}",
 	    "days must be an integer from 1 to 365");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"days\":\"3\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a\",\"days\":\"3\"}",
 	    "days must be an integer from 1 to 365");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"wait\":1}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a\",\"wait\":1}",
 	    "wait must be boolean");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"trigger\":\"cron\"}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a\",\"trigger\":\"cron\"}",
 	    "trigger must be manual, api, polarctl or webhook");
-	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out, "{\"user_id\":\"a\",\"trigger\":null}",
+	EXPECT_INVALID(pf_msg_sync_trigger_unpack, out,
+	    "{\"user_id\":\"a\",\"trigger\":null}",
 	    "trigger must be manual, api, polarctl or webhook");
 }
 
@@ -138,9 +148,11 @@ test_oauth_exchange(void **state)
 	assert_int_equal(pf_msg_oauth_exchange_unpack(m, &out, NULL), PF_OK);
 	assert_null(out.redirect_uri);
 	json_decref(m);
-	EXPECT_INVALID(pf_msg_oauth_exchange_unpack, out, "{\"code\":\"\"}",
+	EXPECT_INVALID(pf_msg_oauth_exchange_unpack, out,
+	    "{\"code\":\"\"}",
 	    "code is required");
-	EXPECT_INVALID(pf_msg_oauth_exchange_unpack, out, "{\"code\":\"c\",\"redirect_uri\":5}",
+	EXPECT_INVALID(pf_msg_oauth_exchange_unpack, out,
+	    "{\"code\":\"c\",\"redirect_uri\":5}",
 	    "redirect_uri must be a string");
 }
 
@@ -170,21 +182,26 @@ test_analytics_recompute(void **state)
 	assert_true(out.full);
 	json_decref(m);
 
-	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{\"all\":null}",
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out,
+	    "{\"all\":null}",
 	    "\"all\" must be a boolean");
-	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{\"user_id\":\"u\",\"full\":1}",
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out,
+	    "{\"user_id\":\"u\",\"full\":1}",
 	    "\"full\" must be a boolean");
-	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{}",
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out,
+	    "{}",
 	    "expected {\"user_id\": \"...\"} or "
 	    "{\"all\": true}");
-	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out, "{\"user_id\":\"../x\"}",
+	EXPECT_INVALID(pf_msg_analytics_recompute_unpack, out,
+	    "{\"user_id\":\"../x\"}",
 	    "invalid user_id");
 }
 
 static void
 test_data_changed(void **state)
 {
-	json_t				*streams = parse("[\"sleep\",\"activity\"]");
+	json_t				*streams =
+	    parse("[\"sleep\",\"activity\"]");
 	struct pf_msg_data_changed	 in = { .user_id = "u", .sync_id = "s1",
 	    .streams = streams, .first_day = 20000, .last_day = 20001 }, out;
 	json_t				*m;
