@@ -284,6 +284,45 @@ test_daemon_verbs(void **state)
 	json_decref(r);
 }
 
+static bool
+has(const uid_t *u, size_t n, uid_t uid)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (u[i] == uid)
+			return true;
+	return false;
+}
+
+/* Root and the own uid always; names, numbers; unknown names skipped. */
+static void
+test_allow_resolve(void **state)
+{
+	struct pf_config	c;
+	uid_t			u[PF_IPC_ALLOW_MAX];
+	size_t			n;
+	char			err[128];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pf_ctl_allow_resolve(&c, u, &n, err, sizeof(err)),
+	    PF_OK);
+	assert_int_equal(n, geteuid() == 0 ? 1 : 2);
+	c.control_allow_users = "daemon, 4242\tno-such-user-here,,";
+	assert_int_equal(pf_ctl_allow_resolve(&c, u, &n, err, sizeof(err)),
+	    PF_OK);
+	assert_int_equal(n, geteuid() == 0 ? 3 : 4);
+	assert_true(has(u, n, 0));
+	assert_true(has(u, n, geteuid()));
+	assert_true(has(u, n, 1));	/* daemon */
+	assert_true(has(u, n, 4242));
+	c.control_allow_users = "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16";
+	assert_int_equal(pf_ctl_allow_resolve(&c, u, &n, err, sizeof(err)),
+	    PF_ERR_RANGE);
+	assert_non_null(strstr(err, "more than"));
+}
+
 int
 main(void)
 {
@@ -293,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_reload_refused),
 		cmocka_unit_test(test_daemon_verbs),
+		cmocka_unit_test(test_allow_resolve),
 	};
 
 	return cmocka_run_group_tests_name("control", tests, setup, teardown);
