@@ -22,6 +22,10 @@
 
 #include <jansson.h>
 
+#include "common/control.h"
+#include "common/daemon.h"
+#include "common/ident.h"
+
 #include "analyticsd/metric.h"
 
 struct pf_config;
@@ -30,7 +34,6 @@ struct pf_ipc_pub;
 struct pf_ipc_server;
 struct pf_ipc_sub;
 
-#define AD_USER_ID_MAX		100	/* users.user_id CHECK */
 #define AD_DAY_NONE		INT32_MIN	/* unknown: ask the database */
 #define AD_DAY_ALL		(-1000000)	/* rewrite every day */
 #define AD_NPATTERNS		7
@@ -48,7 +51,7 @@ struct series {
 
 /* Everything compute_user() reads, loaded by store_load(). */
 struct user_input {
-	char		 user_id[AD_USER_ID_MAX + 1];
+	char		 user_id[PF_USER_ID_MAX + 1];
 	int32_t		 today;			/* UTC day of the run */
 	int64_t		 now_ms;
 	int32_t		 dirty_from;		/* rewrite daily rows from here */
@@ -114,7 +117,7 @@ struct insights_today {
 
 /* Everything one run derives (compute.c); doc.c renders the documents. */
 struct result {
-	char		 user_id[AD_USER_ID_MAX + 1];
+	char		 user_id[PF_USER_ID_MAX + 1];
 	int32_t		 today;
 	struct baseline	 base[BASELINE_NMETRICS];
 	struct pattern	 pat[AD_NPATTERNS];
@@ -134,18 +137,14 @@ struct result {
 };
 
 /* The one global: configuration and the roots of run-time state. */
+/* What only analyticsd has; the common part (cfg, db, ctl, ...) is env. */
 struct analyticsd {
-	struct pf_config	*conf;
-	const char		*conf_path;	/* -f, may be NULL */
-	struct pf_db		*db;
-	struct pf_ipc_server	*ctl;
 	struct pf_ipc_pub	*pub;
 	struct pf_ipc_sub	*sub;
-	int			 sigfd;
-	int			 verbose;
 };
 
-extern struct analyticsd *env;
+extern struct pf_daemon *env;
+extern struct analyticsd *analyticsd;
 
 /* jobs.c: the queue of users to recompute. */
 
@@ -158,7 +157,7 @@ enum job_reason {
 };
 
 struct job_run {
-	char		user_id[AD_USER_ID_MAX + 1];
+	char		user_id[PF_USER_ID_MAX + 1];
 	int64_t		finished_ms;	/* wall clock */
 	int64_t		duration_ms;
 	int		error;		/* PF_OK or PF_ERR_* */
@@ -203,9 +202,10 @@ size_t	 jobs_last_runs(struct job_run *out, size_t max);
 void	 jobs_count_event(bool accepted);
 void	 jobs_event_counts(int64_t *accepted, int64_t *dropped);
 
-/* ctl.c: the control socket and the event subscriber. */
+/* ctl.c: analyticsd's own verbs, its status body, the event subscriber. */
 
-void	 ctl_dispatch(void);
+extern const struct pf_ctl_verb ctl_verbs[];
+json_t	*ctl_status(void);
 /*
  * Validates one data.changed event (v and type already checked) and queues
  * its user; malformed events are logged and dropped.  Returns PF_OK or
@@ -213,8 +213,6 @@ void	 ctl_dispatch(void);
  */
 int	 ctl_event(const json_t *ev, int64_t now_mono_ms);
 void	 ctl_events(void);
-/* Re-reads the configuration (SIGHUP or "reload"); PF_OK if swapped in. */
-int	 ctl_reload(char *err, size_t errlen);
 
 /* store.c: ALL SQL of analyticsd. */
 

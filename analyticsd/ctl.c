@@ -1,9 +1,10 @@
 /*
- * ctl.c -- the control socket (REP) and the data.changed subscriber.
+ * ctl.c -- the verbs of analyticsd.ctl beyond the built-ins
+ * (common/control.h), the body of its status reply, and the data.changed
+ * subscriber.
  *
- * Verbs: status, analytics.recompute {"user_id"} | {"all": true},
- * log.verbose, log.brief, reload.  Anything else, or a verb with bad
- * arguments, gets an error reply; a malformed event is logged and dropped.
+ * Verb: analytics.recompute {"user_id"} | {"all": true}.  A verb with bad
+ * arguments gets an error reply; a malformed event is logged and dropped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "common/ipc.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 
 #include "analyticsd/analyticsd.h"
@@ -24,8 +26,8 @@
 /* Events handled per wake-up before jobs get a turn. */
 #define EVENTS_PER_WAKE	256
 
-static json_t *
-status_reply(void)
+json_t *
+ctl_status(void)
 {
 	struct job_run	 runs[AD_LAST_RUNS];
 	json_t		*o, *a, *e;
@@ -48,7 +50,7 @@ status_reply(void)
 	json_object_set_new(e, "dropped", json_integer(drop));
 	json_object_set_new(o, "events", e);
 	json_object_set_new(o, "reconcile_seconds",
-	    json_integer(env->conf->analytics_reconcile_seconds));
+	    json_integer(env->cfg->analytics_reconcile_seconds));
 	a = json_array();
 	n = jobs_last_runs(runs, AD_LAST_RUNS);
 	for (i = 0; i < n; i++) {
@@ -72,38 +74,23 @@ status_reply(void)
 static void
 do_recompute(struct pf_ipc_request *req, const json_t *body)
 {
-	const char	*uid;
-	json_t		*reply;
-	bool		 all = false, full = false;
-	int		 r, n;
+	struct pf_msg_analytics_recompute	 m;
+	const char				*why;
+	json_t					*reply;
+	int					 n;
 
-	r = pf_json_get_bool(body, "all", &all);
-	if (r != PF_OK && r != PF_ERR_NOTFOUND) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "\"all\" must be a boolean");
+	if (pf_msg_analytics_recompute_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
 		return;
 	}
-	r = pf_json_get_bool(body, "full", &full);
-	if (r != PF_OK && r != PF_ERR_NOTFOUND) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "\"full\" must be a boolean");
-		return;
-	}
-	if (all) {
-		if ((n = jobs_add_all(pf_time_mono_ms(), full)) < 0) {
+	if (m.all) {
+		if ((n = jobs_add_all(pf_time_mono_ms(), m.full)) < 0) {
 			pf_ipc_request_fail(req, n, "could not list users");
 			return;
 		}
 	} else {
-		if (pf_json_get_strn(body, "user_id", AD_USER_ID_MAX,
-		    &uid) != PF_OK) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "expected {\"user_id\": \"...\"} or "
-			    "{\"all\": true}");
-			return;
-		}
-		if (!jobs_add(uid, JOB_REQUEST, full ? AD_DAY_ALL : AD_DAY_NONE,
-		    pf_time_mono_ms())) {
+		if (!jobs_add(m.user_id, JOB_REQUEST, m.full ? AD_DAY_ALL :
+		    AD_DAY_NONE, pf_time_mono_ms())) {
 			pf_ipc_request_fail(req, PF_ERR_INVALID,
 			    "invalid user_id");
 			return;
@@ -117,127 +104,32 @@ do_recompute(struct pf_ipc_request *req, const json_t *body)
 	json_decref(reply);
 }
 
-int
-ctl_reload(char *err, size_t errlen)
-{
-	struct pf_config	*nc;
-	int			 r;
-
-	if ((r = pf_config_load(&nc, env->conf_path, err, errlen)) != PF_OK)
-		return r;
-	if (strcmp(nc->database_url, env->conf->database_url) != 0 ||
-	    strcmp(nc->rundir, env->conf->rundir) != 0)
-		pf_log_warnx("database_url and rundir changes take effect "
-		    "at restart");
-	pf_config_free(env->conf);
-	env->conf = nc;
-	pf_log_set_format(nc->log_format);
-	pf_log_set_level(env->verbose > 0 ? PF_LOG_DEBUG : nc->log_level);
-	pf_log_info("configuration reloaded");
-	return PF_OK;
-}
-
-static void
-handle(struct pf_ipc_request *req)
-{
-	const char	*type = pf_ipc_request_type(req);
-	const json_t	*body = pf_ipc_request_body(req);
-	json_t		*reply;
-	char		 err[256];
-
-	if (strcmp(type, "status") == 0) {
-		reply = status_reply();
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else if (strcmp(type, "analytics.recompute") == 0) {
-		do_recompute(req, body);
-	} else if (strcmp(type, "log.verbose") == 0 ||
-	    strcmp(type, "log.brief") == 0) {
-		env->verbose = type[4] == 'v';
-		pf_log_set_level(env->verbose ? PF_LOG_DEBUG :
-		    env->conf->log_level);
-		pf_log_info("logging %s", env->verbose ? "verbose" : "brief");
-		reply = json_object();
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else if (strcmp(type, "reload") == 0) {
-		if (ctl_reload(err, sizeof(err)) != PF_OK) {
-			pf_log_warnx("could not reload configuration: %s", err);
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "could not reload configuration: %s", err);
-			return;
-		}
-		reply = json_object();
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else
-		pf_ipc_request_fail(req, PF_ERR_INVALID, "unknown request %s",
-		    type);
-}
-
-void
-ctl_dispatch(void)
-{
-	struct pf_ipc_request	*req;
-
-	while (pf_ipc_server_next(env->ctl, &req) == PF_OK)
-		handle(req);
-}
-
-/* "YYYY-MM-DD" or absent/null; PF_ERR_PROTO otherwise. */
-static int
-opt_day(const json_t *ev, const char *key, int32_t *day)
-{
-	const char	*s;
-	int64_t		 d;
-	int		 r;
-
-	*day = AD_DAY_NONE;
-	r = pf_json_get_strn(ev, key, 10, &s);
-	if (r == PF_ERR_NOTFOUND || r == PF_ERR_NULL)
-		return PF_OK;
-	if (r != PF_OK || pf_time_parse_date(s, strlen(s), &d) != PF_OK)
-		return PF_ERR_PROTO;
-	*day = (int32_t)d;
-	return PF_OK;
-}
+const struct pf_ctl_verb ctl_verbs[] = {
+	{ PF_MSG_ANALYTICS_RECOMPUTE,	do_recompute },
+	{ NULL,				NULL }
+};
 
 int
 ctl_event(const json_t *ev, int64_t now)
 {
-	const char	*type, *uid, *sid;
-	json_t		*streams;
-	int32_t		 first, lastd;
-	size_t		 i;
-	int		 r;
+	struct pf_msg_data_changed	 dc;
+	const char			*type;
+	int32_t				 first;
 
 	if (pf_ipc_msg_check(ev, &type) != PF_OK)
 		goto bad;
-	if (strcmp(type, "data.changed") != 0) {
+	if (strcmp(type, PF_MSG_DATA_CHANGED) != 0) {
 		pf_log_debug("ignoring event %s", type);
 		return PF_OK;
 	}
-	if (pf_json_get_strn(ev, "user_id", AD_USER_ID_MAX, &uid) != PF_OK)
+	if (pf_msg_data_changed_unpack(ev, &dc, NULL) != PF_OK)
 		goto bad;
-	r = pf_json_get_strn(ev, "sync_id", 64, &sid);
-	if (r != PF_OK && r != PF_ERR_NOTFOUND && r != PF_ERR_NULL)
-		goto bad;
-	r = pf_json_get_array(ev, "streams", &streams);
-	if (r == PF_OK) {
-		for (i = 0; i < json_array_size(streams); i++)
-			if (!json_is_string(json_array_get(streams, i)))
-				goto bad;
-	} else if (r != PF_ERR_NOTFOUND && r != PF_ERR_NULL)
-		goto bad;
-	if (opt_day(ev, "first_day", &first) != PF_OK ||
-	    opt_day(ev, "last_day", &lastd) != PF_OK)
-		goto bad;
-	if (first != AD_DAY_NONE && lastd != AD_DAY_NONE && first > lastd)
-		goto bad;
-	if (!jobs_add(uid, JOB_EVENT, first, now))
+	first = dc.first_day == PF_MSG_DAY_NONE ? AD_DAY_NONE :
+	    (int32_t)dc.first_day;
+	if (!jobs_add(dc.user_id, JOB_EVENT, first, now))
 		goto bad;
 	jobs_count_event(true);
-	pf_log_debug("data.changed for user %s queued", uid);
+	pf_log_debug("data.changed for user %s queued", dc.user_id);
 	return PF_OK;
 bad:
 	jobs_count_event(false);
@@ -252,7 +144,7 @@ ctl_events(void)
 	int	 r, n = 0;
 
 	while (n++ < EVENTS_PER_WAKE) {
-		r = pf_ipc_sub_recv(env->sub, &ev);
+		r = pf_ipc_sub_recv(analyticsd->sub, &ev);
 		if (r == PF_ERR_NOTFOUND)
 			break;
 		if (r != PF_OK) {

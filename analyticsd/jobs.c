@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 #include "common/xmalloc.h"
 
@@ -33,7 +34,7 @@
 struct job {
 	TAILQ_ENTRY(job)	 entry;
 	struct job		*hnext;		/* hash chain */
-	char			 user_id[AD_USER_ID_MAX + 1];
+	char			 user_id[PF_USER_ID_MAX + 1];
 	enum job_reason		 why;
 	int32_t			 first_day;
 	int64_t			 due_ms;	/* monotonic */
@@ -44,7 +45,8 @@ struct job {
 TAILQ_HEAD(jobq, job);
 
 /* The process environment; set by main. */
-struct analyticsd *env;
+struct pf_daemon *env;
+struct analyticsd *analyticsd;
 
 /* Users queued, by id, so a reconcile of many users stays linear. */
 #define NBUCKETS	4096
@@ -124,31 +126,13 @@ jobs_cleanup(void)
 	}
 }
 
-static bool
-valid_user_id(const char *s)
-{
-	size_t	i;
-
-	if (s == NULL || *s == '\0')
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= AD_USER_ID_MAX)
-			return false;
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-			return false;
-	}
-	return true;
-}
-
 bool
 jobs_add(const char *user_id, enum job_reason why, int32_t first_day,
     int64_t now)
 {
 	struct job	*j;
 
-	if (!valid_user_id(user_id))
+	if (!pf_user_id_valid(user_id))
 		return false;
 	if ((j = lookup(user_id)) != NULL) {
 		/* NONE: ask the database; a day: no later than it. */
@@ -205,18 +189,16 @@ static void
 publish_updated(const struct user_input *in, const struct result *res,
     int64_t dur)
 {
-	json_t	*ev;
+	struct pf_msg_analytics_updated	 m = { .user_id = in->user_id,
+	    .computed_at = res->computed_at, .duration_ms = dur,
+	    .anomaly_count = (int64_t)res->nanom };
+	json_t				*ev;
 
-	if (env->pub == NULL)
+	if (analyticsd->pub == NULL)
 		return;
-	if ((ev = pf_ipc_msg_new("analytics.updated")) == NULL)
+	if ((ev = pf_msg_analytics_updated_pack(&m)) == NULL)
 		return;
-	json_object_set_new(ev, "user_id", json_string(in->user_id));
-	json_object_set_new(ev, "computed_at", json_string(res->computed_at));
-	json_object_set_new(ev, "duration_ms", json_integer(dur));
-	json_object_set_new(ev, "anomaly_count",
-	    json_integer((json_int_t)res->nanom));
-	if (pf_ipc_publish(env->pub, ev) != PF_OK)
+	if (pf_ipc_publish(analyticsd->pub, ev) != PF_OK)
 		pf_log_warnx("could not publish analytics.updated for user %s",
 		    in->user_id);
 	json_decref(ev);
@@ -238,7 +220,7 @@ run_one(struct job *j)
 	rc = store_load(env->db, j->user_id, today, j->first_day, &in);
 	t1 = pf_time_mono_ms();
 	if (rc == PF_OK)
-		rc = compute_user(&in, env->conf->analytics_hrv_band_sd, &res);
+		rc = compute_user(&in, env->cfg->analytics_hrv_band_sd, &res);
 	t2 = pf_time_mono_ms();
 	dur = t2 - t0;
 	if (rc == PF_OK)

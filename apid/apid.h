@@ -20,8 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/ident.h"
+
 #define APID_VERSION		"0.1.0"
-#define APID_UID_MAX		100
 #define APID_MAX_CAPTURES	4
 #define APID_MAX_PARAMS		6
 #define APID_MAX_ROUTES		80
@@ -90,7 +91,6 @@ struct apid_verr {
 	char	key[40];
 	char	source[8];	/* "path" / "query" */
 };
-bool	validate_user_id(const char *s, size_t len);
 bool	validate_uuid(const char *s, size_t len);
 /* Real calendar date YYYY-MM-DD; writes the canonical text (11 bytes). */
 bool	validate_date(const char *s, size_t len, char out[11]);
@@ -151,7 +151,7 @@ struct apid_key {
 	bool		used;		/* slot in use */
 	bool		valid;		/* active key (false: negative entry) */
 	int64_t		key_id;
-	char		user_id[APID_UID_MAX + 1];	/* "" = service key */
+	char		user_id[PF_USER_ID_MAX + 1];	/* "" = service key */
 	int		limit;		/* requests per hour */
 	int64_t		window;		/* unix seconds, hour start */
 	int		used_db;	/* tokens granted in window, all workers */
@@ -201,7 +201,7 @@ struct apid_centry {
 	char		*body;
 	size_t		 len;
 	int		 ctype;		/* 0 JSON, 1 CSV */
-	char		 uid[APID_UID_MAX + 1];
+	char		 uid[PF_USER_ID_MAX + 1];
 	int64_t		 lru;
 };
 

@@ -19,11 +19,28 @@
 #include "common/err.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/msg.h"
 
 #include "apid/apid.h"
 #include "apid/apid_kore.h"
 
 static bool	ctl_used;
+
+/* The request of type: apid sends only what the REST routes need. */
+static json_t *
+request(const char *type, const char *uid, int days, bool wait)
+{
+	/* sync_logs tell REST-triggered syncs from the scheduler's */
+	struct pf_msg_sync_trigger		st = { .user_id = uid,
+	    .days = days, .wait = wait, .trigger = PF_MSG_TRIGGER_API };
+	struct pf_msg_analytics_recompute	ar = { .user_id = uid };
+
+	if (strcmp(type, PF_MSG_SYNC_TRIGGER) == 0)
+		return pf_msg_sync_trigger_pack(&st);
+	if (strcmp(type, PF_MSG_ANALYTICS_RECOMPUTE) == 0)
+		return pf_msg_analytics_recompute_pack(&ar);
+	return pf_ipc_msg_new(type);
+}
 
 static int
 call(const char *rundir, const char *daemon, const char *type,
@@ -37,17 +54,8 @@ call(const char *rundir, const char *daemon, const char *type,
 	snprintf(sock, sizeof(sock), "%s.ctl", daemon);
 	if (pf_ipc_url(url, sizeof(url), rundir, sock) != PF_OK)
 		return PF_ERR_INVALID;
-	if ((req = pf_ipc_msg_new(type)) == NULL)
+	if ((req = request(type, uid, days, wait)) == NULL)
 		return PF_ERR_INVALID;
-	if (uid != NULL)
-		json_object_set_new(req, "user_id", json_string(uid));
-	if (days > 0)
-		json_object_set_new(req, "days", json_integer(days));
-	if (wait)
-		json_object_set_new(req, "wait", json_true());
-	/* sync_logs tell REST-triggered syncs from the scheduler's */
-	if (strcmp(type, "sync.trigger") == 0)
-		json_object_set_new(req, "trigger", json_string("api"));
 	__atomic_store_n(&ctl_used, true, __ATOMIC_RELAXED);
 	r = pf_ipc_call(url, req, reply, timeout_ms);
 	json_decref(req);
@@ -67,8 +75,8 @@ ctl_call(const char *daemon, const char *type, const char *uid, int days,
 int
 ctl_sync_wait(const char *rundir, const char *uid, int days, json_t **reply)
 {
-	return call(rundir, "syncd", "sync.trigger", uid, days, true, reply,
-	    APID_SYNC_WAIT_MS);
+	return call(rundir, "syncd", PF_MSG_SYNC_TRIGGER, uid, days, true,
+	    reply, APID_SYNC_WAIT_MS);
 }
 
 void

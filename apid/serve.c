@@ -28,6 +28,7 @@
 #include "common/crypto.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/xmalloc.h"
 #include "pf_schema.h"
 
@@ -48,7 +49,7 @@ enum { ST_START, ST_LEASE, ST_ROUTE, ST_QUERY, ST_SYNC, ST_DONE };
 struct sync_job {
 	struct kore_task	 task;		/* first: the entry gets it */
 	char			 rundir[256];
-	char			 uid[APID_UID_MAX + 1];
+	char			 uid[PF_USER_ID_MAX + 1];
 	int			 days;
 	int			 rc;
 	json_t			*reply;
@@ -76,12 +77,12 @@ struct reqctx {
 	bool			 master;
 	char			 hash[PF_CRYPTO_SHA256_HEX_SIZE];
 	int64_t			 key_id;
-	char			 key_user[APID_UID_MAX + 1];
+	char			 key_user[PF_USER_ID_MAX + 1];
 	int			 rl_limit;
 	int			 rl_remaining;
 	long			 rl_reset;
 	char			 newkey[PF_CRYPTO_API_KEY_SIZE];
-	char			 uid[APID_UID_MAX + 1];
+	char			 uid[PF_USER_ID_MAX + 1];
 	char			 ckey[512];
 	size_t			 ckeylen;	/* 0: not cacheable */
 	struct sync_job		*sj;
@@ -99,8 +100,9 @@ now_us(void)
 static void
 keydrop_msg(struct kore_msg *msg, const void *data)
 {
-	char	uid[APID_UID_MAX + 1];
-	size_t	i, n = msg->length < APID_UID_MAX ? msg->length : APID_UID_MAX;
+	char	uid[PF_USER_ID_MAX + 1];
+	size_t	i, n = msg->length < PF_USER_ID_MAX ? msg->length :
+		    PF_USER_ID_MAX;
 
 	memcpy(uid, data, n);
 	uid[n] = '\0';
@@ -616,8 +618,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		json_t		*reply = NULL;
 		const char	*msg = NULL;
 
-		r = ctl_call("analyticsd", "analytics.recompute", c->uid, 0,
-		    &reply, APID_SYNC_TIMEOUT_MS);
+		r = ctl_call("analyticsd", PF_MSG_ANALYTICS_RECOMPUTE, c->uid,
+		    0, &reply, APID_SYNC_TIMEOUT_MS);
 		if (r == PF_ERR_CLOSED || r == PF_ERR_TIMEOUT) {
 			json_decref(reply);
 			return respond_error(req, c, 503, r == PF_ERR_CLOSED ?
@@ -825,7 +827,7 @@ sync_trigger(struct http_request *req, struct reqctx *c)
 		c->state = ST_SYNC;
 		return KORE_RESULT_RETRY;
 	}
-	r = ctl_call("syncd", "sync.trigger", c->uid, days, &reply,
+	r = ctl_call("syncd", PF_MSG_SYNC_TRIGGER, c->uid, days, &reply,
 	    APID_SYNC_TIMEOUT_MS);
 	if ((r = sync_refused(req, c, r, reply)) != -1) {
 		json_decref(reply);
@@ -858,7 +860,7 @@ query_done(struct http_request *req, struct reqctx *c)
 	if (rt->kind == APID_K_READY) {
 		int ver = c->rows > 0 && c->col[1] ? atoi(c->col[1]) : 0;
 		json_t *rep = NULL;
-		int sr = ctl_call("syncd", "status", NULL, 0, &rep, 500);
+		int sr = ctl_call("syncd", PF_MSG_STATUS, NULL, 0, &rep, 500);
 		json_decref(rep);
 		o = json_pack("{s:s, s:s, s:{s:i, s:i, s:b}, s:s}",
 		    "status", ver >= PF_SCHEMA_VERSION ? "ready" : "not_ready",

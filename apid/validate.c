@@ -37,19 +37,6 @@ in_list(const char *const *list, const char *s, size_t len)
 }
 
 bool
-validate_user_id(const char *s, size_t len)
-{
-	size_t	i;
-
-	if (len < 1 || len > APID_UID_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
-bool
 validate_uuid(const char *s, size_t len)
 {
 	size_t	i;
@@ -233,7 +220,7 @@ validate_capture(const char *name, size_t namelen, const struct apid_span *v,
 		return -1;
 	}
 	if (NAMEIS("user_id")) {
-		if (!validate_user_id(v->p, v->len)) {
+		if (!pf_user_id_validn(v->p, v->len)) {
 			verr(e, key, "path", "String should match pattern "
 			    "'^[a-zA-Z0-9_-]+$' and have 1 to 100 characters");
 			return -1;

@@ -56,6 +56,8 @@ static const struct key keys[] = {
 	    NULL },
 	{ "rundir", K_STR, OFF(rundir), "/run/polarflow", 0, 0, 0, NULL,
 	    NULL },
+	{ "control_allow_users", K_STR, OFF(control_allow_users), "_polarapi",
+	    0, 0, 0, NULL, NULL },
 	{ "log_level", K_LOGLEVEL, OFF(log_level), "info", 0, 0, 0,
 	    "LOG_LEVEL", NULL },
 	{ "log_format", K_LOGFORMAT, OFF(log_format), "text", 0, 0, 0,

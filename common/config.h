@@ -40,6 +40,7 @@ struct pf_config {
 
 	/* process */
 	char			*rundir;
+	char			*control_allow_users;	/* names or uids */
 	enum pf_log_level	 log_level;
 	enum pf_log_format	 log_format;
 	char			*deployment_mode;	/* self_hosted | saas */

@@ -4,13 +4,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/config.h"
+#include "common/control.h"
 #include "common/daemon.h"
+#include "common/db.h"
+#include "common/err.h"
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/time.h"
+
+#include "pf_schema.h"
 
 static int			 sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t	 sig_pending;
@@ -160,4 +171,187 @@ pf_daemon_rundir(const char *dir)
 		return -1;
 	}
 	return 0;
+}
+
+void
+pf_daemon_log_apply(const struct pf_daemon *d)
+{
+	pf_log_set_format(d->cfg->log_format);
+	pf_log_set_level(d->verbose ? PF_LOG_DEBUG : d->cfg->log_level);
+}
+
+static void __attribute__((noreturn))
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-nv] [-f file]\n", prog);
+	exit(1);
+}
+
+static void
+connect_db(struct pf_daemon *d)
+{
+	struct pf_db_opts	opts;
+	char			err[512];
+
+	pf_db_opts_default(&opts);
+	opts.connect_attempts = d->cfg->database_connect_attempts;
+	opts.statement_timeout_ms = d->cfg->database_statement_timeout_ms;
+	opts.application_name = d->prog;
+	if (pf_db_connect(&d->db, d->cfg->database_url, &opts, err,
+	    sizeof(err)) != PF_OK)
+		pf_fatalx("could not connect to the database: %s", err);
+	if (pf_db_schema_check(d->db, PF_SCHEMA_VERSION, err, sizeof(err)) !=
+	    PF_OK)
+		pf_fatalx("%s", err);
+}
+
+static void
+open_ctl(struct pf_daemon *d)
+{
+	char	url[256], err[256];
+	int	r;
+
+	if (pf_daemon_rundir(d->cfg->rundir) == -1)
+		pf_fatal("could not create %s", d->cfg->rundir);
+	if (pf_ipc_url(url, sizeof(url), d->cfg->rundir, d->ctl_socket) !=
+	    PF_OK)
+		pf_fatalx("rundir %s is too long for a socket path",
+		    d->cfg->rundir);
+	/* the group lets apid and polarctl reach the file; uids are checked */
+	if ((r = pf_ipc_server_open(&d->ctl, url, 0660)) != PF_OK)
+		pf_fatalx("could not listen on %s: %s%s", url,
+		    r == PF_ERR_BUSY ? "another is running: " : "",
+		    r == PF_ERR_BUSY ? d->prog : pf_strerror(r));
+	if (pf_ctl_allow_apply(d, err, sizeof(err)) != PF_OK)
+		pf_fatalx("%s", err);
+}
+
+void
+pf_daemon_setup(struct pf_daemon *d, const struct pf_daemon_hooks *h,
+    int argc, char *argv[])
+{
+	char	err[512];
+	bool	check = false;
+	int	ch;
+
+	while ((ch = getopt(argc, argv, "f:nv")) != -1) {
+		switch (ch) {
+		case 'f':
+			d->conf_path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			d->verbose = true;
+			break;
+		default:
+			usage(d->prog);
+		}
+	}
+	if (optind != argc)
+		usage(d->prog);
+
+	pf_log_init(d->prog, PF_LOG_INFO, PF_LOG_TEXT);
+	if (pf_config_load(&d->cfg, d->conf_path, err, sizeof(err)) != PF_OK)
+		pf_fatalx("%s", err);
+	pf_daemon_log_apply(d);
+	if (h->reload != NULL && h->reload(d->cfg, err, sizeof(err)) != PF_OK)
+		pf_fatalx("%s", err);
+	if (check) {
+		fprintf(stderr, "configuration OK\n");
+		pf_config_free(d->cfg);
+		exit(0);
+	}
+	connect_db(d);
+	if ((d->sigfd = pf_daemon_signals_init()) == -1)
+		pf_fatal("could not set up signals");
+	open_ctl(d);
+}
+
+static void
+take_signals(struct pf_daemon *d, const struct pf_daemon_hooks *h)
+{
+	char	err[512];
+	int	sig = pf_daemon_signals_take();
+
+	if (sig & PF_SIG_TERM) {
+		pf_log_info("received termination signal");
+		d->quit = true;
+		return;
+	}
+	if (sig & PF_SIG_HUP)
+		(void)pf_ctl_reload(d, h, err, sizeof(err));
+	if (sig & PF_SIG_USR1)
+		pf_ctl_verbose(d, !d->verbose);
+}
+
+/* Until the nearest of the hook's deadline, the watchdog and a minute. */
+static int
+poll_timeout(const struct pf_daemon_hooks *h, long wd_ms)
+{
+	int64_t	now = pf_time_mono_ms();
+	int64_t	dl = h->deadline != NULL ? h->deadline(now) : INT64_MAX;
+	long	wd_next;
+	int	timeout;
+
+	if (dl == INT64_MAX || dl - now > PF_DAEMON_MAX_SLEEP_MS)
+		timeout = PF_DAEMON_MAX_SLEEP_MS;
+	else
+		timeout = dl <= now ? 0 : (int)(dl - now);
+	/* a loop that stops turning is what systemd's watchdog catches */
+	if ((wd_next = pf_daemon_watchdog_tick(wd_ms, now)) >= 0 &&
+	    wd_next < timeout)
+		timeout = (int)wd_next;
+	return timeout;
+}
+
+void
+pf_daemon_loop(struct pf_daemon *d, const struct pf_daemon_hooks *h)
+{
+	struct pollfd	pfd[PF_DAEMON_MAX_PFD];
+	long		wd_ms = pf_daemon_watchdog_ms();
+	int		n, i, timeout;
+
+	d->started_ms = pf_time_now_ms();
+	pf_daemon_notify("READY=1");
+	while (!d->quit) {
+		pfd[0].fd = d->sigfd;
+		pfd[1].fd = pf_ipc_server_fd(d->ctl);
+		n = h->pollfds != NULL ?
+		    h->pollfds(pfd + 2, PF_DAEMON_MAX_PFD - 2) : 0;
+		for (i = 0; i < 2; i++)
+			pfd[i].events = POLLIN;
+		for (i = 0; i < 2 + n; i++)
+			pfd[i].revents = 0;
+		timeout = poll_timeout(h, wd_ms);
+		if (poll(pfd, (nfds_t)(2 + n), timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			pf_fatal("poll");
+		}
+		take_signals(d, h);
+		if (d->quit)
+			break;
+		if (pfd[1].revents & POLLIN)
+			pf_ctl_handle(d, h);
+		if (h->pollin != NULL)
+			h->pollin(pfd + 2, n);
+		if (h->tick != NULL)
+			h->tick(pf_time_mono_ms());
+	}
+	pf_daemon_notify("STOPPING=1");
+}
+
+void
+pf_daemon_teardown(struct pf_daemon *d)
+{
+	pf_ipc_server_close(d->ctl);
+	d->ctl = NULL;
+	pf_ipc_fini();
+	pf_db_close(d->db);
+	d->db = NULL;
+	pf_config_free(d->cfg);
+	d->cfg = NULL;
+	pf_log_info("terminating");
 }

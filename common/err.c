@@ -24,6 +24,7 @@ pf_strerror(int err)
 	case PF_ERR_CRYPTO:	return "cryptographic failure";
 	case PF_ERR_CLOSED:	return "peer not running";
 	case PF_ERR_BUSY:	return "already running";
+	case PF_ERR_DENIED:	return "permission denied";
 	}
 	return "unknown error";
 }

@@ -29,6 +29,7 @@ enum pf_err {
 	PF_ERR_CRYPTO = -17,	/* authentication failed, bad key */
 	PF_ERR_CLOSED = -18,	/* peer not running / socket closed */
 	PF_ERR_BUSY = -19,	/* already running, try later */
+	PF_ERR_DENIED = -20,	/* the peer is not allowed to ask */
 };
 
 /* Static, never NULL; unknown codes give "unknown error". */

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,9 @@ struct pf_ipc_server {
 	struct pf_ipc_request	*qtail;
 	int			 nslots;
 	char			*url;
+	bool			 check_peer;	/* allow[] is in force */
+	size_t			 nallow;
+	uid_t			 allow[PF_IPC_ALLOW_MAX];
 	struct pf_ipc_request	 slots[PF_IPC_SERVER_SLOTS];
 };
 
@@ -83,6 +87,7 @@ static const char *const err_names[] = {
 	"ok", "internal", "nomem", "invalid", "notfound", "exists",
 	"timeout", "io", "parse", "proto", "db", "db_retry", "db_conn",
 	"range", "null", "type", "version", "crypto", "closed", "busy",
+	"denied",
 };
 #define NERR_NAMES	((int)(sizeof(err_names) / sizeof(err_names[0])))
 
@@ -481,13 +486,59 @@ pf_ipc_server_fd(const struct pf_ipc_server *srv)
 }
 
 int
+pf_ipc_server_allow(struct pf_ipc_server *srv, const uid_t *uids, size_t n)
+{
+	if (n > PF_IPC_ALLOW_MAX)
+		return PF_ERR_RANGE;
+	memcpy(srv->allow, uids, n * sizeof(uids[0]));
+	srv->nallow = n;
+	srv->check_peer = true;
+	return PF_OK;
+}
+
+/*
+ * Whether the sender of msg may ask: the kernel's record of the peer's
+ * effective uid at connect time, which the peer cannot forge.
+ */
+static bool
+peer_allowed(const struct pf_ipc_server *srv, nng_msg *msg, uint64_t *uid)
+{
+	size_t	i;
+
+	*uid = UINT64_MAX;
+	if (!srv->check_peer)
+		return true;
+	if (nng_pipe_get_uint64(nng_msg_get_pipe(msg), NNG_OPT_IPC_PEER_UID,
+	    uid) != 0)
+		return false;
+	for (i = 0; i < srv->nallow; i++)
+		if ((uint64_t)srv->allow[i] == *uid)
+			return true;
+	return false;
+}
+
+int
 pf_ipc_server_next(struct pf_ipc_server *srv, struct pf_ipc_request **out)
 {
 	struct pf_ipc_request	*r;
 	const char		*why;
+	uint64_t		 uid;
 	int			 rv;
 
 	while ((r = slot_dequeue(srv)) != NULL) {
+		if (!peer_allowed(srv, r->msg, &uid)) {
+			nng_msg_free(r->msg);
+			r->msg = NULL;
+			if (uid == UINT64_MAX)
+				pf_log_warnx("refused a request on %s: the "
+				    "peer's uid is unknown", srv->url);
+			else
+				pf_log_warnx("refused a request on %s from "
+				    "uid %" PRIu64 ": not allowed", srv->url,
+				    uid);
+			slot_send_error(r, PF_ERR_DENIED, "permission denied");
+			continue;
+		}
 		rv = msg_parse(nng_msg_body(r->msg), nng_msg_len(r->msg),
 		    &r->body, &why);
 		nng_msg_free(r->msg);

@@ -33,6 +33,8 @@
 #ifndef PF_COMMON_IPC_H
 #define PF_COMMON_IPC_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -43,6 +45,7 @@
 #define PF_IPC_TYPE_MAX		64
 #define PF_IPC_SERVER_SLOTS	16	/* requests held by the daemon at once */
 #define PF_IPC_SUN_PATH_MAX	107	/* sizeof(sun_path) - 1 on Linux */
+#define PF_IPC_ALLOW_MAX	16	/* uids pf_ipc_server_allow() holds */
 
 struct pf_ipc_server;
 struct pf_ipc_request;
@@ -96,6 +99,17 @@ int	pf_ipc_reply_error(const json_t *reply, const char **message);
  */
 int	pf_ipc_server_open(struct pf_ipc_server **out, const char *url,
 	    int perms_mode);
+
+/*
+ * From now on, answers only peers whose effective uid (recorded by the
+ * kernel when they connected, so not forgeable) is one of uids[0..n):
+ * any other request gets a "denied" error reply and a log line, and never
+ * reaches the daemon.  Without a call every peer that can open the socket
+ * file is answered.  Replaces the previous set.  PF_ERR_RANGE if n is
+ * above PF_IPC_ALLOW_MAX.
+ */
+int	pf_ipc_server_allow(struct pf_ipc_server *srv, const uid_t *uids,
+	    size_t n);
 
 /*
  * Descriptor to poll() for POLLIN: readable while requests wait for
@@ -171,7 +185,7 @@ int	pf_ipc_call(const char *url, const json_t *request, json_t **reply,
 	    int timeout_ms);
 
 /*
- * A reusable client for repeated calls (apid).  open dials synchronously
+ * A reusable client for repeated calls.  open dials synchronously
  * (PF_ERR_CLOSED if nobody listens) and then reconnects in the background
  * if the daemon restarts; a call made while it is away ends in
  * PF_ERR_TIMEOUT.  One call at a time per client.  close accepts NULL.

@@ -14,7 +14,9 @@
 #include <jansson.h>
 
 #include "common/err.h"
+#include "common/ident.h"
 #include "common/ipc.h"
+#include "common/msg.h"
 
 #include "polarctl.h"
 
@@ -203,7 +205,7 @@ cmd_show_status(struct ctl *ctl, int argc, char **argv)
 			failed++;
 		}
 	}
-	msg = pf_ipc_msg_new("status");
+	msg = pf_ipc_msg_new(PF_MSG_STATUS);
 	for (i = 0; i < NDAEMONS; i++) {
 		if (argc == 1 && strcmp(argv[0], daemons[i]) != 0)
 			continue;
@@ -243,19 +245,17 @@ cmd_show_status(struct ctl *ctl, int argc, char **argv)
 int
 cmd_sync_now(struct ctl *ctl, int argc, char **argv)
 {
-	json_t		*msg, *reply = NULL;
-	int		 r;
+	struct pf_msg_sync_trigger	 m = { .all = argc == 0,
+	    .wait = argc == 1, .user_id = argc == 1 ? argv[0] : NULL };
+	json_t				*msg, *reply = NULL;
+	int				 r;
 
-	if (argc > 1 || (argc == 1 && !user_id_valid(argv[0]))) {
+	if (argc > 1 || (argc == 1 && !pf_user_id_valid(argv[0]))) {
 		ctl_warnx("usage: polarctl sync now [user_id]");
 		return PF_ERR_INVALID;
 	}
-	msg = pf_ipc_msg_new("sync.trigger");
-	if (argc == 1) {
-		json_object_set_new(msg, "user_id", json_string(argv[0]));
-		json_object_set_new(msg, "wait", json_true());
-	} else
-		json_object_set_new(msg, "all", json_true());
+	if ((msg = pf_msg_sync_trigger_pack(&m)) == NULL)
+		return PF_ERR_NOMEM;
 	r = ctl_call(ctl, "syncd", msg, &reply, argc == 1 ?
 	    SYNC_WAIT_TIMEOUT_MS : CALL_TIMEOUT_MS, false);
 	json_decref(msg);
@@ -272,19 +272,19 @@ cmd_sync_now(struct ctl *ctl, int argc, char **argv)
 int
 cmd_analytics_recompute(struct ctl *ctl, int argc, char **argv)
 {
-	json_t	*msg, *reply = NULL;
-	int	 r;
+	struct pf_msg_analytics_recompute	 m;
+	json_t					*msg, *reply = NULL;
+	int					 r;
 
 	if (argc != 1 || (strcmp(argv[0], "all") != 0 &&
-	    !user_id_valid(argv[0]))) {
+	    !pf_user_id_valid(argv[0]))) {
 		ctl_warnx("usage: polarctl analytics recompute user_id | all");
 		return PF_ERR_INVALID;
 	}
-	msg = pf_ipc_msg_new("analytics.recompute");
-	if (strcmp(argv[0], "all") == 0)
-		json_object_set_new(msg, "all", json_true());
-	else
-		json_object_set_new(msg, "user_id", json_string(argv[0]));
+	m = (struct pf_msg_analytics_recompute){ .user_id = argv[0],
+	    .all = strcmp(argv[0], "all") == 0 };
+	if ((msg = pf_msg_analytics_recompute_pack(&m)) == NULL)
+		return PF_ERR_NOMEM;
 	r = ctl_call(ctl, "analyticsd", msg, &reply, CALL_TIMEOUT_MS, false);
 	json_decref(msg);
 	if (r != PF_OK)
@@ -335,20 +335,20 @@ broadcast(struct ctl *ctl, const char *type, int argc, char **argv,
 int
 cmd_log_verbose(struct ctl *ctl, int argc, char **argv)
 {
-	return broadcast(ctl, "log.verbose", argc, argv,
+	return broadcast(ctl, PF_MSG_LOG_VERBOSE, argc, argv,
 	    "polarctl log verbose [syncd | analyticsd]");
 }
 
 int
 cmd_log_brief(struct ctl *ctl, int argc, char **argv)
 {
-	return broadcast(ctl, "log.brief", argc, argv,
+	return broadcast(ctl, PF_MSG_LOG_BRIEF, argc, argv,
 	    "polarctl log brief [syncd | analyticsd]");
 }
 
 int
 cmd_reload(struct ctl *ctl, int argc, char **argv)
 {
-	return broadcast(ctl, "reload", argc, argv,
+	return broadcast(ctl, PF_MSG_RELOAD, argc, argv,
 	    "polarctl reload [syncd | analyticsd]");
 }

@@ -35,6 +35,7 @@
 
 #include "common/db.h"
 #include "common/err.h"
+#include "common/ident.h"
 
 #include "polarctl.h"
 
@@ -340,7 +341,7 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 		return PF_ERR_INVALID;
 	}
 	user_id = argv[0];
-	if (!user_id_valid(user_id)) {
+	if (!pf_user_id_valid(user_id)) {
 		ctl_warnx("invalid user id \"%.100s\": 1-100 characters of "
 		    "A-Z a-z 0-9 _ -", user_id);
 		return PF_ERR_INVALID;

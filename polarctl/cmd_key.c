@@ -18,6 +18,7 @@
 #include "common/crypto.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/ident.h"
 
 #include "polarctl.h"
 
@@ -110,7 +111,7 @@ cmd_key_create(struct ctl *ctl, int argc, char **argv)
 			return PF_ERR_INVALID;
 		}
 	}
-	if (user != NULL && !user_id_valid(user)) {
+	if (user != NULL && !pf_user_id_valid(user)) {
 		ctl_warnx("invalid user id \"%.100s\"", user);
 		return PF_ERR_INVALID;
 	}

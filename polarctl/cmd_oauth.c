@@ -17,6 +17,7 @@
 #include "common/crypto.h"
 #include "common/err.h"
 #include "common/ipc.h"
+#include "common/msg.h"
 
 #include "polarctl.h"
 
@@ -96,8 +97,9 @@ out:
 int
 cmd_user_authorize(struct ctl *ctl, int argc, char **argv)
 {
-	const char	*redirect = NULL;
-	json_t		*msg = NULL, *reply = NULL;
+	struct pf_msg_oauth_exchange	 ox;
+	const char			*redirect = NULL;
+	json_t				*msg = NULL, *reply = NULL;
 	int		 r;
 
 	if ((r = ctl_opt(&argc, argv, "redirect-uri", 0, &redirect)) !=
@@ -107,11 +109,10 @@ cmd_user_authorize(struct ctl *ctl, int argc, char **argv)
 		    "[--redirect-uri uri]");
 		return PF_ERR_INVALID;
 	}
-	if ((msg = pf_ipc_msg_new("oauth.exchange")) == NULL)
+	ox = (struct pf_msg_oauth_exchange){ .code = argv[0],
+	    .redirect_uri = redirect };
+	if ((msg = pf_msg_oauth_exchange_pack(&ox)) == NULL)
 		return PF_ERR_NOMEM;
-	json_object_set_new(msg, "code", json_string(argv[0]));
-	if (redirect != NULL)
-		json_object_set_new(msg, "redirect_uri", json_string(redirect));
 	if ((r = ctl_call(ctl, "syncd", msg, &reply, OAUTH_TIMEOUT_MS,
 	    false)) != PF_OK)
 		goto out;

@@ -9,26 +9,9 @@
 
 #include "common/db.h"
 #include "common/err.h"
+#include "common/ident.h"
 
 #include "polarctl.h"
-
-/* Same rule as the users.user_id CHECK and the REST routes. */
-bool
-user_id_valid(const char *s)
-{
-	size_t	n = strlen(s), i;
-
-	if (n == 0 || n > 100)
-		return false;
-	for (i = 0; i < n; i++) {
-		char	c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 static int
 need_user_arg(int argc, char **argv, const char *cmd)
@@ -37,7 +20,7 @@ need_user_arg(int argc, char **argv, const char *cmd)
 		ctl_warnx("usage: polarctl %s <user_id>", cmd);
 		return PF_ERR_INVALID;
 	}
-	if (!user_id_valid(argv[0])) {
+	if (!pf_user_id_valid(argv[0])) {
 		ctl_warnx("invalid user id \"%.100s\": 1-100 characters of "
 		    "A-Z a-z 0-9 _ -", argv[0]);
 		return PF_ERR_INVALID;

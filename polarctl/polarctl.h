@@ -53,7 +53,6 @@ int	 cmd_db_migrate(struct ctl *, int, char **);
 int	 cmd_db_status(struct ctl *, int, char **);
 
 /* cmd_user.c */
-bool	 user_id_valid(const char *);
 int	 cmd_user_add(struct ctl *, int, char **);
 int	 cmd_user_list(struct ctl *, int, char **);
 int	 cmd_user_show(struct ctl *, int, char **);

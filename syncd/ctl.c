@@ -1,5 +1,6 @@
 /*
- * ctl.c -- the verbs of syncd.ctl.
+ * ctl.c -- the verbs of syncd.ctl beyond the built-ins (common/control.h),
+ * and the body of its status reply.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,25 +13,13 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 
 #include "syncd.h"
 
-static bool
-valid_user_id(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-'))
-			return false;
-	return i > 0 && i <= SYNCD_USER_ID_MAX;
-}
-
-static void
-ctl_status(struct pf_ipc_request *req)
+json_t *
+ctl_status(void)
 {
 	const struct quota	*q = fetch_quota();
 	json_t			*r, *qo;
@@ -63,30 +52,32 @@ ctl_status(struct pf_ipc_request *req)
 	json_object_set_new(r, "queue", json_integer(sched_queue_len()));
 	json_object_set_new(r, "http", json_pack("{s:I,s:I}", "active",
 	    (json_int_t)fetch_inflight(), "queued", (json_int_t)fetch_queued()));
-	json_object_set_new(r, "syncs_done", json_integer(env->syncs_done));
-	json_object_set_new(r, "syncs_failed", json_integer(env->syncs_failed));
+	json_object_set_new(r, "syncs_done", json_integer(syncd->syncs_done));
+	json_object_set_new(r, "syncs_failed",
+	    json_integer(syncd->syncs_failed));
 	json_object_set_new(r, "sync_enabled",
 	    json_boolean(env->cfg->sync_enabled));
 	json_object_set_new(r, "interval_minutes",
 	    json_integer(env->cfg->sync_interval_minutes));
 	json_object_set_new(r, "uptime_s",
 	    json_integer((pf_time_now_ms() - env->started_ms) / 1000));
-	pf_ipc_request_reply(req, r);
-	json_decref(r);
+	return r;
 }
 
 static void
 ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 {
-	static const char *const triggers[] = { "manual", "api", "polarctl",
-	    "webhook", NULL };
-	const char	*uid, *trig = "manual";
-	json_t		*reply;
-	bool		 wait = false, present, all = false;
-	int		 days = 0, r, i;
+	struct pf_msg_sync_trigger	 m;
+	const char			*why, *uid;
+	json_t				*reply;
+	int				 r;
 
-	if (json_object_get(body, "user_id") == NULL &&
-	    pf_json_opt_bool(body, "all", &all, &present) == PF_OK && all) {
+	if (pf_msg_sync_trigger_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
+		return;
+	}
+	uid = m.user_id;
+	if (m.all) {
 		if ((r = sched_request_all()) != PF_OK) {
 			pf_ipc_request_fail(req, r, "could not schedule: %s",
 			    pf_strerror(r));
@@ -97,36 +88,7 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		json_decref(reply);
 		return;
 	}
-	if (pf_json_get_strn(body, "user_id", SYNCD_USER_ID_MAX, &uid) != PF_OK ||
-	    !valid_user_id(uid)) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
-		return;
-	}
-	if (pf_json_opt_int(body, "days", &days, &present) != PF_OK ||
-	    (present && (days < 1 || days > 365))) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "days must be an integer from 1 to 365");
-		return;
-	}
-	if (pf_json_opt_bool(body, "wait", &wait, &present) != PF_OK) {
-		pf_ipc_request_fail(req, PF_ERR_INVALID, "wait must be boolean");
-		return;
-	}
-	if (json_object_get(body, "trigger") != NULL) {
-		if (pf_json_get_strn(body, "trigger", 16, &trig) != PF_OK)
-			trig = "";
-		for (i = 0; triggers[i] != NULL; i++)
-			if (strcmp(triggers[i], trig) == 0)
-				break;
-		if (triggers[i] == NULL) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "trigger must be manual, api, polarctl or webhook");
-			return;
-		}
-		trig = triggers[i];
-	}
-	r = sync_start(uid, trig, days, wait ? req : NULL);
+	r = sync_start(uid, m.trigger, m.days, m.wait ? req : NULL);
 	switch (r) {
 	case PF_OK:
 		break;
@@ -148,59 +110,28 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		    pf_strerror(r));
 		return;
 	}
-	if (wait)
+	if (m.wait)
 		return;		/* replied by job_finish */
 	reply = json_pack("{s:s,s:b}", "user_id", uid, "started", 1);
 	pf_ipc_request_reply(req, reply);
 	json_decref(reply);
 }
 
-void
-ctl_dispatch(struct pf_ipc_request *req)
+static void
+ctl_oauth(struct pf_ipc_request *req, const json_t *body)
 {
-	const char	*type = pf_ipc_request_type(req);
-	const json_t	*body = pf_ipc_request_body(req);
-	const char	*code, *redir = NULL;
-	json_t		*reply;
+	struct pf_msg_oauth_exchange	 m;
+	const char			*why;
 
-	if (strcmp(type, "status") == 0)
-		ctl_status(req);
-	else if (strcmp(type, "sync.trigger") == 0)
-		ctl_trigger(req, body);
-	else if (strcmp(type, "oauth.exchange") == 0) {
-		if (pf_json_get_strn(body, "code", 512, &code) != PF_OK ||
-		    *code == '\0') {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "code is required");
-			return;
-		}
-		if (json_object_get(body, "redirect_uri") != NULL &&
-		    !json_is_null(json_object_get(body, "redirect_uri")) &&
-		    pf_json_get_strn(body, "redirect_uri", 2048, &redir) !=
-		    PF_OK) {
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "redirect_uri must be a string");
-			return;
-		}
-		oauth_exchange(req, code, redir);
-	} else if (strcmp(type, "log.verbose") == 0 ||
-	    strcmp(type, "log.brief") == 0) {
-		pf_log_set_level(type[4] == 'v' ? PF_LOG_DEBUG : PF_LOG_INFO);
-		pf_log_info("log level set to %s",
-		    pf_log_level_name(pf_log_get_level()));
-		reply = json_pack("{s:s}", "level",
-		    pf_log_level_name(pf_log_get_level()));
-		pf_ipc_request_reply(req, reply);
-		json_decref(reply);
-	} else if (strcmp(type, "reload") == 0) {
-		if (syncd_reload()) {
-			reply = json_object();
-			pf_ipc_request_reply(req, reply);
-			json_decref(reply);
-		} else
-			pf_ipc_request_fail(req, PF_ERR_INVALID,
-			    "configuration not reloaded; see the log");
-	} else
-		pf_ipc_request_fail(req, PF_ERR_INVALID,
-		    "unknown request type %s", type);
+	if (pf_msg_oauth_exchange_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
+		return;
+	}
+	oauth_exchange(req, m.code, m.redirect_uri);
 }
+
+const struct pf_ctl_verb ctl_verbs[] = {
+	{ PF_MSG_SYNC_TRIGGER,		ctl_trigger },
+	{ PF_MSG_OAUTH_EXCHANGE,	ctl_oauth },
+	{ NULL,				NULL }
+};

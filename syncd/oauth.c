@@ -63,7 +63,7 @@ register_done(struct xfer *x, void *arg)
 		oauth_free(o);
 		return;
 	}
-	if ((r = pf_crypto_seal(env->key, o->token, strlen(o->token),
+	if ((r = pf_crypto_seal(syncd->key, o->token, strlen(o->token),
 	    &sealed)) != PF_OK ||
 	    (r = store_user_save(env->db, o->user_id, o->user_id, sealed,
 	    o->expires_in)) != PF_OK) {
@@ -153,7 +153,7 @@ oauth_exchange(struct pf_ipc_request *req, const char *code,
 	struct oauth	*o;
 	struct xfer	*x;
 	char		*ec, *er = NULL, *basic;
-	const char	*secret = env->client_secret;
+	const char	*secret = syncd->client_secret;
 
 	if (env->cfg->polar_client_id == NULL ||
 	    *env->cfg->polar_client_id == '\0' || secret == NULL ||

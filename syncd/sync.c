@@ -33,6 +33,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 #include "common/xmalloc.h"
 
@@ -583,7 +584,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 		free(sealed);
 		return PF_ERR_NOTFOUND;
 	}
-	if ((r = pf_crypto_open(env->key, sealed, &plain, &plen)) != PF_OK) {
+	if ((r = pf_crypto_open(syncd->key, sealed, &plain, &plen)) != PF_OK) {
 		pf_log_warnx("user %s: stored token cannot be decrypted (%s); "
 		    "marking the user for re-authorisation", user_id,
 		    pf_strerror(r));
@@ -655,11 +656,10 @@ error_type_of(const struct job *job, int nfailed)
 static void
 job_finish(struct job *job)
 {
-	json_t		*records, *sstat, *errors, *changed, *streams, *ev,
-			*reply, *details;
+	json_t		*records, *sstat, *errors, *changed, *streams, *reply,
+			*details;
 	const char	*status, *etype;
 	char		*emsg = NULL, *tmp;
-	char		 fd[PF_TIME_DATE_LEN], ld[PF_TIME_DATE_LEN];
 	int64_t		 first = INT64_MAX, last = INT64_MIN;
 	int		 i, nfailed = 0, nrun = 0, total = 0;
 	struct stream_result *s;
@@ -740,13 +740,11 @@ job_finish(struct job *job)
 		store_user_flags(env->db, job->user_id, -1, NULL, 0);
 
 	if (json_array_size(streams) > 0) {
-		pf_time_format_date(first, fd);
-		pf_time_format_date(last, ld);
-		ev = json_pack("{s:i,s:s,s:s,s:s,s:O,s:s,s:s}", "v",
-		    PF_IPC_VERSION, "type", "data.changed", "user_id",
-		    job->user_id, "sync_id", job->sync_id, "streams", streams,
-		    "first_day", fd, "last_day", ld);
-		syncd_publish(ev);
+		struct pf_msg_data_changed dc = { .user_id = job->user_id,
+		    .sync_id = job->sync_id, .streams = streams,
+		    .first_day = first, .last_day = last };
+
+		syncd_publish(pf_msg_data_changed_pack(&dc));
 	}
 	pf_log_info("user %s: sync %s %s: %d records, %zu streams changed, "
 	    "%d api calls, %" PRId64 " ms", job->user_id, job->sync_id, status,
@@ -767,9 +765,9 @@ job_finish(struct job *job)
 			    "could not build the reply");
 		job->waiter = NULL;
 	}
-	env->syncs_done++;
+	syncd->syncs_done++;
 	if (strcmp(status, "failed") == 0)
-		env->syncs_failed++;
+		syncd->syncs_failed++;
 	json_decref(records);
 	json_decref(sstat);
 	json_decref(errors);

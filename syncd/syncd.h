@@ -20,7 +20,10 @@
 
 #include <jansson.h>
 
+#include "common/control.h"
 #include "common/crypto.h"
+#include "common/daemon.h"
+#include "common/ident.h"
 
 #include "common/ipc.h"
 
@@ -35,7 +38,6 @@
 #define SYNCD_RETRY_MAX_MS	8000
 #define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
-#define SYNCD_USER_ID_MAX	100
 
 enum stream {
 	ST_SLEEP,
@@ -192,7 +194,7 @@ struct stream_result {
 
 struct job {
 	TAILQ_ENTRY(job) entry;
-	char		 user_id[SYNCD_USER_ID_MAX + 1];
+	char		 user_id[PF_USER_ID_MAX + 1];
 	char		*token;		/* plaintext, pf_freezero */
 	const char	*trigger;
 	int		 days;		/* requested window, 0 = routine */
@@ -252,13 +254,14 @@ int	 sched_request_all(void);
 void	 oauth_exchange(struct pf_ipc_request *req, const char *code,
 	    const char *redirect_uri);
 
-/* ctl.c */
-void	 ctl_dispatch(struct pf_ipc_request *req);
+/* ctl.c: syncd's own verbs and its status body. */
+extern const struct pf_ctl_verb ctl_verbs[];
+json_t	*ctl_status(void);
 
 /* store.c -- all SQL. */
 struct pf_db;
 struct due_user {
-	char	 user_id[SYNCD_USER_ID_MAX + 1];
+	char	 user_id[PF_USER_ID_MAX + 1];
 	bool	 never;
 };
 int	 store_startup_cleanup(struct pf_db *db);
@@ -301,28 +304,23 @@ int	 store_client_secret(struct pf_db *db, char **sealed);
 
 /* syncd.c -- the one global. */
 struct pf_config;
+/* What only syncd has; the common part (cfg, db, ctl, ...) is env. */
 struct syncd {
-	struct pf_config	*cfg;
-	struct pf_db		*db;
 	unsigned char		 key[PF_CRYPTO_KEYBYTES];
 	char			*client_secret;	/* plaintext, pf_freezero */
-	struct pf_ipc_server	*ctl;
 	struct pf_ipc_pub	*pub;
-	bool			 quit;
-	int64_t			 started_ms;
 	int64_t			 syncs_done;
 	int64_t			 syncs_failed;
-	const char		*conf_path;	/* -f, or NULL */
-	bool			 verbose;	/* -v / SIGUSR1 */
 };
-extern struct syncd *env;
+extern struct pf_daemon *env;
+extern struct syncd *syncd;
 
 /* env.c */
 void	 syncd_publish(json_t *ev);	/* takes ownership */
-bool	 syncd_reload(void);
-void	 syncd_apply_log(const struct pf_config *cfg);
-int	 syncd_load_key(struct pf_config *cfg,
+/* The reload hook: checks the key of ncfg and adopts key and secret. */
+int	 syncd_reload(const struct pf_config *ncfg, char *err, size_t errlen);
+int	 syncd_load_key(const struct pf_config *cfg,
 	    unsigned char key[PF_CRYPTO_KEYBYTES], char *err, size_t errlen);
-void	 syncd_load_client_secret(void);
+void	 syncd_load_client_secret(const struct pf_config *cfg);
 
 #endif /* PF_SYNCD_H */

@@ -11,7 +11,7 @@ $(SYNCD): $(SYNCD_OBJS) $(LIBPF)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(SYNCD_OBJS) $(LIBPF) $(PKG_LIBS)
 
-# A REQ client for the integration tests (not installed).
+# A REQ client for the benchmark (not installed).
 SYNCD_REQ := $(BUILD)/tests/syncd-req
 TESTS += $(SYNCD_REQ)
 SYNCD_REQ_OBJS := $(BUILD)/syncd/tools/syncd-req.o

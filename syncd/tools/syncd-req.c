@@ -1,11 +1,12 @@
 /*
- * syncd-req.c -- one REQ/REP round trip for the integration tests:
+ * syncd-req.c -- one REQ/REP round trip from the shell, used by the
+ * benchmark (bench/syncd_bench.py):
  *
  *	syncd-req URL JSON [TIMEOUT_MS]
  *
  * prints the reply on stdout and exits 0, or exits 1 with the reason on
  * stderr.  nngcat 1.5.2 sporadically fails with "Cannot set recv timeout"
- * after it has sent the request, losing the reply, which a test cannot
+ * after it has sent the request, losing the reply, which a caller cannot
  * retry safely (an OAuth code is single-use).
  */
 #include <stdio.h>

@@ -8,6 +8,8 @@ import time
 import urllib.request
 from datetime import timedelta
 
+import pytest
+
 import harness
 from fx_syncd import *  # noqa: F401,F403
 from fx_syncd import EventListener, Syncd, wait_for
@@ -389,10 +391,15 @@ def test_control_verbs(syncd, migrated, polarsim):
                       ({"type": "no.such.verb"}, "invalid")):
         r = syncd.call(bad)
         assert r["ok"] is False and r["code"] == code, (bad, r)
+    syncd.write_conf({"log_level": "warning"})
+    assert syncd.call({"type": "reload"})["ok"]
     r = syncd.call({"type": "log.verbose"})
     assert r["ok"] and r["level"] == "debug"
+    # log.brief goes back to the configured level, whatever it is
     r = syncd.call({"type": "log.brief"})
-    assert r["ok"] and r["level"] == "info"
+    assert r["ok"] and r["level"] == "warning"
+    syncd.write_conf({})
+    assert syncd.call({"type": "reload"})["ok"]
     # malformed requests never crash the daemon (nngcat sends raw bytes)
     for junk in ("not json", "[1,2]", '{"v":99,"type":"status"}',
                  '{"v":1,"type":"sync.trigger","user_id":["x"]}'):
@@ -434,6 +441,55 @@ def test_reload_and_sighup(syncd, migrated):
     assert r["ok"] is False
     assert syncd.status()["interval_minutes"] == 20
     assert "keeping the old configuration" in syncd.log()
+
+
+# A REQ client for another uid: prints the reply, or "null" on no answer.
+OTHER_UID_CLIENT = """
+import ctypes, json, sys
+lib = ctypes.CDLL("libnng.so.1")
+s = ctypes.c_uint32()
+lib.nng_req0_open(ctypes.byref(s))
+lib.nng_socket_set_ms(s, b"recv-timeout", 5000)
+reply = None
+if lib.nng_dial(s, sys.argv[1].encode(), None, 0) == 0:
+    msg = json.dumps({"v": 1, "type": "status"}).encode()
+    buf, size = ctypes.c_void_p(), ctypes.c_size_t()
+    if (lib.nng_send(s, msg, len(msg), 0) == 0 and
+            lib.nng_recv(s, ctypes.byref(buf), ctypes.byref(size), 1) == 0):
+        reply = json.loads(ctypes.string_at(buf, size.value))
+print(json.dumps(reply))
+"""
+
+
+def call_as(user, url):
+    p = subprocess.run(["runuser", "-u", user, "--", "python3", "-c",
+                        OTHER_UID_CLIENT, url], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_control_socket_answers_only_allowed_uids(syncd_factory):
+    """The socket file is opened up to everyone here, so only the peer
+    check stands between another uid and the verbs."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run a client as other users")
+    sd = syncd_factory(extra={"control_allow_users": "daemon, 4242"})
+    os.chmod(sd.dir, 0o711)
+    os.chmod(sd.rundir, 0o711)
+    os.chmod(sd.ctl[len("ipc://"):], 0o666)
+    r = call_as("nobody", sd.ctl)
+    assert r and r["ok"] is False and r["code"] == "denied", r
+    assert "refused a request" in sd.log()
+    r = call_as("daemon", sd.ctl)
+    assert r and r["ok"] is True and r["type"] == "status", r
+    assert sd.status()["ok"]          # root
+    # reload drops a user from the set
+    sd.write_conf({"control_allow_users": "4242"})
+    assert sd.call({"type": "reload"})["ok"]
+    r = call_as("daemon", sd.ctl)
+    assert r and r["code"] == "denied", r
+    assert sd.daemon.running()
 
 
 def test_refuses_to_start_without_key_or_on_old_schema(db, polarsim,

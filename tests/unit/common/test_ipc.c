@@ -240,7 +240,7 @@ test_envelope(void **state)
 	assert_null(pf_ipc_msg_new("bad\"type"));
 	assert_null(pf_ipc_msg_new(NULL));
 
-	for (e = PF_ERR_BUSY; e < PF_OK; e++) {
+	for (e = PF_ERR_DENIED; e < PF_OK; e++) {
 		m = json_pack("{s:i,s:s,s:b,s:s,s:s}", "v", 1, "type",
 		    "error", "ok", 0, "error", "why", "code",
 		    pf_ipc_err_name(e));

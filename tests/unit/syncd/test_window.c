@@ -62,7 +62,7 @@ static void
 test_estimate(void **state)
 {
 	struct pf_config	 cfg;
-	struct syncd		 sd;
+	struct pf_daemon	 d;
 
 	(void)state;
 	/* no configuration: the default lookback */
@@ -84,9 +84,9 @@ test_estimate(void **state)
 	assert_int_equal(sync_estimate_calls(true, 7), 11 + 7 + 2 + 12);
 
 	memset(&cfg, 0, sizeof(cfg));
-	memset(&sd, 0, sizeof(sd));
-	sd.cfg = &cfg;
-	env = &sd;
+	memset(&d, 0, sizeof(d));
+	d.cfg = &cfg;
+	env = &d;
 	cfg.sync_days_lookback = 28;
 	assert_int_equal(sync_estimate_calls(true, 0), 79);
 	cfg.sync_days_lookback = 7;
