@@ -107,19 +107,24 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 		done
 	fi
 	# tee for the live output; the exit status goes round the pipe in a
-	# file because POSIX sh has no pipefail.
+	# file because POSIX sh has no pipefail.  The counts come from
+	# pytest's JUnit report, which is written whatever -q or -r say.
 	# shellcheck disable=SC2086
-	{ /usr/bin/python3 -m pytest -p no:cacheprovider -q $suites "$@"; \
+	{ /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+	    --junitxml="$tmp/pytest.xml" $suites "$@"; \
 	    echo $? >"$tmp/pytest.rc"; } 2>&1 | tee "$tmp/pytest.out"
 	prc=$(cat "$tmp/pytest.rc" 2>/dev/null || echo 127)
-	# pytest's closing line: "1 failed, 205 passed, 2 skipped in 3.1s"
-	grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$tmp/pytest.out" |
-	    tail -n 1 >"$tmp/pytest.sum"
-	ip=$(count 's/.*\b\([0-9][0-9]*\) passed.*/\1/p' "$tmp/pytest.sum")
-	if_=$(count 's/.*\b\([0-9][0-9]*\) failed.*/\1/p' "$tmp/pytest.sum")
-	ie=$(count 's/.*\b\([0-9][0-9]*\) errors\{0,1\}\b.*/\1/p' \
-	    "$tmp/pytest.sum")
-	is=$(count 's/.*\b\([0-9][0-9]*\) skipped.*/\1/p' "$tmp/pytest.sum")
+	attr() {
+		count "s/.*<testsuite [^>]*\b$1=\"\([0-9]*\)\".*/\1/p" \
+		    "$tmp/pytest.xml"
+	}
+	if [ -f "$tmp/pytest.xml" ]; then
+		it=$(attr tests) if_=$(attr failures) ie=$(attr errors)
+		is=$(attr skipped)
+		ip=$((it - if_ - ie - is))
+	else
+		ip=0 if_=0 ie=0 is=0
+	fi
 	if_=$((if_ + ie))
 	if [ "$prc" -ne 0 ]; then
 		broken="$broken pytest"
