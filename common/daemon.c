@@ -286,15 +286,27 @@ take_signals(struct pf_daemon *d, const struct pf_daemon_hooks *h)
 		pf_ctl_verbose(d, !d->verbose);
 }
 
-/* Until the nearest of the hook's deadline, the watchdog and a minute. */
+/*
+ * Until the nearest of the hook's deadline, the control socket's check,
+ * the watchdog and a minute.
+ */
 static int
-poll_timeout(const struct pf_daemon_hooks *h, long wd_ms)
+poll_timeout(struct pf_daemon *d, const struct pf_daemon_hooks *h,
+    long wd_ms)
 {
 	int64_t	now = pf_time_mono_ms();
 	int64_t	dl = h->deadline != NULL ? h->deadline(now) : INT64_MAX;
 	long	wd_next;
 	int	timeout;
 
+	if (now >= d->ctl_check_ms)
+		d->ctl_broken = pf_ipc_server_check(d->ctl, now,
+		    &d->ctl_check_ms) != PF_OK;
+	if (d->ctl_check_ms < dl)
+		dl = d->ctl_check_ms;
+	/* a socket nobody can reach is a daemon systemd should restart */
+	if (d->ctl_broken)
+		wd_ms = 0;
 	if (dl == INT64_MAX || dl - now > PF_DAEMON_MAX_SLEEP_MS)
 		timeout = PF_DAEMON_MAX_SLEEP_MS;
 	else
@@ -324,7 +336,7 @@ pf_daemon_loop(struct pf_daemon *d, const struct pf_daemon_hooks *h)
 			pfd[i].events = POLLIN;
 		for (i = 0; i < 2 + n; i++)
 			pfd[i].revents = 0;
-		timeout = poll_timeout(h, wd_ms);
+		timeout = poll_timeout(d, h, wd_ms);
 		if (poll(pfd, (nfds_t)(2 + n), timeout) == -1) {
 			if (errno == EINTR)
 				continue;

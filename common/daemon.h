@@ -36,6 +36,8 @@ struct pf_daemon {
 	int			 sigfd;
 	bool			 verbose;	/* -v, SIGUSR1, log.verbose */
 	bool			 quit;		/* SIGTERM: leave the loop */
+	bool			 ctl_broken;	/* cannot listen: no WATCHDOG=1 */
+	int64_t			 ctl_check_ms;	/* pf_ipc_server_check() due */
 	int64_t			 started_ms;	/* wall clock, at READY */
 };
 

@@ -8,8 +8,11 @@
  * daemon's thread in pf_ipc_server_next() / pf_ipc_request_reply().
  */
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -35,6 +38,11 @@
 
 #define RECONN_MIN_MS	10
 #define RECONN_MAX_MS	100
+
+/* See pf_ipc_server_check(). */
+#define PROBE_EVERY_MS	5000	/* from one probe to the next */
+#define PROBE_GRACE_MS	2000	/* for the socket to take the probe's pipe */
+#define PROBE_GIVEUP_MS	10000	/* no handshake at all: listen again */
 
 enum slot_state {
 	SLOT_IDLE = 0,
@@ -64,6 +72,12 @@ struct pf_ipc_server {
 	struct pf_ipc_request	*qtail;
 	int			 nslots;
 	char			*url;
+	int			 perms;		/* of the socket file */
+	nng_listener		 lst;
+	uint64_t		 pipes_added;	/* atomic; see probe_* */
+	int			 probe_fd;	/* -1: no probe under way */
+	int64_t			 probe_ms;	/* when it started or is due */
+	uint64_t		 probe_base;	/* pipes_added at its start */
 	bool			 check_peer;	/* allow[] is in force */
 	size_t			 nallow;
 	uid_t			 allow[PF_IPC_ALLOW_MAX];
@@ -280,7 +294,8 @@ msg_parse(const void *buf, size_t len, json_t **out, const char **why)
 }
 
 static int
-sock_listen(nng_socket sock, const char *url, int perms_mode)
+sock_listen(nng_socket sock, const char *url, int perms_mode,
+    nng_listener *lp)
 {
 	nng_listener	l;
 	int		rv;
@@ -289,9 +304,16 @@ sock_listen(nng_socket sock, const char *url, int perms_mode)
 		goto out;
 	if (perms_mode != 0 && strncmp(url, "ipc://", 6) == 0 &&
 	    (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS,
-	    perms_mode)) != 0)
+	    perms_mode)) != 0) {
+		nng_listener_close(l);
 		goto out;
-	rv = nng_listener_start(l, 0);
+	}
+	if ((rv = nng_listener_start(l, 0)) != 0) {
+		nng_listener_close(l);
+		goto out;
+	}
+	if (lp != NULL)
+		*lp = l;
  out:
 	if (rv != 0)
 		pf_log_warnx("could not listen on %s: %s", url,
@@ -426,6 +448,17 @@ slot_send_error(struct pf_ipc_request *r, int err, const char *message)
 	return rv;
 }
 
+/* Runs on an nng thread: the socket took a pipe (see the probe below). */
+static void
+pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct pf_ipc_server	*srv = arg;
+
+	(void)p;
+	(void)ev;
+	__atomic_add_fetch(&srv->pipes_added, 1, __ATOMIC_RELAXED);
+}
+
 int
 pf_ipc_server_open(struct pf_ipc_server **out, const char *url,
     int perms_mode)
@@ -436,6 +469,7 @@ pf_ipc_server_open(struct pf_ipc_server **out, const char *url,
 
 	srv = pf_xcalloc(1, sizeof(*srv));
 	srv->evfd = -1;
+	srv->probe_fd = -1;
 	pthread_mutex_init(&srv->mtx, NULL);
 	srv->url = pf_xstrdup(url);
 	if ((rv = nng_rep0_open(&srv->sock)) != 0 ||
@@ -467,7 +501,13 @@ pf_ipc_server_open(struct pf_ipc_server **out, const char *url,
 		r2 = map_nng(rv);
 		goto out;
 	}
-	if ((r2 = sock_listen(srv->sock, url, perms_mode)) != PF_OK)
+	srv->perms = perms_mode;
+	if ((rv = nng_pipe_notify(srv->sock, NNG_PIPE_EV_ADD_POST, pipe_added,
+	    srv)) != 0) {
+		r2 = map_nng(rv);
+		goto out;
+	}
+	if ((r2 = sock_listen(srv->sock, url, perms_mode, &srv->lst)) != PF_OK)
 		goto out;
 	for (i = 0; i < srv->nslots; i++)
 		slot_recv(&srv->slots[i]);
@@ -625,9 +665,108 @@ pf_ipc_server_close(struct pf_ipc_server *srv)
 	}
 	if (srv->evfd != -1)
 		close(srv->evfd);
+	if (srv->probe_fd != -1)
+		close(srv->probe_fd);
 	pthread_mutex_destroy(&srv->mtx);
 	free(srv->url);
 	free(srv);
+}
+
+/*
+ * The probe of pf_ipc_server_check(): a client of our own that speaks the
+ * SP handshake of a REQ peer by hand, so it needs no thread and never
+ * blocks.  The socket file is the url's path.
+ */
+static int
+probe_start(struct pf_ipc_server *srv)
+{
+	static const unsigned char hello[8] = {
+		0, 'S', 'P', 0, 0, 48 /* REQ */, 0, 0 };
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			fd;
+
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    srv->url + 6) >= sizeof(sun.sun_path))
+		return PF_ERR_RANGE;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return PF_ERR_IO;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, hello, sizeof(hello)) != (ssize_t)sizeof(hello)) {
+		close(fd);
+		/* a full backlog is not a dead listener: try again later */
+		return errno == EAGAIN ? PF_ERR_BUSY : PF_ERR_IO;
+	}
+	srv->probe_fd = fd;
+	srv->probe_base = __atomic_load_n(&srv->pipes_added, __ATOMIC_RELAXED);
+	return PF_OK;
+}
+
+/* Whether the server answered the handshake (its 8 bytes are there). */
+static bool
+probe_answered(int fd)
+{
+	unsigned char	buf[8];
+
+	return recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT) ==
+	    (ssize_t)sizeof(buf);
+}
+
+static int
+relisten(struct pf_ipc_server *srv)
+{
+	pf_log_warnx("%s stopped taking connections (a client went away "
+	    "during the handshake); listening again", srv->url);
+	nng_listener_close(srv->lst);
+	return sock_listen(srv->sock, srv->url, srv->perms, &srv->lst);
+}
+
+int
+pf_ipc_server_check(struct pf_ipc_server *srv, int64_t now_ms,
+    int64_t *next_ms)
+{
+	bool	taken, answered;
+	int	rv = PF_OK;
+
+	*next_ms = INT64_MAX;
+	if (strncmp(srv->url, "ipc://", 6) != 0)
+		return PF_OK;
+	if (srv->probe_fd == -1) {
+		if (now_ms >= srv->probe_ms) {
+			rv = probe_start(srv);
+			if (rv == PF_ERR_IO)
+				rv = relisten(srv);	/* file gone, refused */
+			else
+				rv = PF_OK;
+			srv->probe_ms = now_ms + (srv->probe_fd != -1 ?
+			    PROBE_GRACE_MS : PROBE_EVERY_MS);
+		}
+		*next_ms = srv->probe_ms;
+		return rv;
+	}
+	if (now_ms < srv->probe_ms) {
+		*next_ms = srv->probe_ms;
+		return PF_OK;
+	}
+	taken = __atomic_load_n(&srv->pipes_added, __ATOMIC_RELAXED) !=
+	    srv->probe_base;
+	answered = probe_answered(srv->probe_fd);
+	/*
+	 * Closing before the handshake is over is what breaks the listener:
+	 * wait for the answer unless the transport never gives one.
+	 */
+	if (!taken && !answered &&
+	    now_ms < srv->probe_ms - PROBE_GRACE_MS + PROBE_GIVEUP_MS) {
+		*next_ms = now_ms + 100;
+		return PF_OK;
+	}
+	close(srv->probe_fd);
+	srv->probe_fd = -1;
+	if (!taken)
+		rv = relisten(srv);
+	srv->probe_ms = now_ms + PROBE_EVERY_MS;
+	*next_ms = srv->probe_ms;
+	return rv;
 }
 
 /* Client. */
@@ -803,7 +942,7 @@ pf_ipc_pub_open(struct pf_ipc_pub **out, const char *url, int perms_mode)
 		    nng_strerror(rv));
 		return map_nng(rv);
 	}
-	if ((rv = sock_listen(sock, url, perms_mode)) != PF_OK) {
+	if ((rv = sock_listen(sock, url, perms_mode, NULL)) != PF_OK) {
 		nng_close(sock);
 		return rv;
 	}

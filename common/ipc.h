@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -110,6 +111,22 @@ int	pf_ipc_server_open(struct pf_ipc_server **out, const char *url,
  */
 int	pf_ipc_server_allow(struct pf_ipc_server *srv, const uid_t *uids,
 	    size_t n);
+
+/*
+ * Keeps an ipc:// server taking connections; a no-op for other urls.
+ * nng 1.5.2's ipc listener stops accepting for good once a client closes
+ * its connection in the middle of the SP handshake -- a bare connect() and
+ * close(), or a second daemon checking whether the socket is in use -- and
+ * the daemon would answer nobody again.  So every few seconds this opens a
+ * connection of its own, completes the handshake and, a grace period
+ * later, checks that the socket took the pipe; if it did not, the listener
+ * is closed and opened again (logged).  Never blocks.  Call it from the
+ * loop whenever now_ms (monotonic) reaches *next_ms, which it sets.  PF_OK
+ * while the socket serves or was restored; a pf_err if it could not listen
+ * again, and the caller should then stop telling a watchdog it is well.
+ */
+int	pf_ipc_server_check(struct pf_ipc_server *srv, int64_t now_ms,
+	    int64_t *next_ms);
 
 /*
  * Descriptor to poll() for POLLIN: readable while requests wait for
