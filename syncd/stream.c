@@ -436,13 +436,12 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = exercise_fields, .derive = derive_exercise,
 		.raw_drop = exercise_drop,
 	},
-	/* a first sync reads the year in one /period/days/{n} request */
 	[ST_CARDIO_LOAD] = {
 		.name = "cardio_load", .table = "cardio_load",
 		.conflict = "date",
 		.path = "/v3/users/cardio-load",
 		.fetch = SF_LIST, .range = "/date", .records = "",
-		.history_days = SYNCD_HISTORY_DAYS,
+		.history_days = SYNCD_HISTORY_DAYS, .period_days = true,
 		.fields = cardio_fields, .derive = derive_cardio,
 	},
 	[ST_ALERTNESS] = {

@@ -96,6 +96,13 @@ sync_reserved(void)
 	return r;
 }
 
+/* Is st read by days, from its cursor (not by id or as a snapshot)? */
+static bool
+windowed(enum stream st)
+{
+	return streams[st].fetch == SF_LIST || streams[st].fetch == SF_PER_DAY;
+}
+
 int
 sync_stream_window(enum stream st, int days, int lookback)
 {
@@ -138,8 +145,7 @@ sync_estimate_calls(bool full, int days)
 	 * its cursor minus the overlap: one call each.
 	 */
 	for (i = 0; i < ST__COUNT; i++)
-		if (streams[i].fetch == SF_LIST ||
-		    streams[i].fetch == SF_PER_DAY)
+		if (windowed(i))
 			n += sync_stream_calls(i, full ?
 			    sync_stream_window(i, days, lb) :
 			    SYNCD_OVERLAP_DAYS + 1);
@@ -455,8 +461,8 @@ plan_list(struct job *job, enum stream st)
 	ndays = job->to_day - from + 1;
 	pf_time_format_date(from, f);
 	pf_time_format_date(job->to_day, t);
-	if (st == ST_CARDIO_LOAD && (full || ndays > SYNCD_RANGE_DAYS))
-		/* one request for up to a year: /period/days/{n} */
+	if (def->period_days && (full || ndays > SYNCD_RANGE_DAYS))
+		/* one request for up to a year */
 		submit(job, st, RK_LIST, -1, "%s/period/days/%" PRId64,
 		    def->path, ndays);
 	else if (def->range == NULL || (full && strcmp(def->range, "/date") ==
@@ -572,8 +578,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 	}
 	job->full = days > 0;
 	for (i = 0; i < ST__COUNT; i++)
-		if (i != ST_PHYSICAL && i != ST_EXERCISE &&
-		    job->cursor_day[i] < 0)
+		if (windowed(i) && job->cursor_day[i] < 0)
 			job->full = true;
 	job->waiter = waiter;
 	job->seq = ++job_seq;

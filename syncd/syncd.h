@@ -3,9 +3,9 @@
  *
  * One single-threaded poll() loop drives libcurl multi transfers (fetch.c),
  * per-user sync jobs (sync.c), the schedule and the quota budget
- * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  Polar JSON
- * becomes rows in transform.c, which is pure; every SQL statement lives in
- * store.c.
+ * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  What each
+ * Polar stream is sits in one table (stream.c); Polar JSON becomes rows in
+ * transform.c, which is pure; every SQL statement lives in store.c.
  */
 #ifndef PF_SYNCD_H
 #define PF_SYNCD_H
@@ -139,6 +139,8 @@ struct stream_def {
 	int			 history_days;	/* farthest a full sync reads */
 	int			 range_days;	/* most days per request, 0 any */
 	bool			 nodata_404;	/* a 404 means "no data" */
+	/* SF_LIST: a window beyond one range is one /period/days/{n} */
+	bool			 period_days;
 	const struct field	*fields;	/* { NULL } terminated */
 	/* Columns computed from the mapped row (runs if the fields passed). */
 	void			(*derive)(struct rec *);
