@@ -54,7 +54,7 @@ static const char UPSERT_FMT[] =
 
 #define UPSERT_SQL_MAX	8192
 
-/* Appends ", " (unless first) and s to buf; false when it does not fit. */
+/* Appends ", " (unless first), pre and len bytes of s; false if too long. */
 static bool
 list_add(char *buf, size_t size, const char *pre, const char *s,
     size_t len)

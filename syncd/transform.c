@@ -7,10 +7,10 @@
  * stream's derive hook, if any, computes the columns that are not copied.
  * A record with a wrongly typed field, an impossible date, an
  * out-of-range number or an unknown enum value is logged with user and
- * stream and skipped whole, so no wrong value is ever written.  Absent fields, JSON
- * null and Polar's "no data" sentinels become SQL NULL (the key is left
- * out of the row).  Every record keeps its full object in "raw", minus the
- * long series that have columns of their own.
+ * stream and skipped whole, so no wrong value is ever written.  Absent
+ * fields, JSON null and Polar's "no data" sentinels become SQL NULL (the
+ * key is left out of the row).  Every record keeps its full object in
+ * "raw", minus the long series that have columns of their own.
  */
 #include <math.h>
 #include <stdio.h>
@@ -733,6 +733,7 @@ derive_ecg(struct rec *r)
 		    json_real((double)maxdt / 1000.0));
 }
 
+/* Every sample must be a plausible reading (0..60 C) with its offset. */
 void
 derive_body_temp(struct rec *r)
 {
@@ -764,6 +765,7 @@ derive_body_temp(struct rec *r)
 	    json_integer((json_int_t)t.n));
 }
 
+/* More than half a degree above the baseline counts as elevated. */
 void
 derive_skin_temp(struct rec *r)
 {
@@ -897,8 +899,8 @@ transform_exercise_ids(const json_t *doc, const char *user_id,
 		return PF_ERR_PROTO;
 	v = pf_xcalloc(json_array_size(doc) + 1, sizeof(*v));
 	json_array_foreach(doc, i, it) {
-		if (!json_is_object(it) || pf_json_get_strn(it, "id", 64, &id) !=
-		    PF_OK || *id == '\0' || !ident_ok(id)) {
+		if (!json_is_object(it) || pf_json_get_strn(it, "id", 64,
+		    &id) != PF_OK || *id == '\0' || !ident_ok(id)) {
 			pf_log_warnx("user %s stream exercise: list entry %zu "
 			    "skipped: bad id", user_id, i);
 			continue;
