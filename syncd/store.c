@@ -24,103 +24,108 @@
 #include "syncd.h"
 
 /*
- * tbl: table; key: conflict columns after user_id; cols: every other
- * column syncd writes.  One statement takes a batch of a stream's rows as
- * a JSON array ($2): one plan and one firing of the change-tracking
- * triggers per batch instead of per row.  A key repeated in the batch
- * keeps its last row, as row-by-row upserts would have (and a later batch
- * of the same transaction overwrites an earlier one).  The statement
- * answers, per surviving row (1-based position in the array), whether it
- * is new or differs from the stored one in any column syncd writes; all
- * CTEs read the snapshot from before the insert.
+ * One statement per stream upserts a batch of its rows given as a JSON
+ * array ($2): one plan and one firing of the change-tracking triggers per
+ * batch instead of per row.  A key repeated in the batch keeps its last
+ * row, as row-by-row upserts would have (and a later batch of the same
+ * transaction overwrites an earlier one).  The statement answers, per
+ * surviving row (1-based position in the array), whether it is new or
+ * differs from the stored one in any column syncd writes; all CTEs read
+ * the snapshot from before the insert.
+ *
+ * %1$s table, %2$s conflict columns after user_id, %3$s the same
+ * excluded.-qualified, %4$s every other column syncd writes.
  */
-#define UPSERTK(tbl, key, xkey, cols)				\
-	"WITH r AS (SELECT DISTINCT ON (" key ") * FROM "		\
-	"jsonb_populate_recordset(NULL::" tbl ", $2::jsonb) "		\
-	"WITH ORDINALITY ORDER BY " key ", ordinality DESC), "		\
-	"prev AS (SELECT " key ", ROW(" cols ") AS v FROM " tbl	\
-	" WHERE user_id = $1::text AND (" key ") IN "			\
-	"(SELECT " key " FROM r)), "					\
-	"cur AS (SELECT ordinality, " key ", ROW(" cols ") AS v FROM r), " \
-	"up AS (INSERT INTO " tbl " AS t (user_id, " key ", " cols ") "	\
-	"SELECT $1::text, " key ", " cols " FROM r "			\
-	"ON CONFLICT (user_id, " key ") DO UPDATE SET (" cols		\
-	", updated_at) = (SELECT " cols ", now() FROM r WHERE "	\
-	"(" key ") = (" xkey "))) "					\
-	"SELECT cur.ordinality, prev.v IS DISTINCT FROM cur.v "		\
-	"FROM cur LEFT JOIN prev USING (" key ")"
-/* xkey: the key's columns of the conflicting row, excluded.-qualified */
-#define UPSERT(tbl, key, cols)	UPSERTK(tbl, key, "excluded." key, cols)
+static const char UPSERT_FMT[] =
+    "WITH r AS (SELECT DISTINCT ON (%2$s) * FROM "
+    "jsonb_populate_recordset(NULL::%1$s, $2::jsonb) "
+    "WITH ORDINALITY ORDER BY %2$s, ordinality DESC), "
+    "prev AS (SELECT %2$s, ROW(%4$s) AS v FROM %1$s"
+    " WHERE user_id = $1::text AND (%2$s) IN "
+    "(SELECT %2$s FROM r)), "
+    "cur AS (SELECT ordinality, %2$s, ROW(%4$s) AS v FROM r), "
+    "up AS (INSERT INTO %1$s AS t (user_id, %2$s, %4$s) "
+    "SELECT $1::text, %2$s, %4$s FROM r "
+    "ON CONFLICT (user_id, %2$s) DO UPDATE SET (%4$s"
+    ", updated_at) = (SELECT %4$s, now() FROM r WHERE "
+    "(%2$s) = (%3$s))) "
+    "SELECT cur.ordinality, prev.v IS DISTINCT FROM cur.v "
+    "FROM cur LEFT JOIN prev USING (%2$s)";
 
-static const char *const upsert_sql[ST__COUNT] = {
-	[ST_SLEEP] = UPSERT("sleep", "date",
-	    "sleep_start_time, sleep_end_time, sleep_start_offset_minutes, "
-	    "sleep_end_offset_minutes, device_id, total_sleep_seconds, "
-	    "light_sleep_seconds, deep_sleep_seconds, rem_sleep_seconds, "
-	    "unrecognized_sleep_seconds, interruptions_seconds, "
-	    "short_interruption_seconds, long_interruption_seconds, "
-	    "sleep_score, sleep_rating, sleep_charge, sleep_goal_seconds, "
-	    "sleep_cycles, continuity, continuity_class, "
-	    "group_duration_score, group_solidity_score, "
-	    "group_regeneration_score, heart_rate_avg, heart_rate_min, "
-	    "heart_rate_max, hypnogram, heart_rate_samples, raw"),
-	[ST_RECHARGE] = UPSERT("nightly_recharge", "date",
-	    "heart_rate_avg, beat_to_beat_avg, hrv_avg, breathing_rate_avg, "
-	    "heart_rate_variability_avg, ans_charge, ans_charge_status, "
-	    "nightly_recharge_status, hrv_samples, breathing_samples, raw"),
-	[ST_ACTIVITY] = UPSERT("activity", "date",
-	    "start_time, end_time, offset_minutes, steps, distance_meters, "
-	    "calories_active, calories_total, active_time_seconds, "
-	    "inactive_time_seconds, activity_score, daily_activity_percent, "
-	    "inactivity_alerts, raw"),
-	[ST_ACTIVITY_SAMPLES] = UPSERT("activity_samples", "date",
-	    "total_steps, interval_ms, sample_count, samples, zone_samples, "
-	    "raw"),
-	[ST_EXERCISE] = UPSERT("exercise", "polar_exercise_id",
-	    "start_time, start_offset_minutes, stop_time, duration_seconds, "
-	    "device, device_id, sport, detailed_sport_info, distance_meters, "
-	    "average_heart_rate, max_heart_rate, calories, training_load, "
-	    "running_index, fat_percentage, carbohydrate_percentage, "
-	    "protein_percentage, has_route, training_load_pro, "
-	    "heart_rate_zones, samples, route, raw"),
-	[ST_CARDIO_LOAD] = UPSERT("cardio_load", "date",
-	    "cardio_load, cardio_load_status, cardio_load_ratio, strain, "
-	    "tolerance, load_very_low, load_low, load_medium, load_high, "
-	    "load_very_high, raw"),
-	[ST_ALERTNESS] = UPSERT("sleepwise_alertness", "period_start_time",
-	    "period_end_time, grade, grade_validity_seconds, grade_type, "
-	    "grade_classification, validity, sleep_inertia, sleep_type, "
-	    "result_type, sleep_period_start_time, sleep_period_end_time, "
-	    "sleep_timezone_offset_minutes, hourly_data, raw"),
-	[ST_BEDTIME] = UPSERT("sleepwise_bedtime", "period_start_time",
-	    "period_end_time, validity, quality, result_type, "
-	    "preferred_sleep_start, preferred_sleep_end, sleep_gate_start, "
-	    "sleep_gate_end, sleep_timezone_offset_minutes, raw"),
-	[ST_CHR] = UPSERT("continuous_heart_rate", "date",
-	    "sample_count, hr_min, hr_max, hr_avg, samples, raw"),
-	[ST_SPO2] = UPSERT("spo2", "test_time",
-	    "device_id, timezone_offset_minutes, blood_oxygen_percent, "
-	    "spo2_class, spo2_deviation, quality_percent, avg_heart_rate, "
-	    "hrv_ms, hrv_deviation, altitude_meters, test_status, raw"),
-	[ST_ECG] = UPSERT("ecg", "test_time",
-	    "device_id, timezone_offset_minutes, avg_heart_rate, hrv_ms, "
-	    "hrv_level, rri_ms, ptt_systolic_ms, ptt_diastolic_ms, "
-	    "ptt_quality_index, sample_count, duration_seconds, samples, "
-	    "quality, raw"),
-	[ST_BODY_TEMP] = UPSERTK("body_temperature",
-	    "start_time, measurement_type, sensor_location",
-	    "excluded.start_time, excluded.measurement_type, "
-	    "excluded.sensor_location",
-	    "end_time, modified_time, device_id, temp_min, temp_max, "
-	    "temp_avg, sample_count, samples, raw"),
-	[ST_SKIN_TEMP] = UPSERT("skin_temperature", "sleep_date",
-	    "temperature_celsius, deviation_from_baseline, is_elevated, raw"),
-	[ST_PHYSICAL] = UPSERT("physical_info", "recorded_at",
-	    "weight_kg, height_cm, birthday, gender, maximum_heart_rate, "
-	    "resting_heart_rate, aerobic_threshold, anaerobic_threshold, "
-	    "vo2_max, weight_source, training_background, typical_day, "
-	    "sleep_goal_seconds, raw"),
-};
+#define UPSERT_SQL_MAX	8192
+
+/* Appends ", " (unless first), pre and len bytes of s; false if too long. */
+static bool
+list_add(char *buf, size_t size, const char *pre, const char *s,
+    size_t len)
+{
+	size_t	 at = strlen(buf);
+	int	 n;
+
+	n = snprintf(buf + at, size - at, "%s%s%.*s", at ? ", " : "", pre,
+	    (int)len, s);
+	return n >= 0 && (size_t)n < size - at;
+}
+
+/* The next name of a comma-separated list: *len bytes; NULL at the end. */
+static const char *
+list_next(const char **p, size_t *len)
+{
+	const char	*s = *p + strspn(*p, ", ");
+
+	if (*s == '\0')
+		return NULL;
+	*len = strcspn(s, ",");
+	*p = s + *len;
+	return s;
+}
+
+static bool
+key_has(const char *key, const char *col)
+{
+	const char	*c;
+	size_t		 len;
+
+	while ((c = list_next(&key, &len)) != NULL)
+		if (strlen(col) == len && strncmp(c, col, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The upsert of stream st, built on first use from streams[] into a
+ * static buffer.  Every name in it is a compile-time constant of
+ * stream.c, never input, so the statement is as fixed as a literal.
+ */
+static const char *
+upsert_sql(enum stream st)
+{
+	static char		 sql[ST__COUNT][UPSERT_SQL_MAX];
+	const struct stream_def	*def = &streams[st];
+	const struct field	*fd;
+	const char		*p, *k;
+	char			 cols[UPSERT_SQL_MAX / 2], xkey[256];
+	size_t			 len;
+	bool			 ok = true;
+	int			 n;
+
+	if (sql[st][0] != '\0')
+		return sql[st];
+	cols[0] = xkey[0] = '\0';
+	for (fd = def->fields; fd->col != NULL; fd++)
+		if (!key_has(def->conflict, fd->col))
+			ok = ok && list_add(cols, sizeof(cols), "", fd->col,
+			    strlen(fd->col));
+	ok = ok && list_add(cols, sizeof(cols), "", "raw", 3);
+	p = def->conflict;
+	while ((k = list_next(&p, &len)) != NULL)
+		ok = ok && list_add(xkey, sizeof(xkey), "excluded.", k, len);
+	n = snprintf(sql[st], sizeof(sql[st]), UPSERT_FMT, def->table,
+	    def->conflict, xkey, cols);
+	if (!ok || n < 0 || (size_t)n >= sizeof(sql[st]))
+		pf_fatalx("%s: %s: statement too long", __func__, def->name);
+	return sql[st];
+}
 
 static const char SQL_CURSOR_OK[] =
     "INSERT INTO sync_cursors AS c (user_id, stream, last_success_at, "
@@ -202,7 +207,7 @@ upsert_batch(struct pf_db *db, struct upsert_arg *a, size_t from, size_t *to)
 
 	params[0] = a->user_id;
 	params[1] = rows = rows_array(a->rs, from, to);
-	if ((r = pf_db_exec(db, &res, upsert_sql[a->st], 2, params)) != PF_OK)
+	if ((r = pf_db_exec(db, &res, upsert_sql(a->st), 2, params)) != PF_OK)
 		goto out;
 	for (i = 0; i < PQntuples(res); i++) {
 		if (pf_db_get_int64(res, i, 0, &ord) != PF_OK || ord < 1 ||

@@ -9,11 +9,8 @@
  * samples beyond one 28-day range -- is committed once all its parts are
  * in; exercises are committed one exercise (one detail request) at a time.
  *
- * How far back a full sync reads (accesslink.md 4.6): daily activity and
- * activity samples up to 365 days, in ranges of at most 28 days; cardio
- * load up to 365 days in one /period/days/{n} request; everything else
- * only has Polar's 28-day window (sleep, recharge, SleepWise, biosensing,
- * continuous heart rate) or 30 days of uploads (exercises).
+ * How far back a full sync reads each stream, and in how many requests,
+ * is the stream's row in streams[] (stream.c).
  *
  * Failures are per stream: one failing stream never stops the others,
  * except a 401, which ends the user's sync and marks the user as needing
@@ -50,26 +47,6 @@ enum req_kind {
 /* Routine syncs fetch a couple of new exercises, first syncs a dozen. */
 #define EST_DETAILS_FULL	12
 #define EST_DETAILS_ROUTINE	2
-
-/* The list streams and how each takes a date range. */
-static const struct list_stream {
-	enum stream	 st;
-	const char	*path;
-	const char	*range;		/* NULL: no date range */
-} lists[] = {
-	{ ST_SLEEP, "/v3/users/sleep", "" },
-	{ ST_RECHARGE, "/v3/users/nightly-recharge", NULL },
-	{ ST_ACTIVITY, "/v3/users/activities", "" },
-	{ ST_ACTIVITY_SAMPLES, "/v3/users/activities/samples", "" },
-	{ ST_CARDIO_LOAD, "/v3/users/cardio-load", "/date" },
-	{ ST_ALERTNESS, "/v3/users/sleepwise/alertness", "/date" },
-	{ ST_BEDTIME, "/v3/users/sleepwise/circadian-bedtime", "/date" },
-	{ ST_SPO2, "/v3/users/biosensing/spo2", "" },
-	{ ST_ECG, "/v3/users/biosensing/ecg", "" },
-	{ ST_BODY_TEMP, "/v3/users/biosensing/bodytemperature", "" },
-	{ ST_SKIN_TEMP, "/v3/users/biosensing/skintemperature", "" },
-};
-#define NLISTS	(sizeof(lists) / sizeof(lists[0]))
 
 struct req_ctx {
 	struct job	*job;
@@ -120,21 +97,18 @@ sync_reserved(void)
 	return r;
 }
 
+/* Is st read by days, from its cursor (not by id or as a snapshot)? */
+static bool
+windowed(enum stream st)
+{
+	return streams[st].fetch == SF_LIST || streams[st].fetch == SF_PER_DAY;
+}
+
 int
 sync_stream_window(enum stream st, int days, int lookback)
 {
-	int	 max, w;
+	int	 max = streams[st].history_days, w;
 
-	switch (st) {
-	case ST_ACTIVITY:
-	case ST_ACTIVITY_SAMPLES:
-	case ST_CARDIO_LOAD:
-		max = SYNCD_HISTORY_DAYS;
-		break;
-	default:
-		max = SYNCD_POLAR_WINDOW;
-		break;
-	}
 	/*
 	 * A manual window, else Polar's whole window; a sync_days_lookback
 	 * below the 28-day window shortens first syncs to it.
@@ -151,17 +125,11 @@ sync_stream_window(enum stream st, int days, int lookback)
 int
 sync_stream_calls(enum stream st, int64_t ndays)
 {
+	int	 per = streams[st].range_days;
+
 	if (ndays < 1)
 		ndays = 1;
-	switch (st) {
-	case ST_ACTIVITY:
-	case ST_ACTIVITY_SAMPLES:
-		return (int)((ndays + SYNCD_RANGE_DAYS - 1) / SYNCD_RANGE_DAYS);
-	case ST_CHR:
-		return (int)ndays;
-	default:
-		return 1;
-	}
+	return per > 0 ? (int)((ndays + per - 1) / per) : 1;
 }
 
 int
@@ -169,8 +137,7 @@ sync_estimate_calls(bool full, int days)
 {
 	int	 lb = env != NULL && env->cfg != NULL ?
 		    env->cfg->sync_days_lookback : 0;
-	int	 n = 0;
-	size_t	 i;
+	int	 n = 0, i;
 
 	/*
 	 * The list streams (several ranges for a deep activity history),
@@ -178,12 +145,11 @@ sync_estimate_calls(bool full, int days)
 	 * and the exercise details.  A routine sync reads each stream from
 	 * its cursor minus the overlap: one call each.
 	 */
-	for (i = 0; i < NLISTS; i++)
-		n += sync_stream_calls(lists[i].st, full ?
-		    sync_stream_window(lists[i].st, days, lb) :
-		    SYNCD_OVERLAP_DAYS + 1);
-	n += sync_stream_calls(ST_CHR, full ? sync_stream_window(ST_CHR,
-	    days, lb) : SYNCD_OVERLAP_DAYS + 1);
+	for (i = 0; i < ST__COUNT; i++)
+		if (windowed(i))
+			n += sync_stream_calls(i, full ?
+			    sync_stream_window(i, days, lb) :
+			    SYNCD_OVERLAP_DAYS + 1);
 	return n + 2 + (full ? EST_DETAILS_FULL : EST_DETAILS_ROUTINE);
 }
 
@@ -322,8 +288,8 @@ on_exercise_list(struct job *job, const json_t *doc)
 		if (have && job->days <= 0)
 			continue;
 		submit(job, ST_EXERCISE, RK_EX_DETAIL, -1,
-		    "/v3/exercises/%s?samples=true&zones=true&route=true",
-		    ids[i]);
+		    "%s/%s?samples=true&zones=true&route=true",
+		    streams[ST_EXERCISE].path, ids[i]);
 	}
 	if (n == 0)
 		job->st[ST_EXERCISE].nodata = true;
@@ -341,19 +307,7 @@ is_nodata(const struct req_ctx *c, long status)
 		return true;
 	if (status != 404)
 		return false;
-	switch (c->st) {
-	case ST_CHR:
-	case ST_PHYSICAL:
-	case ST_SPO2:
-	case ST_ECG:
-	case ST_BODY_TEMP:
-	case ST_SKIN_TEMP:
-	case ST_SLEEP:
-	case ST_RECHARGE:
-		return true;
-	default:
-		return c->kind == RK_EX_DETAIL;
-	}
+	return streams[c->st].nodata_404 || c->kind == RK_EX_DETAIL;
 }
 
 static void
@@ -494,58 +448,65 @@ stream_from(const struct job *job, enum stream st)
 	return from < oldest ? oldest : from > job->to_day ? job->to_day : from;
 }
 
+/* One list stream: one request, or ranges committed together. */
+static void
+plan_list(struct job *job, enum stream st)
+{
+	const struct stream_def	*def = &streams[st];
+	char			 f[PF_TIME_DATE_LEN], t[PF_TIME_DATE_LEN];
+	int64_t			 from, a, b, ndays;
+	bool			 full;
+
+	from = stream_from(job, st);
+	full = from == stream_oldest(job, st);
+	ndays = job->to_day - from + 1;
+	pf_time_format_date(from, f);
+	pf_time_format_date(job->to_day, t);
+	if (def->period_days && (full || ndays > SYNCD_RANGE_DAYS))
+		/* one request for up to a year */
+		submit(job, st, RK_LIST, -1, "%s/period/days/%" PRId64,
+		    def->path, ndays);
+	else if (def->range == NULL || (full && strcmp(def->range, "/date") ==
+	    0))
+		submit(job, st, RK_LIST, -1, "%s", def->path);
+	else if (sync_stream_calls(st, ndays) > 1) {
+		for (a = from; a <= job->to_day; a = b + 1) {
+			b = a + def->range_days - 1;
+			if (b > job->to_day)
+				b = job->to_day;
+			pf_time_format_date(a, f);
+			pf_time_format_date(b, t);
+			submit(job, st, RK_PART, a, "%s%s?from=%s&to=%s",
+			    def->path, def->range, f, t);
+		}
+	} else
+		submit(job, st, RK_LIST, -1, "%s%s?from=%s&to=%s", def->path,
+		    def->range, f, t);
+}
+
 static void
 plan(struct job *job)
 {
-	char		 f[PF_TIME_DATE_LEN], t[PF_TIME_DATE_LEN];
-	int64_t		 from, d, a, b, ndays;
-	size_t		 i;
-	bool		 full;
-	enum stream	 st;
+	char		 f[PF_TIME_DATE_LEN];
+	int64_t		 from, d;
+	int		 i;
 
-	pf_time_format_date(job->to_day, t);
-	for (i = 0; i < NLISTS; i++) {
-		st = lists[i].st;
-		from = stream_from(job, st);
-		full = from == stream_oldest(job, st);
-		ndays = job->to_day - from + 1;
-		pf_time_format_date(from, f);
-		if (st == ST_CARDIO_LOAD && (full ||
-		    ndays > SYNCD_RANGE_DAYS))
-			/* one request for up to a year: /period/days/{n} */
-			submit(job, st, RK_LIST, -1, "%s/period/days/%" PRId64,
-			    lists[i].path, ndays);
-		else if (lists[i].range == NULL || (full &&
-		    strcmp(lists[i].range, "/date") == 0))
-			submit(job, st, RK_LIST, -1, "%s", lists[i].path);
-		else if (sync_stream_calls(st, ndays) > 1) {
-			/* ranges of 28 days, committed together */
-			for (a = from; a <= job->to_day; a = b + 1) {
-				b = a + SYNCD_RANGE_DAYS - 1;
-				if (b > job->to_day)
-					b = job->to_day;
-				pf_time_format_date(a, f);
-				pf_time_format_date(b, t);
-				submit(job, st, RK_PART, a,
-				    "%s%s?from=%s&to=%s", lists[i].path,
-				    lists[i].range, f, t);
-			}
-			pf_time_format_date(job->to_day, t);
-		} else
-			submit(job, st, RK_LIST, -1, "%s%s?from=%s&to=%s",
-			    lists[i].path, lists[i].range, f, t);
-	}
-	submit(job, ST_EXERCISE, RK_EX_LIST, -1, "/v3/exercises");
+	for (i = 0; i < ST__COUNT; i++)
+		if (streams[i].fetch == SF_LIST)
+			plan_list(job, i);
+	submit(job, ST_EXERCISE, RK_EX_LIST, -1, "%s",
+	    streams[ST_EXERCISE].path);
 	from = stream_from(job, ST_CHR);
 	for (d = job->to_day; d >= from; d--) {
 		pf_time_format_date(d, f);
-		submit(job, ST_CHR, RK_CHR_DAY, d,
-		    "/v3/users/continuous-heart-rate/%s", f);
+		submit(job, ST_CHR, RK_CHR_DAY, d, "%s/%s",
+		    streams[ST_CHR].path, f);
 	}
 	/* Physical info changes rarely: refresh it a few times a day. */
 	if (job->days > 0 || job->full || pf_time_now_ms() - job->phys_last_ms >=
 	    SYNCD_PHYS_REFRESH_MS)
-		submit(job, ST_PHYSICAL, RK_LIST, -1, "/v3/users/physical-info");
+		submit(job, ST_PHYSICAL, RK_LIST, -1, "%s",
+		    streams[ST_PHYSICAL].path);
 	else
 		job->st[ST_PHYSICAL].skipped_stream = true;
 }
@@ -618,8 +579,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 	}
 	job->full = days > 0;
 	for (i = 0; i < ST__COUNT; i++)
-		if (i != ST_PHYSICAL && i != ST_EXERCISE &&
-		    job->cursor_day[i] < 0)
+		if (windowed(i) && job->cursor_day[i] < 0)
 			job->full = true;
 	job->waiter = waiter;
 	job->seq = ++job_seq;
@@ -656,7 +616,7 @@ error_type_of(const struct job *job, int nfailed)
 static void
 job_finish(struct job *job)
 {
-	json_t		*records, *sstat, *errors, *changed, *streams, *reply,
+	json_t		*records, *sstat, *errors, *changed, *touched, *reply,
 			*details;
 	const char	*status, *etype;
 	char		*emsg = NULL, *tmp;
@@ -670,7 +630,7 @@ job_finish(struct job *job)
 	sstat = json_object();
 	errors = json_object();
 	changed = json_object();
-	streams = json_array();
+	touched = json_array();
 	for (i = 0; i < ST__COUNT; i++) {
 		s = &job->st[i];
 		if (s->skipped_stream) {
@@ -699,7 +659,7 @@ job_finish(struct job *job)
 			    s->records == 0 && s->nodata ? "nodata" : "ok"));
 		total += s->records;
 		if (s->changed > 0) {
-			json_array_append_new(streams,
+			json_array_append_new(touched,
 			    json_string(stream_name(i)));
 			if (s->first_day < first)
 				first = s->first_day;
@@ -712,7 +672,7 @@ job_finish(struct job *job)
 	if (nfailed == 0)
 		status = "success";
 	else if (job->reauth || nfailed >= nrun || (total == 0 &&
-	    json_array_size(streams) == 0 && nfailed == nrun))
+	    json_array_size(touched) == 0 && nfailed == nrun))
 		status = "failed";
 	else
 		status = "partial";
@@ -739,22 +699,22 @@ job_finish(struct job *job)
 	else if (strcmp(status, "failed") != 0)
 		store_user_flags(env->db, job->user_id, -1, NULL, 0);
 
-	if (json_array_size(streams) > 0) {
+	if (json_array_size(touched) > 0) {
 		struct pf_msg_data_changed dc = { .user_id = job->user_id,
-		    .sync_id = job->sync_id, .streams = streams,
+		    .sync_id = job->sync_id, .streams = touched,
 		    .first_day = first, .last_day = last };
 
 		syncd_publish(pf_msg_data_changed_pack(&dc));
 	}
 	pf_log_info("user %s: sync %s %s: %d records, %zu streams changed, "
 	    "%d api calls, %" PRId64 " ms", job->user_id, job->sync_id, status,
-	    total, json_array_size(streams), job->calls,
+	    total, json_array_size(touched), job->calls,
 	    pf_time_mono_ms() - job->started_mono);
 	if (job->waiter != NULL) {
 		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:i,s:I}",
 		    "user_id", job->user_id, "sync_id", job->sync_id, "status",
 		    status, "records", records, "changed", changed, "streams",
-		    streams, "errors", errors, "api_calls", job->calls,
+		    touched, "errors", errors, "api_calls", job->calls,
 		    "duration_ms", (json_int_t)(pf_time_mono_ms() -
 		    job->started_mono));
 		if (reply != NULL) {
@@ -772,7 +732,7 @@ job_finish(struct job *job)
 	json_decref(sstat);
 	json_decref(errors);
 	json_decref(changed);
-	json_decref(streams);
+	json_decref(touched);
 	free(emsg);
 	job_free(job);
 	sched_poke();

@@ -3,9 +3,9 @@
  *
  * One single-threaded poll() loop drives libcurl multi transfers (fetch.c),
  * per-user sync jobs (sync.c), the schedule and the quota budget
- * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  Polar JSON
- * becomes rows in transform.c, which is pure; every SQL statement lives in
- * store.c.
+ * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  What each
+ * Polar stream is sits in one table (stream.c); Polar JSON becomes rows in
+ * transform.c, which is pure; every SQL statement lives in store.c.
  */
 #ifndef PF_SYNCD_H
 #define PF_SYNCD_H
@@ -70,9 +70,89 @@ struct rowset {
 	size_t		  skipped;	/* bad records dropped */
 };
 
-/* transform.c -- Polar JSON to rows; pure, logs skipped records. */
+/*
+ * stream.c -- what each stream is: where Polar serves it, how far back it
+ * reaches, and how its records become rows of its table.  transform.c
+ * reads fields[] to map a record, store.c builds the stream's upsert from
+ * the same columns, sync.c plans its requests from the rest.
+ */
+enum field_kind {
+	FK_INT,		/* integer in min..max */
+	FK_DBL,		/* number in min..max */
+	FK_STR,		/* string of at most max bytes */
+	FK_BOOL,
+	FK_ENUM,	/* one of values[] */
+	FK_DATE,	/* YYYY-MM-DD */
+	FK_TIME,	/* ISO-8601 date-time, UTC when zone-less */
+	FK_ZONE,	/* the UTC offset (minutes) of the FK_TIME at key */
+	FK_EPOCH,	/* seconds since 1970, shown at the record's offset */
+	FK_DURATION,	/* ISO-8601 duration -> seconds */
+	FK_OBJECT,	/* kept as jsonb */
+	FK_ARRAY,	/* kept as jsonb */
+	FK_CLOCKMAP,	/* {"HH:MM": number in min..max}, kept as jsonb */
+	FK_DERIVED,	/* no Polar key: set by the stream's derive hook */
+};
+
+/* Field flags.  Absent and JSON null are always NULL. */
+#define F_REQ		0x001	/* absent, null or "no data": skip the record */
+#define F_ZERO_NULL	0x002	/* 0 means "no data" */
+#define F_NEG_NULL	0x004	/* any negative value means "no data" */
+#define F_M1_NULL	0x008	/* exactly -1 means "no data" */
+#define F_EMPTY_NULL	0x010	/* "" means "no data" */
+#define F_LENIENT	0x020	/* FK_DATE: the date part of a date-time */
+#define F_DAY		0x040	/* the record's calendar day (local) */
+#define F_OFFSET	0x080	/* FK_INT: the record's UTC offset, minutes */
+#define F_LOCAL		0x100	/* FK_TIME, FK_ZONE: zone-less is at it */
+#define F_ROUND		0x200	/* FK_DURATION: whole seconds */
+#define F_DEFAULT	0x400	/* absent: false or "" (part of a key) */
+#define F_IDENT		0x800	/* FK_STR: letters, digits, '-', '_' only */
+
+struct field {
+	const char		*col;	/* column of the stream's table */
+	const char		*key;	/* Polar key path (json.h folding) */
+	enum field_kind		 kind;
+	unsigned		 flags;
+	double			 min, max;
+	const char *const	*values;	/* FK_ENUM, NULL-terminated */
+};
+
+/* How sync.c asks Polar for a stream. */
+enum stream_fetch {
+	SF_LIST,	/* one list request (or ranges) per sync */
+	SF_EXERCISE,	/* a list of ids, then one request per new id */
+	SF_PER_DAY,	/* one request per day: path/YYYY-MM-DD */
+	SF_SNAPSHOT,	/* one object, refreshed a few times a day */
+};
+
+struct rec;
+struct stream_def {
+	const char		*name;		/* sync_cursors.stream, reports */
+	const char		*table;
+	const char		*conflict;	/* key columns after user_id */
+	const char		*path;		/* AccessLink path */
+	enum stream_fetch	 fetch;
+	/* SF_LIST: "" takes ?from=&to=, "/date" a path suffix, NULL none */
+	const char		*range;
+	/*
+	 * Where a response keeps the records: the array under this key,
+	 * "" the body is the array, NULL the body is one record.
+	 */
+	const char		*records;
+	int			 history_days;	/* farthest a full sync reads */
+	int			 range_days;	/* most days per request, 0 any */
+	bool			 nodata_404;	/* a 404 means "no data" */
+	/* SF_LIST: a window beyond one range is one /period/days/{n} */
+	bool			 period_days;
+	const struct field	*fields;	/* { NULL } terminated */
+	/* Columns computed from the mapped row (runs if the fields passed). */
+	void			(*derive)(struct rec *);
+	const char *const	*raw_drop;	/* keys not kept in "raw" */
+};
+extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
 int	 stream_from_name(const char *name, enum stream *out);
+
+/* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
 void	 rowset_cleanup(struct rowset *rs);
 /*
@@ -89,6 +169,17 @@ int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
 /* "37, 412" -> two integers; PF_ERR_PARSE otherwise. */
 int	 transform_pair(const char *s, int64_t *a, int64_t *b);
+/* The derive hooks of streams[] (the row's own columns are already set). */
+void	 derive_sleep(struct rec *r);
+void	 derive_activity(struct rec *r);
+void	 derive_activity_samples(struct rec *r);
+void	 derive_exercise(struct rec *r);
+void	 derive_cardio(struct rec *r);
+void	 derive_chr(struct rec *r);
+void	 derive_ecg(struct rec *r);
+void	 derive_body_temp(struct rec *r);
+void	 derive_skin_temp(struct rec *r);
+void	 derive_physical(struct rec *r);
 
 /* fetch.c -- libcurl multi driver, quota, retries. */
 struct xfer;

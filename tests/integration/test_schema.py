@@ -1,7 +1,11 @@
 """The schema rules of ARCHITECTURE.md, checked on a migrated database."""
+import os
+
 import pytest
 
 import psycopg
+
+import harness
 
 
 NOT_USER_DATA = {"api_keys", "audit_log", "temp_auth_codes"}
@@ -86,3 +90,17 @@ def test_data_changes_mark_user_stale_but_noop_resync_does_not(migrated):
 def test_user_id_format_is_enforced(migrated):
     with pytest.raises(psycopg.errors.CheckViolation):
         migrated.execute("INSERT INTO users (user_id) VALUES ('a b')")
+
+
+def test_every_stream_column_exists(migrated):
+    """Each column syncd's stream table writes is in the schema."""
+    out = harness.run([os.path.join(harness.BUILD, "tests", "unit", "syncd",
+                                    "test_stream"), "columns"])
+    assert out.returncode == 0, out.stderr
+    wanted = {tuple(line.split("\t")) for line in out.stdout.splitlines()}
+    have = set(migrated.query("""
+        SELECT table_name::text, column_name::text
+          FROM information_schema.columns
+         WHERE table_schema = 'public'"""))
+    assert len({t for t, _ in wanted}) == 14
+    assert sorted(wanted - have) == []

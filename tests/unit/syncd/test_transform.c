@@ -616,10 +616,9 @@ test_exercise_ids(void **state)
 }
 
 static void
-test_pair_and_quota(void **state)
+test_pair(void **state)
 {
-	struct quota	 q;
-	int64_t		 a, b, pause;
+	int64_t		 a, b;
 
 	(void)state;
 	assert_int_equal(transform_pair("37,412", &a, &b), PF_OK);
@@ -630,48 +629,6 @@ test_pair_and_quota(void **state)
 	assert_int_equal(transform_pair("-1, 2", &a, &b), PF_ERR_PARSE);
 	assert_int_equal(transform_pair("1, 2x", &a, &b), PF_ERR_PARSE);
 	assert_int_equal(transform_pair(NULL, &a, &b), PF_ERR_PARSE);
-
-	memset(&q, 0, sizeof(q));
-	quota_update(&q, "10, 20", "520, 5100", "600, 80000", 1000);
-	assert_true(q.known);
-	assert_int_equal(q.usage_15m, 10);
-	assert_int_equal(q.limit_24h, 5100);
-	assert_int_equal(q.reset_15m_at, 1000 + 600000);
-	/* malformed headers leave the picture alone */
-	quota_update(&q, "x", "520, 5100", "600, 80000", 2000);
-	assert_int_equal(q.usage_15m, 10);
-	/* 15-min window exhausted: wait for its reset */
-	quota_update(&q, "520, 600", "520, 5100", "300, 80000", 0);
-	pause = quota_pause_429(&q, -1, 0);
-	assert_int_equal(pause, 300000);
-	/* 24-h window exhausted wins */
-	quota_update(&q, "520, 5100", "520, 5100", "300, 80000", 0);
-	pause = quota_pause_429(&q, -1, 0);
-	assert_int_equal(pause, 80000000);
-	/* quota left: Retry-After, else 1, 2, 4 ... s */
-	memset(&q, 0, sizeof(q));
-	quota_update(&q, "5, 5", "520, 5100", "300, 80000", 0);
-	assert_int_equal(quota_pause_429(&q, 7, 0), 7000);
-	q.backoff_429 = 0;
-	assert_int_equal(quota_pause_429(&q, -1, 0), 1000);
-	assert_int_equal(quota_pause_429(&q, -1, 0), 2000);
-	assert_int_equal(quota_pause_429(&q, -1, 0), 4000);
-}
-
-static void
-test_stream_names(void **state)
-{
-	enum stream	 st;
-	int		 i;
-
-	(void)state;
-	for (i = 0; i < ST__COUNT; i++) {
-		assert_int_equal(stream_from_name(stream_name((enum stream)i),
-		    &st), PF_OK);
-		assert_int_equal((int)st, i);
-	}
-	assert_int_equal(stream_from_name("nope", &st), PF_ERR_NOTFOUND);
-	assert_string_equal(stream_name(ST__COUNT), "unknown");
 }
 
 int
@@ -690,8 +647,7 @@ main(void)
 		cmocka_unit_test(test_physical),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_exercise_ids),
-		cmocka_unit_test(test_pair_and_quota),
-		cmocka_unit_test(test_stream_names),
+		cmocka_unit_test(test_pair),
 	};
 
 	pf_log_set_sink(sink);
