@@ -67,3 +67,18 @@ $(APID_SQL_BIN): $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) $(LIBPF)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) \
 	    $(LIBPF) $(PKG_LIBS)
+
+# The route table as text (apid/gen_openapi.py reads it): "make openapi"
+# regenerates apid/openapi.json from it; tests/integration/test_openapi.py
+# checks that the checked-in file is what the generator writes.
+APID_ROUTES_BIN := $(BUILD)/tools/apid_routes
+TESTS += $(APID_ROUTES_BIN)
+$(APID_ROUTES_BIN): $(BUILD)/apid/tools/apid_routes.o $(UNIT_OBJS_apid) \
+    $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/apid/tools/apid_routes.o \
+	    $(UNIT_OBJS_apid) $(LIBPF) $(PKG_LIBS)
+
+.PHONY: openapi
+openapi: $(APID_ROUTES_BIN)
+	apid/gen_openapi.py $(APID_ROUTES_BIN) apid/openapi.json

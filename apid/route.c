@@ -2,9 +2,11 @@
  * route.c -- the route table and its matcher.
  *
  * Templates are literal segments and "{name}" placeholders that match one
- * non-empty segment.  The table is the single list of what apid serves:
- * serve.c dispatches from it, /metrics names its rows, and the
- * integration tests compare it with openapi.json.
+ * non-empty segment.  The table is the single list of what apid serves,
+ * and each row is the whole declaration of its route: its statement
+ * (store.c) and its behaviour (APID_R_* flags).  serve.c dispatches from
+ * it, /metrics names its rows, and apid/gen_openapi.py builds the paths
+ * of openapi.json from it (through tools/apid_routes).
  */
 #include <string.h>
 
