@@ -2,11 +2,13 @@
  * apid.h -- polarflow-apid, the REST API, a kore 4.1 module (apid.so).
  *
  * One kore route ("^/.*$" -> apid_serve) hands every request to serve.c,
- * which matches it against the route table in route.c.  Each data route is
+ * which matches it against the route table in route.c: one row per route
+ * with its statement and its behaviour flags.  Each data route is
  * one parameterised SQL statement (store.c) that returns one row
  * (code integer, body text): PostgreSQL renders the JSON or CSV body, the
  * module adds status, headers, authentication and rate limiting.  Queries
- * run on kore's asynchronous pgsql pool, so a slow query never blocks a
+ * run on kore's asynchronous pgsql pool and calls to syncd/analyticsd in
+ * kore task threads, so neither a slow query nor a slow daemon blocks a
  * worker.
  *
  * The pure parts -- route matching, validation, key cache and rate-limit
