@@ -42,7 +42,8 @@
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
 #define APID_READY_TIMEOUT_MS	500	/* /ready's "is syncd up" call */
 #define APID_SYNC_WAIT_MS	600000	/* a whole sync, answered when done */
-#define APID_TASK_THREADS	16	/* syncs waited for at once, per worker */
+#define APID_TASK_THREADS	16	/* per worker: kore's task pool, and
+					   syncs waited for on own threads */
 
 /* Route kinds: what serve.c does once auth and validation passed. */
 enum apid_kind {

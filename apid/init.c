@@ -155,9 +155,10 @@ void
 kore_worker_configure(void)
 {
 	/*
-	 * Each waiting POST /sync/trigger holds a task thread for the
-	 * length of a sync, and every other call to syncd/analyticsd
-	 * runs in one too; kore's default of 2 would queue the third.
+	 * Every call to syncd/analyticsd runs in a task thread; kore's
+	 * default of 2 would queue the third.  Waiting syncs, which hold
+	 * their thread for the length of a sync, get threads of their own
+	 * up to the same number (synctask.c).
 	 */
 	kore_task_threads = APID_TASK_THREADS;
 	keycache_init(&env->keys, APID_KEYCACHE_SLOTS);

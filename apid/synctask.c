@@ -10,7 +10,15 @@
  * it sends (struct ctl_call) and fills rc/reply, which the worker reads
  * only once the task has finished.  kore frees a request only once its
  * tasks have finished.
+ *
+ * kore's task pool hands tasks to its threads in turn, each thread
+ * running its own queue in order, so a call queued on a thread that
+ * waits for a sync would wait for the whole sync.  A waiting sync
+ * therefore gets a thread of its own (up to APID_TASK_THREADS at once,
+ * beyond that it queues in the pool), and the pool runs only calls of a
+ * few seconds.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +39,10 @@
 struct call_job {
 	struct kore_task	task;	/* first: the entry gets it */
 	struct ctl_call		call;
+	bool			own;	/* on a thread of its own */
 };
+
+static int	own_threads;	/* this worker's jobs on their own thread */
 
 static int
 call_task(struct kore_task *t)
@@ -57,13 +68,55 @@ call_new(struct reqctx *c, const char *daemon, const char *type,
 	return &c->job->call;
 }
 
-/* Starts the task; done runs in the worker once it has finished. */
-static int
-call_run(struct http_request *req, struct reqctx *c, call_done_fn done)
+/* What a pool thread does with a task, on a thread of its own. */
+static void *
+own_thread(void *arg)
 {
-	kore_task_create(&c->job->task, call_task);
-	kore_task_bind_request(&c->job->task, req);
-	kore_task_run(&c->job->task);
+	struct kore_task	*t = arg;
+
+	kore_task_set_state(t, KORE_TASK_STATE_RUNNING);
+	kore_task_set_result(t, t->entry(t));
+	kore_task_finish(t);	/* the worker hears it on the task's channel */
+	return NULL;
+}
+
+/* Runs the task on a new detached thread; false when none can start. */
+static bool
+run_own(struct kore_task *t)
+{
+	pthread_attr_t	attr;
+	pthread_t	tid;
+	bool		ok;
+
+	if (own_threads >= APID_TASK_THREADS ||
+	    pthread_attr_init(&attr) != 0)
+		return false;
+	kore_platform_schedule_read(t->fds[0], t);
+	ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0
+	    && pthread_create(&tid, &attr, own_thread, t) == 0;
+	pthread_attr_destroy(&attr);
+	if (!ok)
+		kore_platform_disable_read(t->fds[0]);
+	return ok;
+}
+
+/*
+ * Starts the task, on a thread of its own when it may take long; done
+ * runs in the worker once it has finished.
+ */
+static int
+call_run(struct http_request *req, struct reqctx *c, bool long_wait,
+    call_done_fn done)
+{
+	struct call_job	*j = c->job;
+
+	kore_task_create(&j->task, call_task);
+	kore_task_bind_request(&j->task, req);
+	if (long_wait && run_own(&j->task)) {
+		j->own = true;
+		own_threads++;
+	} else
+		kore_task_run(&j->task);
 	c->call_done = done;
 	c->state = REQ_CALL;
 	return KORE_RESULT_RETRY;
@@ -81,6 +134,8 @@ call_free(struct reqctx *c)
 	if (c->job == NULL)
 		return;
 	if (kore_task_finished(&c->job->task)) {
+		if (c->job->own)
+			own_threads--;
 		kore_task_destroy(&c->job->task);
 		json_decref(c->job->call.reply);
 		free(c->job);
@@ -262,12 +317,12 @@ sync_trigger(struct http_request *req, struct reqctx *c)
 	if (prefer_async(req)) {
 		cc = call_new(c, "syncd", "sync.trigger", APID_SYNC_TIMEOUT_MS);
 		cc->days = c->days;
-		return call_run(req, c, sync_started);
+		return call_run(req, c, false, sync_started);
 	}
 	cc = call_new(c, "syncd", "sync.trigger", APID_SYNC_WAIT_MS);
 	cc->days = c->days;
 	cc->wait = true;
-	return call_run(req, c, sync_done);
+	return call_run(req, c, true, sync_done);
 }
 
 static int
@@ -298,7 +353,7 @@ int
 recompute_begin(struct http_request *req, struct reqctx *c)
 {
 	call_new(c, "analyticsd", "analytics.recompute", APID_SYNC_TIMEOUT_MS);
-	return call_run(req, c, recompute_done);
+	return call_run(req, c, false, recompute_done);
 }
 
 /* The schema version read by store_sql_ready is in c->col[1]. */
@@ -319,5 +374,5 @@ int
 ready_begin(struct http_request *req, struct reqctx *c)
 {
 	call_new(c, "syncd", "status", APID_READY_TIMEOUT_MS);
-	return call_run(req, c, ready_done);
+	return call_run(req, c, false, ready_done);
 }

@@ -59,10 +59,20 @@ test_rate_limit_math(void **state)
 	    APID_KEY_TTL_MS), 0);
 }
 
-static void
-put_user(struct apid_keycache *c, const char *hash, const char *uid)
+/* The entry of the key hashed to n ("%064d", as long as a real hash). */
+static struct apid_key *
+entry(struct apid_keycache *c, int n, bool put)
 {
-	struct apid_key	*k = keycache_put(c, hash);
+	char	h[65];
+
+	snprintf(h, sizeof(h), "%064d", n);
+	return put ? keycache_put(c, h) : keycache_find(c, h);
+}
+
+static void
+put_user(struct apid_keycache *c, int n, const char *uid)
+{
+	struct apid_key	*k = entry(c, n, true);
 
 	snprintf(k->user_id, sizeof(k->user_id), "%s", uid);
 }
@@ -98,15 +108,15 @@ test_keycache(void **state)
 	assert_null(keycache_find(&c, h));
 	/* a user's keys go together, others stay; flush drops all */
 	keycache_flush(&c);
-	put_user(&c, "1", "bob");
-	put_user(&c, "2", "bob");
-	put_user(&c, "3", "bobby");
+	put_user(&c, 1, "bob");
+	put_user(&c, 2, "bob");
+	put_user(&c, 3, "bobby");
 	keycache_drop_user(&c, "bob");
-	assert_null(keycache_find(&c, "1"));
-	assert_null(keycache_find(&c, "2"));
-	assert_non_null(keycache_find(&c, "3"));
+	assert_null(entry(&c, 1, false));
+	assert_null(entry(&c, 2, false));
+	assert_non_null(entry(&c, 3, false));
 	keycache_flush(&c);
-	assert_null(keycache_find(&c, "3"));
+	assert_null(entry(&c, 3, false));
 	keycache_free(&c);
 }
 
