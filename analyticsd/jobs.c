@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/db.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/msg.h"
@@ -63,11 +64,7 @@ static size_t		 nlast, last_head;
 static unsigned int
 hash(const char *s)
 {
-	unsigned int	h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % NBUCKETS;
+	return (unsigned int)(pf_hash64(s, strlen(s)) % NBUCKETS);
 }
 
 static struct job *

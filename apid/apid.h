@@ -2,11 +2,13 @@
  * apid.h -- polarflow-apid, the REST API, a kore 4.1 module (apid.so).
  *
  * One kore route ("^/.*$" -> apid_serve) hands every request to serve.c,
- * which matches it against the route table in route.c.  Each data route is
+ * which matches it against the route table in route.c: one row per route
+ * with its statement and its behaviour flags.  Each data route is
  * one parameterised SQL statement (store.c) that returns one row
  * (code integer, body text): PostgreSQL renders the JSON or CSV body, the
  * module adds status, headers, authentication and rate limiting.  Queries
- * run on kore's asynchronous pgsql pool, so a slow query never blocks a
+ * run on kore's asynchronous pgsql pool and calls to syncd/analyticsd in
+ * kore task threads, so neither a slow query nor a slow daemon blocks a
  * worker.
  *
  * The pure parts -- route matching, validation, key cache and rate-limit
@@ -26,12 +28,23 @@
 #define APID_MAX_CAPTURES	4
 #define APID_MAX_PARAMS		6
 #define APID_MAX_ROUTES		80
-#define APID_BODY_MAX		65536	/* largest request body accepted */
+/*
+ * The largest request body apid accepts; a larger one gets apid's JSON
+ * 413.  kore reads the whole body before the handler runs and refuses
+ * bodies over APID_BODY_READ_MAX with its own plain 413, so that bound
+ * (the launcher writes it into kore's http_body_max) must stay above
+ * this one for the JSON answer to reach clients.
+ */
+#define APID_BODY_MAX		65536
+#define APID_BODY_READ_MAX	(16 * APID_BODY_MAX)
+#define APID_KEY_LEN_MAX	256	/* longer: not a key, not hashed */
 #define APID_KEY_TTL_MS		2000	/* key rows re-read: no LISTEN channel */
 #define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
+#define APID_READY_TIMEOUT_MS	500	/* /ready's "is syncd up" call */
 #define APID_SYNC_WAIT_MS	600000	/* a whole sync, answered when done */
-#define APID_TASK_THREADS	16	/* syncs waited for at once, per worker */
+#define APID_TASK_THREADS	16	/* per worker: kore's task pool, and
+					   syncs waited for on own threads */
 
 /* Route kinds: what serve.c does once auth and validation passed. */
 enum apid_kind {
@@ -46,14 +59,24 @@ enum apid_kind {
 	APID_K_OPENAPI,
 };
 
-#define APID_R_AUTH	0x01	/* needs an API key */
+/* Route flags: per-route behaviour, never decided from the path text. */
+#define APID_R_AUTH	  0x01	/* needs an API key */
+#define APID_R_CACHE	  0x02	/* answer kept in the response cache (its
+				   rows announce changes on apid_data) */
+#define APID_R_DAYS	  0x04	/* takes ?days=: days_def (0: absent),
+				   days_min..days_max */
+#define APID_R_BIND_DAYS  0x08	/* ... bound as the statement's last $n */
+#define APID_R_DROP_KEYS  0x10	/* success drops the user's cached keys
+				   in every worker */
+#define APID_R_VERBATIM	  0x20	/* JSON body sent as PostgreSQL wrote it,
+				   blanks and all (upstream's bytes) */
 
 struct apid_route {
 	const char	*method;	/* "GET" / "POST" */
 	const char	*path;		/* template, "{name}" = one segment */
 	int		 kind;
 	int		 flags;
-	int		 days_def;	/* 0: the route takes no "days" */
+	int		 days_def;	/* APID_R_DAYS: value when absent */
 	int		 days_min;
 	int		 days_max;
 	const char	*sql;		/* store.c; $1.. = captures, then days */
@@ -82,8 +105,6 @@ extern const size_t		apid_nroutes;
  */
 int	route_match(const char *method, const char *path,
 	    struct apid_match *m);
-/* The statement of route idx (store.c), or NULL. */
-const char *route_sql_of(int idx);
 
 /* validate.c */
 struct apid_verr {
@@ -156,7 +177,8 @@ struct apid_key {
 	int64_t		window;		/* unix seconds, hour start */
 	int		used_db;	/* tokens granted in window, all workers */
 	int		lease;		/* tokens granted here, not yet spent */
-	int64_t		checked_ms;	/* when the row was last read */
+	int64_t		checked_ms;	/* when the row was last read
+					   (monotonic clock) */
 	int64_t		lru;
 };
 
@@ -165,6 +187,8 @@ struct apid_keycache {
 	size_t		 nslot;		/* power of two */
 	int64_t		 tick;
 };
+
+#define RL_WINDOW_S	3600	/* the quota is per wall-clock hour */
 
 int64_t	rl_window(int64_t now_s);
 /* Tokens to ask the database for: small when little quota is left. */
@@ -178,19 +202,25 @@ void	keycache_free(struct apid_keycache *c);
 struct apid_key *keycache_find(struct apid_keycache *c, const char *hash);
 /* Entry for hash, evicting the least recently used in its probe run. */
 struct apid_key *keycache_put(struct apid_keycache *c, const char *hash);
+/* Drops every entry (the invalidation channel was lost or is new). */
+void	keycache_flush(struct apid_keycache *c);
 /* Drops every entry of key_id (revoked or regenerated). */
 void	keycache_drop_id(struct apid_keycache *c, int64_t key_id);
+/* Drops every entry of user uid (its keys were revoked or replaced). */
+void	keycache_drop_user(struct apid_keycache *c, const char *uid);
 /*
  * Spends one locally leased token if the entry is fresh (read less than
- * ttl_ms ago) and belongs to the current window.  Returns 1 (spent), 0
- * (the database must be asked).
+ * ttl_ms ago on the monotonic clock, mono_ms) and belongs to the current
+ * window (wall clock, now_s).  Returns 1 (spent), 0 (the database must be
+ * asked).
  */
-int	keycache_take(struct apid_key *k, int64_t now_ms, int64_t ttl_ms);
+int	keycache_take(struct apid_key *k, int64_t now_s, int64_t mono_ms,
+	    int64_t ttl_ms);
 /*
- * Records a lease answer: granted tokens out of want, used = the window's
- * total after the grant.
+ * Records a lease answer read at mono_ms: granted tokens out of want,
+ * used = the window's total after the grant.
  */
-void	keycache_lease(struct apid_key *k, int64_t now_ms, int64_t window,
+void	keycache_lease(struct apid_key *k, int64_t mono_ms, int64_t window,
 	    int limit, int granted, int used);
 
 /* cache.c */
@@ -225,7 +255,11 @@ const struct apid_centry *cache_get(struct apid_cache *c, const char *key,
 void	cache_put(struct apid_cache *c, const char *key, size_t keylen,
 	    const char *uid, int ctype, const char *body, size_t len);
 void	cache_drop_user(struct apid_cache *c, const char *uid);
-size_t	json_minify(char *s, size_t len);
+/*
+ * Drops the blanks PostgreSQL's json functions put around ':' and ','
+ * outside strings, in place; returns the new length.
+ */
+size_t	minify_json(char *s, size_t len);
 
 /* metrics.c */
 #define APID_NSTATUS	14
@@ -247,52 +281,52 @@ void	metrics_observe(struct apid_metrics *m, int route, int status,
 void	metrics_render(const struct apid_metrics *m, struct sbuf *out);
 
 /* store.c -- every SQL statement of apid */
-extern const char *const store_sql_lease;
-extern const char *const store_sql_ready;
-extern const char *const store_sql_sleep_list;
-extern const char *const store_sql_sleep_day;
-extern const char *const store_sql_activity_list;
-extern const char *const store_sql_activity_day;
-extern const char *const store_sql_recharge_list;
-extern const char *const store_sql_physical_info;
-extern const char *const store_sql_cardio_list;
-extern const char *const store_sql_hr_list;
-extern const char *const store_sql_hr_samples;
-extern const char *const store_sql_exercise_list;
-extern const char *const store_sql_exercise_one;
-extern const char *const store_sql_exercise_samples;
-extern const char *const store_sql_exercise_route;
-extern const char *const store_sql_alertness_list;
-extern const char *const store_sql_bedtime_list;
-extern const char *const store_sql_actsamples_list;
-extern const char *const store_sql_actsamples_day;
-extern const char *const store_sql_spo2_list;
-extern const char *const store_sql_ecg_list;
-extern const char *const store_sql_ecg_one;
-extern const char *const store_sql_bodytemp_list;
-extern const char *const store_sql_skintemp_list;
-extern const char *const store_sql_export_summary;
-extern const char *const store_sql_csv_sleep;
-extern const char *const store_sql_csv_activity;
-extern const char *const store_sql_csv_recharge;
-extern const char *const store_sql_csv_cardio;
-extern const char *const store_sql_baselines;
-extern const char *const store_sql_baseline_one;
-extern const char *const store_sql_baselines_calculated;
-extern const char *const store_sql_baseline_check;
-extern const char *const store_sql_analytics_status;
-extern const char *const store_sql_patterns;
-extern const char *const store_sql_pattern_one;
-extern const char *const store_sql_patterns_detected;
-extern const char *const store_sql_anomalies;
-extern const char *const store_sql_insights;
-extern const char *const store_sql_daily;
-extern const char *const store_sql_alerts;
-extern const char *const store_sql_document;
-extern const char *const store_sql_key_regen;
-extern const char *const store_sql_key_revoke;
-extern const char *const store_sql_key_info;
-extern const char *const store_sql_user_status;
-extern const char *const store_sql_sync_user;
+extern const char store_sql_lease[];
+extern const char store_sql_ready[];
+extern const char store_sql_sleep_list[];
+extern const char store_sql_sleep_day[];
+extern const char store_sql_activity_list[];
+extern const char store_sql_activity_day[];
+extern const char store_sql_recharge_list[];
+extern const char store_sql_physical_info[];
+extern const char store_sql_cardio_list[];
+extern const char store_sql_hr_list[];
+extern const char store_sql_hr_samples[];
+extern const char store_sql_exercise_list[];
+extern const char store_sql_exercise_one[];
+extern const char store_sql_exercise_samples[];
+extern const char store_sql_exercise_route[];
+extern const char store_sql_alertness_list[];
+extern const char store_sql_bedtime_list[];
+extern const char store_sql_actsamples_list[];
+extern const char store_sql_actsamples_day[];
+extern const char store_sql_spo2_list[];
+extern const char store_sql_ecg_list[];
+extern const char store_sql_ecg_one[];
+extern const char store_sql_bodytemp_list[];
+extern const char store_sql_skintemp_list[];
+extern const char store_sql_export_summary[];
+extern const char store_sql_csv_sleep[];
+extern const char store_sql_csv_activity[];
+extern const char store_sql_csv_recharge[];
+extern const char store_sql_csv_cardio[];
+extern const char store_sql_baselines[];
+extern const char store_sql_baseline_one[];
+extern const char store_sql_baselines_calculated[];
+extern const char store_sql_baseline_check[];
+extern const char store_sql_analytics_status[];
+extern const char store_sql_patterns[];
+extern const char store_sql_pattern_one[];
+extern const char store_sql_patterns_detected[];
+extern const char store_sql_anomalies[];
+extern const char store_sql_insights[];
+extern const char store_sql_daily[];
+extern const char store_sql_alerts[];
+extern const char store_sql_document[];
+extern const char store_sql_key_regen[];
+extern const char store_sql_key_revoke[];
+extern const char store_sql_key_info[];
+extern const char store_sql_user_status[];
+extern const char store_sql_sync_user[];
 
 #endif /* PF_APID_H */

@@ -2,17 +2,22 @@
 # $(BUILD)/bin/polarflow-apid (renders kore's config, execs kore).
 #
 # Everything linked into the .so is compiled -fPIC with kore's feature
-# flags (they change struct http_request's layout: stack-notes 3.1), so
-# common/ is compiled a second time into $(BUILD)/pic/.
+# flags (they change struct http_request's layout, so an object built
+# without them reads the wrong fields), so common/ is compiled a second
+# time into $(BUILD)/pic/.
+#
+# Every apid/*.c but launcher.c goes into the .so.  A file that includes
+# apid_kore.h or request.h lives inside kore; the others are pure (no
+# kore) and are also linked into the unit tests and bench/apid_sql.
 
 KORE_FEATURES := $(shell cat /usr/share/kore/features 2>/dev/null)
-APID_PURE := apid/route.c apid/validate.c apid/render.c apid/ratelimit.c \
-	apid/metrics.c apid/store.c apid/cache.c
-APID_KORE := apid/init.c apid/serve.c apid/ctl.c apid/listen.c
+APID_SRCS := $(filter-out apid/launcher.c,$(sort $(wildcard apid/*.c)))
+APID_KORE := $(shell grep -l -e '"apid/apid_kore.h"' -e '"apid/request.h"' \
+	$(APID_SRCS))
+APID_PURE := $(filter-out $(APID_KORE),$(APID_SRCS))
 APID_SO := $(BUILD)/lib/apid.so
 APID_BIN := $(BUILD)/bin/polarflow-apid
-APID_PIC_OBJS := $(patsubst %.c,$(BUILD)/pic/%.o,$(APID_PURE) $(APID_KORE) \
-	$(COMMON_SRCS))
+APID_PIC_OBJS := $(patsubst %.c,$(BUILD)/pic/%.o,$(APID_SRCS) $(COMMON_SRCS))
 APID_OPENAPI_O := $(BUILD)/pic/apid/openapi.o
 
 LIBS += $(APID_SO)
@@ -20,8 +25,8 @@ PROGS += $(APID_BIN)
 UNIT_OBJS_apid := $(APID_PURE:%.c=$(BUILD)/%.o)
 
 # kore is not linked with the ASan runtime, so an ASan module cannot load
-# into it (stack-notes 6): under SANITIZE=1 the module is built without
-# sanitizers.  Its pure parts are sanitized in the unit tests, and
+# into it (the runtime must come first in the process): under SANITIZE=1
+# the module is built without sanitizers.  Its pure parts are sanitized in the unit tests, and
 # syncd/analyticsd/polarctl, which share common/, run sanitized.
 SO_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS))
 SO_LDFLAGS = $(filter-out -fsanitize=%,$(LDFLAGS))
@@ -62,3 +67,18 @@ $(APID_SQL_BIN): $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) $(LIBPF)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/bench/apid_sql.o $(UNIT_OBJS_apid) \
 	    $(LIBPF) $(PKG_LIBS)
+
+# The route table as text (apid/gen_openapi.py reads it): "make openapi"
+# regenerates apid/openapi.json from it; tests/integration/test_openapi.py
+# checks that the checked-in file is what the generator writes.
+APID_ROUTES_BIN := $(BUILD)/tools/apid_routes
+TESTS += $(APID_ROUTES_BIN)
+$(APID_ROUTES_BIN): $(BUILD)/apid/tools/apid_routes.o $(UNIT_OBJS_apid) \
+    $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/apid/tools/apid_routes.o \
+	    $(UNIT_OBJS_apid) $(LIBPF) $(PKG_LIBS)
+
+.PHONY: openapi
+openapi: $(APID_ROUTES_BIN)
+	apid/gen_openapi.py $(APID_ROUTES_BIN) apid/openapi.json

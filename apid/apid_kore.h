@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "common/config.h"
+#include "common/ident.h"
 
 #include "apid/apid.h"
 
@@ -25,8 +26,10 @@ struct apid_env {
 extern struct apid_env	*env;
 
 /* serve.c */
-void	serve_worker_init(void);
 int	apid_serve(struct http_request *);
+
+/* auth.c */
+void	auth_worker_init(void);
 
 /* listen.c */
 void	listen_init(void);
@@ -34,21 +37,25 @@ void	listen_fini(void);
 void	listen_drain(void);	/* process pending notifications */
 
 /* ctl.c -- control calls to syncd/analyticsd (nng REQ). */
+struct ctl_call {
+	char		 rundir[256];
+	const char	*daemon;	/* "syncd" / "analyticsd" (static) */
+	const char	*type;		/* message type (static) */
+	char		 uid[PF_USER_ID_MAX + 1];	/* "": no user_id */
+	int		 days;		/* 0: no days */
+	bool		 wait;		/* sync.trigger: answer when done */
+	int		 timeout_ms;
+	int		 rc;		/* out */
+	json_t		*reply;		/* out; the caller json_decref()s */
+};
 /*
- * Sends {"v":1,"type":type,"user_id":uid[,"days":days]} to
- * ipc://<rundir>/<daemon>.ctl.  PF_OK with *reply (caller json_decref)
- * for any well-formed reply; PF_ERR_CLOSED when nobody listens,
- * PF_ERR_TIMEOUT, PF_ERR_PROTO.
+ * Sends {"v":1,"type":type[,"user_id":uid][,"days":days][,"wait":true]}
+ * to ipc://<rundir>/<daemon>.ctl and waits up to timeout_ms.  rc is PF_OK
+ * with reply for any well-formed reply; PF_ERR_CLOSED when nobody
+ * listens, PF_ERR_TIMEOUT, PF_ERR_PROTO.  Blocks: call it only from a
+ * kore task thread, never from the worker's loop.
  */
-int	ctl_call(const char *daemon, const char *type, const char *uid,
-	    int days, json_t **reply, int timeout_ms);
-/*
- * sync.trigger with "wait": syncd answers when the sync is over, with its
- * per-stream counts.  Blocks for up to APID_SYNC_WAIT_MS: call it only
- * from a kore task thread, never from the worker's loop.
- */
-int	ctl_sync_wait(const char *rundir, const char *uid, int days,
-	    json_t **reply);
+void	ctl_run(struct ctl_call *cc);
 void	ctl_fini(void);
 
 #endif /* PF_APID_KORE_H */

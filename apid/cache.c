@@ -14,22 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/xmalloc.h"
 
 #include "apid/apid.h"
-
-static uint64_t
-fnv(const char *s, size_t len)
-{
-	uint64_t	h = 1469598103934665603ULL;
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 void
 cache_init(struct apid_cache *c, size_t nslot, size_t budget)
@@ -79,7 +67,7 @@ cache_free(struct apid_cache *c)
 const struct apid_centry *
 cache_get(struct apid_cache *c, const char *key, size_t keylen)
 {
-	uint64_t	h = fnv(key, keylen);
+	uint64_t	h = pf_hash64(key, keylen);
 	size_t		i;
 	struct apid_centry *e;
 
@@ -118,7 +106,7 @@ void
 cache_put(struct apid_cache *c, const char *key, size_t keylen,
     const char *uid, int ctype, const char *body, size_t len)
 {
-	uint64_t	h = fnv(key, keylen);
+	uint64_t	h = pf_hash64(key, keylen);
 	size_t		i;
 	struct apid_centry *e, *victim = NULL;
 
@@ -160,12 +148,8 @@ cache_drop_user(struct apid_cache *c, const char *uid)
 			entry_clear(c, &c->slot[i]);
 }
 
-/*
- * Drops the blanks PostgreSQL's json functions put around ':' and ','
- * outside strings, in place; returns the new length.
- */
 size_t
-json_minify(char *s, size_t len)
+minify_json(char *s, size_t len)
 {
 	size_t	i, o = 0;
 	int	instr = 0, esc = 0;

@@ -1,10 +1,10 @@
 /*
  * ctl.c -- apid's control calls to syncd and analyticsd (common/ipc).
  *
- * The dial is synchronous, so a daemon that is not running fails at once
- * instead of hanging the worker; a live daemon is waited for at most
- * timeout_ms.  ctl_sync_wait() may wait minutes and runs in a kore task
- * thread (serve.c), so it is given its own copy of everything it reads.
+ * Every call runs in a kore task thread (synctask.c), never in the
+ * worker's loop, and works on its own copy of everything it reads.  The
+ * dial is synchronous, so a daemon that is not running fails at once; a
+ * live daemon is waited for at most timeout_ms.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,57 +26,41 @@
 
 static bool	ctl_used;
 
-/* The request of type: apid sends only what the REST routes need. */
+/* The request of cc: apid sends only what the REST routes need. */
 static json_t *
-request(const char *type, const char *uid, int days, bool wait)
+request(const struct ctl_call *cc)
 {
 	/* sync_logs tell REST-triggered syncs from the scheduler's */
-	struct pf_msg_sync_trigger		st = { .user_id = uid,
-	    .days = days, .wait = wait, .trigger = PF_MSG_TRIGGER_API };
-	struct pf_msg_analytics_recompute	ar = { .user_id = uid };
+	struct pf_msg_sync_trigger		st = { .user_id = cc->uid,
+	    .days = cc->days, .wait = cc->wait,
+	    .trigger = PF_MSG_TRIGGER_API };
+	struct pf_msg_analytics_recompute	ar = { .user_id = cc->uid };
 
-	if (strcmp(type, PF_MSG_SYNC_TRIGGER) == 0)
+	if (strcmp(cc->type, PF_MSG_SYNC_TRIGGER) == 0)
 		return pf_msg_sync_trigger_pack(&st);
-	if (strcmp(type, PF_MSG_ANALYTICS_RECOMPUTE) == 0)
+	if (strcmp(cc->type, PF_MSG_ANALYTICS_RECOMPUTE) == 0)
 		return pf_msg_analytics_recompute_pack(&ar);
-	return pf_ipc_msg_new(type);
+	return pf_ipc_msg_new(cc->type);
 }
 
-static int
-call(const char *rundir, const char *daemon, const char *type,
-    const char *uid, int days, bool wait, json_t **reply, int timeout_ms)
+void
+ctl_run(struct ctl_call *cc)
 {
 	char	 url[256], sock[64];
 	json_t	*req;
-	int	 r;
 
-	*reply = NULL;
-	snprintf(sock, sizeof(sock), "%s.ctl", daemon);
-	if (pf_ipc_url(url, sizeof(url), rundir, sock) != PF_OK)
-		return PF_ERR_INVALID;
-	if ((req = request(type, uid, days, wait)) == NULL)
-		return PF_ERR_INVALID;
+	cc->reply = NULL;
+	cc->rc = PF_ERR_INVALID;
+	snprintf(sock, sizeof(sock), "%s.ctl", cc->daemon);
+	if (pf_ipc_url(url, sizeof(url), cc->rundir, sock) != PF_OK)
+		return;
+	if ((req = request(cc)) == NULL)
+		return;
 	__atomic_store_n(&ctl_used, true, __ATOMIC_RELAXED);
-	r = pf_ipc_call(url, req, reply, timeout_ms);
+	cc->rc = pf_ipc_call(url, req, &cc->reply, cc->timeout_ms);
 	json_decref(req);
-	if (r != PF_OK)
-		pf_log_debug("%s: %s", url, pf_strerror(r));
-	return r;
-}
-
-int
-ctl_call(const char *daemon, const char *type, const char *uid, int days,
-    json_t **reply, int timeout_ms)
-{
-	return call(env->cfg->rundir, daemon, type, uid, days, false, reply,
-	    timeout_ms);
-}
-
-int
-ctl_sync_wait(const char *rundir, const char *uid, int days, json_t **reply)
-{
-	return call(rundir, "syncd", PF_MSG_SYNC_TRIGGER, uid, days, true,
-	    reply, APID_SYNC_WAIT_MS);
+	if (cc->rc != PF_OK)
+		pf_log_debug("%s: %s", url, pf_strerror(cc->rc));
 }
 
 void

@@ -2,11 +2,15 @@
 """gen_openapi.py -- writes apid/openapi.json (OpenAPI 3.1).
 
 The document is kept in the repository; this script is how it is
-maintained: edit the tables below and run it.  The integration tests
-check that the paths listed here are exactly the routes apid serves.
+maintained: "make openapi" runs it.  The routes, their order and their
+"days" parameter come from apid's route table (the apid_routes tool
+prints it); the tables below add what the table does not know: schemas,
+summaries, tags.  A route without documentation, or documentation
+without a route, stops the script.
 """
 import json
-import os
+import subprocess
+import sys
 
 U = "/api/v1/users/{user_id}"
 NUM = {"type": ["number", "null"]}
@@ -230,120 +234,159 @@ PATHP = {
     "kind": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
 }
 
-# (method, path, summary, tag, response schema, days param, 404?, extra)
-R = [
+SYNC_RESULT = {
+    "type": "object",
+    "required": ["status", "user_id", "records", "errors", "total_records"],
+    "properties": {
+        "status": {"type": "string", "enum": ["success", "partial"]},
+        "user_id": {"type": "string"},
+        "records": {"type": "object",
+                    "description": "Records received per stream, "
+                    "upstream's 14 keys: sleep, recharge, activity, "
+                    "exercises, cardio_load, sleepwise_alertness, "
+                    "sleepwise_bedtime, activity_samples, continuous_hr, "
+                    "spo2, ecg, body_temperature, skin_temperature, "
+                    "physical_info",
+                    "additionalProperties": {"type": "integer"}},
+        "errors": {"type": ["object", "null"],
+                   "additionalProperties": {"type": "string"}},
+        "total_records": {"type": "integer"},
+        "sync_id": STR, "api_calls": INT, "duration_ms": INT}}
+
+# Documentation of each route apid serves, by (method, path): summary,
+# tag, response schema, whether it answers 404.  Which routes exist, in
+# which order, and their "days" parameter come from the route table
+# (apid_routes, printed by the apid_routes tool).
+DOC = {r[:2]: r[2:] for r in [
     ("get", "/health", "Process liveness", "operations",
-     obj({"status": {"type": "string"}, "version": {"type": "string"}}),
-     None, False),
+     obj({"status": {"type": "string"}, "version": {"type": "string"}}), False),
     ("get", "/ready", "Database, schema and syncd reachability",
-     "operations", {"type": "object"}, None, False),
-    ("get", "/metrics", "Prometheus metrics", "operations", "text", None,
+     "operations", {"type": "object"}, False),
+    ("get", "/metrics", "Prometheus metrics", "operations", "text",
      False),
     ("get", "/schema/openapi.json", "This document", "operations",
-     {"type": "object"}, None, False),
+     {"type": "object"}, False),
     ("get", U + "/sleep", "Nightly sleep summaries", "data",
-     arr(ref("SleepSummary")), (7, 365), False),
+     arr(ref("SleepSummary")), False),
     ("get", U + "/sleep/{sleep_date}", "One night in detail (null if none)",
-     "data", ref("SleepDetail"), None, False),
-    ("get", U + "/activity", "Daily activity", "data", arr(ref("Activity")),
-     (30, 365), False),
+     "data", ref("SleepDetail"), False),
+    ("get", U + "/activity", "Daily activity", "data", arr(ref("Activity")), False),
     ("get", U + "/activity/{target_date}", "One day of activity", "data",
-     ref("ActivityDetail"), None, True),
+     ref("ActivityDetail"), True),
     ("get", U + "/recharge", "Nightly Recharge", "data",
-     arr(ref("Recharge")), (30, 365), False),
+     arr(ref("Recharge")), False),
     ("get", U + "/physical-info", "Latest physical info with history",
-     "data", ref("PhysicalInfo"), None, False),
+     "data", ref("PhysicalInfo"), False),
     ("get", U + "/cardio-load", "Cardio load", "data",
-     arr(ref("CardioLoad")), (30, 365), False),
+     arr(ref("CardioLoad")), False),
     ("get", U + "/heart-rate", "Continuous heart rate per day", "data",
-     arr(ref("HeartRateDay")), (30, 365), False),
+     arr(ref("HeartRateDay")), False),
     ("get", U + "/heart-rate/{target_date}/samples",
      "Continuous heart rate samples of one day", "data",
-     ref("HeartRateSamples"), None, True),
-    ("get", U + "/exercises", "Exercises", "data", arr(ref("Exercise")),
-     (30, 365), False),
+     ref("HeartRateSamples"), True),
+    ("get", U + "/exercises", "Exercises", "data", arr(ref("Exercise")), False),
     ("get", U + "/exercises/{exercise_id}", "One exercise", "data",
-     ref("ExerciseDetail"), None, True),
+     ref("ExerciseDetail"), True),
     ("get", U + "/exercises/{exercise_id}/samples", "Exercise samples",
-     "data", ref("ExerciseSamples"), None, True),
+     "data", ref("ExerciseSamples"), True),
     ("get", U + "/exercises/{exercise_id}/route", "Exercise GPS route",
-     "data", ref("ExerciseRoute"), None, True),
+     "data", ref("ExerciseRoute"), True),
     ("get", U + "/sleepwise/alertness", "SleepWise alertness", "data",
-     arr(ref("Alertness")), (7, 30), False),
+     arr(ref("Alertness")), False),
     ("get", U + "/sleepwise/bedtime", "SleepWise circadian bedtime", "data",
-     arr(ref("Bedtime")), (7, 30), False),
+     arr(ref("Bedtime")), False),
     ("get", U + "/activity-samples", "Activity sample days", "data",
-     arr(ref("ActivitySamplesDay")), (7, 30), False),
+     arr(ref("ActivitySamplesDay")), False),
     ("get", U + "/activity-samples/{target_date}",
-     "Activity samples of one day", "data", ref("ActivitySamples"), None,
+     "Activity samples of one day", "data", ref("ActivitySamples"),
      True),
-    ("get", U + "/spo2", "SpO2 tests", "data", arr(ref("SpO2")), (30, 365),
+    ("get", U + "/spo2", "SpO2 tests", "data", arr(ref("SpO2")),
      False),
-    ("get", U + "/ecg", "ECG tests", "data", arr(ref("Ecg")), (30, 365),
+    ("get", U + "/ecg", "ECG tests", "data", arr(ref("Ecg")),
      False),
     ("get", U + "/ecg/{ecg_id}", "One ECG test with waveform", "data",
-     ref("EcgDetail"), None, True),
+     ref("EcgDetail"), True),
     ("get", U + "/temperature/body", "Body temperature", "data",
-     arr(ref("BodyTemperature")), (30, 365), False),
+     arr(ref("BodyTemperature")), False),
     ("get", U + "/temperature/skin", "Skin temperature", "data",
-     arr(ref("SkinTemperature")), (30, 365), False),
+     arr(ref("SkinTemperature")), False),
     ("get", U + "/export/summary", "Record counts of a window", "export",
-     ref("ExportSummary"), (30, 365), False),
-    ("get", U + "/export/sleep.csv", "Sleep CSV", "export", "csv",
-     (30, 365), False),
-    ("get", U + "/export/activity.csv", "Activity CSV", "export", "csv",
-     (30, 365), False),
+     ref("ExportSummary"), False),
+    ("get", U + "/export/sleep.csv", "Sleep CSV", "export", "csv", False),
+    ("get", U + "/export/activity.csv", "Activity CSV", "export", "csv", False),
     ("get", U + "/export/recharge.csv", "Nightly Recharge CSV", "export",
-     "csv", (30, 365), False),
+     "csv", False),
     ("get", U + "/export/cardio-load.csv", "Cardio load CSV", "export",
-     "csv", (30, 365), False),
-    ("post", U + "/sync/trigger", "Ask syncd to sync this user now", "sync",
-     {"type": "object"}, (30, 365), True),
+     "csv", False),
+    ("post", U + "/sync/trigger", "Sync this user now: the answer waits "
+     "for the sync (upstream's behaviour) unless Prefer: respond-async asks "
+     "for 202 at once", "sync", SYNC_RESULT, True),
     ("get", U + "/baselines", "Stored personal baselines", "analytics",
-     arr(ref("Baseline")), None, False),
+     arr(ref("Baseline")), False),
     ("post", U + "/baselines/calculate",
      "Recompute baselines (asks analyticsd)", "analytics",
      obj({"user_id": {"type": "string"},
-          "baselines_calculated": {"type": "object"}}), None, False),
+          "baselines_calculated": {"type": "object"}}), False),
     ("get", U + "/baselines/check/{metric_name}/{value}",
      "Is a value anomalous against the baseline?", "analytics",
-     ref("AnomalyCheck"), None, False),
+     ref("AnomalyCheck"), False),
     ("get", U + "/baselines/{metric_name}", "One baseline (null if none)",
-     "analytics", ref("Baseline"), None, False),
+     "analytics", ref("Baseline"), False),
     ("get", U + "/analytics/status", "Data days and feature unlocks",
-     "analytics", ref("AnalyticsStatus"), None, False),
+     "analytics", ref("AnalyticsStatus"), False),
     ("get", U + "/patterns", "Detected patterns", "analytics",
-     arr(ref("Pattern")), None, False),
+     arr(ref("Pattern")), False),
     ("post", U + "/patterns/detect", "Re-run pattern detection (asks "
      "analyticsd)", "analytics",
      obj({"user_id": {"type": "string"},
-          "patterns_detected": {"type": "object"}}), None, False),
+          "patterns_detected": {"type": "object"}}), False),
     ("get", U + "/patterns/{pattern_name}", "One pattern", "analytics",
-     ref("Pattern"), None, True),
+     ref("Pattern"), True),
     ("get", U + "/anomalies", "Latest values outside the baseline bounds",
-     "analytics", ref("Anomalies"), None, False),
+     "analytics", ref("Anomalies"), False),
     ("get", U + "/insights", "Insights document computed by analyticsd",
-     "analytics", ref("Insights"), None, False),
+     "analytics", ref("Insights"), False),
     ("get", U + "/analytics/daily/{metric}",
      "A daily derived series (rolling averages, HRV band, load/PMC, sleep "
-     "debt, recovery score)", "analytics", arr(ref("DailyValue")),
-     (30, 3650), False),
+     "debt, recovery score)", "analytics", arr(ref("DailyValue")), False),
     ("get", U + "/analytics/alerts", "Anomaly alerts", "analytics",
-     arr(ref("Alert")), (30, 3650), False),
+     arr(ref("Alert")), False),
     ("get", U + "/analytics/documents/{kind}",
-     "A whole analytics document (e.g. recovery, readiness)", "analytics",
-     ref("Document"), None, True),
+     "A whole analytics document: recovery (readiness score with inputs "
+     "and weights), insights, status or anomalies", "analytics",
+     ref("Document"), True),
     ("post", U + "/api-key/regenerate", "Replace the user's key", "keys",
-     obj({"api_key": {"type": "string"}, "message": {"type": "string"}}),
-     None, True),
+     obj({"api_key": {"type": "string"}, "message": {"type": "string"}}), True),
     ("post", U + "/api-key/revoke", "Revoke the user's key", "keys",
-     obj({"message": {"type": "string"}, "user_id": {"type": "string"}}),
-     None, True),
+     obj({"message": {"type": "string"}, "user_id": {"type": "string"}}), True),
     ("get", U + "/api-key/info", "The user's key (null if none)", "keys",
-     ref("KeyInfo"), None, False),
-    ("get", U + "/status", "User status", "keys", ref("UserStatus"), None,
+     ref("KeyInfo"), False),
+    ("get", U + "/status", "User status", "keys", ref("UserStatus"),
      True),
-]
+]}
+
+# What a route documents beyond the common shape: the 200's description,
+# extra parameters, extra responses (after the common ones).
+EXTRA = {
+    ("post", U + "/sync/trigger"): {
+        "ok": "The sync finished (status partial when any stream failed)",
+        "params": [{"name": "Prefer", "in": "header", "required": False,
+                    "description": "respond-async (RFC 7240): answer 202 "
+                    "as soon as syncd has started the sync, instead of "
+                    "waiting for it.", "schema": {"type": "string"}}],
+        "responses": {"202": {
+            "description": "Prefer: respond-async: the sync has started",
+            "content": {"application/json": {"schema": {
+                "type": "object", "required": ["status", "user_id"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["started"]},
+                    "user_id": {"type": "string"}}}}}}},
+    },
+}
+
+# POST .../sync/trigger passes "days" on to syncd; absent, syncd syncs its
+# own default window, documented as the default.
+SYNCD_DAYS_DEFAULT = 30
 
 
 def err(desc):
@@ -351,9 +394,30 @@ def err(desc):
         "schema": ref("Error")}}}
 
 
-def build():
+def read_routes(tool):
+    """(method, path, (days default, max) or None) per route, in order."""
+    out = subprocess.run([tool], check=True, capture_output=True,
+                         text=True).stdout
+    routes = []
+    for line in out.splitlines():
+        method, path, ddef, dmin, dmax = line.split("\t")
+        d = None
+        if int(dmin) > 0:
+            d = (int(ddef) or SYNCD_DAYS_DEFAULT, int(dmax))
+        routes.append((method.lower(), path, d))
+    return routes
+
+
+def build(routes):
     paths = {}
-    for method, path, summary, tag, schema, d, has404 in R:
+    missing = [r[:2] for r in routes if r[:2] not in DOC]
+    extra = set(DOC) - {r[:2] for r in routes}
+    if missing or extra:
+        sys.exit(f"gen_openapi: routes without documentation {missing}, "
+                 f"documentation without a route {sorted(extra)}")
+    for method, path, d in routes:
+        summary, tag, schema, has404 = DOC[(method, path)]
+        extra = EXTRA.get((method, path), {})
         op = {"operationId": (method + path).replace("/", "_")
               .replace("{", "").replace("}", "").replace(".", "_")
               .replace("-", "_"),
@@ -366,6 +430,7 @@ def build():
                                "schema": PATHP[n]})
         if d:
             params.append(days(*d))
+        params += extra.get("params", [])
         if params:
             op["parameters"] = params
         if schema == "csv":
@@ -374,7 +439,8 @@ def build():
             content = {"text/plain": {"schema": {"type": "string"}}}
         else:
             content = {"application/json": {"schema": schema}}
-        resp = {"200": {"description": "OK", "content": content}}
+        resp = {"200": {"description": extra.get("ok", "OK"),
+                        "content": content}}
         if path.startswith("/api/"):
             op["security"] = [{"ApiKey": []}, {"Bearer": []}]
             resp["400"] = err("Validation failed")
@@ -390,6 +456,7 @@ def build():
             resp["409"] = err("A sync is already running for this user")
         if path == "/ready":
             resp["503"] = err("Not ready")
+        resp.update(extra.get("responses", {}))
         op["responses"] = resp
         paths.setdefault(path, {})[method] = op
     return {
@@ -414,8 +481,9 @@ def build():
 
 
 if __name__ == "__main__":
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       "openapi.json")
-    with open(out, "w") as f:
-        json.dump(build(), f, indent=1)
+    if len(sys.argv) != 3:
+        sys.exit("usage: gen_openapi.py apid_routes-binary out.json")
+    doc = build(read_routes(sys.argv[1]))
+    with open(sys.argv[2], "w") as f:
+        json.dump(doc, f, indent=1)
         f.write("\n")

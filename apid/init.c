@@ -28,14 +28,30 @@
 #include "apid/apid.h"
 #include "apid/apid_kore.h"
 
+/* Per worker: key rows and rendered responses (LRU beyond these). */
+#define APID_KEYCACHE_SLOTS	4096
+#define APID_CACHE_SLOTS	8192
+#define APID_CACHE_BYTES	(10 * 1024 * 1024)
+/* libpq's connect timeout, seconds, unless the environment sets one. */
+#define APID_PGCONNECT_TIMEOUT	"5"
+
 struct apid_env	*env;
 
 /*
- * What the worker does beyond kore's own list: libpq (newfstatat for
- * ~/.pgpass, sockets) and nng for the control calls to syncd/analyticsd
- * (threads: clone3/clone/set_robust_list/rseq/prctl; poller:
- * epoll_create1/eventfd2; ipc transport: readv/sendmsg/shutdown/pipe2).
- * gettid is for ASan builds.  See stack-notes.md 3.4.
+ * What the worker does beyond kore's own list.  A filter binds every
+ * thread of the worker, so this covers kore's task threads too:
+ * - libpq: newfstatat (~/.pgpass), socket/connect/getsockopt/...;
+ * - kore tasks: socketpair for their channels, clone/clone3 for the
+ *   threads;
+ * - nng, which runs only in task threads (synctask.c: the worker's loop
+ *   never calls it) but starts its own threads there: clone3/clone,
+ *   set_robust_list, rseq, prctl; its poller: epoll_create1, eventfd2;
+ *   its ipc transport: readv/writev, sendmsg/recvmsg, shutdown, pipe2;
+ *   sched_getaffinity when it sizes its thread pool;
+ * - gettid, for ASan builds.
+ * Without one of these the kernel kills the calling thread only: an nng
+ * thread dies silently and its caller waits forever, so a new syscall
+ * is found by running kore with "seccomp_tracing yes".
  */
 KORE_SECCOMP_FILTER("apid",
 	KORE_SYSCALL_ALLOW(clone3),
@@ -114,7 +130,7 @@ kore_parent_configure(int argc, char **argv)
 	setenv("PGOPTIONS", opts, 1);
 	setenv("PGAPPNAME", "polarflow-apid", 1);
 	if (getenv("PGCONNECT_TIMEOUT") == NULL)
-		setenv("PGCONNECT_TIMEOUT", "5", 1);
+		setenv("PGCONNECT_TIMEOUT", APID_PGCONNECT_TIMEOUT, 1);
 	pf_config_normalize_db_url(cfg->database_url);
 	if (!kore_pgsql_register("db", cfg->database_url))
 		fatalx("could not register the database");
@@ -139,13 +155,15 @@ void
 kore_worker_configure(void)
 {
 	/*
-	 * Each waiting POST /sync/trigger holds a task thread for the
-	 * length of a sync; kore's default of 2 would queue the third.
+	 * Every call to syncd/analyticsd runs in a task thread; kore's
+	 * default of 2 would queue the third.  Waiting syncs, which hold
+	 * their thread for the length of a sync, get threads of their own
+	 * up to the same number (synctask.c).
 	 */
 	kore_task_threads = APID_TASK_THREADS;
-	keycache_init(&env->keys, 4096);
-	cache_init(&env->cache, 8192, 10 * 1024 * 1024);
-	serve_worker_init();
+	keycache_init(&env->keys, APID_KEYCACHE_SLOTS);
+	cache_init(&env->cache, APID_CACHE_SLOTS, APID_CACHE_BYTES);
+	auth_worker_init();
 	listen_init();
 }
 

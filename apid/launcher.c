@@ -27,7 +27,14 @@
 #include "common/err.h"
 #include "common/log.h"
 
+#include "apid/apid.h"
 #include "apid_paths.h"
+
+/* kore's limits, per worker. */
+#define CONF_MAX_CONNECTIONS	2048
+#define CONF_PGSQL_CONN_MAX	16	/* pooled database connections */
+#define CONF_HEADER_MAX		8192	/* bytes of request headers */
+#define CONF_KEEPALIVE_S	30
 
 extern char	*__progname;
 
@@ -56,13 +63,13 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "}\n"
 	    "load %s\n"
 	    "workers %d\n"
-	    "worker_max_connections 2048\n"
+	    "worker_max_connections %d\n"
 	    "worker_set_affinity 0\n"
-	    "pgsql_conn_max 16\n"
+	    "pgsql_conn_max %d\n"
 	    "pidfile %s/apid.pid\n"
-	    "http_body_max 1048576\n"
-	    "http_header_max 8192\n"
-	    "http_keepalive_time 30\n"
+	    "http_body_max %d\n"
+	    "http_header_max %d\n"
+	    "http_keepalive_time %d\n"
 	    "http_server_version polarflow-apid\n"
 	    "http_hsts_enable 0\n"
 	    "domain * {\n"
@@ -70,7 +77,9 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "\troute ^/.*$ apid_serve\n"
 	    "}\n",
 	    cfg->path ? cfg->path : "(defaults)", cfg->api_host,
-	    cfg->api_port, so, cfg->api_workers, cfg->rundir);
+	    cfg->api_port, so, cfg->api_workers, CONF_MAX_CONNECTIONS,
+	    CONF_PGSQL_CONN_MAX, cfg->rundir, APID_BODY_READ_MAX,
+	    CONF_HEADER_MAX, CONF_KEEPALIVE_S);
 	if (fclose(fp) != 0 || rename(tmp, path) != 0)
 		return -1;
 	return 0;

@@ -54,7 +54,7 @@ listen_lost(const char *why)
 		lst.conn = NULL;
 	}
 	env->key_ttl_ms = APID_KEY_TTL_MS;
-	memset(env->keys.slot, 0, env->keys.nslot * sizeof(*env->keys.slot));
+	keycache_flush(&env->keys);
 	env->cache_on = false;
 	cache_flush(&env->cache);
 	kore_timer_add(listen_retry, LISTEN_RETRY_MS, NULL, 1);
@@ -105,7 +105,7 @@ listen_start(void)
 	lst.evt.handle = listen_handle;
 	kore_platform_schedule_read(PQsocket(lst.conn), &lst);
 	/* Changes missed while we were away: start from a clean cache. */
-	memset(env->keys.slot, 0, env->keys.nslot * sizeof(*env->keys.slot));
+	keycache_flush(&env->keys);
 	env->key_ttl_ms = APID_KEY_TTL_LONG_MS;
 	cache_flush(&env->cache);
 	env->cache_on = true;

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/xmalloc.h"
 
 #include "apid/apid.h"
 
-#define RL_WINDOW_S	3600
 #define RL_LEASE_MAX	256
 #define RL_PROBE	8
 
@@ -86,12 +86,7 @@ keycache_free(struct apid_keycache *c)
 static size_t
 slot_of(const struct apid_keycache *c, const char *hash)
 {
-	size_t	h = 0;
-	int	i;
-
-	for (i = 0; i < 12 && hash[i] != '\0'; i++)
-		h = h * 31 + (unsigned char)hash[i];
-	return h & (c->nslot - 1);
+	return (size_t)pf_hash64(hash, strlen(hash)) & (c->nslot - 1);
 }
 
 struct apid_key *
@@ -135,6 +130,12 @@ keycache_put(struct apid_keycache *c, const char *hash)
 }
 
 void
+keycache_flush(struct apid_keycache *c)
+{
+	memset(c->slot, 0, c->nslot * sizeof(*c->slot));
+}
+
+void
 keycache_drop_id(struct apid_keycache *c, int64_t key_id)
 {
 	size_t	i;
@@ -144,27 +145,37 @@ keycache_drop_id(struct apid_keycache *c, int64_t key_id)
 			memset(&c->slot[i], 0, sizeof(c->slot[i]));
 }
 
-int
-keycache_take(struct apid_key *k, int64_t now_ms, int64_t ttl_ms)
+void
+keycache_drop_user(struct apid_keycache *c, const char *uid)
 {
-	if (now_ms - k->checked_ms >= ttl_ms || now_ms <
-	    k->checked_ms)
+	size_t	i;
+
+	for (i = 0; i < c->nslot; i++)
+		if (c->slot[i].used && strcmp(c->slot[i].user_id, uid) == 0)
+			memset(&c->slot[i], 0, sizeof(c->slot[i]));
+}
+
+int
+keycache_take(struct apid_key *k, int64_t now_s, int64_t mono_ms,
+    int64_t ttl_ms)
+{
+	if (mono_ms - k->checked_ms >= ttl_ms || mono_ms < k->checked_ms)
 		return 0;
 	if (!k->valid)
 		return 1;		/* known bad key, still fresh */
-	if (k->window != rl_window(now_ms / 1000) || k->lease <= 0)
+	if (k->window != rl_window(now_s) || k->lease <= 0)
 		return 0;
 	k->lease--;
 	return 1;
 }
 
 void
-keycache_lease(struct apid_key *k, int64_t now_ms, int64_t window,
+keycache_lease(struct apid_key *k, int64_t mono_ms, int64_t window,
     int limit, int granted, int used)
 {
 	if (k->window != window)
 		k->lease = 0;
-	k->checked_ms = now_ms;
+	k->checked_ms = mono_ms;
 	k->window = window;
 	k->limit = limit;
 	k->used_db = used;

@@ -2,9 +2,11 @@
  * route.c -- the route table and its matcher.
  *
  * Templates are literal segments and "{name}" placeholders that match one
- * non-empty segment.  The table is the single list of what apid serves:
- * serve.c dispatches from it, /metrics names its rows, and the
- * integration tests compare it with openapi.json.
+ * non-empty segment.  The table is the single list of what apid serves,
+ * and each row is the whole declaration of its route: its statement
+ * (store.c) and its behaviour (APID_R_* flags).  serve.c dispatches from
+ * it, /metrics names its rows, and apid/gen_openapi.py builds the paths
+ * of openapi.json from it (through tools/apid_routes).
  */
 #include <string.h>
 
@@ -14,127 +16,127 @@
 #define GET	"GET"
 #define POST	"POST"
 #define A	APID_R_AUTH
+#define C	APID_R_CACHE
+/* "days": default, 1..max, bound as the statement's last parameter */
+#define D(def, max)	APID_R_DAYS | APID_R_BIND_DAYS, def, 1, max
+#define NODAYS		0, 0, 0
 
 const struct apid_route apid_routes[] = {
-	{ GET, "/health", APID_K_HEALTH, 0, 0, 0, 0, NULL, NULL },
-	{ GET, "/ready", APID_K_READY, 0, 0, 0, 0, NULL, NULL },
-	{ GET, "/metrics", APID_K_METRICS, 0, 0, 0, 0, NULL, NULL },
-	{ GET, "/schema/openapi.json", APID_K_OPENAPI, 0, 0, 0, 0, NULL, NULL },
-
-	/* data (upstream §2.2) */
-	{ GET, U "/sleep", APID_K_SQL, A, 7, 1, 365, NULL, NULL },
-	{ GET, U "/sleep/{sleep_date}", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/activity", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/activity/{target_date}", APID_K_SQL, A, 0, 0, 0, NULL,
+	{ GET, "/health", APID_K_HEALTH, 0, NODAYS, NULL, NULL },
+	{ GET, "/ready", APID_K_READY, 0, NODAYS, store_sql_ready, NULL },
+	{ GET, "/metrics", APID_K_METRICS, 0, NODAYS, NULL, NULL },
+	{ GET, "/schema/openapi.json", APID_K_OPENAPI, 0, NODAYS, NULL,
 	    NULL },
-	{ GET, U "/recharge", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/physical-info", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/cardio-load", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/heart-rate", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/heart-rate/{target_date}/samples", APID_K_SQL, A, 0, 0, 0,
-	    NULL, NULL },
-	{ GET, U "/exercises", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/exercises/{exercise_id}", APID_K_SQL, A, 0, 0, 0, NULL,
-	    NULL },
-	{ GET, U "/exercises/{exercise_id}/samples", APID_K_SQL, A, 0, 0, 0,
-	    NULL, NULL },
-	{ GET, U "/exercises/{exercise_id}/route", APID_K_SQL, A, 0, 0, 0,
-	    NULL, NULL },
-	{ GET, U "/sleepwise/alertness", APID_K_SQL, A, 7, 1, 30, NULL, NULL },
-	{ GET, U "/sleepwise/bedtime", APID_K_SQL, A, 7, 1, 30, NULL, NULL },
-	{ GET, U "/activity-samples", APID_K_SQL, A, 7, 1, 30, NULL, NULL },
-	{ GET, U "/activity-samples/{target_date}", APID_K_SQL, A, 0, 0, 0,
-	    NULL, NULL },
-	{ GET, U "/spo2", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/ecg", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/ecg/{ecg_id}", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/temperature/body", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/temperature/skin", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
-	{ GET, U "/export/summary", APID_K_SQL, A, 30, 1, 365, NULL, NULL },
 
-	/* CSV (§2.3) */
-	{ GET, U "/export/sleep.csv", APID_K_CSV, A, 30, 1, 365, NULL,
-	    "sleep" },
-	{ GET, U "/export/activity.csv", APID_K_CSV, A, 30, 1, 365, NULL,
-	    "activity" },
-	{ GET, U "/export/recharge.csv", APID_K_CSV, A, 30, 1, 365, NULL,
-	    "recharge" },
-	{ GET, U "/export/cardio-load.csv", APID_K_CSV, A, 30, 1, 365, NULL,
-	    "cardio_load" },
+	/* the synced data, as upstream serves it */
+	{ GET, U "/sleep", APID_K_SQL, A | C | D(7, 365),
+	    store_sql_sleep_list, NULL },
+	{ GET, U "/sleep/{sleep_date}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_sleep_day, NULL },
+	{ GET, U "/activity", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_activity_list, NULL },
+	{ GET, U "/activity/{target_date}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_activity_day, NULL },
+	{ GET, U "/recharge", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_recharge_list, NULL },
+	{ GET, U "/physical-info", APID_K_SQL, A | C, NODAYS,
+	    store_sql_physical_info, NULL },
+	{ GET, U "/cardio-load", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_cardio_list, NULL },
+	{ GET, U "/heart-rate", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_hr_list, NULL },
+	{ GET, U "/heart-rate/{target_date}/samples", APID_K_SQL, A | C,
+	    NODAYS, store_sql_hr_samples, NULL },
+	{ GET, U "/exercises", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_exercise_list, NULL },
+	{ GET, U "/exercises/{exercise_id}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_exercise_one, NULL },
+	{ GET, U "/exercises/{exercise_id}/samples", APID_K_SQL, A | C,
+	    NODAYS, store_sql_exercise_samples, NULL },
+	{ GET, U "/exercises/{exercise_id}/route", APID_K_SQL, A | C,
+	    NODAYS, store_sql_exercise_route, NULL },
+	{ GET, U "/sleepwise/alertness", APID_K_SQL, A | C | D(7, 30),
+	    store_sql_alertness_list, NULL },
+	{ GET, U "/sleepwise/bedtime", APID_K_SQL, A | C | D(7, 30),
+	    store_sql_bedtime_list, NULL },
+	{ GET, U "/activity-samples", APID_K_SQL, A | C | D(7, 30),
+	    store_sql_actsamples_list, NULL },
+	{ GET, U "/activity-samples/{target_date}", APID_K_SQL, A | C,
+	    NODAYS, store_sql_actsamples_day, NULL },
+	{ GET, U "/spo2", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_spo2_list, NULL },
+	{ GET, U "/ecg", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_ecg_list, NULL },
+	{ GET, U "/ecg/{ecg_id}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_ecg_one, NULL },
+	{ GET, U "/temperature/body", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_bodytemp_list, NULL },
+	{ GET, U "/temperature/skin", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_skintemp_list, NULL },
+	{ GET, U "/export/summary", APID_K_SQL, A | C | D(30, 365),
+	    store_sql_export_summary, NULL },
 
-	/* sync (§2.4) */
-	{ POST, U "/sync/trigger", APID_K_SYNC, A, 0, 1, 365, NULL, NULL },
+	/* CSV exports: csv_name is the attachment's filename stem */
+	{ GET, U "/export/sleep.csv", APID_K_CSV, A | C | D(30, 365),
+	    store_sql_csv_sleep, "sleep" },
+	{ GET, U "/export/activity.csv", APID_K_CSV, A | C | D(30, 365),
+	    store_sql_csv_activity, "activity" },
+	{ GET, U "/export/recharge.csv", APID_K_CSV, A | C | D(30, 365),
+	    store_sql_csv_recharge, "recharge" },
+	{ GET, U "/export/cardio-load.csv", APID_K_CSV, A | C | D(30, 365),
+	    store_sql_csv_cardio, "cardio_load" },
+
+	/* sync: "days" goes to syncd (absent: 0, syncd's default) */
+	{ POST, U "/sync/trigger", APID_K_SYNC, A | APID_R_DAYS, 0, 1, 365,
+	    store_sql_sync_user, NULL },
 
 	/* baselines, analytics status, patterns, anomalies, insights */
-	{ GET, U "/baselines", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ POST, U "/baselines/calculate", APID_K_RECOMPUTE, A, 0, 0, 0, NULL,
+	{ GET, U "/baselines", APID_K_SQL, A | C, NODAYS,
+	    store_sql_baselines, NULL },
+	{ POST, U "/baselines/calculate", APID_K_RECOMPUTE,
+	    A | APID_R_VERBATIM, NODAYS, store_sql_baselines_calculated,
 	    NULL },
-	{ GET, U "/baselines/check/{metric_name}/{value}", APID_K_SQL, A,
-	    0, 0, 0, NULL, NULL },
-	{ GET, U "/baselines/{metric_name}", APID_K_SQL, A, 0, 0, 0, NULL,
-	    NULL },
-	{ GET, U "/analytics/status", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/patterns", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ POST, U "/patterns/detect", APID_K_RECOMPUTE, A, 0, 0, 0, NULL,
-	    NULL },
-	{ GET, U "/patterns/{pattern_name}", APID_K_SQL, A, 0, 0, 0, NULL,
-	    NULL },
-	{ GET, U "/anomalies", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/insights", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
+	{ GET, U "/baselines/check/{metric_name}/{value}", APID_K_SQL, A | C,
+	    NODAYS, store_sql_baseline_check, NULL },
+	{ GET, U "/baselines/{metric_name}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_baseline_one, NULL },
+	{ GET, U "/analytics/status", APID_K_SQL, A | C, NODAYS,
+	    store_sql_analytics_status, NULL },
+	{ GET, U "/patterns", APID_K_SQL, A | C, NODAYS,
+	    store_sql_patterns, NULL },
+	{ POST, U "/patterns/detect", APID_K_RECOMPUTE, A | APID_R_VERBATIM,
+	    NODAYS, store_sql_patterns_detected, NULL },
+	{ GET, U "/patterns/{pattern_name}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_pattern_one, NULL },
+	{ GET, U "/anomalies", APID_K_SQL, A | C, NODAYS,
+	    store_sql_anomalies, NULL },
+	{ GET, U "/insights", APID_K_SQL, A | C, NODAYS,
+	    store_sql_insights, NULL },
 
 	/* analyticsd's additions beyond upstream */
-	{ GET, U "/analytics/daily/{metric}", APID_K_SQL, A, 30, 1, 3650,
-	    NULL, NULL },
-	{ GET, U "/analytics/alerts", APID_K_SQL, A, 30, 1, 3650, NULL,
-	    NULL },
-	{ GET, U "/analytics/documents/{kind}", APID_K_SQL, A, 0, 0, 0, NULL,
-	    NULL },
+	{ GET, U "/analytics/daily/{metric}", APID_K_SQL, A | C | D(30, 3650),
+	    store_sql_daily, NULL },
+	{ GET, U "/analytics/alerts", APID_K_SQL, A | C | D(30, 3650),
+	    store_sql_alerts, NULL },
+	{ GET, U "/analytics/documents/{kind}", APID_K_SQL, A | C, NODAYS,
+	    store_sql_document, NULL },
 
-	/* keys and user (§2.8) */
-	{ POST, U "/api-key/regenerate", APID_K_KEY_REGEN, A, 0, 0, 0, NULL,
+	/*
+	 * Keys and the user: their rows change without an apid_data
+	 * notification, so they are never cached.
+	 */
+	{ POST, U "/api-key/regenerate", APID_K_KEY_REGEN,
+	    A | APID_R_DROP_KEYS, NODAYS, store_sql_key_regen, NULL },
+	{ POST, U "/api-key/revoke", APID_K_SQL,
+	    A | APID_R_DROP_KEYS | APID_R_VERBATIM, NODAYS,
+	    store_sql_key_revoke, NULL },
+	{ GET, U "/api-key/info", APID_K_SQL, A, NODAYS, store_sql_key_info,
 	    NULL },
-	{ POST, U "/api-key/revoke", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/api-key/info", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
-	{ GET, U "/status", APID_K_SQL, A, 0, 0, 0, NULL, NULL },
+	{ GET, U "/status", APID_K_SQL, A, NODAYS, store_sql_user_status,
+	    NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
-
-/* SQL per route, in table order (kept apart so the table stays readable). */
-static const char *const *const route_sql[] = {
-	NULL, NULL, NULL, NULL,
-	&store_sql_sleep_list, &store_sql_sleep_day,
-	&store_sql_activity_list, &store_sql_activity_day,
-	&store_sql_recharge_list, &store_sql_physical_info,
-	&store_sql_cardio_list, &store_sql_hr_list, &store_sql_hr_samples,
-	&store_sql_exercise_list, &store_sql_exercise_one,
-	&store_sql_exercise_samples, &store_sql_exercise_route,
-	&store_sql_alertness_list, &store_sql_bedtime_list,
-	&store_sql_actsamples_list, &store_sql_actsamples_day,
-	&store_sql_spo2_list, &store_sql_ecg_list, &store_sql_ecg_one,
-	&store_sql_bodytemp_list, &store_sql_skintemp_list,
-	&store_sql_export_summary,
-	&store_sql_csv_sleep, &store_sql_csv_activity,
-	&store_sql_csv_recharge, &store_sql_csv_cardio,
-	&store_sql_sync_user,
-	&store_sql_baselines, &store_sql_baselines_calculated,
-	&store_sql_baseline_check, &store_sql_baseline_one,
-	&store_sql_analytics_status, &store_sql_patterns,
-	&store_sql_patterns_detected, &store_sql_pattern_one,
-	&store_sql_anomalies, &store_sql_insights,
-	&store_sql_daily, &store_sql_alerts, &store_sql_document,
-	&store_sql_key_regen, &store_sql_key_revoke, &store_sql_key_info,
-	&store_sql_user_status,
-};
-
-const char *
-route_sql_of(int idx)
-{
-	if (idx < 0 || (size_t)idx >= sizeof(route_sql) / sizeof(route_sql[0])
-	    || route_sql[idx] == NULL)
-		return NULL;
-	return *route_sql[idx];
-}
 
 static int
 match_one(const char *tmpl, const char *path, struct apid_match *m)

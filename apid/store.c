@@ -19,15 +19,15 @@
 	"SELECT 200, coalesce(json_agg(" obj " ORDER BY " order "), " \
 	"'[]')::text FROM " from
 
-const char *const store_sql_lease =
+const char store_sql_lease[] =
     "SELECT key_id, coalesce(key_user, ''), lim, granted, used "
     "FROM apid_key_lease($1, to_timestamp($2::bigint), $3::int, $4::int)";
 
-const char *const store_sql_ready =
+const char store_sql_ready[] =
     "SELECT 200, coalesce((SELECT max(version) FROM schema_migrations), 0)"
     "::text";
 
-const char *const store_sql_sleep_list = LIST(
+const char store_sql_sleep_list[] = LIST(
     "json_build_object('date', date, 'sleep_score', sleep_score,"
     " 'total_sleep_hours', nullif(total_sleep_seconds, 0)::float8 / 3600,"
     " 'light_sleep_hours', nullif(light_sleep_seconds, 0)::float8 / 3600,"
@@ -38,7 +38,7 @@ const char *const store_sql_sleep_list = LIST(
     " 'skin_temperature_avg', skin_temperature_avg)",
     "sleep WHERE user_id = $1 AND date >= " SINCE(2), "date DESC");
 
-const char *const store_sql_sleep_day =
+const char store_sql_sleep_day[] =
     "SELECT 200, coalesce((SELECT json_build_object('date', date,"
     " 'sleep_start_time', sleep_start_time,"
     " 'sleep_end_time', sleep_end_time, 'sleep_score', sleep_score,"
@@ -67,7 +67,7 @@ const char *const store_sql_sleep_day =
     " 'hypnogram', hypnogram, 'heart_rate_samples', heart_rate_samples)"
     " FROM sleep WHERE user_id = $1 AND date = $2::date)::text, 'null')";
 
-const char *const store_sql_activity_list = LIST(
+const char store_sql_activity_list[] = LIST(
     "json_build_object('date', date, 'steps', steps,"
     " 'calories_active', calories_active, 'calories_total', calories_total,"
     " 'distance_km', " R2("distance_meters / 1000") ","
@@ -75,7 +75,7 @@ const char *const store_sql_activity_list = LIST(
     " 'activity_score', activity_score)",
     "activity WHERE user_id = $1 AND date >= " SINCE(2), "date DESC");
 
-const char *const store_sql_activity_day =
+const char store_sql_activity_day[] =
     "SELECT CASE WHEN j IS NULL THEN 404 ELSE 200 END,"
     " coalesce(j::text, 'No activity data for ' || $2) FROM (SELECT"
     " (SELECT json_build_object('date', date, 'steps', steps,"
@@ -86,7 +86,7 @@ const char *const store_sql_activity_day =
     " 'inactivity_alerts', inactivity_alerts)"
     " FROM activity WHERE user_id = $1 AND date = $2::date) AS j) s";
 
-const char *const store_sql_recharge_list = LIST(
+const char store_sql_recharge_list[] = LIST(
     "json_build_object('date', date, 'hrv_avg', hrv_avg,"
     " 'ans_charge', ans_charge, 'ans_charge_status', ans_charge_status,"
     " 'breathing_rate_avg', breathing_rate_avg,"
@@ -107,7 +107,7 @@ const char *const store_sql_recharge_list = LIST(
     " 'typical_day', typical_day," \
     " 'sleep_goal_hours', nullif(sleep_goal_seconds, 0)::float8 / 3600"
 
-const char *const store_sql_physical_info =
+const char store_sql_physical_info[] =
     "WITH p AS (SELECT *, row_number() OVER (ORDER BY recorded_at DESC) rn"
     " FROM physical_info WHERE user_id = $1)"
     " SELECT 200, coalesce((SELECT json_build_object(" PHYS ","
@@ -115,7 +115,7 @@ const char *const store_sql_physical_info =
     "   ORDER BY recorded_at DESC), '[]') FROM p WHERE rn BETWEEN 2 AND 11))"
     " FROM p WHERE rn = 1)::text, 'null')";
 
-const char *const store_sql_cardio_list = LIST(
+const char store_sql_cardio_list[] = LIST(
     "json_build_object('date', date,"
     " 'strain', " R2("nullif(strain, 0)") ","
     " 'tolerance', " R2("nullif(tolerance, 0)") ","
@@ -124,13 +124,13 @@ const char *const store_sql_cardio_list = LIST(
     " 'cardio_load_status', cardio_load_status)",
     "cardio_load WHERE user_id = $1 AND date >= " SINCE(2), "date DESC");
 
-const char *const store_sql_hr_list = LIST(
+const char store_sql_hr_list[] = LIST(
     "json_build_object('date', date, 'hr_min', hr_min, 'hr_avg', hr_avg,"
     " 'hr_max', hr_max, 'sample_count', sample_count)",
     "continuous_heart_rate WHERE user_id = $1 AND date >= " SINCE(2),
     "date DESC");
 
-const char *const store_sql_hr_samples =
+const char store_sql_hr_samples[] =
     "SELECT CASE WHEN h.date IS NULL OR nullif(h.samples, '[]') IS NULL"
     " THEN 404 ELSE 200 END,"
     " CASE WHEN h.date IS NULL THEN 'No heart rate data for ' || $2"
@@ -142,7 +142,7 @@ const char *const store_sql_hr_samples =
     " FROM (SELECT 1) one LEFT JOIN continuous_heart_rate h"
     " ON h.user_id = $1 AND h.date = $2::date";
 
-const char *const store_sql_exercise_list = LIST(
+const char store_sql_exercise_list[] = LIST(
     "json_build_object('id', id, 'polar_exercise_id', polar_exercise_id,"
     " 'start_time', start_time, 'sport', sport,"
     " 'duration_minutes', " R1("duration_seconds / 60") ","
@@ -152,7 +152,7 @@ const char *const store_sql_exercise_list = LIST(
     "exercise WHERE user_id = $1 AND start_time >= " SINCE(2),
     "start_time DESC");
 
-const char *const store_sql_exercise_one =
+const char store_sql_exercise_one[] =
     "SELECT CASE WHEN e.id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN e.id IS NULL THEN 'Exercise ' || $2 || ' not found'"
     " ELSE json_build_object('id', e.id,"
@@ -187,20 +187,20 @@ const char *const store_sql_exercise_one =
     " FROM (SELECT 1) one LEFT JOIN exercise e" \
     " ON e.user_id = $1 AND e.id = $2::uuid"
 
-const char *const store_sql_exercise_samples = EXSERIES("samples",
+const char store_sql_exercise_samples[] = EXSERIES("samples",
     "sample data", "'samples', e.samples");
-const char *const store_sql_exercise_route = EXSERIES("route", "route data",
+const char store_sql_exercise_route[] = EXSERIES("route", "route data",
     "'point_count', CASE WHEN jsonb_typeof(e.route) = 'array' THEN"
     " jsonb_array_length(e.route) ELSE 0 END, 'route', e.route");
 
-const char *const store_sql_alertness_list = LIST(
+const char store_sql_alertness_list[] = LIST(
     "json_build_object('period_start_time', period_start_time,"
     " 'period_end_time', period_end_time, 'grade', grade,"
     " 'grade_classification', grade_classification)",
     "sleepwise_alertness WHERE user_id = $1 AND period_start_time >= "
     SINCE(2), "period_start_time DESC");
 
-const char *const store_sql_bedtime_list = LIST(
+const char store_sql_bedtime_list[] = LIST(
     "json_build_object('period_start_time', period_start_time,"
     " 'period_end_time', period_end_time,"
     " 'preferred_sleep_start', preferred_sleep_start,"
@@ -210,14 +210,14 @@ const char *const store_sql_bedtime_list = LIST(
     "sleepwise_bedtime WHERE user_id = $1 AND period_start_time >= "
     SINCE(2), "period_start_time DESC");
 
-const char *const store_sql_actsamples_list = LIST(
+const char store_sql_actsamples_list[] = LIST(
     "json_build_object('date', date, 'sample_count', sample_count,"
     " 'total_steps', total_steps,"
     " 'has_samples', coalesce(samples, '[]') <> '[]')",
     "activity_samples WHERE user_id = $1 AND date >= " SINCE(2),
     "date DESC");
 
-const char *const store_sql_actsamples_day =
+const char store_sql_actsamples_day[] =
     "SELECT CASE WHEN a.date IS NULL OR coalesce(a.samples, '[]') = '[]'"
     " THEN 404 ELSE 200 END,"
     " CASE WHEN a.date IS NULL THEN 'No activity samples for ' || $2"
@@ -229,14 +229,14 @@ const char *const store_sql_actsamples_day =
     " FROM (SELECT 1) one LEFT JOIN activity_samples a"
     " ON a.user_id = $1 AND a.date = $2::date";
 
-const char *const store_sql_spo2_list = LIST(
+const char store_sql_spo2_list[] = LIST(
     "json_build_object('test_time', test_time,"
     " 'blood_oxygen_percent', blood_oxygen_percent,"
     " 'spo2_class', spo2_class, 'avg_heart_rate', avg_heart_rate,"
     " 'hrv_ms', hrv_ms, 'altitude_meters', altitude_meters)",
     "spo2 WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
-const char *const store_sql_ecg_list = LIST(
+const char store_sql_ecg_list[] = LIST(
     "json_build_object('id', id, 'test_time', test_time,"
     " 'avg_heart_rate', avg_heart_rate, 'hrv_ms', hrv_ms,"
     " 'hrv_level', hrv_level, 'rri_ms', rri_ms,"
@@ -244,7 +244,7 @@ const char *const store_sql_ecg_list = LIST(
     " 'has_samples', coalesce(samples, '[]') <> '[]')",
     "ecg WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
-const char *const store_sql_ecg_one =
+const char store_sql_ecg_one[] =
     "SELECT CASE WHEN e.id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN e.id IS NULL THEN 'ECG test ' || $2 || ' not found'"
     " ELSE json_build_object('id', e.id, 'test_time', e.test_time,"
@@ -259,7 +259,7 @@ const char *const store_sql_ecg_one =
     " FROM (SELECT 1) one LEFT JOIN ecg e"
     " ON e.user_id = $1 AND e.id = $2::uuid";
 
-const char *const store_sql_bodytemp_list = LIST(
+const char store_sql_bodytemp_list[] = LIST(
     "json_build_object('start_time', start_time, 'end_time', end_time,"
     " 'measurement_type', nullif(measurement_type, ''),"
     " 'sensor_location', nullif(sensor_location, ''),"
@@ -268,7 +268,7 @@ const char *const store_sql_bodytemp_list = LIST(
     "body_temperature WHERE user_id = $1 AND start_time >= " SINCE(2),
     "start_time DESC");
 
-const char *const store_sql_skintemp_list = LIST(
+const char store_sql_skintemp_list[] = LIST(
     "json_build_object('sleep_date', sleep_date,"
     " 'temperature_celsius', temperature_celsius,"
     " 'deviation_from_baseline', deviation_from_baseline,"
@@ -276,7 +276,7 @@ const char *const store_sql_skintemp_list = LIST(
     "skin_temperature WHERE user_id = $1 AND sleep_date >= " SINCE(2),
     "sleep_date DESC");
 
-const char *const store_sql_export_summary =
+const char store_sql_export_summary[] =
     "WITH c AS (SELECT"
     " (SELECT count(*) FROM sleep WHERE user_id = $1 AND date >= "
     SINCE(2) ") s,"
@@ -308,7 +308,7 @@ const char *const store_sql_export_summary =
     "SELECT 200, '" header "' || E'\\r\\n' || coalesce(string_agg(" row \
     ", E'\\r\\n' ORDER BY " order ") || E'\\r\\n', '') FROM " from
 
-const char *const store_sql_csv_sleep = CSV(
+const char store_sql_csv_sleep[] = CSV(
     "date,sleep_score,total_hours,deep_hours,light_hours,rem_hours,"
     "hrv_avg,heart_rate_avg,breathing_rate_avg",
     "concat_ws(',', date, " CSVF("sleep_score") ","
@@ -320,21 +320,21 @@ const char *const store_sql_csv_sleep = CSV(
     CSVF("breathing_rate_avg") ")",
     "sleep WHERE user_id = $1 AND date >= " SINCE(2), "date");
 
-const char *const store_sql_csv_activity = CSV(
+const char store_sql_csv_activity[] = CSV(
     "date,steps,calories_active,calories_total,distance_km,active_minutes",
     "concat_ws(',', date, " CSVF("steps") "," CSVF("calories_active") ","
     CSVF("calories_total") "," CSVF(R2("distance_meters / 1000")) ","
     CSVF(R1("active_time_seconds::float8 / 60")) ")",
     "activity WHERE user_id = $1 AND date >= " SINCE(2), "date");
 
-const char *const store_sql_csv_recharge = CSV(
+const char store_sql_csv_recharge[] = CSV(
     "date,hrv_avg,ans_charge,status,breathing_rate,heart_rate_avg",
     "concat_ws(',', date, " CSVF("hrv_avg") "," CSVF("ans_charge") ","
     CSVF("ans_charge_status") "," CSVF("breathing_rate_avg") ","
     CSVF("heart_rate_avg") ")",
     "nightly_recharge WHERE user_id = $1 AND date >= " SINCE(2), "date");
 
-const char *const store_sql_csv_cardio = CSV(
+const char store_sql_csv_cardio[] = CSV(
     "date,strain,tolerance,cardio_load,load_ratio,status",
     "concat_ws(',', date, " CSVF("strain") "," CSVF("tolerance") ","
     CSVF("cardio_load") "," CSVF(R2("cardio_load_ratio")) ","
@@ -352,22 +352,22 @@ const char *const store_sql_csv_cardio = CSV(
     " 'data_start_date', data_start_date," \
     " 'data_end_date', data_end_date, 'calculated_at', calculated_at)"
 
-const char *const store_sql_baselines = LIST(BASELINE,
+const char store_sql_baselines[] = LIST(BASELINE,
     "user_baselines WHERE user_id = $1",
     "array_position(ARRAY['hrv_rmssd', 'sleep_score', 'resting_hr',"
     " 'training_load', 'training_load_ratio'], metric_name), metric_name");
 
-const char *const store_sql_baseline_one =
+const char store_sql_baseline_one[] =
     "SELECT 200, coalesce((SELECT " BASELINE " FROM user_baselines"
     " WHERE user_id = $1 AND metric_name = $2)::text, 'null')";
 
-const char *const store_sql_baselines_calculated =
+const char store_sql_baselines_calculated[] =
     "SELECT 200, json_build_object('user_id', $1::text,"
     " 'baselines_calculated', coalesce((SELECT json_object_agg(metric_name,"
     " status) FROM user_baselines WHERE user_id = $1), '{}'))::text";
 
 /* The value against the bounds analyticsd stored with the baseline. */
-const char *const store_sql_baseline_check =
+const char store_sql_baseline_check[] =
     "WITH b AS (SELECT * FROM user_baselines"
     " WHERE user_id = $1 AND metric_name = $2), v AS (SELECT $3::float8 x)"
     " SELECT 200, coalesce((SELECT json_build_object('value', x,"
@@ -389,7 +389,7 @@ const char *const store_sql_baseline_check =
  * run for a user, the document of no user (user_id '', the status of a
  * user without data) stands in.
  */
-const char *const store_sql_analytics_status =
+const char store_sql_analytics_status[] =
     "WITH d AS (SELECT coalesce((SELECT payload FROM analytics_documents"
     "  WHERE user_id = $1 AND kind = 'status'),"
     "  (SELECT payload FROM analytics_documents"
@@ -424,17 +424,17 @@ const char *const store_sql_analytics_status =
     " 'metrics_involved', metrics_involved, 'sample_count', sample_count," \
     " 'details', details, 'analyzed_at', analyzed_at)"
 
-const char *const store_sql_patterns = LIST(PATTERN,
+const char store_sql_patterns[] = LIST(PATTERN,
     "pattern_analyses WHERE user_id = $1", "analyzed_at DESC, pattern_name");
 
-const char *const store_sql_pattern_one =
+const char store_sql_pattern_one[] =
     "SELECT CASE WHEN j IS NULL THEN 404 ELSE 200 END,"
     " coalesce(j::text, 'Pattern ''' || $2 || ''' not found for user')"
     " FROM (SELECT (SELECT " PATTERN " FROM pattern_analyses"
     " WHERE user_id = $1 AND pattern_name = $2"
     " ORDER BY analyzed_at DESC LIMIT 1) AS j) s";
 
-const char *const store_sql_patterns_detected =
+const char store_sql_patterns_detected[] =
     "SELECT 200, json_build_object('user_id', $1::text,"
     " 'patterns_detected', coalesce((SELECT json_object_agg(pattern_name,"
     " significance) FROM pattern_analyses WHERE user_id = $1), '{}'))::text";
@@ -444,7 +444,7 @@ const char *const store_sql_patterns_detected =
  * its baseline's bounds), rendered as upstream's body; none before
  * analyticsd has run for the user.
  */
-const char *const store_sql_anomalies =
+const char store_sql_anomalies[] =
     "SELECT 200, coalesce((SELECT json_build_object('user_id', $1::text,"
     " 'anomaly_count', (payload ->> 'anomaly_count')::int,"
     " 'anomalies', coalesce((SELECT json_agg(json_build_object("
@@ -466,7 +466,7 @@ const char *const store_sql_anomalies =
  * Insights are computed by analyticsd into analytics_documents; until it
  * has run for a user the document says so instead of inventing numbers.
  */
-const char *const store_sql_insights =
+const char store_sql_insights[] =
     "SELECT 200, coalesce((SELECT payload::text FROM analytics_documents"
     " WHERE user_id = $1 AND kind = 'insights'),"
     " json_build_object('user_id', $1::text, 'generated_at',"
@@ -478,13 +478,13 @@ const char *const store_sql_insights =
     " 'anomalies', '[]'::json, 'observations', '[]'::json,"
     " 'suggestions', '[]'::json)::text)";
 
-const char *const store_sql_daily = LIST(
+const char store_sql_daily[] = LIST(
     "json_build_object('date', day, 'value', value, 'details', details,"
     " 'computed_at', computed_at)",
     "analytics_daily WHERE user_id = $1 AND metric_name = $2"
     " AND day >= " SINCE(3), "day DESC");
 
-const char *const store_sql_alerts = LIST(
+const char store_sql_alerts[] = LIST(
     "json_build_object('metric_name', metric_name, 'date', day,"
     " 'severity', severity, 'value', value, 'lower_bound', lower_bound,"
     " 'upper_bound', upper_bound, 'direction', direction,"
@@ -493,7 +493,7 @@ const char *const store_sql_alerts = LIST(
     "analytics_alerts WHERE user_id = $1 AND day >= " SINCE(2),
     "day DESC, metric_name");
 
-const char *const store_sql_document =
+const char store_sql_document[] =
     "SELECT CASE WHEN d.payload IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN d.payload IS NULL THEN 'No ' || $2 ||"
     " ' document for user ' || $1 ELSE json_build_object('kind', d.kind,"
@@ -505,7 +505,7 @@ const char *const store_sql_document =
  * Key regeneration: $2 hash and $3 prefix of the new key, made in C; the
  * quota starts over (upstream resets it).  Returns the key id replaced.
  */
-const char *const store_sql_key_regen =
+const char store_sql_key_regen[] =
     "WITH k AS (SELECT id FROM api_keys WHERE user_id = $1 AND is_active"
     " ORDER BY id DESC LIMIT 1 FOR UPDATE),"
     " u AS (UPDATE api_keys a SET key_hash = $2, key_prefix = $3,"
@@ -519,7 +519,7 @@ const char *const store_sql_key_regen =
     " coalesce((SELECT id::text FROM u),"
     " 'No active API key found for user ' || $1)";
 
-const char *const store_sql_key_revoke =
+const char store_sql_key_revoke[] =
     "WITH k AS (SELECT id FROM api_keys WHERE user_id = $1 AND is_active"
     " FOR UPDATE),"
     " u AS (UPDATE api_keys a SET is_active = false, revoked_at = now()"
@@ -534,7 +534,7 @@ const char *const store_sql_key_revoke =
     " 'user_id', $1::text, 'revoked_key_ids', (SELECT json_agg(id)"
     " FROM u))::text END";
 
-const char *const store_sql_key_info =
+const char store_sql_key_info[] =
     "SELECT 200, coalesce((SELECT json_build_object('key_prefix',"
     " key_prefix, 'user_id', user_id, 'is_active', is_active,"
     " 'rate_limit_requests', rate_limit_requests,"
@@ -545,7 +545,7 @@ const char *const store_sql_key_info =
     " FROM api_keys a WHERE user_id = $1"
     " ORDER BY is_active DESC, id DESC LIMIT 1)::text, 'null')";
 
-const char *const store_sql_user_status =
+const char store_sql_user_status[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"
     " ELSE json_build_object('polar_user_id', u.user_id,"
@@ -557,7 +557,7 @@ const char *const store_sql_user_status =
     " WHERE user_id = $1 AND is_active ORDER BY id DESC LIMIT 1) k ON true";
 
 /* Before asking syncd: does the user exist at all? */
-const char *const store_sql_sync_user =
+const char store_sql_sync_user[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"
     " ELSE '' END FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1";

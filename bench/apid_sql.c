@@ -20,8 +20,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < apid_nroutes; i++)
 		if (strcmp(apid_routes[i].method, argv[1]) == 0 &&
 		    strcmp(apid_routes[i].path, argv[2]) == 0 &&
-		    route_sql_of((int)i) != NULL) {
-			printf("%s\n", route_sql_of((int)i));
+		    apid_routes[i].sql != NULL) {
+			printf("%s\n", apid_routes[i].sql);
 			return 0;
 		}
 	fprintf(stderr, "apid_sql: no statement for %s %s\n", argv[1],

@@ -488,13 +488,19 @@ pf_time_local_day(int64_t utc_ms, int offset_min)
 }
 
 static int64_t
-clock_ms(clockid_t id, const char *name)
+clock_us(clockid_t id, const char *name)
 {
 	struct timespec	ts;
 
 	if (clock_gettime(id, &ts) == -1)
 		pf_fatal("clock_gettime %s", name);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+clock_ms(clockid_t id, const char *name)
+{
+	return clock_us(id, name) / 1000;
 }
 
 int64_t
@@ -507,4 +513,10 @@ int64_t
 pf_time_mono_ms(void)
 {
 	return clock_ms(CLOCK_MONOTONIC, "CLOCK_MONOTONIC");
+}
+
+int64_t
+pf_time_mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC, "CLOCK_MONOTONIC");
 }

@@ -160,10 +160,12 @@ int64_t	pf_time_local_day(int64_t utc_ms, int offset_min);
 
 /*
  * Clock readers: wall clock (CLOCK_REALTIME) as epoch milliseconds, and a
- * monotonic clock (CLOCK_MONOTONIC) for timeouts and intervals.  A failing
- * clock_gettime(2) is a broken invariant and calls pf_fatal().
+ * monotonic clock (CLOCK_MONOTONIC) for timeouts, intervals and durations,
+ * in milliseconds or microseconds.  A failing clock_gettime(2) is a broken
+ * invariant and calls pf_fatal().
  */
 int64_t	pf_time_now_ms(void);
 int64_t	pf_time_mono_ms(void);
+int64_t	pf_time_mono_us(void);
 
 #endif /* PF_COMMON_TIME_H */

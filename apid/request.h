@@ -1,0 +1,128 @@
+/*
+ * request.h -- one request's state, shared by the files that handle it:
+ * serve.c (the state machine and dispatch), auth.c (API keys and quota
+ * leases), respond.c (answers, the access log, the response cache) and
+ * synctask.c (calls to syncd/analyticsd in kore task threads).
+ *
+ * A request is a small state machine kept in req->hdlr_extra.  kore calls
+ * apid_serve() again whenever the request is woken (a pgsql state change,
+ * a finished task); each step returns KORE_RESULT_OK once the request is
+ * answered, or KORE_RESULT_RETRY to let the state loop run the next state.
+ */
+#ifndef PF_APID_REQUEST_H
+#define PF_APID_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include "common/crypto.h"
+
+#include "apid/apid.h"
+#include "apid/apid_kore.h"
+
+#define REQ_NCOL	5	/* columns kept from a statement's row 0 */
+
+/* Request states (REQ_: the names are apid's, not syncd's stream ids). */
+enum req_state {
+	REQ_START,
+	REQ_LEASE,	/* the quota lease statement runs */
+	REQ_ROUTE,	/* authenticated: validate, dispatch */
+	REQ_QUERY,	/* the route's statement runs */
+	REQ_CALL,	/* a call to syncd/analyticsd runs in a task */
+	REQ_DONE,
+};
+
+struct reqctx;
+struct call_job;
+typedef int	(*call_done_fn)(struct http_request *, struct reqctx *);
+
+struct reqctx {
+	int			 route;
+	struct apid_match	 m;
+	int			 state;
+	int64_t			 t0_us;		/* monotonic */
+
+	struct kore_pgsql	 sql;
+	bool			 sql_used;
+	bool			 retried;
+	const char		*q;
+	int			 nparams;
+	const char		*pv[APID_MAX_PARAMS];
+	char			 pbuf[APID_MAX_PARAMS][128];
+	int			 days;		/* APID_R_DAYS routes */
+	int			 rows;
+	char			*col[REQ_NCOL];
+	char			 sqlstate[6];
+
+	bool			 keyed;		/* a database key */
+	bool			 master;
+	char			 hash[PF_CRYPTO_SHA256_HEX_SIZE];
+	int64_t			 key_id;
+	char			 key_user[PF_USER_ID_MAX + 1];
+	int			 rl_limit;
+	int			 rl_remaining;
+	long			 rl_reset;
+	char			 newkey[PF_CRYPTO_API_KEY_SIZE];
+	char			 uid[PF_USER_ID_MAX + 1];
+	char			 ckey[512];
+	size_t			 ckeylen;	/* 0: not cacheable */
+
+	struct call_job		*job;		/* REQ_CALL; synctask.c owns */
+	call_done_fn		 call_done;	/* runs once job finished */
+};
+
+#define METRIC_INC(field)	\
+	__atomic_fetch_add(&env->metrics->field, 1, __ATOMIC_RELAXED)
+
+/* serve.c */
+int	route_begin(struct http_request *, struct reqctx *);
+/* Runs q with c's parameters next; RETRY. */
+int	start_query(struct reqctx *c, const char *q);
+void	ctx_clear_cols(struct reqctx *c);
+
+/* auth.c */
+/* Answers (OK), or leads to REQ_LEASE or on into route_begin (RETRY). */
+int	auth_begin(struct http_request *, struct reqctx *);
+/* The lease statement's row: the key, its quota, then route_begin. */
+int	lease_done(struct http_request *, struct reqctx *);
+/* Forgets uid's keys here and in every other worker of this instance. */
+void	keys_drop_user(const char *uid);
+
+/* respond.c -- each answers the request and returns KORE_RESULT_OK. */
+int	respond(struct http_request *, struct reqctx *, int status,
+	    const char *ctype, const char *body, size_t len);
+int	respond_json(struct http_request *, struct reqctx *, int status,
+	    const char *body);
+int	respond_error(struct http_request *, struct reqctx *, int status,
+	    const char *detail);
+int	respond_verror(struct http_request *, struct reqctx *,
+	    const struct apid_verr *e);
+/* A failed statement, by its SQLSTATE: 503 or 500. */
+int	respond_dbfail(struct http_request *, struct reqctx *);
+/* 200 with a route's body: JSON, or CSV as an attachment. */
+int	respond_body(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt, int ctype, const char *body,
+	    size_t len);
+/*
+ * Answers from the response cache when it can (OK), or prepares the key
+ * under which query_done() stores the answer (RETRY).
+ */
+int	cache_begin(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt);
+
+/* synctask.c */
+/* POST .../sync/trigger, once the user is known to exist. */
+int	sync_trigger(struct http_request *, struct reqctx *);
+/* analytics.recompute, then the route's statement. */
+int	recompute_begin(struct http_request *, struct reqctx *);
+/* /ready: asks syncd whether it runs, then answers. */
+int	ready_begin(struct http_request *, struct reqctx *);
+/* REQ_CALL: true once the task has finished (c->call_done may run). */
+bool	call_finished(struct reqctx *c);
+void	call_free(struct reqctx *c);
+
+#endif /* PF_APID_REQUEST_H */

@@ -1,0 +1,53 @@
+/*
+ * test_render.c -- apid/render.c: error, validation-error and 429 bodies.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "apid/apid.h"
+
+static void
+test_error_bodies(void **state)
+{
+	struct apid_verr	e = { "Input should be x", "days", "query" };
+	char			*s;
+	json_t			*j;
+
+	(void)state;
+	s = render_error(404, "No \"x\" here", NULL);
+	assert_string_equal(s,
+	    "{\"status_code\":404,\"detail\":\"No \\\"x\\\" here\"}");
+	free(s);
+	s = render_verror("GET", "/a", "days=0", &e);
+	j = json_loads(s, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "detail")),
+	    "Validation failed for GET /a?days=0");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "extra"), 0), "key")), "days");
+	json_decref(j);
+	free(s);
+	s = render_ratelimited(42);
+	assert_string_equal(s, "{\"status_code\":429,\"detail\":\"Rate limit "
+	    "exceeded. Retry after 42 seconds.\",\"extra\":{\"Retry-After\":"
+	    "\"42\"}}");
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_bodies),
+	};
+
+	return cmocka_run_group_tests_name("apid_render", tests, NULL, NULL);
+}
