@@ -107,6 +107,11 @@ def nng_call(url, msg, timeout=5):
         raise RuntimeError("nng_req0_open")
     try:
         lib.nng_socket_set_ms(s, b"recv-timeout", int(timeout * 1000))
+        # REQ re-sends after 60 s without an answer by default: a slow
+        # sync.trigger with wait (valgrind, a loaded machine) would then be
+        # answered "busy" by its own copy
+        lib.nng_socket_set_ms(s, b"req:resend-time",
+                              int(timeout * 1000) + 1000)
         if lib.nng_dial(s, url.encode(), None, 0) != 0:
             return None
         data = _encode(msg)
