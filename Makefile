@@ -39,20 +39,28 @@ PKGS	:= libpq libcurl jansson libsodium
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread -lm
 
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's: "make CFLAGS=-O0" replaces
+# CFLAGS only.  What the build needs whatever they say (include paths, the
+# language, the warnings, the sanitizers) is in PF_* and appended with
+# 'override', so it reaches every rule, a command-line value included.
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+PF_CPPFLAGS := -I. -I$(BUILD)/gen -D_GNU_SOURCE $(PKG_CFLAGS)
+PF_CFLAGS := -std=c11 -Wall -Wextra -Wshadow \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
 	   -Wpointer-arith -Wsign-compare -Wtype-limits -fno-common \
-	   -fstack-protector-strong -I. -I$(BUILD)/gen
+	   -fstack-protector-strong
+PF_LDFLAGS :=
 ifeq ($(WERROR),1)
-CFLAGS	+= -Werror
+PF_CFLAGS += -Werror
 endif
 ifeq ($(SANITIZE),1)
-CFLAGS	+= -fsanitize=address,undefined -fno-sanitize-recover=all \
+PF_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
-LDFLAGS	+= -fsanitize=address,undefined
+PF_LDFLAGS += -fsanitize=address,undefined
 endif
-CPPFLAGS += $(PKG_CFLAGS)
+override CPPFLAGS += $(PF_CPPFLAGS)
+override CFLAGS += $(PF_CFLAGS)
+override LDFLAGS += $(PF_LDFLAGS)
 DEPFLAGS = -MMD -MP
 
 PROGS	:=

@@ -395,7 +395,9 @@ assign(struct pf_config *cfg, const char *name, const char *value,
 	if ((r = read_secret_file(value, &secret, msg, msglen)) != PF_OK) {
 		char	tmp[1024];
 
-		snprintf(tmp, sizeof(tmp), "%s: %s", name, msg);
+		/* msg is read and rewritten: through tmp, cut if long */
+		if (snprintf(tmp, sizeof(tmp), "%s: %s", name, msg) < 0)
+			tmp[0] = '\0';
 		seterr(msg, msglen, "%s", tmp);
 		return r;
 	}

@@ -100,7 +100,7 @@ time_text(const char *s, char *buf, size_t len)
 
 /* The server writes finite numbers as JSON numbers; not NaN, Infinity. */
 static bool
-json_number(const char *s)
+is_number(const char *s)
 {
 	if (*s == '-')
 		s++;
@@ -109,7 +109,7 @@ json_number(const char *s)
 
 /* jansson does the escaping; it refuses text that is not UTF-8. */
 static int
-json_str(FILE *fp, const char *s)
+put_string(FILE *fp, const char *s)
 {
 	json_t	*j;
 	int	 r;
@@ -122,7 +122,7 @@ json_str(FILE *fp, const char *s)
 }
 
 static int
-json_row(FILE *fp, const PGresult *res, int row, const enum kind *kinds)
+put_row(FILE *fp, const PGresult *res, int row, const enum kind *kinds)
 {
 	const char	*v;
 	char		 tbuf[64];
@@ -132,7 +132,7 @@ json_row(FILE *fp, const PGresult *res, int row, const enum kind *kinds)
 	for (c = 0; c < PQnfields(res) && r == PF_OK; c++) {
 		if (c > 0)
 			fputc(',', fp);
-		if ((r = json_str(fp, PQfname(res, c))) != PF_OK)
+		if ((r = put_string(fp, PQfname(res, c))) != PF_OK)
 			break;
 		fputc(':', fp);
 		if (PQgetisnull(res, row, c)) {
@@ -145,20 +145,20 @@ json_row(FILE *fp, const PGresult *res, int row, const enum kind *kinds)
 			fputs(v[0] == 't' ? "true" : "false", fp);
 			break;
 		case K_NUM:
-			if (json_number(v))
+			if (is_number(v))
 				fputs(v, fp);
 			else
-				r = json_str(fp, v);
+				r = put_string(fp, v);
 			break;
 		case K_JSON:
 			/* The server has checked it; jsonb's text is JSON. */
 			fputs(v, fp);
 			break;
 		case K_TIME:
-			r = json_str(fp, time_text(v, tbuf, sizeof(tbuf)));
+			r = put_string(fp, time_text(v, tbuf, sizeof(tbuf)));
 			break;
 		case K_STR:
-			r = json_str(fp, v);
+			r = put_string(fp, v);
 			break;
 		}
 	}
@@ -166,9 +166,8 @@ json_row(FILE *fp, const PGresult *res, int row, const enum kind *kinds)
 	return r;
 }
 
-/* One RFC 4180 field; NULL is empty, an empty string is "". */
-static void
-csv_field(FILE *fp, const char *s)
+void
+export_csv_field(FILE *fp, const char *s)
 {
 	if (s == NULL)
 		return;
@@ -193,7 +192,7 @@ csv_header(FILE *fp, const PGresult *res)
 	for (c = 0; c < PQnfields(res); c++) {
 		if (c > 0)
 			fputc(',', fp);
-		csv_field(fp, PQfname(res, c));
+		export_csv_field(fp, PQfname(res, c));
 	}
 	fputc('\n', fp);
 }
@@ -215,7 +214,7 @@ csv_row(FILE *fp, const PGresult *res, int row, const enum kind *kinds)
 			v = v[0] == 't' ? "true" : "false";
 		else if (kinds[c] == K_TIME)
 			v = time_text(v, tbuf, sizeof(tbuf));
-		csv_field(fp, v);
+		export_csv_field(fp, v);
 	}
 	fputc('\n', fp);
 }
@@ -241,7 +240,7 @@ export_stream(struct pf_db *db, size_t i, const char *user_id,
 	if (fmt == FMT_JSON) {
 		if (!first)
 			fputs(",\n", fp);
-		if ((r = json_str(fp, name)) != PF_OK)
+		if ((r = put_string(fp, name)) != PF_OK)
 			goto out;
 		fputs(":[", fp);
 	}
@@ -273,7 +272,7 @@ export_stream(struct pf_db *db, size_t i, const char *user_id,
 				continue;
 			}
 			fputs(nrows > 0 ? ",\n" : "\n", fp);
-			if ((r = json_row(fp, res, row, kinds)) != PF_OK) {
+			if ((r = put_row(fp, res, row, kinds)) != PF_OK) {
 				if (r == PF_ERR_PARSE)
 					ctl_warnx("%s row %lld is not valid "
 					    "UTF-8", name, nrows + 1);
@@ -393,7 +392,7 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	}
 	if (fmt == FMT_JSON) {
 		fputs("{\"user_id\":", stdout);
-		json_str(stdout, user_id);	/* checked: A-Z a-z 0-9 _ - */
+		put_string(stdout, user_id);	/* checked: A-Z a-z 0-9 _ - */
 		printf(",\"exported_at\":\"%s\",\"days\":%s,\"streams\":{\n",
 		    exported_at, days_s != NULL ? days : "null");
 	}

@@ -78,18 +78,61 @@ print_new_key(struct ctl *ctl, struct pf_db *db, int64_t id, const char *key)
 	json_decref(rows);
 }
 
+/* What a key command's transaction works on. */
+struct key_tx {
+	struct ctl	*ctl;
+	const char	*user, *name;	/* create */
+	int		 limit;		/* create */
+	const char	*hash, *prefix;	/* create, regenerate */
+	int64_t		 id;		/* in: revoke, regenerate; out: create */
+};
+
+static int
+create_tx(struct pf_db *db, void *arg)
+{
+	struct key_tx	*t = arg;
+	int64_t		 existing;
+	json_t		*details;
+	int		 r;
+
+	if (t->user != NULL) {
+		r = store_key_active_for_user(db, t->user, &existing);
+		if (r == PF_OK) {
+			ctl_warnx("user %s already has an active key (id %"
+			    PRId64 "); use \"polarctl key regenerate %" PRId64
+			    "\"", t->user, existing, existing);
+			return PF_ERR_EXISTS;
+		}
+		if (r != PF_ERR_NOTFOUND)
+			return r;
+	}
+	r = store_key_insert(db, t->hash, t->prefix, t->name, t->user,
+	    t->limit, &t->id);
+	if (r == PF_ERR_DB && strcmp(pf_db_sqlstate(db), "23503") == 0) {
+		ctl_warnx("no such user: %s (add it with \"polarctl user add "
+		    "%s\")", t->user, t->user);
+		return PF_ERR_NOTFOUND;
+	}
+	if (r != PF_OK)
+		return r;
+	details = json_pack("{s:I, s:s}", "key_id", (json_int_t)t->id,
+	    "key_prefix", t->prefix);
+	r = store_audit(db, t->ctl->actor, "key.create", t->user, details);
+	json_decref(details);
+	return r;
+}
+
 int
 cmd_key_create(struct ctl *ctl, int argc, char **argv)
 {
 	struct pf_db	*db;
+	struct key_tx	 t;
 	const char	*user = NULL, *name = "", *limit_s = NULL;
 	char		 key[PF_CRYPTO_API_KEY_SIZE];
 	char		 hash[PF_CRYPTO_SHA256_HEX_SIZE];
 	char		 prefix[KEY_PREFIX_LEN + 1];
 	char		*end;
 	long		 limit;
-	int64_t		 id, existing;
-	json_t		*details;
 	int		 r;
 
 	if (ctl_opt(&argc, argv, "user", 'u', &user) == PF_ERR_INVALID ||
@@ -125,41 +168,12 @@ cmd_key_create(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("could not generate a key: %s", pf_strerror(r));
 		return r;
 	}
-	if ((r = pf_db_begin(db)) != PF_OK)
-		goto fail;
-	if (user != NULL) {
-		r = store_key_active_for_user(db, user, &existing);
-		if (r == PF_OK) {
-			pf_db_rollback(db);
-			ctl_warnx("user %s already has an active key (id %"
-			    PRId64 "); use \"polarctl key regenerate %" PRId64
-			    "\"", user, existing, existing);
-			return PF_ERR_EXISTS;
-		}
-		if (r != PF_ERR_NOTFOUND)
-			goto fail;
-	}
-	r = store_key_insert(db, hash, prefix, name, user, (int)limit, &id);
-	if (r == PF_ERR_DB && strcmp(pf_db_sqlstate(db), "23503") == 0) {
-		pf_db_rollback(db);
-		ctl_warnx("no such user: %s (add it with \"polarctl user add "
-		    "%s\")", user, user);
-		return PF_ERR_NOTFOUND;
-	}
-	if (r != PF_OK)
-		goto fail;
-	details = json_pack("{s:I, s:s}", "key_id", (json_int_t)id,
-	    "key_prefix", prefix);
-	r = store_audit(db, ctl->actor, "key.create", user, details);
-	json_decref(details);
-	if (r != PF_OK || (r = pf_db_commit(db)) != PF_OK)
-		goto fail;
-	print_new_key(ctl, db, id, key);
+	t = (struct key_tx){ .ctl = ctl, .user = user, .name = name,
+	    .limit = (int)limit, .hash = hash, .prefix = prefix };
+	if ((r = ctl_tx(db, create_tx, &t, "create a key")) != PF_OK)
+		return r;
+	print_new_key(ctl, db, t.id, key);
 	return PF_OK;
-fail:
-	pf_db_rollback(db);
-	ctl_warnx("could not create a key: %s", pf_db_errmsg(db));
-	return r;
 }
 
 int
@@ -233,12 +247,41 @@ key_ref(struct ctl *ctl, struct pf_db *db, const char *ref, int64_t *id)
 	return PF_OK;
 }
 
+/* Revokes key t->id, or replaces it by t->hash when that is set. */
+static int
+change_tx(struct pf_db *db, void *arg)
+{
+	struct key_tx	*t = arg;
+	json_t		*details;
+	int		 r;
+
+	if (t->hash != NULL)
+		r = store_key_replace(db, t->id, t->hash, t->prefix);
+	else
+		r = store_key_revoke(db, t->id);
+	if (r == PF_ERR_NOTFOUND) {
+		ctl_warnx("no key with id %" PRId64, t->id);
+		return r;
+	}
+	if (r != PF_OK)
+		return r;
+	if (t->hash != NULL)
+		details = json_pack("{s:I, s:s}", "key_id", (json_int_t)t->id,
+		    "key_prefix", t->prefix);
+	else
+		details = json_pack("{s:I}", "key_id", (json_int_t)t->id);
+	r = store_audit(db, t->ctl->actor, t->hash != NULL ?
+	    "key.regenerate" : "key.revoke", NULL, details);
+	json_decref(details);
+	return r;
+}
+
 int
 cmd_key_revoke(struct ctl *ctl, int argc, char **argv)
 {
 	struct pf_db	*db;
 	int64_t		 id;
-	json_t		*details, *doc;
+	json_t		*doc;
 	int		 r;
 
 	if (argc != 1) {
@@ -248,19 +291,9 @@ cmd_key_revoke(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_db(ctl, &db)) != PF_OK ||
 	    (r = key_ref(ctl, db, argv[0], &id)) != PF_OK)
 		return r;
-	if ((r = pf_db_begin(db)) != PF_OK)
-		goto fail;
-	if ((r = store_key_revoke(db, id)) == PF_ERR_NOTFOUND) {
-		pf_db_rollback(db);
-		ctl_warnx("no key with id %" PRId64, id);
+	if ((r = ctl_tx(db, change_tx, &(struct key_tx){ .ctl = ctl,
+	    .id = id }, "revoke key")) != PF_OK)
 		return r;
-	}
-	details = json_pack("{s:I}", "key_id", (json_int_t)id);
-	if (r == PF_OK)
-		r = store_audit(db, ctl->actor, "key.revoke", NULL, details);
-	json_decref(details);
-	if (r != PF_OK || (r = pf_db_commit(db)) != PF_OK)
-		goto fail;
 	if (ctl->json) {
 		doc = json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked",
 		    1);
@@ -269,10 +302,6 @@ cmd_key_revoke(struct ctl *ctl, int argc, char **argv)
 	} else
 		printf("key %" PRId64 " revoked\n", id);
 	return PF_OK;
-fail:
-	pf_db_rollback(db);
-	ctl_warnx("could not revoke key: %s", pf_db_errmsg(db));
-	return r;
 }
 
 int
@@ -283,7 +312,6 @@ cmd_key_regenerate(struct ctl *ctl, int argc, char **argv)
 	char		 hash[PF_CRYPTO_SHA256_HEX_SIZE];
 	char		 prefix[KEY_PREFIX_LEN + 1];
 	int64_t		 id;
-	json_t		*details;
 	int		 r;
 
 	if (argc != 1) {
@@ -297,25 +325,10 @@ cmd_key_regenerate(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("could not generate a key: %s", pf_strerror(r));
 		return r;
 	}
-	if ((r = pf_db_begin(db)) != PF_OK)
-		goto fail;
-	if ((r = store_key_replace(db, id, hash, prefix)) == PF_ERR_NOTFOUND) {
-		pf_db_rollback(db);
-		ctl_warnx("no key with id %" PRId64, id);
+	if ((r = ctl_tx(db, change_tx, &(struct key_tx){ .ctl = ctl,
+	    .id = id, .hash = hash, .prefix = prefix }, "regenerate key")) !=
+	    PF_OK)
 		return r;
-	}
-	details = json_pack("{s:I, s:s}", "key_id", (json_int_t)id,
-	    "key_prefix", prefix);
-	if (r == PF_OK)
-		r = store_audit(db, ctl->actor, "key.regenerate", NULL,
-		    details);
-	json_decref(details);
-	if (r != PF_OK || (r = pf_db_commit(db)) != PF_OK)
-		goto fail;
 	print_new_key(ctl, db, id, key);
 	return PF_OK;
-fail:
-	pf_db_rollback(db);
-	ctl_warnx("could not regenerate key: %s", pf_db_errmsg(db));
-	return r;
 }

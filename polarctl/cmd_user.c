@@ -28,23 +28,43 @@ need_user_arg(int argc, char **argv, const char *cmd)
 	return PF_OK;
 }
 
+/* What a user command's transaction works on. */
+struct user_tx {
+	struct ctl	*ctl;
+	const char	*user_id;
+	json_t		*counts;	/* delete: rows removed per table */
+	long long	 total;		/* delete: their sum */
+};
+
+static int
+add_tx(struct pf_db *db, void *arg)
+{
+	struct user_tx	*t = arg;
+	int		 r;
+
+	if ((r = store_user_add(db, t->user_id)) == PF_ERR_EXISTS)
+		ctl_warnx("user %s already exists", t->user_id);
+	if (r != PF_OK)
+		return r;
+	return store_audit(db, t->ctl->actor, "user.add", t->user_id, NULL);
+}
+
 int
 cmd_user_add(struct ctl *ctl, int argc, char **argv)
 {
 	struct pf_db	*db;
 	json_t		*doc;
+	char		 what[128];
 	int		 r;
 
 	if ((r = need_user_arg(argc, argv, "user add")) != PF_OK)
 		return r;
 	if ((r = ctl_db(ctl, &db)) != PF_OK)
 		return r;
-	if ((r = pf_db_begin(db)) != PF_OK)
-		goto fail;
-	if ((r = store_user_add(db, argv[0])) != PF_OK ||
-	    (r = store_audit(db, ctl->actor, "user.add", argv[0], NULL)) !=
-	    PF_OK || (r = pf_db_commit(db)) != PF_OK)
-		goto fail;
+	snprintf(what, sizeof(what), "add user %s", argv[0]);
+	if ((r = ctl_tx(db, add_tx, &(struct user_tx){ .ctl = ctl,
+	    .user_id = argv[0] }, what)) != PF_OK)
+		return r;
 	if (ctl->json) {
 		doc = json_pack("{s:s, s:b}", "user_id", argv[0], "created",
 		    1);
@@ -53,14 +73,6 @@ cmd_user_add(struct ctl *ctl, int argc, char **argv)
 	} else
 		printf("user %s added\n", argv[0]);
 	return PF_OK;
-fail:
-	pf_db_rollback(db);
-	if (r == PF_ERR_EXISTS)
-		ctl_warnx("user %s already exists", argv[0]);
-	else
-		ctl_warnx("could not add user %s: %s", argv[0],
-		    pf_db_errmsg(db));
-	return r;
 }
 
 static const struct out_col user_cols[] = {
@@ -158,52 +170,58 @@ out:
 	return r;
 }
 
+static int
+delete_tx(struct pf_db *db, void *arg)
+{
+	struct user_tx	*t = arg;
+	json_t		*v;
+	const char	*k;
+	int		 r;
+
+	if ((r = store_user_delete(db, t->user_id, t->counts)) != PF_OK)
+		return r;
+	json_object_foreach(t->counts, k, v)
+		t->total += json_integer_value(v);
+	if (t->total == 0) {
+		ctl_warnx("no such user: %s", t->user_id);
+		return PF_ERR_NOTFOUND;
+	}
+	return store_audit(db, t->ctl->actor, "user.delete", t->user_id,
+	    t->counts);
+}
+
 int
 cmd_user_delete(struct ctl *ctl, int argc, char **argv)
 {
 	struct pf_db	*db;
-	json_t		*counts = NULL, *v, *doc = NULL;
+	struct user_tx	 t = { .ctl = ctl };
+	json_t		*v, *doc = NULL;
 	const char	*k;
-	long long	 total = 0;
+	char		 what[128];
 	int		 r;
 
 	if ((r = need_user_arg(argc, argv, "user delete")) != PF_OK)
 		return r;
 	if ((r = ctl_db(ctl, &db)) != PF_OK)
 		return r;
-	counts = json_object();
-	if ((r = pf_db_begin(db)) != PF_OK ||
-	    (r = store_user_delete(db, argv[0], counts)) != PF_OK)
-		goto fail;
-	json_object_foreach(counts, k, v)
-		total += json_integer_value(v);
-	if (total == 0) {
-		pf_db_rollback(db);
-		ctl_warnx("no such user: %s", argv[0]);
-		r = PF_ERR_NOTFOUND;
+	t.user_id = argv[0];
+	t.counts = json_object();
+	snprintf(what, sizeof(what), "delete user %s", argv[0]);
+	if ((r = ctl_tx(db, delete_tx, &t, what)) != PF_OK)
 		goto out;
-	}
-	if ((r = store_audit(db, ctl->actor, "user.delete", argv[0],
-	    counts)) != PF_OK || (r = pf_db_commit(db)) != PF_OK)
-		goto fail;
 	if (ctl->json) {
 		doc = json_pack("{s:s, s:b, s:O}", "user_id", argv[0],
-		    "deleted", 1, "rows", counts);
+		    "deleted", 1, "rows", t.counts);
 		out_json(doc);
 	} else {
-		printf("user %s deleted (%lld rows):\n", argv[0], total);
-		json_object_foreach(counts, k, v)
+		printf("user %s deleted (%lld rows):\n", argv[0], t.total);
+		json_object_foreach(t.counts, k, v)
 			if (json_integer_value(v) > 0)
 				printf("  %-24s %lld\n", k,
 				    (long long)json_integer_value(v));
 	}
-	r = PF_OK;
-	goto out;
-fail:
-	pf_db_rollback(db);
-	ctl_warnx("could not delete user %s: %s", argv[0], pf_db_errmsg(db));
 out:
 	json_decref(doc);
-	json_decref(counts);
+	json_decref(t.counts);
 	return r;
 }

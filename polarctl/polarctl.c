@@ -1,33 +1,20 @@
 /*
- * polarctl -- administer polar-flow-server: schema, users, API keys.
+ * polarctl.c -- the command table and what every command shares: option
+ * parsing, warnings, the database connection.
  *
- * Commands are looked up in a table and may be abbreviated to any unique
- * prefix of each word ("polarctl us li" is "polarctl user list").  Exit
- * status is 0 on success and 1 on failure, with the reason on stderr.
+ * Commands may be abbreviated to any unique prefix of each word
+ * ("polarctl us li" is "polarctl user list").
  */
-#include <pwd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/config.h"
-#include "common/crypto.h"
 #include "common/db.h"
 #include "common/err.h"
-#include "common/ipc.h"
-#include "common/log.h"
 
 #include "polarctl.h"
-
-#define MAX_WORDS	3
-
-struct cmd {
-	const char	*words[MAX_WORDS];
-	const char	*args;
-	int		(*fn)(struct ctl *, int, char **);
-};
 
 static int	cmd_show_config(struct ctl *, int, char **);
 static int	cmd_help(struct ctl *, int, char **);
@@ -62,19 +49,15 @@ static const struct cmd cmds[] = {
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: polarctl [-jn] [-f file] command "
-	    "[argument ...]\n");
-	exit(1);
-}
+/* Warnings so far: ctl_tx() tells a failure already explained. */
+static unsigned	nwarned;
 
 void
 ctl_warnx(const char *fmt, ...)
 {
 	va_list	ap;
 
+	nwarned++;
 	fputs("polarctl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -149,6 +132,18 @@ ctl_db(struct ctl *ctl, struct pf_db **out)
 	return PF_OK;
 }
 
+int
+ctl_tx(struct pf_db *db, int (*fn)(struct pf_db *, void *), void *arg,
+    const char *what)
+{
+	unsigned	before = nwarned;
+	int		r;
+
+	if ((r = pf_db_tx_run(db, fn, arg, 1)) != PF_OK && nwarned == before)
+		ctl_warnx("could not %s: %s", what, pf_db_errmsg(db));
+	return r;
+}
+
 static int
 cmd_show_config(struct ctl *ctl, int argc, char **argv)
 {
@@ -182,8 +177,8 @@ cmd_help(struct ctl *ctl, int argc, char **argv)
 	return PF_OK;
 }
 
-static size_t
-nwords(const struct cmd *c)
+size_t
+cmd_nwords(const struct cmd *c)
 {
 	size_t	n = 0;
 
@@ -192,12 +187,10 @@ nwords(const struct cmd *c)
 	return n;
 }
 
-/*
- * Finds the command named by the leading words of argv.  Exact matches
- * beat prefixes, so adding a command never breaks a full spelling.
- */
-static const struct cmd *
-lookup(int argc, char **argv, bool *ambiguous)
+/* Exact matches beat prefixes, so adding a command never breaks a full
+ * spelling. */
+const struct cmd *
+cmd_lookup(int argc, char **argv, bool *ambiguous)
 {
 	const struct cmd	*found = NULL, *exact = NULL;
 	size_t			 i, w, n;
@@ -206,7 +199,7 @@ lookup(int argc, char **argv, bool *ambiguous)
 
 	*ambiguous = false;
 	for (i = 0; i < NCMDS; i++) {
-		n = nwords(&cmds[i]);
+		n = cmd_nwords(&cmds[i]);
 		if ((size_t)argc < n)
 			continue;
 		all_exact = true;
@@ -231,70 +224,4 @@ lookup(int argc, char **argv, bool *ambiguous)
 		return NULL;
 	}
 	return found;
-}
-
-int
-main(int argc, char *argv[])
-{
-	struct ctl		 ctl;
-	const struct cmd	*cmd;
-	struct passwd		*pw;
-	char			 err[1024];
-	bool			 ambiguous, check_only = false;
-	int			 ch, r;
-
-	memset(&ctl, 0, sizeof(ctl));
-	pf_log_init("polarctl", PF_LOG_WARNING, PF_LOG_TEXT);
-	while ((ch = getopt(argc, argv, "+f:jn")) != -1) {
-		switch (ch) {
-		case 'f':
-			ctl.conf_path = optarg;
-			break;
-		case 'j':
-			ctl.json = true;
-			break;
-		case 'n':
-			check_only = true;
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	if (pf_config_load(&ctl.cfg, ctl.conf_path, err, sizeof(err)) !=
-	    PF_OK) {
-		ctl_warnx("%s", err);
-		return 1;
-	}
-	if (check_only) {
-		if (argc != 0)
-			usage();
-		printf("configuration OK\n");
-		pf_config_free(ctl.cfg);
-		return 0;
-	}
-	if (argc == 0)
-		usage();
-	if (pf_crypto_init() != PF_OK) {
-		ctl_warnx("could not initialise libsodium");
-		return 1;
-	}
-	pw = getpwuid(getuid());
-	snprintf(ctl.actor, sizeof(ctl.actor), "polarctl:%s",
-	    pw != NULL ? pw->pw_name : "?");
-
-	if ((cmd = lookup(argc, argv, &ambiguous)) == NULL) {
-		ctl_warnx("%s command: %s%s%s (try \"polarctl help\")",
-		    ambiguous ? "ambiguous" : "unknown", argv[0],
-		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
-		pf_config_free(ctl.cfg);
-		return 1;
-	}
-	r = cmd->fn(&ctl, argc - (int)nwords(cmd), argv + nwords(cmd));
-	pf_db_close(ctl.db);
-	pf_ipc_fini();
-	pf_config_free(ctl.cfg);
-	return r == PF_OK ? 0 : 1;
 }

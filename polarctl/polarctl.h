@@ -1,11 +1,12 @@
 /*
  * polarctl.h -- the administration tool.
  */
-#ifndef POLARCTL_H
-#define POLARCTL_H
+#ifndef PF_POLARCTL_H
+#define PF_POLARCTL_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -22,9 +23,30 @@ struct ctl {
 };
 
 /* polarctl.c */
+#define MAX_WORDS	3
+
+struct cmd {
+	const char	*words[MAX_WORDS];	/* NULL after the last */
+	const char	*args;			/* for help */
+	int		(*fn)(struct ctl *, int, char **);
+};
+
+/*
+ * The command named by the leading words of argv, each word any prefix of
+ * the command's.  NULL when none is, or when several are (*ambiguous).
+ */
+const struct cmd *cmd_lookup(int argc, char **argv, bool *ambiguous);
+size_t	 cmd_nwords(const struct cmd *);
 int	 ctl_db(struct ctl *, struct pf_db **);
 int	 ctl_opt(int *, char **, const char *, char, const char **);
 void	 ctl_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Runs fn(db, arg) in one transaction, once: an admin runs a failed
+ * command again.  A failure fn did not explain with ctl_warnx() is
+ * reported as "could not <what>: <server message>".
+ */
+int	 ctl_tx(struct pf_db *, int (*fn)(struct pf_db *, void *), void *arg,
+	    const char *what);
 
 /* PostgreSQL type OIDs (pg_type.h is not part of libpq-dev). */
 #define OID_BOOL	16
@@ -80,6 +102,8 @@ int	 cmd_key_regenerate(struct ctl *, int, char **);
 
 /* cmd_export.c */
 int	 cmd_export(struct ctl *, int, char **);
+/* One RFC 4180 field: NULL is empty, an empty string is "". */
+void	 export_csv_field(FILE *, const char *);
 
 /* store.c -- every SQL statement of polarctl */
 int	 store_migrate_lock(struct pf_db *);
@@ -114,4 +138,4 @@ int	 store_export_open(struct pf_db *, size_t stream, const char *user_id,
 int	 store_export_fetch(struct pf_db *, PGresult **);
 int	 store_export_close(struct pf_db *);
 
-#endif /* POLARCTL_H */
+#endif /* PF_POLARCTL_H */

@@ -3,7 +3,7 @@ POLARCTL_SRCS := $(sort $(wildcard polarctl/*.c))
 POLARCTL_OBJS := $(POLARCTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 POLARCTL := $(BUILD)/bin/polarctl
 PROGS += $(POLARCTL)
-UNIT_OBJS_polarctl := $(filter-out $(BUILD)/polarctl/polarctl.o,$(POLARCTL_OBJS))
+UNIT_OBJS_polarctl := $(filter-out $(BUILD)/polarctl/main.o,$(POLARCTL_OBJS))
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

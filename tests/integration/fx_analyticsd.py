@@ -2,17 +2,13 @@
 
 `analyticsd` starts the real daemon against the test's migrated database
 with a private, short rundir; `seed` writes raw stream rows the way syncd
-would; `publish` sends one data.changed event through a real PUB socket
-(nngcat), as syncd does.
+would; `Publisher` sends data.changed events through a real PUB socket, as
+syncd does.
 """
-import ctypes
 import datetime
 import json
-import os
 import shutil
-import subprocess
 import tempfile
-import time
 
 import pytest
 
@@ -31,33 +27,8 @@ _lib = harness.nng_lib
 _Sock = harness.NngSocket
 
 
-class Publisher:
-    """A PUB socket bound at url (where syncd's would be), kept open so
-    nothing is lost at close; send() waits until a subscriber is there."""
-
-    def __init__(self, url):
-        self.lib = _lib()
-        self.s = _Sock()
-        if self.lib.nng_pub0_open(ctypes.byref(self.s)) != 0:
-            raise RuntimeError("nng_pub0_open")
-        rv = self.lib.nng_listen(self.s, url.encode(), None, 0)
-        if rv != 0:
-            raise RuntimeError(self.lib.nng_strerror(rv).decode())
-        # the daemon redials every 10-100 ms
-        time.sleep(0.3)
-
-    def send(self, msg):
-        data = msg if isinstance(msg, (bytes, str)) else json.dumps(msg)
-        if isinstance(data, str):
-            data = data.encode()
-        t = time.monotonic()
-        if self.lib.nng_send(self.s, data, len(data), 0) != 0:
-            raise RuntimeError("nng_send")
-        return t
-
-    def close(self):
-        time.sleep(0.1)
-        self.lib.nng_close(self.s)
+# one nng client for all tests: harness's, through libnng
+Publisher = harness.Publisher
 
 
 class Analyticsd:
@@ -137,19 +108,6 @@ def analyticsd(migrated, tmp_path):
     yield make
     for a in made:
         a.cleanup()
-
-
-def publish(url, msg, count=2, delay=1):
-    """Publishes msg (dict or raw str) from a PUB socket bound at url,
-    `count` times one second apart after `delay` seconds, so the daemon's
-    SUB has time to connect.  Returns the Popen and the monotonic time of
-    the first send."""
-    data = msg if isinstance(msg, str) else json.dumps(msg)
-    p = subprocess.Popen(["nngcat", "--pub0", "--listen", url, "--delay",
-                          str(delay), "--interval", "1", "--count",
-                          str(count), "--data", data],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return p, time.monotonic() + delay
 
 
 def data_changed(user, streams=("sleep",), first=None, last=None):

@@ -6,7 +6,6 @@ import re
 import shutil
 import socket
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -146,7 +145,3 @@ def users(migrated, polarctl):
         "bob": make_key(migrated, polarctl, "bob"),
         "service": make_key(migrated, polarctl),
     }
-
-
-def wait_sec(t0, limit):
-    assert time.monotonic() - t0 < limit

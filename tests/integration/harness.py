@@ -5,6 +5,7 @@ throwaway PostgreSQL cluster.  tests/run.sh starts one cluster per run and
 exports PF_TEST_PGDIR; run under plain pytest, conftest.py starts its own.
 """
 import ctypes
+import json
 import os
 import subprocess
 import time
@@ -78,9 +79,10 @@ def wait_until(pred, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-# nng through ctypes: nngcat 1.5 sometimes exits with "Cannot set recv
-# timeout" before the reply arrives, and a request such as oauth.exchange
-# cannot simply be retried.  libnng itself is exact.
+# nng through ctypes, the tests' one way of speaking nng: nngcat 1.5
+# sometimes exits with "Cannot set recv timeout" before the reply arrives,
+# a request such as oauth.exchange cannot simply be retried, and nngcat
+# cannot say when a subscriber is connected.  libnng itself is exact.
 _nng = None
 
 
@@ -99,23 +101,26 @@ def nng_lib():
 def nng_call(url, msg, timeout=5):
     """One REQ/REP round trip; msg is a dict or raw bytes/str.  Returns the
     decoded JSON reply, or None when nothing answered in time."""
-    import json
     lib = nng_lib()
     s = NngSocket()
     if lib.nng_req0_open(ctypes.byref(s)) != 0:
         raise RuntimeError("nng_req0_open")
     try:
         lib.nng_socket_set_ms(s, b"recv-timeout", int(timeout * 1000))
+        # REQ re-sends after 60 s without an answer by default: a slow
+        # sync.trigger with wait (valgrind, a loaded machine) would then be
+        # answered "busy" by its own copy
+        lib.nng_socket_set_ms(s, b"req:resend-time",
+                              int(timeout * 1000) + 1000)
         if lib.nng_dial(s, url.encode(), None, 0) != 0:
             return None
-        data = msg if isinstance(msg, (bytes, str)) else json.dumps(msg)
-        if isinstance(data, str):
-            data = data.encode()
+        data = _encode(msg)
         if lib.nng_send(s, data, len(data), 0) != 0:
             return None
         buf = ctypes.c_void_p()
         size = ctypes.c_size_t()
-        if lib.nng_recv(s, ctypes.byref(buf), ctypes.byref(size), 1) != 0:
+        if lib.nng_recv(s, ctypes.byref(buf), ctypes.byref(size),
+                        NNG_FLAG_ALLOC) != 0:
             return None
         out = ctypes.string_at(buf, size.value)
         lib.nng_free(buf, size)
@@ -124,31 +129,96 @@ def nng_call(url, msg, timeout=5):
         lib.nng_close(s)
 
 
-class EventListener:
-    """Collects PUB events in the background with nngcat --sub0 --quoted:
-    --ascii writes messages back to back without a newline, so a line
-    reader would only see an event once the next one arrives."""
+NNG_FLAG_ALLOC = 1
+NNG_PIPE_EV_ADD_POST = 1
 
-    def __init__(self, url):
+
+class NngPipe(ctypes.Structure):
+    _fields_ = [("id", ctypes.c_uint32)]
+
+
+_PIPE_CB = ctypes.CFUNCTYPE(None, NngPipe, ctypes.c_int, ctypes.c_void_p)
+
+
+def _encode(msg):
+    data = msg if isinstance(msg, (bytes, str)) else json.dumps(msg)
+    return data.encode() if isinstance(data, str) else data
+
+
+class Publisher:
+    """A PUB socket bound at url, where a daemon's SUB dials (as syncd's
+    events socket is).  PUB drops what it sends while nobody is connected,
+    so send() first waits until a subscriber's pipe is attached.  Close it
+    once the effect of the last message was seen: close drops what is
+    still queued."""
+
+    def __init__(self, url, timeout=10):
+        self.lib = nng_lib()
+        self.s = NngSocket()
+        self.timeout = timeout
+        self.peers = 0
+        if self.lib.nng_pub0_open(ctypes.byref(self.s)) != 0:
+            raise RuntimeError("nng_pub0_open")
+
+        def added(pipe, ev, arg):
+            self.peers += 1
+        self._cb = _PIPE_CB(added)      # kept: libnng holds the pointer
+        self.lib.nng_pipe_notify(self.s, NNG_PIPE_EV_ADD_POST, self._cb,
+                                 None)
+        rv = self.lib.nng_listen(self.s, url.encode(), None, 0)
+        if rv != 0:
+            raise RuntimeError(self.lib.nng_strerror(rv).decode())
+
+    def send(self, msg):
+        """Sends msg (dict, str or bytes); returns the monotonic time of
+        the send."""
+        wait_until(lambda: self.peers > 0, timeout=self.timeout,
+                   interval=0.01, what="a subscriber")
+        data = _encode(msg)
+        t = time.monotonic()
+        if self.lib.nng_send(self.s, data, len(data), 0) != 0:
+            raise RuntimeError("nng_send")
+        return t
+
+    def close(self):
+        self.lib.nng_close(self.s)
+
+
+class EventListener:
+    """Collects the events a daemon publishes at url, in a background
+    thread reading a SUB socket.  It returns once the dial is connected:
+    an event published after that is received."""
+
+    def __init__(self, url, timeout=10):
         import threading
-        self.proc = subprocess.Popen(
-            ["nngcat", "--sub0", "--dial", url, "--subscribe", "",
-             "--quoted"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lib = nng_lib()
+        self.s = NngSocket()
+        if self.lib.nng_sub0_open(ctypes.byref(self.s)) != 0:
+            raise RuntimeError("nng_sub0_open")
+        self.lib.nng_socket_set(self.s, b"sub:subscribe", b"", 0)
+        self.lib.nng_socket_set_ms(self.s, b"recv-timeout", 100)
+        # a synchronous dial returns when connected, fails while the
+        # daemon has not bound the socket yet
+        wait_until(lambda: self.lib.nng_dial(self.s, url.encode(), None,
+                                             0) == 0,
+                   timeout=timeout, what=f"a connection to {url}")
         self.lines = []
+        self._stop = threading.Event()
         self._t = threading.Thread(target=self._read, daemon=True)
         self._t.start()
 
     def _read(self):
-        import ast
-        for line in self.proc.stdout:
-            try:
-                self.lines.append(ast.literal_eval(
-                    "b" + line.decode().strip()).decode())
-            except (ValueError, SyntaxError):
-                pass
+        buf = ctypes.c_void_p()
+        size = ctypes.c_size_t()
+        while not self._stop.is_set():
+            if self.lib.nng_recv(self.s, ctypes.byref(buf),
+                                 ctypes.byref(size), NNG_FLAG_ALLOC) != 0:
+                continue
+            self.lines.append(ctypes.string_at(buf, size.value).decode(
+                errors="replace"))
+            self.lib.nng_free(buf, size)
 
     def events(self):
-        import json
         out = []
         for line in list(self.lines):
             try:
@@ -158,8 +228,9 @@ class EventListener:
         return out
 
     def close(self):
-        self.proc.kill()
-        self.proc.wait()
+        self._stop.set()
+        self._t.join()
+        self.lib.nng_close(self.s)
 
 
 class Daemon:

@@ -453,13 +453,14 @@ def test_baselines_anomalies_patterns_insights(apid, users, migrated):
 
 
 def test_recompute_and_sync_need_their_daemons(apid, users):
-    t0 = time.monotonic()
+    # "not running" is the refused dial, answered at once; a call that
+    # waited for its timeout would say "did not answer in time"
     r = apid.post(f"{U}/alice/sync/trigger", users["alice"])
-    assert r.status == 503
-    assert "polarflow-syncd" in r.json()["detail"]
-    assert time.monotonic() - t0 < 1.0
+    assert (r.status, r.json()["detail"]) == (503, "Sync service "
+        "(polarflow-syncd) is not running; sync cannot be triggered now")
     r = apid.post(f"{U}/alice/baselines/calculate", users["alice"])
-    assert r.status == 503 and "analyticsd" in r.json()["detail"]
+    assert (r.status, r.json()["detail"]) == (503, "Analytics service "
+        "(polarflow-analyticsd) is not running; try again later")
     r = apid.post(f"{U}/nobody/sync/trigger", MASTER)
     assert (r.status, r.json()["detail"]) == (404, "User nobody not found")
 
@@ -476,11 +477,11 @@ def test_sync_trigger_goes_through_the_real_syncd(apid, migrated, polarctl,
     r = apid.post(f"{U}/{uid}/sync/trigger?days=5", key, headers=async_)
     assert r.status == 202, r.text
     assert r.json()["status"] == "started" and r.json()["user_id"] == uid
-    t0 = time.monotonic()
     r = apid.post(f"{U}/{uid}/sync/trigger", key)
     assert (r.status, r.json()["detail"]) == (
         409, "A sync is already running for this user")
-    assert time.monotonic() - t0 < 1.0
+    # the refusal did not wait for the running sync
+    assert [j["user_id"] for j in sd.status()["in_flight"]] == [uid]
     assert apid.post(f"{U}/{uid}/sync/trigger?days=0", key).status == 400
     wait_for(lambda: sd.status()["in_flight"] == [], 120, "sync end")
     polarsim.clear_faults()
@@ -516,10 +517,9 @@ def test_sync_trigger_goes_through_the_real_syncd(apid, migrated, polarctl,
     assert r.status == 404 and "no Polar token" in r.json()["detail"]
     # syncd gone: 503 at once, and /ready says so
     assert sd.stop() == 0
-    t0 = time.monotonic()
     r = apid.post(f"{U}/{uid}/sync/trigger", key)
     assert r.status == 503 and "polarflow-syncd" in r.json()["detail"]
-    assert time.monotonic() - t0 < 1.0
+    assert "is not running" in r.json()["detail"]      # refused at once
     assert apid.get("/ready").json()["syncd"] != "ok"
 
 
@@ -594,8 +594,13 @@ def test_metrics_count_requests(apid, users):
 def test_statement_timeout_does_not_block_the_worker(migrated, tmp_path,
                                                       users):
     import psycopg
+    def waiting():      # apid's query queued behind the lock
+        return migrated.scalar(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND "
+            "relation = 'sleep'::regclass")
+
     a = Apid(migrated, tmp_path,
-             extra_conf="database_statement_timeout_ms = 700\n", workers=1)
+             extra_conf="database_statement_timeout_ms = 1500\n", workers=1)
     try:
         assert a.get(f"{U}/alice/sleep", users["alice"]).status == 200
         with psycopg.connect(migrated.url) as c:
@@ -604,10 +609,11 @@ def test_statement_timeout_does_not_block_the_worker(migrated, tmp_path,
                 # days=9: not in the response cache
                 slow = ex.submit(a.get, f"{U}/alice/sleep?days=9",
                                  users["alice"])
-                time.sleep(0.1)
-                t0 = time.monotonic()
+                harness.wait_until(lambda: waiting() == 1, timeout=10,
+                                   interval=0.01, what="a blocked query")
                 assert a.get("/health").status == 200
-                assert time.monotonic() - t0 < 0.3
+                # answered by the one worker while its query still waits
+                assert waiting() == 1 and not slow.done()
                 r = slow.result()
             c.rollback()
         assert r.status == 503
@@ -640,11 +646,10 @@ def test_recovers_after_postgresql_restart(tmp_path):
                 assert a.get(f"{U}/rita/sleep", MASTER).status == 200
             subprocess.run([harness.PGCLUSTER, "stop", d], check=True,
                            capture_output=True, env=env)
-            t0 = time.monotonic()
-            r = a.get(f"{U}/rita/sleep?days=11", MASTER)    # not cached
+            # not cached; a connection failure, not a statement timeout
+            r = a.get(f"{U}/rita/sleep?days=11", MASTER)
             assert r.status == 503, r.body
             assert r.json()["detail"] == "Database unavailable"
-            assert time.monotonic() - t0 < 5
             subprocess.run([harness.PGCLUSTER, "start", d], check=True,
                            capture_output=True, env=env)
             # every pooled connection is stale now; each must recover
@@ -668,10 +673,9 @@ def test_key_revoked_by_another_process_stops_at_once(apid, users, migrated,
         assert apid.get(f"{U}/alice/sleep", k).status == 200
     kid = migrated.scalar("SELECT id FROM api_keys WHERE user_id = 'alice'")
     polarctl("key", "revoke", str(kid), check=True)
-    t0 = time.monotonic()
+    # NOTIFY apid_keys, not the 60 s TTL of the cached key
     harness.wait_until(lambda: apid.get(f"{U}/alice/sleep", k).status == 401,
-                       timeout=1.0, interval=0.02, what="revocation")
-    assert time.monotonic() - t0 < 1.0
+                       timeout=10, interval=0.02, what="revocation")
     for _ in range(8):
         assert apid.get(f"{U}/alice/sleep", k).status == 401
     # a new limit set in SQL is picked up at once too
@@ -679,9 +683,16 @@ def test_key_revoked_by_another_process_stops_at_once(apid, users, migrated,
         assert apid.get(f"{U}/bob/sleep", users["bob"]).status == 200
     migrated.execute("UPDATE api_keys SET rate_limit_requests = 3 "
                      "WHERE user_id = 'bob'")
-    time.sleep(0.2)
-    r = apid.get(f"{U}/bob/sleep", users["bob"])
-    assert r.status == 429 and r.headers["x-ratelimit-limit"] == "3"
+    # Each try spends a token: without the notification a worker would
+    # keep serving its lease (1/16 of what is left, here 62 tokens) for
+    # the 60 s its key stays cached, so a few tries must do.
+    got = []
+    harness.wait_until(lambda: got.append(apid.get(
+        f"{U}/bob/sleep", users["bob"])) or got[-1].status != 200,
+        timeout=2, interval=0.2, what="the new limit")
+    assert len(got) <= 10, len(got)
+    assert got[-1].status == 429 and got[-1].headers[
+        "x-ratelimit-limit"] == "3"
 
 
 def test_response_cache_follows_the_data(apid, users, migrated):
@@ -698,10 +709,8 @@ def test_response_cache_follows_the_data(apid, users, migrated):
     # a change made by anyone else (here: SQL) reaches the next answers
     migrated.execute("UPDATE sleep SET sleep_score = 99 WHERE user_id = "
                      "'alice' AND date = current_date")
-    t0 = time.monotonic()
     harness.wait_until(lambda: apid.get(f"{U}/alice/sleep", k).json()[0][
-        "sleep_score"] == 99, timeout=2, interval=0.01, what="invalidation")
-    assert time.monotonic() - t0 < 1
+        "sleep_score"] == 99, timeout=10, interval=0.01, what="invalidation")
     for _ in range(6):
         assert apid.get(f"{U}/alice/sleep", k).json()[0]["sleep_score"] == 99
     # deletes too; bob's cached answers are untouched by alice's changes

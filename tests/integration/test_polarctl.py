@@ -3,7 +3,6 @@ import concurrent.futures
 import hashlib
 import json
 import re
-import time
 
 import harness
 from fx_apid import apid, free_port  # noqa: F401  (fixture)
@@ -68,12 +67,13 @@ def test_concurrent_migrations_apply_once(db, polarctl):
 
 
 def test_unreachable_database_fails_fast(polarctl):
-    t0 = time.monotonic()
     p = polarctl("db", "status", env={
         "DATABASE_URL": "host=/nonexistent/pf user=x password=hunter2"},
         check=False)
-    assert time.monotonic() - t0 < 10
     assert "could not connect to the database" in p.stderr
+    # two attempts, not a daemon's patient back-off
+    assert "(attempt 1/2, retrying in 500 ms)" in p.stderr, p.stderr
+    assert "attempt 2/" not in p.stderr
     assert "hunter2" not in p.stderr + p.stdout
 
 
@@ -256,7 +256,6 @@ def test_commands_abbreviate_and_fail_cleanly(migrated, polarctl):
 def test_daemons_down_are_reported_at_once(migrated, polarctl, tmp_path):
     env = {"POLARFLOW_RUNDIR": str(tmp_path),
            "API_PORT": str(free_port())}
-    t0 = time.monotonic()
     p = polarctl("-j", "show", "status", env=env, check=False)
     assert p.returncode == 1
     doc = json.loads(p.stdout)
@@ -268,8 +267,8 @@ def test_daemons_down_are_reported_at_once(migrated, polarctl, tmp_path):
     for args in (["sync", "now", "u1"], ["analytics", "recompute", "all"],
                  ["log", "verbose"], ["reload", "syncd"]):
         p = polarctl(*args, env=env, check=False)
+        # the refused dial, not a call that waited for its timeout
         assert "is not running" in p.stderr, args
-    assert time.monotonic() - t0 < 5
     assert "usage" in polarctl("show", "status", "kore", env=env,
                                check=False).stderr
 
