@@ -31,6 +31,9 @@ int	apid_serve(struct http_request *);
 /* auth.c */
 void	auth_worker_init(void);
 
+/* guard.c: ends a worker whose main thread the sandbox killed. */
+void	guard_start(void);
+
 /* listen.c */
 void	listen_init(void);
 void	listen_fini(void);

@@ -48,10 +48,14 @@ struct apid_env	*env;
  *   set_robust_list, rseq, prctl; its poller: epoll_create1, eventfd2;
  *   its ipc transport: readv/writev, sendmsg/recvmsg, shutdown, pipe2;
  *   sched_getaffinity when it sizes its thread pool;
- * - gettid, for ASan builds.
+ * - gettid, for ASan builds;
+ * - mremap: glibc's realloc() of a block above the mmap threshold, which
+ *   libpq does when a large result (a 100-250 KB exercise or ECG
+ *   document) grows its input buffer.
  * Without one of these the kernel kills the calling thread only: an nng
- * thread dies silently and its caller waits forever, so a new syscall
- * is found by running kore with "seccomp_tracing yes".
+ * thread dies silently and its caller waits forever, and a dead main
+ * thread leaves a zombie worker (guard.c ends it).  A new syscall is
+ * found by running kore with "seccomp_tracing yes".
  */
 KORE_SECCOMP_FILTER("apid",
 	KORE_SYSCALL_ALLOW(clone3),
@@ -78,6 +82,7 @@ KORE_SECCOMP_FILTER("apid",
 	KORE_SYSCALL_ALLOW(uname),
 	KORE_SYSCALL_ALLOW(poll),
 	KORE_SYSCALL_ALLOW(socketpair),	/* kore task channels */
+	KORE_SYSCALL_ALLOW(mremap),
 );
 
 static void
@@ -165,6 +170,7 @@ kore_worker_configure(void)
 	cache_init(&env->cache, APID_CACHE_SLOTS, APID_CACHE_BYTES);
 	auth_worker_init();
 	listen_init();
+	guard_start();
 }
 
 void
