@@ -352,10 +352,13 @@ const char store_sql_csv_cardio[] = CSV(
     " 'data_start_date', data_start_date," \
     " 'data_end_date', data_end_date, 'calculated_at', calculated_at)"
 
+/* upstream's metrics in its order, then ours by name */
+#define BASELINE_ORDER \
+    "array_position(ARRAY['hrv_rmssd', 'sleep_score', 'resting_hr'," \
+    " 'training_load', 'training_load_ratio'], metric_name), metric_name"
+
 const char store_sql_baselines[] = LIST(BASELINE,
-    "user_baselines WHERE user_id = $1",
-    "array_position(ARRAY['hrv_rmssd', 'sleep_score', 'resting_hr',"
-    " 'training_load', 'training_load_ratio'], metric_name), metric_name");
+    "user_baselines WHERE user_id = $1", BASELINE_ORDER);
 
 const char store_sql_baseline_one[] =
     "SELECT 200, coalesce((SELECT " BASELINE " FROM user_baselines"
@@ -364,7 +367,8 @@ const char store_sql_baseline_one[] =
 const char store_sql_baselines_calculated[] =
     "SELECT 200, json_build_object('user_id', $1::text,"
     " 'baselines_calculated', coalesce((SELECT json_object_agg(metric_name,"
-    " status) FROM user_baselines WHERE user_id = $1), '{}'))::text";
+    " status ORDER BY " BASELINE_ORDER ") FROM user_baselines"
+    " WHERE user_id = $1), '{}'))::text";
 
 /* The value against the bounds analyticsd stored with the baseline. */
 const char store_sql_baseline_check[] =
