@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -599,27 +600,9 @@ daily_json(const struct result *res)
 	return arr;
 }
 
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-buf_put(struct buf *b, const char *s, size_t n)
-{
-	while (b->len + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 65536;
-		b->p = pf_xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* COPY text format: backslash, tab, newline and CR escaped. */
 static void
-buf_put_copy(struct buf *b, const char *s)
+buf_put_copy(struct pf_buf *b, const char *s)
 {
 	const char	*q;
 
@@ -629,18 +612,18 @@ buf_put_copy(struct buf *b, const char *s)
 
 		if (e == NULL)
 			continue;
-		buf_put(b, q, (size_t)(s - q));
-		buf_put(b, e, 2);
+		pf_buf_add(b, q, (size_t)(s - q));
+		pf_buf_add(b, e, 2);
 		q = s + 1;
 	}
-	buf_put(b, q, (size_t)(s - q));
+	pf_buf_add(b, q, (size_t)(s - q));
 }
 
 static int
 copy_daily(struct pf_db *db, const struct write_ctx *w)
 {
 	const struct daily_row	*d;
-	struct buf		 b = { NULL, 0, 0 };
+	struct pf_buf		 b = PF_BUF_INIT;
 	PGconn			*conn;
 	PGresult		*r;
 	char			 date[PF_TIME_DATE_LEN], num[40], *text;
@@ -652,26 +635,26 @@ copy_daily(struct pf_db *db, const struct write_ctx *w)
 		if (pf_time_format_date(d->day, date) != PF_OK)
 			continue;
 		buf_put_copy(&b, w->in->user_id);
-		buf_put(&b, "\t", 1);
+		pf_buf_add(&b, "\t", 1);
 		buf_put_copy(&b, d->metric);
-		buf_put(&b, "\t", 1);
-		buf_put(&b, date, strlen(date));
-		buf_put(&b, "\t", 1);
+		pf_buf_add(&b, "\t", 1);
+		pf_buf_add(&b, date, strlen(date));
+		pf_buf_add(&b, "\t", 1);
 		if (isfinite(d->value)) {
 			snprintf(num, sizeof(num), "%.17g", d->value);
-			buf_put(&b, num, strlen(num));
+			pf_buf_add(&b, num, strlen(num));
 		} else
-			buf_put(&b, "\\N", 2);
-		buf_put(&b, "\t", 1);
+			pf_buf_add(&b, "\\N", 2);
+		pf_buf_add(&b, "\t", 1);
 		if (d->details != NULL) {
 			text = pf_json_dumps_repr(d->details);
 			buf_put_copy(&b, text);
 			free(text);
 		} else
-			buf_put(&b, "\\N", 2);
-		buf_put(&b, "\t", 1);
-		buf_put(&b, w->res->computed_at, strlen(w->res->computed_at));
-		buf_put(&b, "\n", 1);
+			pf_buf_add(&b, "\\N", 2);
+		pf_buf_add(&b, "\t", 1);
+		pf_buf_add(&b, w->res->computed_at, strlen(w->res->computed_at));
+		pf_buf_add(&b, "\n", 1);
 	}
 	conn = pf_db_conn(db);
 	r = PQexec(conn, q_daily_copy);
@@ -679,14 +662,14 @@ copy_daily(struct pf_db *db, const struct write_ctx *w)
 		pf_log_warnx("could not copy daily rows: %s",
 		    PQresultErrorMessage(r));
 		PQclear(r);
-		free(b.p);
+		pf_buf_free(&b);
 		return PQstatus(conn) == CONNECTION_OK ? PF_ERR_DB :
 		    PF_ERR_DB_CONN;
 	}
 	PQclear(r);
 	if (b.len > 0 && PQputCopyData(conn, b.p, (int)b.len) != 1)
 		rc = PF_ERR_DB_CONN;
-	free(b.p);
+	pf_buf_free(&b);
 	if (PQputCopyEnd(conn, rc == PF_OK ? NULL : "aborted") != 1)
 		rc = PF_ERR_DB_CONN;
 	while ((r = PQgetResult(conn)) != NULL) {

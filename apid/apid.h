@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/ident.h"
 
 #define APID_VERSION		"0.1.0"
@@ -144,17 +145,6 @@ int	validate_capture(const char *name, size_t namelen,
 	    struct apid_verr *e);
 
 /* render.c */
-struct sbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-void	sbuf_init(struct sbuf *b);
-void	sbuf_add(struct sbuf *b, const void *p, size_t len);
-void	sbuf_adds(struct sbuf *b, const char *s);
-void	sbuf_addf(struct sbuf *b, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	sbuf_free(struct sbuf *b);
 /*
  * Error body {"status_code":N,"detail":"..."} plus "extra" when extra is
  * not NULL (borrowed).  Caller frees the result.
@@ -278,7 +268,7 @@ extern const int	metrics_status_codes[APID_NSTATUS];
 extern const double	metrics_buckets_s[APID_NBUCKETS];
 void	metrics_observe(struct apid_metrics *m, int route, int status,
 	    uint64_t dur_us);
-void	metrics_render(const struct apid_metrics *m, struct sbuf *out);
+void	metrics_render(const struct apid_metrics *m, struct pf_buf *out);
 
 /* store.c -- every SQL statement of apid */
 extern const char store_sql_lease[];

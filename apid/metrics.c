@@ -39,14 +39,14 @@ metrics_observe(struct apid_metrics *m, int route, int status,
 }
 
 void
-metrics_render(const struct apid_metrics *m, struct sbuf *out)
+metrics_render(const struct apid_metrics *m, struct pf_buf *out)
 {
 	size_t		i;
 	int		s;
 	uint64_t	cum = 0, total = 0, v;
 	const char	*route;
 
-	sbuf_adds(out, "# HELP apid_requests_total HTTP requests by route "
+	pf_buf_adds(out, "# HELP apid_requests_total HTTP requests by route "
 	    "template, method and status.\n"
 	    "# TYPE apid_requests_total counter\n");
 	for (i = 0; i <= apid_nroutes; i++) {
@@ -63,48 +63,48 @@ metrics_render(const struct apid_metrics *m, struct sbuf *out)
 			else
 				snprintf(st, sizeof(st), "%d",
 				    metrics_status_codes[s]);
-			sbuf_addf(out, "apid_requests_total{method=\"%s\","
+			pf_buf_addf(out, "apid_requests_total{method=\"%s\","
 			    "route=\"%s\",status=\"%s\"} %llu\n",
 			    i < apid_nroutes ? apid_routes[i].method : "",
 			    route, st, (unsigned long long)v);
 		}
 	}
-	sbuf_adds(out, "# HELP apid_request_duration_seconds Time from "
+	pf_buf_adds(out, "# HELP apid_request_duration_seconds Time from "
 	    "request to response.\n"
 	    "# TYPE apid_request_duration_seconds histogram\n");
 	for (s = 0; s <= APID_NBUCKETS; s++) {
 		v = __atomic_load_n(&m->hist[s], __ATOMIC_RELAXED);
 		cum += v;
 		if (s < APID_NBUCKETS)
-			sbuf_addf(out, "apid_request_duration_seconds_bucket"
+			pf_buf_addf(out, "apid_request_duration_seconds_bucket"
 			    "{le=\"%g\"} %llu\n", metrics_buckets_s[s],
 			    (unsigned long long)cum);
 		else
-			sbuf_addf(out, "apid_request_duration_seconds_bucket"
+			pf_buf_addf(out, "apid_request_duration_seconds_bucket"
 			    "{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
 	}
 	total = cum;
-	sbuf_addf(out, "apid_request_duration_seconds_sum %.6f\n"
+	pf_buf_addf(out, "apid_request_duration_seconds_sum %.6f\n"
 	    "apid_request_duration_seconds_count %llu\n",
 	    (double)__atomic_load_n(&m->dur_us_sum, __ATOMIC_RELAXED) / 1e6,
 	    (unsigned long long)total);
-	sbuf_addf(out, "# HELP apid_db_errors_total Failed database "
+	pf_buf_addf(out, "# HELP apid_db_errors_total Failed database "
 	    "statements.\n# TYPE apid_db_errors_total counter\n"
 	    "apid_db_errors_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&m->db_errors,
 	    __ATOMIC_RELAXED));
-	sbuf_addf(out, "# HELP apid_ratelimit_rejections_total Requests "
+	pf_buf_addf(out, "# HELP apid_ratelimit_rejections_total Requests "
 	    "refused with 429.\n# TYPE apid_ratelimit_rejections_total "
 	    "counter\napid_ratelimit_rejections_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&m->ratelimited,
 	    __ATOMIC_RELAXED));
-	sbuf_addf(out, "# HELP apid_key_lease_queries_total Key lookups and "
+	pf_buf_addf(out, "# HELP apid_key_lease_queries_total Key lookups and "
 	    "quota leases sent to the database.\n"
 	    "# TYPE apid_key_lease_queries_total counter\n"
 	    "apid_key_lease_queries_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&m->lease_queries,
 	    __ATOMIC_RELAXED));
-	sbuf_addf(out, "# HELP apid_cache_requests_total Response cache "
+	pf_buf_addf(out, "# HELP apid_cache_requests_total Response cache "
 	    "lookups by result.\n# TYPE apid_cache_requests_total counter\n"
 	    "apid_cache_requests_total{result=\"hit\"} %llu\n"
 	    "apid_cache_requests_total{result=\"miss\"} %llu\n",

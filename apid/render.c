@@ -1,5 +1,5 @@
 /*
- * render.c -- a growable byte buffer and upstream's error bodies.
+ * render.c -- upstream's error bodies.
  *
  * Error bodies are Litestar's: {"status_code": N, "detail": "..."} plus
  * "extra" when there is one.  They go through jansson so any text in them
@@ -15,66 +15,6 @@
 #include "common/xmalloc.h"
 
 #include "apid/apid.h"
-
-void
-sbuf_init(struct sbuf *b)
-{
-	b->p = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-void
-sbuf_add(struct sbuf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256;
-		while (ncap < b->len + len + 1)
-			ncap *= 2;
-		b->p = pf_xreallocarray(b->p, ncap, 1);
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-void
-sbuf_adds(struct sbuf *b, const char *s)
-{
-	sbuf_add(b, s, strlen(s));
-}
-
-void
-sbuf_addf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 tmp[512], *big;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(tmp)) {
-		sbuf_add(b, tmp, (size_t)n);
-		return;
-	}
-	big = pf_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sbuf_add(b, big, (size_t)n);
-	free(big);
-}
-
-void
-sbuf_free(struct sbuf *b)
-{
-	free(b->p);
-	sbuf_init(b);
-}
 
 char *
 render_error(int status, const char *detail, const void *extra)

@@ -167,7 +167,7 @@ start_query(struct reqctx *c, const char *q)
 static int
 serve_static(struct http_request *req, struct reqctx *c, int kind)
 {
-	struct sbuf	b;
+	struct pf_buf	b;
 	int		r;
 	extern const char _binary_apid_openapi_json_start[];
 	extern const char _binary_apid_openapi_json_end[];
@@ -177,11 +177,11 @@ serve_static(struct http_request *req, struct reqctx *c, int kind)
 		return respond_json(req, c, 200, "{\"status\":\"ok\","
 		    "\"version\":\"" APID_VERSION "\"}");
 	case APID_K_METRICS:
-		sbuf_init(&b);
+		pf_buf_init(&b);
 		metrics_render(env->metrics, &b);
 		r = respond(req, c, 200, "text/plain; version=0.0.4", b.p,
 		    b.len);
-		sbuf_free(&b);
+		pf_buf_free(&b);
 		return r;
 	case APID_K_OPENAPI:
 		return respond(req, c, 200, "application/json",

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/xmalloc.h"
@@ -620,40 +621,22 @@ dtoa_repr(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.*e", sig - 1, v);
 }
 
-struct dumpbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-dump_put(struct dumpbuf *b, const char *s, size_t n)
-{
-	while (b->len + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		b->p = pf_xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* jansson's own encoding of a scalar (strings escaped as it escapes). */
 static void
-dump_scalar(struct dumpbuf *b, const json_t *v)
+dump_scalar(struct pf_buf *b, const json_t *v)
 {
 	char	*s;
 
 	if ((s = json_dumps(v, JSON_ENCODE_ANY)) == NULL) {
-		dump_put(b, "null", 4);
+		pf_buf_add(b, "null", 4);
 		return;
 	}
-	dump_put(b, s, strlen(s));
+	pf_buf_add(b, s, strlen(s));
 	free(s);
 }
 
 static void
-dump_rec(struct dumpbuf *b, const json_t *v)
+dump_rec(struct pf_buf *b, const json_t *v)
 {
 	char		 num[40];
 	const char	*key;
@@ -662,36 +645,36 @@ dump_rec(struct dumpbuf *b, const json_t *v)
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		dump_put(b, "{", 1);
+		pf_buf_add(b, "{", 1);
 		i = 0;
 		json_object_foreach((json_t *)v, key, e) {
 			if (i++ > 0)
-				dump_put(b, ",", 1);
+				pf_buf_add(b, ",", 1);
 			k = json_string(key);
 			dump_scalar(b, k);
 			json_decref(k);
-			dump_put(b, ":", 1);
+			pf_buf_add(b, ":", 1);
 			dump_rec(b, e);
 		}
-		dump_put(b, "}", 1);
+		pf_buf_add(b, "}", 1);
 		break;
 	case JSON_ARRAY:
-		dump_put(b, "[", 1);
+		pf_buf_add(b, "[", 1);
 		n = json_array_size(v);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				dump_put(b, ",", 1);
+				pf_buf_add(b, ",", 1);
 			dump_rec(b, json_array_get(v, i));
 		}
-		dump_put(b, "]", 1);
+		pf_buf_add(b, "]", 1);
 		break;
 	case JSON_REAL:
 		if (!isfinite(json_real_value(v))) {
-			dump_put(b, "null", 4);
+			pf_buf_add(b, "null", 4);
 			break;
 		}
 		dtoa_repr(json_real_value(v), num, sizeof(num));
-		dump_put(b, num, strlen(num));
+		pf_buf_add(b, num, strlen(num));
 		break;
 	default:
 		dump_scalar(b, v);
@@ -702,7 +685,7 @@ dump_rec(struct dumpbuf *b, const json_t *v)
 char *
 pf_json_dumps_repr(const json_t *v)
 {
-	struct dumpbuf	b = { NULL, 0, 0 };
+	struct pf_buf	b = PF_BUF_INIT;
 
 	dump_rec(&b, v);
 	return b.p;

@@ -16,14 +16,14 @@ static void
 test_metrics_text(void **state)
 {
 	struct apid_metrics	*m = calloc(1, sizeof(*m));
-	struct sbuf		 b;
+	struct pf_buf		 b;
 
 	(void)state;
 	metrics_observe(m, 4, 200, 800);
 	metrics_observe(m, 4, 200, 3000);
 	metrics_observe(m, 4, 418, 10);
 	metrics_observe(m, -1, 404, 10);
-	sbuf_init(&b);
+	pf_buf_init(&b);
 	metrics_render(m, &b);
 	assert_non_null(strstr(b.p, "route=\"/api/v1/users/{user_id}/sleep\","
 	    "status=\"200\"} 2\n"));
@@ -34,7 +34,7 @@ test_metrics_text(void **state)
 	assert_non_null(strstr(b.p, "apid_request_duration_seconds_count 4\n"));
 	/* every route is listed, used or not */
 	assert_non_null(strstr(b.p, "route=\"/api/v1/users/{user_id}/status\""));
-	sbuf_free(&b);
+	pf_buf_free(&b);
 	free(m);
 }
 
