@@ -9,9 +9,12 @@
  */
 #include <sys/mman.h>
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -93,6 +96,39 @@ log_sink(enum pf_log_level level, const char *line)
 	dprintf(STDERR_FILENO, "%s\n", line);
 }
 
+/*
+ * kore's parent answers SIGHUP by reloading the module in every worker,
+ * under their running database, nng and cache state: the workers then
+ * crash in a loop.  apid offers no reload (its unit has no ExecReload);
+ * a stray SIGHUP is said and ignored.  Only write(2): a signal handler.
+ */
+static void
+hup_said(int sig)
+{
+	static const char	msg[] = "polarflow-apid: SIGHUP ignored; "
+	    "restart the service to apply configuration changes\n";
+	int			saved = errno;
+	ssize_t			n;
+
+	(void)sig;
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	errno = saved;
+}
+
+static void
+ignore_hup(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hup_said;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGHUP, &sa, NULL) == -1)
+		fatal("sigaction: %s", strerror(errno));
+}
+
 void
 kore_parent_configure(int argc, char **argv)
 {
@@ -148,6 +184,7 @@ kore_parent_configure(int argc, char **argv)
 	 * and it restarts a worker that dies by itself.
 	 */
 	(void)pf_daemon_notify("READY=1");
+	ignore_hup();
 }
 
 void

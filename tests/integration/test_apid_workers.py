@@ -75,3 +75,17 @@ def test_a_killed_worker_is_replaced(apid, users):
     for _ in range(20):
         assert apid.get("/health").status == 200
     assert apid.get(f"{U}/alice/sleep", users["alice"]).status == 200
+
+
+def test_sighup_leaves_the_workers_serving(apid, users):
+    # kore's own SIGHUP reloads apid.so under the running workers, which
+    # then crash in a loop; apid offers no reload and says so.
+    before = workers(apid)
+    os.kill(apid.proc.proc.pid, signal.SIGHUP)
+    harness.wait_until(lambda: "SIGHUP ignored" in apid.proc.logtext(),
+                       timeout=30, what="apid to log the SIGHUP")
+    for _ in range(20):
+        assert apid.get("/health").status == 200
+        assert apid.get(f"{U}/alice/sleep", users["alice"]).status == 200
+    assert workers(apid) == before, apid.proc.logtext()[-2000:]
+    assert "exited" not in apid.proc.logtext()
