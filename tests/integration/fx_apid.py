@@ -57,7 +57,7 @@ class Apid:
         # Under SANITIZE=1 apid.so is built without sanitizers (kore
         # lacks the ASan runtime; apid/apid.mk).  PF_APID_PRELOAD is for a
         # manual run of a hand-built ASan module: serving works, kore's
-        # shutdown then deadlocks in exit handlers (stack-notes 6).
+        # shutdown then deadlocks in exit handlers.
         if os.environ.get("PF_APID_PRELOAD"):
             e["LD_PRELOAD"] = os.environ["PF_APID_PRELOAD"]
             e["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"

@@ -1,4 +1,6 @@
-"""The schema rules of ARCHITECTURE.md, checked on a migrated database."""
+"""The schema's rules, checked on a migrated database: every key of user
+data starts with a NOT NULL user_id, upserts are idempotent, and every
+column syncd's stream table writes exists."""
 import os
 
 import pytest

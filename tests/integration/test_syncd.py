@@ -170,7 +170,7 @@ def pattern_calls(sim, pattern):
 def test_first_sync_reads_the_whole_history_polar_keeps(
         polarsim_factory, syncd_factory, migrated):
     # 200 days of history: activity and cardio load go back a year at
-    # Polar (accesslink.md 4.6), the rest only 28 days
+    # Polar (activity in ranges of at most 28 days), the rest only 28 days
     sim = polarsim_factory("--users", "1", "--days", "200", "--seed", "11")
     sd = syncd_factory(sim=sim)
     uid = sd.authorize(0)
@@ -313,7 +313,8 @@ def test_new_data_is_synced_and_only_changed_streams_announced(
 
 def test_spec_variant_gives_the_same_rows_as_live(polarsim_factory,
                                                   syncd_factory, migrated):
-    # same seed, the two shapes of the uncertain fields (accesslink.md §8)
+    # same seed, the two shapes of the fields Polar's documentation and its
+    # live answers disagree on
     live = polarsim_factory("--users", "1", "--days", "40", "--seed", "5",
                             "--variant", "live")
     spec = polarsim_factory("--users", "1", "--days", "40", "--seed", "5",

@@ -53,7 +53,7 @@ ENDPOINTS = [
 def schema_for(openapi, template, strict):
     comps = copy.deepcopy(openapi["components"])
     # The spec types recording-rate as integer, but the RR series (type 11)
-    # has recording-rate null (the spec's own prose, accesslink.md 4.5).
+    # has recording-rate null, as the spec's own prose says.
     comps["schemas"]["sample"]["properties"]["recording-rate"] = {"type": ["integer", "null"]}
     if not strict:
         # live-observed: inactivity_stamps wrapped as {"samples": [...]}
@@ -129,7 +129,8 @@ def test_register_body_validates(spec_sim, openapi):
 
 
 def test_live_shapes(sim, spec_sim):
-    """The live-observed variants from accesslink.md section 8."""
+    """The shapes Polar's live API was seen to answer with where they
+    differ from its documentation."""
     t = sim.token(0)
     ts = spec_sim.token(0)
     st, cl = sim.get("/v3/users/cardio-load", t)

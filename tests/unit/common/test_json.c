@@ -628,7 +628,7 @@ test_values(void **state)
 	json_decref(j);
 }
 
-/* A Polar exercise in the shape of accesslink.md, end to end with time. */
+/* A Polar exercise in the shape AccessLink sends, end to end with time. */
 static void
 test_polar_exercise(void **state)
 {

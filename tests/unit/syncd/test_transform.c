@@ -1,6 +1,6 @@
 /*
- * test_transform.c -- Polar JSON to rows, on real-shaped bodies (from
- * accesslink.md) and on bad input.
+ * test_transform.c -- Polar JSON to rows, on bodies shaped as AccessLink
+ * sends them and on bad input.
  */
 #include <math.h>
 #include <setjmp.h>

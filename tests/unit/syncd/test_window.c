@@ -1,6 +1,6 @@
 /*
  * test_window.c -- how far back each stream is read and what a sync is
- * expected to cost (accesslink.md 4.6: activity 365 days in ranges of at
+ * expected to cost (Polar keeps activity 365 days, served in ranges of at
  * most 28, cardio load 365 days, everything else 28 days).
  */
 #include <setjmp.h>
