@@ -398,6 +398,13 @@ apid_serve(struct http_request *req)
 		 * saw; later notifications reach the loop while we wait.
 		 */
 		listen_drain();
+		/*
+		 * The request is whole: kore's header timeout must stop here.
+		 * kore 4.1 clears it once a body is read, but not for a POST
+		 * with "Content-Length: 0", which a waiting sync trigger then
+		 * lost to an empty 408 after 10 s.
+		 */
+		req->owner->http_timeout = 0;
 		c = pf_xcalloc(1, sizeof(*c));
 		req->hdlr_extra = c;
 		req->onfree = ctx_free;

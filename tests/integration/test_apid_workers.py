@@ -6,6 +6,7 @@ import signal
 
 import harness
 from fx_apid import apid, users  # noqa: F401
+from fx_syncd import polarsim, polarsim_factory, syncd_factory  # noqa: F401
 
 U = "/api/v1/users"
 EX = "11111111-2222-3333-4444-555555555555"
@@ -89,3 +90,21 @@ def test_sighup_leaves_the_workers_serving(apid, users):
         assert apid.get(f"{U}/alice/sleep", users["alice"]).status == 200
     assert workers(apid) == before, apid.proc.logtext()[-2000:]
     assert "exited" not in apid.proc.logtext()
+
+
+def test_a_sync_trigger_may_wait_longer_than_kores_header_timeout(
+        apid, migrated, polarctl, syncd_factory, polarsim):
+    # kore's header timeout (10 s) kept running for a POST with an empty
+    # body and answered an empty 408 while the sync went on.
+    from fx_apid import make_key
+    sd = syncd_factory(extra={"rundir": apid.rundir})
+    uid = sd.authorize(0)
+    key = make_key(migrated, polarctl, uid)
+    # every exercise detail 4 s late (syncd's HTTP timeout here is 5 s):
+    # the sync takes well over 10 s
+    polarsim.fault("slow:/v3/exercises/*:4000")
+    r = apid.post(f"{U}/{uid}/sync/trigger", key, timeout=300)
+    assert r.status == 200, (r.status, r.body[:200])
+    doc = r.json()
+    assert doc["user_id"] == uid and doc["status"] in ("success", "partial")
+    assert doc["duration_ms"] > 10000, doc
