@@ -286,12 +286,23 @@ take_signals(struct pf_daemon *d, const struct pf_daemon_hooks *h)
 		pf_ctl_verbose(d, !d->verbose);
 }
 
+/* Keeps the control socket taking connections (see pf_ipc_server_check). */
+static void
+ctl_check(struct pf_daemon *d)
+{
+	int64_t	now = pf_time_mono_ms();
+
+	if (now >= d->ctl_check_ms)
+		d->ctl_broken = pf_ipc_server_check(d->ctl, now,
+		    &d->ctl_check_ms) != PF_OK;
+}
+
 /*
  * Until the nearest of the hook's deadline, the control socket's check,
  * the watchdog and a minute.
  */
 static int
-poll_timeout(struct pf_daemon *d, const struct pf_daemon_hooks *h,
+poll_timeout(const struct pf_daemon *d, const struct pf_daemon_hooks *h,
     long wd_ms)
 {
 	int64_t	now = pf_time_mono_ms();
@@ -299,9 +310,6 @@ poll_timeout(struct pf_daemon *d, const struct pf_daemon_hooks *h,
 	long	wd_next;
 	int	timeout;
 
-	if (now >= d->ctl_check_ms)
-		d->ctl_broken = pf_ipc_server_check(d->ctl, now,
-		    &d->ctl_check_ms) != PF_OK;
 	if (d->ctl_check_ms < dl)
 		dl = d->ctl_check_ms;
 	/* a socket nobody can reach is a daemon systemd should restart */
@@ -336,6 +344,7 @@ pf_daemon_loop(struct pf_daemon *d, const struct pf_daemon_hooks *h)
 			pfd[i].events = POLLIN;
 		for (i = 0; i < 2 + n; i++)
 			pfd[i].revents = 0;
+		ctl_check(d);
 		timeout = poll_timeout(d, h, wd_ms);
 		if (poll(pfd, (nfds_t)(2 + n), timeout) == -1) {
 			if (errno == EINTR)
