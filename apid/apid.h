@@ -43,6 +43,8 @@
 #define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
 #define APID_READY_TIMEOUT_MS	500	/* /ready's "is syncd up" call */
+/* A stopping worker's wait for its requests (the unit allows 20 s). */
+#define APID_DRAIN_MS		15000
 #define APID_SYNC_WAIT_MS	600000	/* a whole sync, answered when done */
 #define APID_TASK_THREADS	16	/* per worker: kore's task pool, and
 					   syncs waited for on own threads */
@@ -106,6 +108,36 @@ extern const size_t		apid_nroutes;
  */
 int	route_match(const char *method, const char *path,
 	    struct apid_match *m);
+/*
+ * The Allow header's value for path ("GET, HEAD, OPTIONS", ...) into buf;
+ * returns how many routes match the path (0: the path is not served).
+ */
+size_t	route_allow(const char *path, char *buf, size_t len);
+
+/* frontparse.c -- a request's header block, before kore parses it. */
+#define FRONT_MORE	0	/* the header block is not whole yet */
+#define FRONT_PASS	1	/* hand it to kore (maybe rewritten) */
+#define FRONT_REFUSE	2	/* answer status and detail, then close */
+struct front_req {
+	int		 status;
+	const char	*detail;	/* static */
+	char		 method[16];	/* for the log; "" if unparsed */
+	char		 path[256];	/* without the query */
+	bool		 path_whole;	/* path was not truncated */
+	char		 allow[48];	/* 405: the Allow header's value */
+};
+/*
+ * Checks the *len bytes received so far in buf (cap bytes of room) for a
+ * request kore must not see, and rewrites the block in place where kore
+ * would refuse what apid accepts (*len changes).  Returns FRONT_*.
+ */
+int	front_check(char *buf, size_t *len, size_t cap, struct front_req *);
+/*
+ * How many of the add bytes just received after have bytes of buf still
+ * belong to the request that starts at buf: reading stops at its end so
+ * that a pipelined next request stays in the socket for its own turn.
+ */
+size_t	front_extent(const char *buf, size_t have, size_t add);
 
 /* validate.c */
 struct apid_verr {
@@ -122,9 +154,10 @@ bool	validate_metric_name(const char *s, size_t len);
 bool	validate_pattern_name(const char *s, size_t len);
 bool	validate_slug(const char *s, size_t len);
 /*
- * Finds the first "name=value" in a raw query string (NULL allowed) and
- * copies its percent-decoded value into buf.  Returns 1 (found), 0
- * (absent) or -1 (longer than buflen - 1).
+ * Finds "name=value" in a raw query string (NULL allowed) and copies its
+ * percent-decoded value into buf.  Returns 1 (found), 0 (absent), -1
+ * (longer than buflen - 1, or a control character such as %00 in it) or
+ * -2 (name given more than once).
  */
 int	query_get(const char *qs, const char *name, char *buf,
 	    size_t buflen);
@@ -252,7 +285,7 @@ void	cache_drop_user(struct apid_cache *c, const char *uid);
 size_t	minify_json(char *s, size_t len);
 
 /* metrics.c */
-#define APID_NSTATUS	14
+#define APID_NSTATUS	21
 #define APID_NBUCKETS	12
 struct apid_metrics {
 	uint64_t	req[APID_MAX_ROUTES + 1][APID_NSTATUS];

@@ -53,7 +53,7 @@ APID_MODULE_REL := $(shell realpath -m -s --relative-to=$(SBINDIR) \
 $(BUILD)/gen/apid_paths.h: FORCE
 	$(call pf_update,$@,#define APID_MODULE_DIR_REL "$(APID_MODULE_REL)")
 
-$(BUILD)/apid/launcher.o: $(BUILD)/gen/apid_paths.h
+$(BUILD)/apid/launcher.o: $(BUILD)/gen/apid_paths.h $(BUILD)/gen/pf_schema.h
 
 $(APID_BIN): $(BUILD)/apid/launcher.o $(LIBPF)
 	@mkdir -p $(@D)

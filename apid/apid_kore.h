@@ -34,6 +34,10 @@ void	auth_worker_init(void);
 /* guard.c: ends a worker whose main thread the sandbox killed. */
 void	guard_start(void);
 
+/* drain.c: SIGTERM/SIGQUIT/SIGINT let the requests in flight finish. */
+void	drain_init(void);
+bool	drain_active(void);	/* answers close their connection */
+
 /* listen.c */
 void	listen_init(void);
 void	listen_fini(void);

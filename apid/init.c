@@ -207,6 +207,7 @@ kore_worker_configure(void)
 	cache_init(&env->cache, APID_CACHE_SLOTS, APID_CACHE_BYTES);
 	auth_worker_init();
 	listen_init();
+	drain_init();
 	guard_start();
 }
 

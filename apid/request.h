@@ -92,6 +92,16 @@ int	lease_done(struct http_request *, struct reqctx *);
 /* Forgets uid's keys here and in every other worker of this instance. */
 void	keys_drop_user(const char *uid);
 
+/* respond.c */
+/* Headers on every answer, the front door's refusals included. */
+struct apid_header {
+	const char	*name;
+	const char	*value;
+};
+extern const struct apid_header	apid_security_headers[];	/* NULL-ended */
+/* The access log line of one answer; c is NULL before kore's request. */
+void	apid_log_request(const char *method, const char *path, int status,
+	    int64_t dur_us, const struct reqctx *c);
 /* respond.c -- each answers the request and returns KORE_RESULT_OK. */
 int	respond(struct http_request *, struct reqctx *, int status,
 	    const char *ctype, const char *body, size_t len);

@@ -20,9 +20,20 @@
 
 #include "apid/request.h"
 
-static void
-access_log(struct http_request *req, struct reqctx *c, int status,
-    int64_t dur_us)
+const struct apid_header apid_security_headers[] = {
+	{ "cache-control", "no-store" },
+	{ "x-content-type-options", "nosniff" },
+	{ "x-frame-options", "DENY" },
+	{ "referrer-policy", "same-origin" },
+	{ "content-security-policy",
+	    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'" },
+	{ "permissions-policy", "camera=(), microphone=(), geolocation=()" },
+	{ NULL, NULL },
+};
+
+void
+apid_log_request(const char *method, const char *path, int status,
+    int64_t dur_us, const struct reqctx *c)
 {
 	json_t	*o;
 	char	*s, ts[32];
@@ -36,16 +47,16 @@ access_log(struct http_request *req, struct reqctx *c, int status,
 	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:I}",
 	    "ts", ts, "level", "info", "prog", "polarflow-apid",
 	    "pid", (int)getpid(), "msg", "request",
-	    "method", http_method_text(req->method), "path", req->path,
+	    "method", method, "path", path,
 	    "status", status, "duration_us", (json_int_t)dur_us);
 	if (o == NULL)
 		return;
-	if (c->route >= 0)
+	if (c != NULL && c->route >= 0)
 		json_object_set_new(o, "route",
 		    json_string(apid_routes[c->route].path));
-	if (c->keyed)
+	if (c != NULL && c->keyed)
 		json_object_set_new(o, "key_id", json_integer(c->key_id));
-	else if (c->master)
+	else if (c != NULL && c->master)
 		json_object_set_new(o, "key_id", json_string("master"));
 	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
 		dprintf(STDERR_FILENO, "%s\n", s);
@@ -58,15 +69,11 @@ static void
 security_headers(struct http_request *req)
 {
 	const char	*proto;
+	size_t		 i;
 
-	http_response_header(req, "cache-control", "no-store");
-	http_response_header(req, "x-content-type-options", "nosniff");
-	http_response_header(req, "x-frame-options", "DENY");
-	http_response_header(req, "referrer-policy", "same-origin");
-	http_response_header(req, "content-security-policy",
-	    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
-	http_response_header(req, "permissions-policy",
-	    "camera=(), microphone=(), geolocation=()");
+	for (i = 0; apid_security_headers[i].name != NULL; i++)
+		http_response_header(req, apid_security_headers[i].name,
+		    apid_security_headers[i].value);
 	if (http_request_header(req, "x-forwarded-proto", &proto) &&
 	    strcasecmp(proto, "https") == 0)
 		http_response_header(req, "strict-transport-security",
@@ -96,11 +103,15 @@ respond(struct http_request *req, struct reqctx *c, int status,
 	security_headers(req);
 	if (c->keyed)
 		ratelimit_headers(req, c);
+	/* A stopping worker: "connection: close", then the socket closes. */
+	if (drain_active())
+		req->owner->flags |= CONN_CLOSE_EMPTY;
 	http_response(req, status, body, len);
 	c->state = REQ_DONE;
 	dur = pf_time_mono_us() - c->t0_us;
 	metrics_observe(env->metrics, c->route, status, (uint64_t)dur);
-	access_log(req, c, status, dur);
+	apid_log_request(http_method_text(req->method), req->path, status,
+	    dur, c);
 	return KORE_RESULT_OK;
 }
 

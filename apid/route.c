@@ -8,6 +8,8 @@
  * it, /metrics names its rows, and apid/gen_openapi.py builds the paths
  * of openapi.json from it (through tools/apid_routes).
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "apid/apid.h"
@@ -178,6 +180,9 @@ route_match(const char *method, const char *path, struct apid_match *m)
 	int			found = -1;
 	struct apid_match	tmp;
 
+	/* HEAD is GET without the body (kore leaves the body out). */
+	if (strcmp(method, "HEAD") == 0)
+		method = GET;
 	for (i = 0; i < apid_nroutes; i++) {
 		if (!match_one(apid_routes[i].path, path, &tmp))
 			continue;
@@ -188,4 +193,25 @@ route_match(const char *method, const char *path, struct apid_match *m)
 		found = -2;
 	}
 	return found;
+}
+
+size_t
+route_allow(const char *path, char *buf, size_t len)
+{
+	size_t			i, n = 0;
+	bool			get = false, post = false;
+	struct apid_match	tmp;
+
+	for (i = 0; i < apid_nroutes; i++) {
+		if (!match_one(apid_routes[i].path, path, &tmp))
+			continue;
+		n++;
+		if (strcmp(apid_routes[i].method, GET) == 0)
+			get = true;
+		else
+			post = true;
+	}
+	snprintf(buf, len, "%s%s%sOPTIONS", get ? "GET, HEAD, " : "",
+	    post ? "POST" : "", post ? ", " : "");
+	return n;
 }

@@ -351,8 +351,15 @@ serve_begin(struct http_request *req, struct reqctx *c)
 	    &c->m);
 	if (c->route == -1)
 		return respond_error(req, c, 404, "Not Found");
-	if (c->route == -2)
+	if (c->route == -2) {
+		char	allow[48];
+
+		(void)route_allow(req->path, allow, sizeof(allow));
+		http_response_header(req, "allow", allow);
+		if (req->method == HTTP_METHOD_OPTIONS)
+			return respond(req, c, 204, "text/plain", NULL, 0);
 		return respond_error(req, c, 405, "Method Not Allowed");
+	}
 	/* content_length is only meaningful for body methods. */
 	if ((req->method == HTTP_METHOD_POST ||
 	    req->method == HTTP_METHOD_PUT ||

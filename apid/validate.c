@@ -128,6 +128,7 @@ query_get(const char *qs, const char *name, char *buf, size_t buflen)
 {
 	size_t		 nlen = strlen(name), vlen, i, o;
 	const char	*p, *end, *v;
+	int		 found = 0;
 
 	if (qs == NULL || buflen == 0)
 		return 0;
@@ -136,6 +137,10 @@ query_get(const char *qs, const char *name, char *buf, size_t buflen)
 		if ((size_t)(end - p) < nlen + 1 || strncmp(p, name, nlen) != 0
 		    || p[nlen] != '=')
 			continue;
+		/* Which of two values counts differs between clients. */
+		if (found)
+			return -2;
+		found = 1;
 		v = p + nlen + 1;
 		vlen = (size_t)(end - v);
 		for (i = 0, o = 0; i < vlen; i++) {
@@ -147,14 +152,16 @@ query_get(const char *qs, const char *name, char *buf, size_t buflen)
 				c = hexval(v[i + 1]) * 16 + hexval(v[i + 2]);
 				i += 2;
 			}
+			/* "7%00" must not pass as "7". */
+			if (iscntrl(c))
+				return -1;
 			if (o + 1 >= buflen)
 				return -1;
 			buf[o++] = (char)c;
 		}
 		buf[o] = '\0';
-		return 1;
 	}
-	return 0;
+	return found;
 }
 
 static void
@@ -179,6 +186,9 @@ validate_days(const char *qs, int def, int min, int max, int *out,
 		return 0;
 	case -1:
 		goto notint;
+	case -2:
+		verr(e, "days", "query", "Parameter must be given only once");
+		return -1;
 	}
 	errno = 0;
 	v = strtol(buf, &end, 10);

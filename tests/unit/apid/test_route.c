@@ -38,6 +38,20 @@ test_route_match(void **state)
 	assert_int_equal(m.capnamelen[1], strlen("sleep_date"));
 
 	assert_int_equal(find("GET", "/nope"), -1);
+	/* HEAD is served wherever GET is. */
+	assert_int_equal(find("HEAD", "/health"), find("GET", "/health"));
+	assert_int_equal(find("HEAD", "/api/v1/users/u/sync/trigger"), -2);
+	{
+		char	allow[48];
+
+		assert_int_equal(route_allow("/health", allow, sizeof(allow)),
+		    1);
+		assert_string_equal(allow, "GET, HEAD, OPTIONS");
+		assert_true(route_allow("/api/v1/users/u/sync/trigger", allow,
+		    sizeof(allow)) >= 1);
+		assert_string_equal(allow, "POST, OPTIONS");
+		assert_int_equal(route_allow("/nope", allow, sizeof(allow)), 0);
+	}
 	assert_int_equal(find("GET", "/api/v1/users//sleep"), -1);
 	assert_int_equal(find("GET", "/api/v1/users/u/sleep/"), -1);
 	assert_int_equal(find("GET", "/health/x"), -1);

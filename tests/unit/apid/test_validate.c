@@ -58,9 +58,19 @@ test_query_and_days(void **state)
 	struct apid_verr	e;
 
 	(void)state;
-	assert_int_equal(query_get("a=1&days=30&days=2", "days", buf,
+	assert_int_equal(query_get("a=1&days=30", "days", buf,
 	    sizeof(buf)), 1);
 	assert_string_equal(buf, "30");
+	/* Given twice, or with a control character: refused. */
+	assert_int_equal(query_get("a=1&days=30&days=2", "days", buf,
+	    sizeof(buf)), -2);
+	assert_int_equal(query_get("days=7%00", "days", buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(query_get("days=7%0a", "days", buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(validate_days("days=7&days=7", 7, 1, 365, &days,
+	    &e), -1);
+	assert_string_equal(e.message, "Parameter must be given only once");
 	assert_int_equal(query_get("xdays=3", "days", buf, sizeof(buf)), 0);
 	assert_int_equal(query_get(NULL, "days", buf, sizeof(buf)), 0);
 	assert_int_equal(query_get("days=%33%30", "days", buf, sizeof(buf)),
