@@ -34,6 +34,9 @@ void	auth_worker_init(void);
 /* guard.c: ends a worker whose main thread the sandbox killed. */
 void	guard_start(void);
 
+/* front.c: the request timeouts' JSON 408 (a worker's timer). */
+void	front_init(void);
+
 /* drain.c: SIGTERM/SIGQUIT/SIGINT let the requests in flight finish. */
 void	drain_init(void);
 bool	drain_active(void);	/* answers close their connection */

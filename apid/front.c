@@ -35,6 +35,9 @@
 
 /* What is read and dropped before a refusal closes the connection. */
 #define FRONT_DISCARD_MAX	(256 * 1024)
+/* Timeouts are looked at this often, and answered this much early. */
+#define FRONT_SWEEP_MS		200
+#define FRONT_SWEEP_AHEAD_MS	1000
 
 void	apid_connect(struct connection *);
 
@@ -183,6 +186,51 @@ front_read(struct connection *c, size_t *bytes)
 		    KORE_RESULT_OK : KORE_RESULT_ERROR;
 	*bytes = (size_t)r;
 	return KORE_RESULT_OK;
+}
+
+/*
+ * kore answers a request whose headers or body are still incomplete when
+ * its timeout runs out with an empty 408, checked every 500 ms; apid
+ * answers first, with its JSON, a second before kore would.  An idle
+ * connection between requests has nothing to answer: it is left to the
+ * keep-alive timer, which closes it silently, where kore would send an
+ * unsolicited 408 that a client can take for the answer to its next
+ * request.
+ */
+static void
+front_sweep(void *arg, u_int64_t now)
+{
+	struct connection	*c, *next;
+	struct front_req	 fr;
+	struct netbuf		*nb;
+
+	(void)arg;
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->proto != CONN_PROTO_HTTP || c->http_timeout == 0 ||
+		    (nb = c->rnb) == NULL || c->state != CONN_STATE_ESTABLISHED)
+			continue;
+		if ((nb->cb == front_header_recv || nb->cb == http_header_recv)
+		    && nb->s_off == 0) {
+			c->http_timeout = 0;
+			continue;
+		}
+		if (now < c->http_start ||
+		    now - c->http_start + FRONT_SWEEP_AHEAD_MS < c->http_timeout)
+			continue;
+		c->http_timeout = 0;
+		memset(&fr, 0, sizeof(fr));
+		fr.status = 408;
+		fr.detail = "Request Timeout: the request was not received "
+		    "in time";
+		(void)front_refuse(c, &fr);
+	}
+}
+
+void
+front_init(void)
+{
+	kore_timer_add(front_sweep, FRONT_SWEEP_MS, NULL, 0);
 }
 
 void

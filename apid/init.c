@@ -208,6 +208,7 @@ kore_worker_configure(void)
 	auth_worker_init();
 	listen_init();
 	drain_init();
+	front_init();
 	guard_start();
 }
 

@@ -262,3 +262,40 @@ def test_nul_and_repeated_parameters_are_refused(apid, users, qs):
     assert r.status == 400, (qs, r.status, r.body)
     body = r.json()
     assert body["extra"][0]["key"] == "days", body
+
+
+def test_incomplete_request_times_out_with_json_408(apid):
+    s = socket.create_connection(("127.0.0.1", apid.port), timeout=40)
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+    buf = b""
+    while parse(buf) is None:
+        chunk = s.recv(65536)
+        assert chunk, buf
+        buf += chunk
+    s.close()
+    resp, _ = parse(buf)
+    assert_envelope(resp, 408)
+    still_serves(apid)
+
+
+def test_idle_keepalive_connection_gets_no_unsolicited_answer(apid):
+    # kore's 10 s header timeout sent an empty 408 on a connection that
+    # was merely idle between requests (keep-alive is 30 s).
+    import time
+    s = socket.create_connection(("127.0.0.1", apid.port), timeout=20)
+    req = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    s.sendall(req)
+    buf = b""
+    while parse(buf) is None:
+        buf += s.recv(65536)
+    first, buf = parse(buf)
+    assert first["status"] == 200 and buf == b""
+    time.sleep(12)
+    s.sendall(req)
+    while parse(buf) is None:
+        chunk = s.recv(65536)
+        assert chunk, "closed while idle"
+        buf += chunk
+    second, _ = parse(buf)
+    s.close()
+    assert second["status"] == 200, second
