@@ -73,6 +73,8 @@ enum apid_kind {
 				   in every worker */
 #define APID_R_VERBATIM	  0x20	/* JSON body sent as PostgreSQL wrote it,
 				   blanks and all (upstream's bytes) */
+#define APID_R_BIND_CALLER 0x40	/* binds the calling key's id (0: none)
+				   and its quota left, after the captures */
 
 struct apid_route {
 	const char	*method;	/* "GET" / "POST" */

@@ -132,8 +132,8 @@ const struct apid_route apid_routes[] = {
 	{ POST, U "/api-key/revoke", APID_K_SQL,
 	    A | APID_R_DROP_KEYS | APID_R_VERBATIM, NODAYS,
 	    store_sql_key_revoke, NULL },
-	{ GET, U "/api-key/info", APID_K_SQL, A, NODAYS, store_sql_key_info,
-	    NULL },
+	{ GET, U "/api-key/info", APID_K_SQL, A | APID_R_BIND_CALLER, NODAYS,
+	    store_sql_key_info, NULL },
 	{ GET, U "/status", APID_K_SQL, A, NODAYS, store_sql_user_status,
 	    NULL },
 };

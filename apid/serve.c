@@ -219,6 +219,16 @@ bind_params(struct http_request *req, struct reqctx *c,
 	}
 	if (c->m.ncap > 0)
 		snprintf(c->uid, sizeof(c->uid), "%.100s", c->pbuf[0]);
+	if (rt->flags & APID_R_BIND_CALLER) {
+		snprintf(c->pbuf[c->nparams], sizeof(c->pbuf[0]), "%lld",
+		    c->keyed ? (long long)c->key_id : 0LL);
+		c->pv[c->nparams] = c->pbuf[c->nparams];
+		c->nparams++;
+		snprintf(c->pbuf[c->nparams], sizeof(c->pbuf[0]), "%d",
+		    c->rl_remaining);
+		c->pv[c->nparams] = c->pbuf[c->nparams];
+		c->nparams++;
+	}
 	if (!(rt->flags & APID_R_DAYS))
 		return 0;
 	if (validate_days(req->query_string, rt->days_def, rt->days_min,

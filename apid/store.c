@@ -538,14 +538,23 @@ const char store_sql_key_revoke[] =
     " 'user_id', $1::text, 'revoked_key_ids', (SELECT json_agg(id)"
     " FROM u))::text END";
 
+/*
+ * $2/$3: the calling key and the quota left that its answer's headers
+ * show.  Its workers spend leased quota without writing it back, so for
+ * the calling key that figure, and this very use, are the true ones; for
+ * another key the stored window counts its workers' unspent leases as
+ * used and last_used_at moves once per lease.
+ */
 const char store_sql_key_info[] =
     "SELECT 200, coalesce((SELECT json_build_object('key_prefix',"
     " key_prefix, 'user_id', user_id, 'is_active', is_active,"
     " 'rate_limit_requests', rate_limit_requests,"
-    " 'rate_limit_remaining', GREATEST(rate_limit_requests - coalesce(("
+    " 'rate_limit_remaining', CASE WHEN a.id = $2::bigint THEN $3::int"
+    "  ELSE GREATEST(rate_limit_requests - coalesce(("
     "  SELECT requests FROM api_rate_windows w WHERE w.key_id = a.id AND"
-    "  w.window_start = date_trunc('hour', now())), 0), 0),"
-    " 'created_at', created_at, 'last_used_at', last_used_at)"
+    "  w.window_start = date_trunc('hour', now())), 0), 0) END,"
+    " 'created_at', created_at, 'last_used_at', CASE WHEN a.id = $2::bigint"
+    "  THEN now() ELSE last_used_at END)"
     " FROM api_keys a WHERE user_id = $1"
     " ORDER BY is_active DESC, id DESC LIMIT 1)::text, 'null')";
 

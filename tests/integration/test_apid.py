@@ -727,3 +727,23 @@ def test_response_cache_follows_the_data(apid, users, migrated):
         "('alice', 'insights', '{\"status\": \"ready\"}')")
     harness.wait_until(lambda: apid.get(f"{U}/alice/insights", k).json()[
         "status"] == "ready", timeout=2, interval=0.01, what="insights")
+
+
+def test_key_info_agrees_with_the_rate_limit_headers(apid, users):
+    # Workers spend leased quota without writing it back: the stored
+    # window ran tens of requests ahead of the headers, and last_used_at
+    # moved only once per lease.
+    import datetime
+    k = users["alice"]
+    for _ in range(40):
+        assert apid.get(f"{U}/alice/sleep", k).status == 200
+    for _ in range(5):
+        before = datetime.datetime.now(datetime.timezone.utc)
+        r = apid.get(f"{U}/alice/api-key/info", k)
+        hdrs = {h.lower(): v for h, v in r.headers.items()}
+        info = r.json()
+        assert info["rate_limit_remaining"] == \
+            int(hdrs["x-ratelimit-remaining"]), (info, hdrs)
+        used = datetime.datetime.fromisoformat(
+            info["last_used_at"].replace("Z", "+00:00"))
+        assert abs((used - before).total_seconds()) < 5, (used, before)

@@ -162,11 +162,15 @@ captures(const char *path)
 	return n;
 }
 
-/* What serve.c binds: the captures, "days", the new key's hash+prefix. */
+/*
+ * What serve.c binds: the captures, the calling key and its quota left,
+ * "days", the new key's hash+prefix.
+ */
 static int
 bound(const struct apid_route *r)
 {
 	return captures(r->path) + ((r->flags & APID_R_BIND_DAYS) ? 1 : 0) +
+	    ((r->flags & APID_R_BIND_CALLER) ? 2 : 0) +
 	    (r->kind == APID_K_KEY_REGEN ? 2 : 0);
 }
 
