@@ -71,8 +71,6 @@ enum apid_kind {
 #define APID_R_BIND_DAYS  0x08	/* ... bound as the statement's last $n */
 #define APID_R_DROP_KEYS  0x10	/* success drops the user's cached keys
 				   in every worker */
-#define APID_R_VERBATIM	  0x20	/* JSON body sent as PostgreSQL wrote it,
-				   blanks and all (upstream's bytes) */
 #define APID_R_BIND_CALLER 0x40	/* binds the calling key's id (0: none)
 				   and its quota left, after the captures */
 
@@ -351,6 +349,7 @@ extern const char store_sql_document[];
 extern const char store_sql_key_regen[];
 extern const char store_sql_key_revoke[];
 extern const char store_sql_key_info[];
+extern const char store_sql_sync_status[];
 extern const char store_sql_user_status[];
 extern const char store_sql_sync_user[];
 

@@ -321,6 +321,19 @@ DOC = {r[:2]: r[2:] for r in [
     ("post", U + "/sync/trigger", "Sync this user now: the answer waits "
      "for the sync (upstream's behaviour) unless Prefer: respond-async asks "
      "for 202 at once", "sync", SYNC_RESULT, True),
+    ("get", U + "/sync/status", "The user's latest sync: where an "
+     "asynchronous trigger's 202 points (Location)", "sync",
+     obj({"user_id": {"type": "string"}, "sync_id": {"type": "string"},
+          "trigger": {"type": "string"},
+          "status": {"type": "string", "enum": [
+              "started", "success", "partial", "failed", "skipped"]},
+          "started_at": {"type": "string", "format": "date-time"},
+          "completed_at": {"type": ["string", "null"],
+                           "format": "date-time"},
+          "duration_ms": {"type": ["integer", "null"]},
+          "records_synced": {"type": "object"},
+          "error_type": {"type": ["string", "null"]},
+          "error_message": {"type": ["string", "null"]}}), True),
     ("get", U + "/baselines", "Stored personal baselines", "analytics",
      arr(ref("Baseline")), False),
     ("post", U + "/baselines/calculate",
@@ -376,6 +389,11 @@ EXTRA = {
                     "waiting for it.", "schema": {"type": "string"}}],
         "responses": {"202": {
             "description": "Prefer: respond-async: the sync has started",
+            "headers": {
+                "Location": {"description": "The sync-status resource to "
+                             "poll", "schema": {"type": "string"}},
+                "Preference-Applied": {"description": "respond-async",
+                                       "schema": {"type": "string"}}},
             "content": {"application/json": {"schema": {
                 "type": "object", "required": ["status", "user_id"],
                 "properties": {

@@ -91,13 +91,15 @@ const struct apid_route apid_routes[] = {
 	/* sync: "days" goes to syncd (absent: 0, syncd's default) */
 	{ POST, U "/sync/trigger", APID_K_SYNC, A | APID_R_DAYS, 0, 1, 365,
 	    store_sql_sync_user, NULL },
+	/* where an asynchronous trigger's 202 points: the latest sync */
+	{ GET, U "/sync/status", APID_K_SQL, A, NODAYS, store_sql_sync_status,
+	    NULL },
 
 	/* baselines, analytics status, patterns, anomalies, insights */
 	{ GET, U "/baselines", APID_K_SQL, A | C, NODAYS,
 	    store_sql_baselines, NULL },
-	{ POST, U "/baselines/calculate", APID_K_RECOMPUTE,
-	    A | APID_R_VERBATIM, NODAYS, store_sql_baselines_calculated,
-	    NULL },
+	{ POST, U "/baselines/calculate", APID_K_RECOMPUTE, A, NODAYS,
+	    store_sql_baselines_calculated, NULL },
 	{ GET, U "/baselines/check/{metric_name}/{value}", APID_K_SQL, A | C,
 	    NODAYS, store_sql_baseline_check, NULL },
 	{ GET, U "/baselines/{metric_name}", APID_K_SQL, A | C, NODAYS,
@@ -106,8 +108,8 @@ const struct apid_route apid_routes[] = {
 	    store_sql_analytics_status, NULL },
 	{ GET, U "/patterns", APID_K_SQL, A | C, NODAYS,
 	    store_sql_patterns, NULL },
-	{ POST, U "/patterns/detect", APID_K_RECOMPUTE, A | APID_R_VERBATIM,
-	    NODAYS, store_sql_patterns_detected, NULL },
+	{ POST, U "/patterns/detect", APID_K_RECOMPUTE, A, NODAYS,
+	    store_sql_patterns_detected, NULL },
 	{ GET, U "/patterns/{pattern_name}", APID_K_SQL, A | C, NODAYS,
 	    store_sql_pattern_one, NULL },
 	{ GET, U "/anomalies", APID_K_SQL, A | C, NODAYS,
@@ -130,7 +132,7 @@ const struct apid_route apid_routes[] = {
 	{ POST, U "/api-key/regenerate", APID_K_KEY_REGEN,
 	    A | APID_R_DROP_KEYS, NODAYS, store_sql_key_regen, NULL },
 	{ POST, U "/api-key/revoke", APID_K_SQL,
-	    A | APID_R_DROP_KEYS | APID_R_VERBATIM, NODAYS,
+	    A | APID_R_DROP_KEYS, NODAYS,
 	    store_sql_key_revoke, NULL },
 	{ GET, U "/api-key/info", APID_K_SQL, A | APID_R_BIND_CALLER, NODAYS,
 	    store_sql_key_info, NULL },

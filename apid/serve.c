@@ -301,7 +301,8 @@ body_done(struct http_request *req, struct reqctx *c,
 	int	ctype = rt->kind == APID_K_CSV;
 	size_t	n = strlen(c->col[1]);
 
-	if (!ctype && !(rt->flags & APID_R_VERBATIM))
+	/* Compact JSON everywhere: PostgreSQL's json functions add blanks. */
+	if (!ctype)
 		n = minify_json(c->col[1], n);
 	if (c->ckeylen > 0 && env->cache_on)
 		cache_put(&env->cache, c->ckey, c->ckeylen, c->uid, ctype,

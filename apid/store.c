@@ -569,6 +569,25 @@ const char store_sql_user_status[] =
     " LEFT JOIN LATERAL (SELECT key_prefix FROM api_keys"
     " WHERE user_id = $1 AND is_active ORDER BY id DESC LIMIT 1) k ON true";
 
+/*
+ * The user's latest sync; syncd records a sync before it answers
+ * "started", so after a 202 this is the sync that was started.
+ */
+const char store_sql_sync_status[] =
+    "SELECT CASE WHEN u.user_id IS NULL OR l.sync_id IS NULL THEN 404"
+    " ELSE 200 END,"
+    " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"
+    " WHEN l.sync_id IS NULL THEN 'No sync recorded for user ' || $1"
+    " ELSE json_build_object('user_id', $1, 'sync_id', l.sync_id,"
+    " 'trigger', l.trigger, 'status', l.status,"
+    " 'started_at', l.started_at, 'completed_at', l.completed_at,"
+    " 'duration_ms', l.duration_ms, 'records_synced', l.records_synced,"
+    " 'error_type', l.error_type, 'error_message', l.error_message)::text"
+    " END"
+    " FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1"
+    " LEFT JOIN LATERAL (SELECT * FROM sync_logs s WHERE s.user_id = $1"
+    " ORDER BY s.started_at DESC, s.id DESC LIMIT 1) l ON true";
+
 /* Before asking syncd: does the user exist at all? */
 const char store_sql_sync_user[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"

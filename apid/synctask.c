@@ -277,7 +277,7 @@ sync_started(struct http_request *req, struct reqctx *c)
 {
 	const struct ctl_call	*cc = &c->job->call;
 	json_t			*out;
-	char			*body;
+	char			*body, loc[160];
 	int			 r;
 
 	if ((r = sync_refused(req, c, cc->rc, cc->reply)) != -1)
@@ -290,6 +290,9 @@ sync_started(struct http_request *req, struct reqctx *c)
 		json_object_set_new(out, "status", json_string("started"));
 	json_object_set_new(out, "user_id", json_string(c->uid));
 	body = json_dumps(out, JSON_COMPACT);
+	snprintf(loc, sizeof(loc), "/api/v1/users/%s/sync/status", c->uid);
+	http_response_header(req, "location", loc);
+	http_response_header(req, "preference-applied", "respond-async");
 	r = respond_json(req, c, 202, body ? body : "{}");
 	free(body);
 	json_decref(out);

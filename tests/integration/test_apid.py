@@ -477,12 +477,25 @@ def test_sync_trigger_goes_through_the_real_syncd(apid, migrated, polarctl,
     r = apid.post(f"{U}/{uid}/sync/trigger?days=5", key, headers=async_)
     assert r.status == 202, r.text
     assert r.json()["status"] == "started" and r.json()["user_id"] == uid
+    hdrs = {h.lower(): v for h, v in r.headers.items()}
+    assert hdrs["preference-applied"] == "respond-async"
+    loc = hdrs["location"]
+    assert loc == f"{U}/{uid}/sync/status"
+    st = apid.get(loc, key).json()
+    assert st["status"] == "started" and st["trigger"] == "api", st
+    started = st["sync_id"]
     r = apid.post(f"{U}/{uid}/sync/trigger", key)
     assert (r.status, r.json()["detail"]) == (
         409, "A sync is already running for this user")
     # the refusal did not wait for the running sync
     assert [j["user_id"] for j in sd.status()["in_flight"]] == [uid]
     assert apid.post(f"{U}/{uid}/sync/trigger?days=0", key).status == 400
+    wait_for(lambda: apid.get(loc, key).json()["status"] != "started", 120,
+             "sync end, polled at the 202's Location")
+    st = apid.get(loc, key).json()
+    assert st["sync_id"] == started and st["status"] == "success", st
+    assert st["completed_at"] and st["records_synced"]["sleep"] >= 0
+    assert apid.get(f"{U}/nobody/sync/status", MASTER).status == 404
     wait_for(lambda: sd.status()["in_flight"] == [], 120, "sync end")
     polarsim.clear_faults()
     # upstream's way: the answer waits for the sync and carries its counts;
@@ -550,6 +563,9 @@ def test_key_regenerate_revoke_info_status(apid, users, migrated):
         assert apid.get(f"{U}/alice/sleep", new).status == 200
     r = apid.post(f"{U}/alice/api-key/revoke", new)
     assert r.json()["message"] == "API key revoked successfully"
+    # compact JSON, as every other answer: no blank outside a string
+    assert not re.search(rb"\s", re.sub(rb'"(?:[^"\\]|\\.)*"', b"", r.body)), \
+        r.body
     for _ in range(6):
         assert apid.get(f"{U}/alice/sleep", new).status == 401
     r = apid.post(f"{U}/alice/api-key/revoke", MASTER)

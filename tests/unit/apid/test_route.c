@@ -124,6 +124,7 @@ static const struct {
 	{ "POST", U "/api-key/regenerate", store_sql_key_regen },
 	{ "POST", U "/api-key/revoke", store_sql_key_revoke },
 	{ "GET", U "/api-key/info", store_sql_key_info },
+	{ "GET", U "/sync/status", store_sql_sync_status },
 	{ "GET", U "/status", store_sql_user_status },
 };
 
