@@ -8,6 +8,10 @@
  * NULL.  Columns that are computed rather than copied are listed as
  * FK_DERIVED and filled by the stream's derive hook (transform.c).
  *
+ * A later answer never erases what a richer one stored: a row's series
+ * groups (.series) and its other columns follow the rule written at
+ * struct stream_def, and the row it replaces is kept in replaced_rows.
+ *
  * Adding a stream: an ST_ value in syncd.h, a row here, its table in a
  * migration, and a derive hook only if some column is computed.
  */
@@ -144,6 +148,8 @@ static const struct field sleep_fields[] = {
 };
 static const char *const sleep_drop[] = { "hypnogram", "heart_rate_samples",
     NULL };
+static const char *const sleep_series[] = { "hypnogram",
+    "heart_rate_samples, heart_rate_avg, heart_rate_min, heart_rate_max", NULL };
 
 static const struct field recharge_fields[] = {
 	DATE("date", "date", F_REQ | F_DAY),
@@ -163,6 +169,8 @@ static const struct field recharge_fields[] = {
 	END
 };
 static const char *const recharge_drop[] = { "hrv_samples",
+    "breathing_samples", NULL };
+static const char *const recharge_series[] = { "hrv_samples",
     "breathing_samples", NULL };
 
 static const struct field activity_fields[] = {
@@ -195,6 +203,8 @@ static const struct field activity_samples_fields[] = {
 };
 static const char *const activity_samples_drop[] = { "steps",
     "activity_zones", NULL };
+static const char *const activity_samples_series[] = {
+    "samples, total_steps, interval_ms, sample_count", "zone_samples", NULL };
 
 static const struct field exercise_fields[] = {
 	STR("polar_exercise_id", "id", F_REQ | F_IDENT, 64),
@@ -227,6 +237,8 @@ static const struct field exercise_fields[] = {
 	END
 };
 static const char *const exercise_drop[] = { "samples", "route",
+    "heart_rate_zones", NULL };
+static const char *const exercise_series[] = { "samples", "route",
     "heart_rate_zones", NULL };
 
 /* -1 is "no data"; 0 too when the status says the load is not available */
@@ -264,6 +276,7 @@ static const struct field alertness_fields[] = {
 	END
 };
 static const char *const alertness_drop[] = { "hourly_data", NULL };
+static const char *const alertness_series[] = { "hourly_data", NULL };
 
 static const struct field bedtime_fields[] = {
 	INT("sleep_timezone_offset_minutes", "sleep_timezone_offset_minutes",
@@ -290,6 +303,8 @@ static const struct field chr_fields[] = {
 	END
 };
 static const char *const chr_drop[] = { "heart_rate_samples", NULL };
+static const char *const chr_series[] = {
+    "samples, sample_count, hr_min, hr_max, hr_avg", NULL };
 
 static const struct field spo2_fields[] = {
 	INT("timezone_offset_minutes", "time_zone_offset", F_OFFSET, -OFFMAX,
@@ -333,6 +348,8 @@ static const struct field ecg_fields[] = {
 };
 static const char *const ecg_drop[] = { "samples", "quality_measurements",
     NULL };
+static const char *const ecg_series[] = { "samples, sample_count, duration_seconds",
+    "quality", NULL };
 
 static const struct field body_temp_fields[] = {
 	TIME("start_time", "start_time", F_REQ | F_DAY),
@@ -349,6 +366,8 @@ static const struct field body_temp_fields[] = {
 	END
 };
 static const char *const body_temp_drop[] = { "samples", NULL };
+static const char *const body_temp_series[] = {
+    "samples, temp_min, temp_max, temp_avg, sample_count", NULL };
 
 static const struct field skin_temp_fields[] = {
 	DATE("sleep_date", "sleep_date", F_REQ | F_DAY),
@@ -397,6 +416,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
 		.fields = sleep_fields, .derive = derive_sleep,
 		.raw_drop = sleep_drop,
+		.series = sleep_series,
 	},
 	[ST_RECHARGE] = {
 		.name = "nightly_recharge", .table = "nightly_recharge",
@@ -406,6 +426,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
 		.fields = recharge_fields,
 		.raw_drop = recharge_drop,
+		.series = recharge_series,
 	},
 	[ST_ACTIVITY] = {
 		.name = "activity", .table = "activity",
@@ -426,6 +447,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = activity_samples_fields,
 		.derive = derive_activity_samples,
 		.raw_drop = activity_samples_drop,
+		.series = activity_samples_series,
 	},
 	[ST_EXERCISE] = {
 		.name = "exercise", .table = "exercise",
@@ -435,6 +457,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = exercise_fields, .derive = derive_exercise,
 		.raw_drop = exercise_drop,
+		.series = exercise_series,
 	},
 	[ST_CARDIO_LOAD] = {
 		.name = "cardio_load", .table = "cardio_load",
@@ -452,6 +475,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = alertness_fields,
 		.raw_drop = alertness_drop,
+		.series = alertness_series,
 	},
 	[ST_BEDTIME] = {
 		.name = "sleepwise_bedtime", .table = "sleepwise_bedtime",
@@ -471,6 +495,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.nodata_404 = true,
 		.fields = chr_fields, .derive = derive_chr,
 		.raw_drop = chr_drop,
+		.series = chr_series,
 	},
 	[ST_SPO2] = {
 		.name = "spo2", .table = "spo2",
@@ -488,6 +513,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
 		.fields = ecg_fields, .derive = derive_ecg,
 		.raw_drop = ecg_drop,
+		.series = ecg_series,
 	},
 	[ST_BODY_TEMP] = {
 		.name = "body_temperature", .table = "body_temperature",
@@ -497,6 +523,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
 		.fields = body_temp_fields, .derive = derive_body_temp,
 		.raw_drop = body_temp_drop,
+		.series = body_temp_series,
 	},
 	[ST_SKIN_TEMP] = {
 		.name = "skin_temperature", .table = "skin_temperature",

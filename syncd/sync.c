@@ -200,13 +200,13 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 {
 	struct stream_result	*s = &job->st[st];
 	int64_t			 first, last;
-	int			 changed, r;
+	int			 changed, kept, r;
 
 	int64_t			 t0 = pf_time_mono_ms();
 
 	s->skipped += (int)rs->skipped;
 	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
-	    &changed, &first, &last)) != PF_OK) {
+	    &changed, &kept, &first, &last)) != PF_OK) {
 		job->db_failed = true;
 		st_fail(job, st, 0, "database error: %.*s",
 		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
@@ -217,8 +217,13 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 	pf_log_debug("user %s stream %s: %zu rows committed (%d changed) in "
 	    "%" PRId64 " ms", job->user_id, stream_name(st), rs->n, changed,
 	    pf_time_mono_ms() - t0);
+	if (kept > 0)
+		pf_log_warnx("user %s stream %s: %d records came back poorer "
+		    "than stored; the stored values were kept", job->user_id,
+		    stream_name(st), kept);
 	s->records += (int)rs->n;
 	s->changed += changed;
+	s->kept += kept;
 	if (changed > 0) {
 		if (first < s->first_day)
 			s->first_day = first;
@@ -617,11 +622,11 @@ static void
 job_finish(struct job *job)
 {
 	json_t		*records, *sstat, *errors, *changed, *touched, *reply,
-			*details;
+			*details, *skipped, *degraded;
 	const char	*status, *etype;
 	char		*emsg = NULL, *tmp;
 	int64_t		 first = INT64_MAX, last = INT64_MIN;
-	int		 i, nfailed = 0, nrun = 0, total = 0;
+	int		 i, nfailed = 0, nrun = 0, total = 0, nlost = 0;
 	struct stream_result *s;
 
 	TAILQ_REMOVE(&jobs, job, entry);
@@ -630,6 +635,8 @@ job_finish(struct job *job)
 	sstat = json_object();
 	errors = json_object();
 	changed = json_object();
+	skipped = json_object();
+	degraded = json_object();
 	touched = json_array();
 	for (i = 0; i < ST__COUNT; i++) {
 		s = &job->st[i];
@@ -658,6 +665,13 @@ job_finish(struct job *job)
 			json_object_set_new(sstat, stream_name(i), json_string(
 			    s->records == 0 && s->nodata ? "nodata" : "ok"));
 		total += s->records;
+		if (s->skipped > 0)
+			json_object_set_new(skipped, stream_name(i),
+			    json_integer(s->skipped));
+		if (s->kept > 0)
+			json_object_set_new(degraded, stream_name(i),
+			    json_integer(s->kept));
+		nlost += s->skipped + s->kept;
 		if (s->changed > 0) {
 			json_array_append_new(touched,
 			    json_string(stream_name(i)));
@@ -669,22 +683,29 @@ job_finish(struct job *job)
 	}
 	if (job->aborted && !job->reauth && nfailed == 0)
 		nfailed = 1;
+	/* Records skipped or kept poorer than sent: not a clean success. */
 	if (nfailed == 0)
-		status = "success";
+		status = nlost > 0 ? "partial" : "success";
 	else if (job->reauth || nfailed >= nrun || (total == 0 &&
 	    json_array_size(touched) == 0 && nfailed == nrun))
 		status = "failed";
 	else
 		status = "partial";
 	etype = error_type_of(job, nfailed);
+	if (etype == NULL && nlost > 0)
+		etype = "incomplete_data";
 	if (job->aborted && job->abort_reason && emsg == NULL)
 		emsg = pf_xstrdup(job->abort_reason);
+	if (emsg == NULL && nlost > 0)
+		emsg = pf_xasprintf("%d records skipped or poorer than stored "
+		    "(see records_skipped, records_degraded, dropped)", nlost);
 	if (emsg != NULL && strlen(emsg) > 1000)
 		emsg[1000] = '\0';
 	details = json_object_size(errors) ? json_pack("{s:O}", "errors",
 	    errors) : NULL;
 	if (store_log_finish(env->db, job, status, records, sstat, etype,
-	    emsg, details, first, last, fetch_quota()) != PF_OK)
+	    emsg, details, skipped, degraded, first, last, fetch_quota()) !=
+	    PF_OK)
 		pf_log_warnx("user %s: could not record sync %s: %s",
 		    job->user_id, job->sync_id, pf_db_errmsg(env->db));
 	json_decref(details);
@@ -711,10 +732,11 @@ job_finish(struct job *job)
 	    total, json_array_size(touched), job->calls,
 	    pf_time_mono_ms() - job->started_mono);
 	if (job->waiter != NULL) {
-		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:i,s:I}",
-		    "user_id", job->user_id, "sync_id", job->sync_id, "status",
-		    status, "records", records, "changed", changed, "streams",
-		    touched, "errors", errors, "api_calls", job->calls,
+		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:i,"
+		    "s:I}", "user_id", job->user_id, "sync_id", job->sync_id,
+		    "status", status, "records", records, "changed", changed,
+		    "streams", touched, "errors", errors, "skipped", skipped,
+		    "degraded", degraded, "api_calls", job->calls,
 		    "duration_ms", (json_int_t)(pf_time_mono_ms() -
 		    job->started_mono));
 		if (reply != NULL) {
@@ -732,6 +754,8 @@ job_finish(struct job *job)
 	json_decref(sstat);
 	json_decref(errors);
 	json_decref(changed);
+	json_decref(skipped);
+	json_decref(degraded);
 	json_decref(touched);
 	free(emsg);
 	job_free(job);

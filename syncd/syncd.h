@@ -147,6 +147,14 @@ struct stream_def {
 	/* Columns computed from the mapped row (runs if the fields passed). */
 	void			(*derive)(struct rec *);
 	const char *const	*raw_drop;	/* keys not kept in "raw" */
+	/*
+	 * The rule for poorer versions: each group is a sample series
+	 * column and the columns computed from it; when a new series has
+	 * fewer samples than the stored one, the whole group keeps its
+	 * stored values.  Every other column keeps its stored value when
+	 * the new one is empty (NULL).  NULL-terminated.
+	 */
+	const char *const	*series;
 };
 extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
@@ -212,6 +220,8 @@ struct xfer {
 	void		*owner;		/* job, for per-user caps */
 	uint64_t	 prio;		/* lower first; 0 = control requests */
 	int		 attempts;
+	/* Sent at most once: a repeat could spend a single-use grant. */
+	bool		 once;
 	int64_t		 not_before;	/* mono ms */
 	/* result */
 	long		 status;	/* HTTP status, 0 on transport error */
@@ -272,6 +282,7 @@ struct stream_result {
 	int		 records;
 	int		 changed;
 	int		 skipped;
+	int		 kept;		/* records with a poorer field kept */
 	int		 calls;
 	int		 pending;	/* requests outstanding */
 	bool		 failed;
@@ -370,21 +381,25 @@ int	 store_cursors_load(struct pf_db *db, const char *user_id,
 int	 store_known_exercises(struct pf_db *db, const char *user_id,
 	    char ***ids, size_t *n);
 int	 store_log_start(struct pf_db *db, struct job *job);
+/* skipped, degraded: {stream: records} */
 int	 store_log_finish(struct pf_db *db, struct job *job,
 	    const char *status, const json_t *records, const json_t *sstat,
 	    const char *error_type, const char *error_message,
-	    const json_t *error_details, int64_t first_day, int64_t last_day,
+	    const json_t *error_details, const json_t *skipped,
+	    const json_t *degraded, int64_t first_day, int64_t last_day,
 	    const struct quota *q);
 int	 store_state_finish(struct pf_db *db, const char *user_id,
 	    const char *status, int interval_min, bool ok);
 /*
  * Upserts rows of stream st in one transaction and advances the stream's
  * cursor to covered_day (-1 leaves it); *changed counts rows that were new
- * or different, first/last their day range.
+ * or different, first/last their day range, *kept rows of which some
+ * column was poorer than the stored one and kept (streams[].series).
+ * Every stored row that changes is first copied to replaced_rows.
  */
 int	 store_upsert(struct pf_db *db, enum stream st, const char *user_id,
 	    const struct rowset *rs, int64_t covered_day, int *changed,
-	    int64_t *first_day, int64_t *last_day);
+	    int *kept, int64_t *first_day, int64_t *last_day);
 int	 store_cursor_error(struct pf_db *db, const char *user_id,
 	    enum stream st, const char *error);
 int	 store_user_save(struct pf_db *db, const char *user_id,

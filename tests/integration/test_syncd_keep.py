@@ -1,0 +1,133 @@
+"""polarflow-syncd never loses what Polar sent: single-use codes, poorer
+versions, misdated days, salvaged records, offsets, interrupted syncs.
+polarsim serves each variant (its PATCHES rewrite the answers)."""
+import json
+import re
+
+from fx_syncd import *  # noqa: F401,F403
+from fx_syncd import wait_for
+
+
+def path_calls(sim, path):
+    return sum(n for p, n in sim.stats()["by_path"].items()
+               if p.split(" ", 1)[-1] == path)
+
+
+def row(db, table, where, params):
+    r = db.query(f"SELECT to_jsonb(t) FROM {table} t WHERE {where}", params)
+    return r[0][0] if r else None
+
+
+# ------------------------------------------------------------ item 3 --
+
+def test_token_exchange_is_never_retried(syncd, polarsim, migrated):
+    # a 5xx may come after Polar spent the code; a second try with the
+    # same code would revoke the user's grant
+    polarsim.reset_stats()
+    polarsim.fault("503:/v2/oauth2/token::1")
+    r = syncd.call({"type": "oauth.exchange", "code": polarsim.code(0),
+                    "redirect_uri": "http://localhost/cb"})
+    assert r["ok"] is False and "HTTP 503" in r["error"], r
+    assert path_calls(polarsim, "/v2/oauth2/token") == 1
+    assert migrated.scalar("SELECT count(*) FROM users") == 0
+    assert re.search(r"warning: oauth\.exchange: Polar token exchange "
+                     r"failed: HTTP 503", syncd.log()), syncd.log()
+    # a refused code is logged at warning level with Polar's reason too
+    r = syncd.call({"type": "oauth.exchange", "code": "deadbeef" * 4})
+    assert r["ok"] is False
+    assert re.search(r"warning: oauth\.exchange: .*HTTP 400: "
+                     r"invalid_grant", syncd.log())
+    # the user authorises again with a fresh code
+    assert syncd.authorize(0)
+
+
+# ------------------------------------------------------------ item 1 --
+
+def two_nights(db, uid):
+    return [d for (d,) in db.query(
+        "SELECT date::text FROM sleep WHERE user_id = %s AND "
+        "hypnogram <> '{}' AND heart_rate_samples <> '{}' AND "
+        "sleep_score IS NOT NULL ORDER BY date DESC LIMIT 2", (uid,))]
+
+
+def test_poorer_versions_never_replace_richer_rows(syncd, polarsim,
+                                                   migrated):
+    uid = syncd.authorize(0)
+    assert syncd.sync(uid)["status"] == "success"
+    empty_hr, bare = two_nights(migrated, uid)
+    chr_day = migrated.scalar(
+        "SELECT date::text FROM continuous_heart_rate WHERE user_id = %s "
+        "AND sample_count > 0 ORDER BY date DESC LIMIT 1", (uid,))
+    before = {d: row(migrated, "sleep", "user_id = %s AND date = %s",
+                     (uid, d)) for d in (empty_hr, bare)}
+    chr_before = row(migrated, "continuous_heart_rate",
+                     "user_id = %s AND date = %s", (uid, chr_day))
+    # a night whose heart-rate samples and hypnogram come back empty, a
+    # night with only its date, a day of continuous HR without samples
+    polarsim.patch("/v3/users/sleep", where={"date": empty_hr},
+                   set={"heart_rate_samples": {}, "hypnogram": {}})
+    polarsim.patch("/v3/users/sleep", where={"date": bare},
+                   delete=[k for k in before[bare]["raw"]
+                           if k != "date"] + ["hypnogram",
+                                              "heart_rate_samples"])
+    polarsim.patch(f"/v3/users/continuous-heart-rate/{chr_day}",
+                   set={"heart_rate_samples": []})
+    r = syncd.sync(uid, days=28)
+    assert r["status"] == "partial", r
+    assert r["degraded"] == {"sleep": 2, "continuous_heart_rate": 1}, r
+    assert r["errors"] == {}, r
+    for d in (empty_hr, bare):
+        now = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, d))
+        for k, v in before[d].items():
+            if k not in ("raw", "updated_at"):
+                assert now[k] == v, (d, k, now[k], v)
+    now = row(migrated, "continuous_heart_rate", "user_id = %s AND date = %s",
+              (uid, chr_day))
+    for k in ("samples", "sample_count", "hr_min", "hr_max", "hr_avg"):
+        assert now[k] == chr_before[k], k
+    log = migrated.query("SELECT status, error_type, records_degraded "
+                         "FROM sync_logs WHERE user_id = %s ORDER BY id "
+                         "DESC LIMIT 1", (uid,))[0]
+    assert log[0] == "partial" and log[1] == "incomplete_data"
+    assert log[2] == {"sleep": 2, "continuous_heart_rate": 1}
+    # the version a row had before any change (here: the bare night's
+    # raw) is kept whole; the night whose series were kept did not change
+    kept = [v for (v,) in migrated.query(
+        "SELECT version FROM replaced_rows WHERE user_id = %s AND "
+        "stream = 'sleep'", (uid,))]
+    assert [v["date"] for v in kept] == [bare]
+    assert kept[0]["raw"] == before[bare]["raw"]
+    assert kept[0]["sleep_score"] == before[bare]["sleep_score"]
+    assert "came back poorer than stored" in syncd.log()
+
+
+def test_genuine_corrections_still_apply(syncd, polarsim, migrated):
+    uid = syncd.authorize(0)
+    assert syncd.sync(uid)["status"] == "success"
+    night, _ = two_nights(migrated, uid)
+    old = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, night))
+    score = 1 if old["sleep_score"] != 1 else 2
+    hyp = dict(old["hypnogram"])
+    k0 = sorted(hyp)[0]
+    hyp[k0] = 5 if hyp[k0] != 5 else 4           # same length, other stage
+    hr = dict(old["heart_rate_samples"])
+    hr["11:11"] = 77                             # one sample more
+    polarsim.patch("/v3/users/sleep", where={"date": night},
+                   set={"sleep_score": score, "hypnogram": hyp,
+                        "heart_rate_samples": hr})
+    r = syncd.sync(uid, days=28)
+    assert r["status"] == "success", r
+    assert r["degraded"] == {} and r["changed"]["sleep"] == 1, r
+    new = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, night))
+    assert new["sleep_score"] == score
+    assert new["hypnogram"] == hyp
+    assert new["heart_rate_samples"]["11:11"] == 77
+    hist = migrated.query("SELECT version FROM replaced_rows WHERE "
+                          "user_id = %s", (uid,))
+    assert len(hist) == 1
+    assert hist[0][0]["sleep_score"] == old["sleep_score"]
+    assert hist[0][0]["hypnogram"] == old["hypnogram"]
+    # the same answer again changes nothing and keeps no new version
+    r = syncd.sync(uid, days=28)
+    assert r["status"] == "success" and r["changed"]["sleep"] == 0, r
+    assert migrated.scalar("SELECT count(*) FROM replaced_rows") == 1
