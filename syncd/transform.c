@@ -236,7 +236,11 @@ f_enum(struct rec *r, const struct field *fd)
 	return true;
 }
 
-/* "YYYY-MM-DD", or the date part of a date-time when lenient. */
+/*
+ * "YYYY-MM-DD", or the date part of a date-time when lenient: the date
+ * as written, which is the local day whatever offset follows it (a day
+ * starting at 00:00+02:00 is that day, not the previous one in UTC).
+ */
 static bool
 f_date(struct rec *r, const struct field *fd)
 {
@@ -249,13 +253,12 @@ f_date(struct rec *r, const struct field *fd)
 	    fd->flags) != PF_OK)
 		return false;
 	len = strlen(s);
-	if (pf_time_parse_date(s, len, &day) != PF_OK) {
-		if (!(fd->flags & F_LENIENT) || pf_time_parse_datetime(s, len,
-		    &ms, NULL, NULL) != PF_OK) {
-			rec_fail(r, fd->key, "impossible or malformed date");
-			return false;
-		}
-		day = pf_time_local_day(ms, 0);
+	if (pf_time_parse_date(s, len, &day) != PF_OK &&
+	    (!(fd->flags & F_LENIENT) || pf_time_parse_datetime(s, len, &ms,
+	    NULL, NULL) != PF_OK || pf_time_parse_date(s, PF_TIME_DATE_LEN - 1,
+	    &day) != PF_OK)) {
+		rec_fail(r, fd->key, "impossible or malformed date");
+		return false;
 	}
 	if (pf_time_format_date(day, buf) != PF_OK) {
 		rec_fail(r, fd->key, "date out of range");

@@ -131,3 +131,63 @@ def test_genuine_corrections_still_apply(syncd, polarsim, migrated):
     r = syncd.sync(uid, days=28)
     assert r["status"] == "success" and r["changed"]["sleep"] == 0, r
     assert migrated.scalar("SELECT count(*) FROM replaced_rows") == 1
+
+
+# ------------------------------------------------------------ item 2 --
+
+def test_zoned_activity_start_is_the_written_day(syncd_factory,
+                                                 polarsim_factory, migrated):
+    sim = polarsim_factory("--users", "1", "--days", "40", "--seed", "7",
+                           "--quirk", "activity_start=zoned")
+    sd = syncd_factory(sim=sim)
+    uid = sd.authorize(0)        # user 0 lives at UTC+2
+    assert sd.sync(uid)["status"] == "success"
+    rows = migrated.query("SELECT date::text, raw->>'start_time', steps, "
+                          "offset_minutes FROM activity WHERE user_id = %s",
+                          (uid,))
+    assert rows and all(r[1].endswith("T00:00:00+02:00") for r in rows)
+    for d, start, _, off in rows:
+        assert start[:10] == d, (d, start)
+        assert off == 120
+    # the next sync finds the same days and adds none
+    n = len(rows)
+    assert sd.sync(uid, days=28)["status"] == "success"
+    assert migrated.scalar("SELECT count(*) FROM activity WHERE "
+                           "user_id = %s", (uid,)) == n
+    assert migrated.scalar("SELECT count(*) FROM activity a JOIN "
+                           "activity_samples s USING (user_id, date) "
+                           "WHERE a.user_id = %s", (uid,)) == n
+
+
+def test_migration_repairs_misdated_activity(db, polarctl):
+    polarctl("db", "migrate", check=True)
+    # back to the schema before 0006, with the rows earlier syncs wrote
+    db.execute("DROP TABLE replaced_rows; DROP FUNCTION pf_series_len; "
+               "ALTER TABLE sync_logs DROP COLUMN records_skipped, "
+               "DROP COLUMN records_degraded, DROP COLUMN dropped; "
+               "DELETE FROM schema_migrations WHERE version = 6")
+    ins = ("INSERT INTO activity (user_id, date, steps, raw) VALUES "
+           "(%s, %s, %s, %s::jsonb)")
+    z = lambda d: json.dumps({"start_time": d + "T00:00:00+02:00"})
+    # a misdated day next to its right twin (steps counted twice) ...
+    db.execute(ins, ("u1", "2026-03-01", 9000, z("2026-03-02")))
+    db.execute(ins, ("u1", "2026-03-02", 9100, z("2026-03-02")))
+    # ... a misdated day alone, a right one, and zone-less and bare dates
+    db.execute(ins, ("u1", "2026-03-04", 7000, z("2026-03-05")))
+    db.execute(ins, ("u1", "2026-03-06", 6000, z("2026-03-06")))
+    db.execute(ins, ("u1", "2026-03-07", 5000,
+                     json.dumps({"start_time": "2026-03-07T00:00:00"})))
+    db.execute(ins, ("u1", "2026-03-08", 4000,
+                     json.dumps({"start_time": "2026-03-08"})))
+    db.execute(ins, ("u2", "2026-03-01", 3000, z("2026-03-02")))
+    polarctl("db", "migrate", check=True)
+    got = db.query("SELECT user_id, date::text, steps FROM activity "
+                   "ORDER BY 1, 2")
+    assert got == [("u1", "2026-03-02", 9100), ("u1", "2026-03-05", 7000),
+                   ("u1", "2026-03-06", 6000), ("u1", "2026-03-07", 5000),
+                   ("u1", "2026-03-08", 4000), ("u2", "2026-03-02", 3000)]
+    # the duplicate that went is kept whole
+    kept = db.query("SELECT user_id, stream, version FROM replaced_rows")
+    assert len(kept) == 1 and kept[0][:2] == ("u1", "activity")
+    assert kept[0][2]["date"] == "2026-03-01"
+    assert kept[0][2]["steps"] == 9000

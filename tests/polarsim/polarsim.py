@@ -85,7 +85,9 @@ OPTIONS
                              test_time          s           ms
                              activity_start     datetime    datetime
     --quirk K=V            override one quirk above (repeatable);
-                           activity_start=date gives bare YYYY-MM-DD
+                           activity_start=date gives bare YYYY-MM-DD,
+                           activity_start=zoned the day's bounds with the
+                           user's offset (...T00:00:00+02:00)
     --fault SPEC           install a fault (repeatable; see FAULTS)
     --rate-limit-15m N     override the 15-minute limit (default 500+20*N)
     --rate-limit-24h N     override the 24-hour limit (default 5000+100*N)
