@@ -83,31 +83,6 @@ list_add(char *buf, size_t size, const char *pre, const char *s,
 	return n >= 0 && (size_t)n < size - at;
 }
 
-/* The next name of a comma-separated list: *len bytes; NULL at the end. */
-static const char *
-list_next(const char **p, size_t *len)
-{
-	const char	*s = *p + strspn(*p, ", ");
-
-	if (*s == '\0')
-		return NULL;
-	*len = strcspn(s, ",");
-	*p = s + *len;
-	return s;
-}
-
-static bool
-key_has(const char *key, const char *col)
-{
-	const char	*c;
-	size_t		 len;
-
-	while ((c = list_next(&key, &len)) != NULL)
-		if (strlen(col) == len && strncmp(c, col, len) == 0)
-			return true;
-	return false;
-}
-
 /* Appends sep (unless buf is empty) and the formatted text. */
 static bool
 buf_addf(char *buf, size_t size, const char *sep, const char *fmt, ...)
@@ -143,10 +118,10 @@ series_lead(const struct stream_def *def, const char *col, char *lead,
 	size_t			 len = 0;
 
 	for (g = def->series; g != NULL && *g != NULL; g++) {
-		if (!key_has(*g, col))
+		if (!stream_list_has(*g, col))
 			continue;
 		p = *g;
-		if ((c = list_next(&p, &len)) == NULL)
+		if ((c = stream_list_next(&p, &len)) == NULL)
 			return false;
 		snprintf(lead, size, "%.*s", (int)len, c);
 		return true;
@@ -177,7 +152,7 @@ upsert_sql(enum stream st)
 		return sql[st];
 	cols[0] = ocols[0] = merge[0] = kept[0] = xkey[0] = '\0';
 	for (fd = def->fields; fd->col != NULL; fd++) {
-		if (key_has(def->conflict, fd->col))
+		if (stream_list_has(def->conflict, fd->col))
 			continue;
 		ok = ok && buf_addf(cols, sizeof(cols), ", ", "%s", fd->col) &&
 		    buf_addf(ocols, sizeof(ocols), ", ", "o.%s", fd->col);
@@ -201,7 +176,7 @@ upsert_sql(enum stream st)
 	    buf_addf(ocols, sizeof(ocols), ", ", "o.raw") &&
 	    buf_addf(merge, sizeof(merge), ", ", "r.raw AS raw");
 	p = def->conflict;
-	while ((k = list_next(&p, &len)) != NULL)
+	while ((k = stream_list_next(&p, &len)) != NULL)
 		ok = ok && list_add(xkey, sizeof(xkey), "excluded.", k, len);
 	n = snprintf(sql[st], sizeof(sql[st]), UPSERT_FMT, def->table,
 	    def->conflict, xkey, cols, ocols, merge, kept[0] ? kept : "false");
@@ -581,8 +556,8 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	char		 id[24], dur[24], calls[16], fd[PF_TIME_DATE_LEN],
 			 ld[PF_TIME_DATE_LEN], u15[24], l15[24], u24[24],
 			 l24[24];
-	char		*rec, *ss, *det, *sk, *dg;
-	const char	*p[18];
+	char		*rec, *ss, *det, *sk, *dg, *dr;
+	const char	*p[19];
 	int		 r;
 
 	snprintf(id, sizeof(id), "%" PRId64, job->log_id);
@@ -600,6 +575,7 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	det = dump_or_null(error_details);
 	sk = dump_or_null(skipped);
 	dg = dump_or_null(degraded);
+	dr = dump_or_null(job->dropped);
 	p[0] = job->user_id;
 	p[1] = id;
 	p[2] = status;
@@ -618,6 +594,7 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	p[15] = q->known ? l24 : NULL;
 	p[16] = sk ? sk : "{}";
 	p[17] = dg ? dg : "{}";
+	p[18] = dr ? dr : "[]";
 	r = pf_db_exec(db, NULL, "UPDATE sync_logs SET status = $3, "
 	    "completed_at = now(), duration_ms = $4::integer, "
 	    "records_synced = $5::jsonb, stream_status = $6::jsonb, "
@@ -628,8 +605,10 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	    "rate_limit_limit_15m = $14::integer, "
 	    "rate_limit_usage_24h = $15::integer, "
 	    "rate_limit_limit_24h = $16::integer, "
-	    "records_skipped = $17::jsonb, records_degraded = $18::jsonb "
-	    "WHERE user_id = $1 AND id = $2::bigint", 18, p);
+	    "records_skipped = $17::jsonb, records_degraded = $18::jsonb, "
+	    "dropped = $19::jsonb "
+	    "WHERE user_id = $1 AND id = $2::bigint", 19, p);
+	free(dr);
 	free(sk);
 	free(dg);
 	free(rec);

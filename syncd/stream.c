@@ -563,3 +563,33 @@ stream_from_name(const char *name, enum stream *out)
 		}
 	return PF_ERR_NOTFOUND;
 }
+
+const char *
+stream_list_next(const char **p, size_t *len)
+{
+	const char	*s = *p + strspn(*p, ", ");
+
+	if (*s == '\0')
+		return NULL;
+	*len = strcspn(s, ",");
+	*p = s + *len;
+	return s;
+}
+
+bool
+stream_list_has(const char *list, const char *col)
+{
+	const char	*c;
+	size_t		 len;
+
+	while ((c = stream_list_next(&list, &len)) != NULL)
+		if (strlen(col) == len && strncmp(c, col, len) == 0)
+			return true;
+	return false;
+}
+
+bool
+stream_key_has(const struct stream_def *def, const char *col)
+{
+	return stream_list_has(def->conflict, col);
+}

@@ -194,6 +194,19 @@ st_fail(struct job *job, enum stream st, int http, const char *fmt, ...)
 	}
 }
 
+/* Adds one note (a new reference, stolen) of data not kept, for stream st. */
+static void
+job_note(struct job *job, enum stream st, json_t *note)
+{
+	if (json_array_size(job->dropped) >= SYNCD_MAX_DROPPED) {
+		job->dropped_more++;
+		json_decref(note);
+		return;
+	}
+	json_object_set_new(note, "stream", json_string(stream_name(st)));
+	json_array_append_new(job->dropped, note);
+}
+
 static void
 commit_rows(struct job *job, enum stream st, struct rowset *rs,
     int64_t covered)
@@ -203,7 +216,11 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 	int			 changed, kept, r;
 
 	int64_t			 t0 = pf_time_mono_ms();
+	json_t			*d;
+	size_t			 i;
 
+	json_array_foreach(rs->dropped, i, d)
+		job_note(job, st, json_copy(d));
 	s->skipped += (int)rs->skipped;
 	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
 	    &changed, &kept, &first, &last)) != PF_OK) {
@@ -333,7 +350,8 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 	struct stream_result	*s = &job->st[c->st];
 	struct rowset		 rs;
 	json_t			*doc = NULL;
-	char			 err[PF_JSON_ERR_LEN];
+	char			 err[PF_JSON_ERR_LEN], *fixed = NULL;
+	size_t			 flen, nbad;
 	int			 r;
 
 	if (x->err != PF_OK) {
@@ -370,8 +388,23 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		st_fail(job, c->st, (int)x->status, "API error %ld", x->status);
 		return;
 	}
-	if ((r = pf_json_parse(x->resp ? x->resp : "", x->resp_len, 0, &doc,
-	    err, sizeof(err))) != PF_OK) {
+	/*
+	 * An invalid UTF-8 byte would make the whole body unreadable: it
+	 * becomes U+FFFD and the rest is kept.  A \u0000 is dropped with the
+	 * string that holds it (transform.c), not with the body.
+	 */
+	if ((nbad = transform_utf8_fix(x->resp ? x->resp : "", x->resp_len,
+	    &fixed, &flen)) > 0) {
+		pf_log_warnx("user %s stream %s: %zu invalid UTF-8 bytes "
+		    "replaced by U+FFFD", job->user_id, stream_name(c->st),
+		    nbad);
+		job_note(job, c->st, json_pack("{s:s,s:s}", "field", "*",
+		    "reason", "invalid UTF-8 replaced by U+FFFD"));
+	}
+	r = pf_json_parse(fixed ? fixed : x->resp ? x->resp : "", fixed ?
+	    flen : x->resp_len, PF_JSON_ALLOW_NUL, &doc, err, sizeof(err));
+	free(fixed);
+	if (r != PF_OK) {
 		st_fail(job, c->st, 200, "malformed response: %s", err);
 		return;
 	}
@@ -528,6 +561,7 @@ job_free(struct job *job)
 	if (job->token != NULL)
 		pf_freezero(job->token, strlen(job->token));
 	free(job->abort_reason);
+	json_decref(job->dropped);
 	free(job);
 }
 
@@ -566,6 +600,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 	pf_freezero(plain, plen + 1);
 	job->trigger = trigger;
 	job->days = days;
+	job->dropped = json_array();
 	job->started_mono = pf_time_mono_ms();
 	job->started_ms = pf_time_now_ms();
 	job->to_day = pf_time_local_day(job->started_ms, 0);
@@ -683,7 +718,12 @@ job_finish(struct job *job)
 	}
 	if (job->aborted && !job->reauth && nfailed == 0)
 		nfailed = 1;
-	/* Records skipped or kept poorer than sent: not a clean success. */
+	nlost += (int)json_array_size(job->dropped) + job->dropped_more;
+	if (job->dropped_more > 0)
+		json_array_append_new(job->dropped, json_pack("{s:s,s:i}",
+		    "reason", "more notes not listed", "count",
+		    job->dropped_more));
+	/* Data skipped, dropped or kept poorer than sent: not a success. */
 	if (nfailed == 0)
 		status = nlost > 0 ? "partial" : "success";
 	else if (job->reauth || nfailed >= nrun || (total == 0 &&
@@ -697,8 +737,9 @@ job_finish(struct job *job)
 	if (job->aborted && job->abort_reason && emsg == NULL)
 		emsg = pf_xstrdup(job->abort_reason);
 	if (emsg == NULL && nlost > 0)
-		emsg = pf_xasprintf("%d records skipped or poorer than stored "
-		    "(see records_skipped, records_degraded, dropped)", nlost);
+		emsg = pf_xstrdup("some data was skipped, dropped or poorer "
+		    "than stored (see records_skipped, records_degraded and "
+		    "dropped)");
 	if (emsg != NULL && strlen(emsg) > 1000)
 		emsg[1000] = '\0';
 	details = json_object_size(errors) ? json_pack("{s:O}", "errors",
@@ -732,11 +773,12 @@ job_finish(struct job *job)
 	    total, json_array_size(touched), job->calls,
 	    pf_time_mono_ms() - job->started_mono);
 	if (job->waiter != NULL) {
-		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:i,"
-		    "s:I}", "user_id", job->user_id, "sync_id", job->sync_id,
-		    "status", status, "records", records, "changed", changed,
-		    "streams", touched, "errors", errors, "skipped", skipped,
-		    "degraded", degraded, "api_calls", job->calls,
+		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O,"
+		    "s:i,s:I}", "user_id", job->user_id, "sync_id",
+		    job->sync_id, "status", status, "records", records,
+		    "changed", changed, "streams", touched, "errors", errors,
+		    "skipped", skipped, "degraded", degraded, "dropped",
+		    job->dropped, "api_calls", job->calls,
 		    "duration_ms", (json_int_t)(pf_time_mono_ms() -
 		    job->started_mono));
 		if (reply != NULL) {

@@ -38,6 +38,7 @@
 #define SYNCD_RETRY_MAX_MS	8000
 #define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
+#define SYNCD_MAX_DROPPED	100	/* notes of dropped data per sync */
 
 enum stream {
 	ST_SLEEP,
@@ -68,6 +69,8 @@ struct rowset {
 	char		**row;		/* owned */
 	int64_t		 *day;
 	size_t		  skipped;	/* bad records dropped */
+	/* [{record, date?, field?, reason}]: what was not kept; owned */
+	json_t		 *dropped;
 };
 
 /*
@@ -159,6 +162,11 @@ struct stream_def {
 extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
 int	 stream_from_name(const char *name, enum stream *out);
+/* The next name of a comma-separated list: *len bytes; NULL at the end. */
+const char *stream_list_next(const char **p, size_t *len);
+bool	 stream_list_has(const char *list, const char *col);
+/* Is col one of the columns of def's key (conflict)? */
+bool	 stream_key_has(const struct stream_def *def, const char *col);
 
 /* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
@@ -175,6 +183,13 @@ int	 transform(enum stream st, const json_t *doc, const char *user_id,
 /* Exercise list: the ids (borrowed from doc) of valid entries. */
 int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
+/*
+ * Counts the invalid UTF-8 sequences of buf; when there are any, *out (the
+ * caller frees it) is a copy with each invalid byte replaced by U+FFFD,
+ * *outlen its length.
+ */
+size_t	 transform_utf8_fix(const char *buf, size_t len, char **out,
+	    size_t *outlen);
 /* "37, 412" -> two integers; PF_ERR_PARSE otherwise. */
 int	 transform_pair(const char *s, int64_t *a, int64_t *b);
 /* The derive hooks of streams[] (the row's own columns are already set). */
@@ -315,6 +330,9 @@ struct job {
 	bool		 db_failed;
 	char		*abort_reason;
 	struct stream_result st[ST__COUNT];
+	/* [{stream, record?, date?, field?, reason}]: what was not kept */
+	json_t		*dropped;
+	int		 dropped_more;	/* notes beyond SYNCD_MAX_DROPPED */
 	struct pf_ipc_request *waiter;	/* deferred sync.trigger reply */
 	int64_t		 cursor_day[ST__COUNT];	/* covered_until, -1 none */
 	int64_t		 phys_last_ms;
@@ -381,7 +399,7 @@ int	 store_cursors_load(struct pf_db *db, const char *user_id,
 int	 store_known_exercises(struct pf_db *db, const char *user_id,
 	    char ***ids, size_t *n);
 int	 store_log_start(struct pf_db *db, struct job *job);
-/* skipped, degraded: {stream: records} */
+/* skipped, degraded: {stream: records}; the notes are job->dropped */
 int	 store_log_finish(struct pf_db *db, struct job *job,
 	    const char *status, const json_t *records, const json_t *sstat,
 	    const char *error_type, const char *error_message,

@@ -191,3 +191,69 @@ def test_migration_repairs_misdated_activity(db, polarctl):
     assert len(kept) == 1 and kept[0][:2] == ("u1", "activity")
     assert kept[0][2]["date"] == "2026-03-01"
     assert kept[0][2]["steps"] == 9000
+
+
+# ------------------------------------------------------------ item 4 --
+
+def test_one_bad_field_never_drops_the_record(syncd, polarsim, migrated,
+                                              polarctl):
+    uid = syncd.authorize(0)
+    # a clean first sync picks the records to spoil; then they go again
+    r = syncd.sync(uid)
+    assert r["status"] == "success", r
+    nights = [d for (d,) in migrated.query(
+        "SELECT date::text FROM sleep WHERE user_id = %s AND hypnogram "
+        "<> '{}' ORDER BY date DESC LIMIT 2", (uid,))]
+    ex = migrated.scalar("SELECT polar_exercise_id FROM exercise WHERE "
+                         "user_id = %s LIMIT 1", (uid,))
+    skin = migrated.query("SELECT sleep_date::text FROM skin_temperature "
+                          "WHERE user_id = %s ORDER BY 1", (uid,))
+    migrated.execute("DELETE FROM sleep; DELETE FROM exercise; "
+                     "DELETE FROM skin_temperature; DELETE FROM sync_logs")
+    polarsim.patch("/v3/users/sleep", where={"date": nights[0]},
+                   set={"hypnogram": {"00:10": 2, "00:40": 3,
+                                      "bogus": 1}})
+    polarsim.patch("/v3/users/sleep", where={"date": nights[1]},
+                   set={"device_id": "D" * 101})
+    polarsim.patch(f"/v3/exercises/{ex}",
+                   set={"detailed_sport_info": "RUN\u0000NING"})
+    # one invalid UTF-8 byte in one record of a list
+    body = json.dumps([
+        {"sleep_date": d, "sleep_time_skin_temperature_celsius": 33.5,
+         "deviation_from_baseline_celsius": 0.1, "note": "@@"}
+        for (d,) in skin]).encode().replace(b"@@", b"caf\xe9", 1)
+    polarsim.patch("/v3/users/biosensing/skintemperature",
+                   body_hex=body.hex())
+    r = syncd.sync(uid)
+    assert r["status"] == "partial" and r["errors"] == {}, r
+    n0 = row(migrated, "sleep", "user_id = %s AND date = %s",
+             (uid, nights[0]))
+    assert n0["hypnogram"] == {"00:10": 2, "00:40": 3}
+    n1 = row(migrated, "sleep", "user_id = %s AND date = %s",
+             (uid, nights[1]))
+    assert n1 is not None and n1["device_id"] is None
+    assert n1["sleep_score"] is not None
+    e = row(migrated, "exercise", "user_id = %s AND polar_exercise_id = %s",
+            (uid, ex))
+    assert e is not None and e["detailed_sport_info"] is None
+    assert e["sport"] is not None
+    assert migrated.scalar("SELECT count(*) FROM skin_temperature WHERE "
+                           "user_id = %s", (uid,)) == len(skin) > 0
+    assert migrated.scalar("SELECT count(*) FROM skin_temperature WHERE "
+                           "raw->>'note' = 'caf\ufffd'") == 1
+    # what was dropped, and why, is in the reply and the sync log
+    got = {(d["stream"], d.get("date"), d["field"]): d["reason"]
+           for d in r["dropped"]}
+    assert got[("sleep", nights[0], "hypnogram")] == "1 bad entry dropped"
+    assert got[("sleep", nights[1], "device_id")] == "out of range"
+    assert any(k[0] == "exercise" and k[2] == "detailed_sport_info" and
+               v == "contains U+0000" for k, v in got.items())
+    assert any(k[0] == "skin_temperature" and "UTF-8" in v
+               for k, v in got.items())
+    logged = migrated.scalar("SELECT dropped FROM sync_logs WHERE "
+                             "user_id = %s", (uid,))
+    assert logged == r["dropped"]
+    # and polarctl shows it
+    p = polarctl("sync", "now", uid, env={"POLARFLOW_RUNDIR": syncd.rundir})
+    assert p.returncode == 0, p.stderr
+    assert "dropped:" in p.stdout and "bad entry dropped" in p.stdout
