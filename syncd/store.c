@@ -105,19 +105,16 @@ buf_addf(char *buf, size_t size, const char *sep, const char *fmt, ...)
 	return n >= 0 && (size_t)n < size - at;
 }
 
-/*
- * The series group of stream st that col belongs to: its first column
- * (the series whose length decides) into lead; false if col is in none.
- */
+/* The first column of the group of groups[] holding col into lead. */
 static bool
-series_lead(const struct stream_def *def, const char *col, char *lead,
+group_lead(const char *const *groups, const char *col, char *lead,
     size_t size)
 {
 	const char *const	*g;
 	const char		*p, *c;
 	size_t			 len = 0;
 
-	for (g = def->series; g != NULL && *g != NULL; g++) {
+	for (g = groups; g != NULL && *g != NULL; g++) {
 		if (!stream_list_has(*g, col))
 			continue;
 		p = *g;
@@ -127,6 +124,22 @@ series_lead(const struct stream_def *def, const char *col, char *lead,
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The series group of stream st that col belongs to: its first column
+ * (the series whose length decides) into lead, and whether only an empty
+ * series is poorer; false if col is in none.
+ */
+static bool
+series_lead(const struct stream_def *def, const char *col, char *lead,
+    size_t size, bool *changes)
+{
+	*changes = false;
+	if (group_lead(def->series, col, lead, size))
+		return true;
+	*changes = true;
+	return group_lead(def->series_changes, col, lead, size);
 }
 
 /*
@@ -143,9 +156,9 @@ upsert_sql(enum stream st)
 	const char		*p, *k;
 	char			 cols[UPSERT_SQL_MAX / 8], ocols[UPSERT_SQL_MAX / 8],
 				 merge[UPSERT_SQL_MAX / 4], kept[UPSERT_SQL_MAX / 4],
-				 xkey[256], lead[64];
+				 xkey[256], lead[64], poorer[200];
 	size_t			 len;
-	bool			 ok = true;
+	bool			 ok = true, changes;
 	int			 n;
 
 	if (sql[st][0] != '\0')
@@ -156,20 +169,22 @@ upsert_sql(enum stream st)
 			continue;
 		ok = ok && buf_addf(cols, sizeof(cols), ", ", "%s", fd->col) &&
 		    buf_addf(ocols, sizeof(ocols), ", ", "o.%s", fd->col);
-		if (!series_lead(def, fd->col, lead, sizeof(lead))) {
+		if (!series_lead(def, fd->col, lead, sizeof(lead), &changes)) {
 			ok = ok && buf_addf(merge, sizeof(merge), ", ",
 			    "coalesce(r.%1$s, o.%1$s) AS %1$s", fd->col) &&
 			    buf_addf(kept, sizeof(kept), " OR ",
 			    "(r.%1$s IS NULL AND o.%1$s IS NOT NULL)", fd->col);
 			continue;
 		}
-		ok = ok && buf_addf(merge, sizeof(merge), ", ", "CASE WHEN "
-		    "pf_series_len(r.%1$s) < pf_series_len(o.%1$s) THEN o.%2$s "
-		    "ELSE r.%2$s END AS %2$s", lead, fd->col);
+		snprintf(poorer, sizeof(poorer), changes ?
+		    "(pf_series_len(r.%1$s) = 0 AND pf_series_len(o.%1$s) > 0)" :
+		    "pf_series_len(r.%1$s) < pf_series_len(o.%1$s)", lead);
+		ok = ok && buf_addf(merge, sizeof(merge), ", ", "CASE WHEN %s "
+		    "THEN o.%s ELSE r.%s END AS %s", poorer, fd->col, fd->col,
+		    fd->col);
 		if (strcmp(lead, fd->col) == 0)
-			ok = ok && buf_addf(kept, sizeof(kept), " OR ",
-			    "pf_series_len(r.%1$s) < pf_series_len(o.%1$s)",
-			    lead);
+			ok = ok && buf_addf(kept, sizeof(kept), " OR ", "%s",
+			    poorer);
 	}
 	/* raw is what Polar sent last; the versions before are history */
 	ok = ok && buf_addf(cols, sizeof(cols), ", ", "raw") &&
@@ -350,14 +365,51 @@ store_cursor_error(struct pf_db *db, const char *user_id, enum stream st,
 	return pf_db_exec(db, NULL, SQL_CURSOR_ERR, 3, p);
 }
 
+/*
+ * Syncs cut by a crash: their rows are closed as interrupted and their
+ * users made due at once, so the work resumes as soon as syncd runs
+ * rather than one interval later.
+ */
 int
 store_startup_cleanup(struct pf_db *db)
 {
-	return pf_db_exec(db, NULL, "UPDATE sync_logs SET status = 'failed', "
-	    "completed_at = now(), duration_ms = (extract(epoch FROM "
-	    "now() - started_at) * 1000)::integer, error_type = 'interrupted', "
+	return pf_db_exec(db, NULL, "WITH c AS (UPDATE sync_logs SET "
+	    "status = 'failed', completed_at = now(), duration_ms = "
+	    "(extract(epoch FROM now() - started_at) * 1000)::integer, "
+	    "error_type = 'interrupted', "
 	    "error_message = 'syncd stopped during the sync' "
-	    "WHERE status = 'started'", 0, NULL);
+	    "WHERE status = 'started' RETURNING user_id) "
+	    "UPDATE sync_state SET next_due_at = now(), updated_at = now() "
+	    "WHERE user_id IN (SELECT user_id FROM c) AND next_due_at > now()",
+	    0, NULL);
+}
+
+int
+store_log_close(struct pf_db *db, const char *user_id, int64_t log_id,
+    const char *status, int64_t duration_ms, const char *error_type,
+    const char *error_message)
+{
+	char		 id[24], dur[24];
+	const char	*p[6];
+	int		 r;
+
+	snprintf(id, sizeof(id), "%" PRId64, log_id);
+	snprintf(dur, sizeof(dur), "%" PRId64, duration_ms);
+	p[0] = user_id;
+	p[1] = id;
+	p[2] = status;
+	p[3] = dur;
+	p[4] = error_type;
+	p[5] = error_message;
+	if ((r = pf_db_exec(db, NULL, "UPDATE sync_logs SET status = $3, "
+	    "completed_at = now(), duration_ms = $4::integer, "
+	    "error_type = $5, error_message = $6 "
+	    "WHERE user_id = $1 AND id = $2::bigint AND status = 'started'",
+	    6, p)) != PF_OK)
+		return r;
+	return pf_db_exec(db, NULL, "UPDATE sync_state SET next_due_at = now(), "
+	    "updated_at = now() WHERE user_id = $1 AND next_due_at > now()",
+	    1, p);
 }
 
 int
@@ -419,7 +471,7 @@ store_mark_all_due(struct pf_db *db)
 
 int
 store_user_token(struct pf_db *db, const char *user_id, char **sealed,
-    bool *active, bool *reauth)
+    bool *active, bool *reauth, char *reason, size_t rlen)
 {
 	const char	*p[1] = { user_id };
 	const char	*s;
@@ -427,7 +479,8 @@ store_user_token(struct pf_db *db, const char *user_id, char **sealed,
 	int		 r;
 
 	if ((r = pf_db_exec(db, &res, "SELECT access_token_enc, is_active, "
-	    "needs_reauth FROM users WHERE user_id = $1", 1, p)) != PF_OK)
+	    "needs_reauth, coalesce(reauth_reason, '') FROM users "
+	    "WHERE user_id = $1", 1, p)) != PF_OK)
 		return r;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -437,6 +490,7 @@ store_user_token(struct pf_db *db, const char *user_id, char **sealed,
 	*sealed = s ? pf_xstrdup(s) : NULL;
 	pf_db_get_bool(res, 0, 1, active);
 	pf_db_get_bool(res, 0, 2, reauth);
+	snprintf(reason, rlen, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
 	return PF_OK;
 }

@@ -403,6 +403,10 @@ static const struct field physical_fields[] = {
 };
 
 /*
+ * A 404 is "no data" only where Polar documents it for the request:
+ * continuous heart rate per day, physical info, and an exercise's detail
+ * (sync.c).  Elsewhere it is an error, never a silent empty answer.
+ *
  * Polar keeps 28 days of most streams; daily activity, activity samples
  * and cardio load reach back a year.  A from..to range spans at most 28
  * days, so a year of activity takes 14 requests.
@@ -413,7 +417,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "date",
 		.path = "/v3/users/sleep",
 		.fetch = SF_LIST, .range = "", .records = "nights",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = sleep_fields, .derive = derive_sleep,
 		.raw_drop = sleep_drop,
 		.series = sleep_series,
@@ -423,7 +427,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "date",
 		.path = "/v3/users/nightly-recharge",
 		.fetch = SF_LIST, .records = "recharges",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = recharge_fields,
 		.raw_drop = recharge_drop,
 		.series = recharge_series,
@@ -447,7 +451,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = activity_samples_fields,
 		.derive = derive_activity_samples,
 		.raw_drop = activity_samples_drop,
-		.series = activity_samples_series,
+		.series_changes = activity_samples_series,
 	},
 	[ST_EXERCISE] = {
 		.name = "exercise", .table = "exercise",
@@ -502,7 +506,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "test_time",
 		.path = "/v3/users/biosensing/spo2",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = spo2_fields,
 	},
 	[ST_ECG] = {
@@ -510,7 +514,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "test_time",
 		.path = "/v3/users/biosensing/ecg",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = ecg_fields, .derive = derive_ecg,
 		.raw_drop = ecg_drop,
 		.series = ecg_series,
@@ -520,7 +524,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "start_time, measurement_type, sensor_location",
 		.path = "/v3/users/biosensing/bodytemperature",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = body_temp_fields, .derive = derive_body_temp,
 		.raw_drop = body_temp_drop,
 		.series = body_temp_series,
@@ -530,7 +534,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "sleep_date",
 		.path = "/v3/users/biosensing/skintemperature",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = skin_temp_fields, .derive = derive_skin_temp,
 	},
 	[ST_PHYSICAL] = {

@@ -59,13 +59,77 @@ static struct jobq	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static size_t		 njobs;
 static uint64_t		 job_seq;
 
+/*
+ * A log row the database refused to close (it went away at the end of
+ * the sync): closed as soon as the database is back, and its user made
+ * due at once, so the interrupted work resumes then and not an interval
+ * later.
+ */
+struct unclosed {
+	TAILQ_ENTRY(unclosed) entry;
+	char		 user_id[PF_USER_ID_MAX + 1];
+	int64_t		 log_id;
+	int64_t		 duration_ms;
+	const char	*status;	/* static */
+	char		*error_type;
+	char		*error_message;
+};
+static TAILQ_HEAD(, unclosed) unclosed = TAILQ_HEAD_INITIALIZER(unclosed);
+static int64_t		 close_retry_at;
+
+#define CLOSE_RETRY_MS	2000
+
 static void	 job_finish(struct job *);
 
 void
 sync_init(void)
 {
 	TAILQ_INIT(&jobs);
+	TAILQ_INIT(&unclosed);
 	njobs = 0;
+}
+
+static void
+unclosed_free(struct unclosed *u)
+{
+	TAILQ_REMOVE(&unclosed, u, entry);
+	free(u->error_type);
+	free(u->error_message);
+	free(u);
+}
+
+void
+sync_fini(void)
+{
+	while (!TAILQ_EMPTY(&unclosed))
+		unclosed_free(TAILQ_FIRST(&unclosed));
+}
+
+int64_t
+sync_next_deadline(void)
+{
+	return TAILQ_EMPTY(&unclosed) ? INT64_MAX : close_retry_at;
+}
+
+void
+sync_recover(int64_t now)
+{
+	struct unclosed	*u;
+
+	if (TAILQ_EMPTY(&unclosed) || now < close_retry_at)
+		return;
+	while ((u = TAILQ_FIRST(&unclosed)) != NULL) {
+		if (store_log_close(env->db, u->user_id, u->log_id, u->status,
+		    u->duration_ms, u->error_type, u->error_message) != PF_OK) {
+			close_retry_at = now + CLOSE_RETRY_MS;
+			return;
+		}
+		pf_log_info("user %s: sync log %" PRId64 " closed (%s) after "
+		    "the database came back; the user is due again",
+		    u->user_id, u->log_id, u->status);
+		unclosed_free(u);
+	}
+	sched_poke();
 }
 
 bool
@@ -567,10 +631,10 @@ job_free(struct job *job)
 
 int
 sync_start(const char *user_id, const char *trigger, int days,
-    struct pf_ipc_request *waiter)
+    struct pf_ipc_request *waiter, char *why, size_t whylen)
 {
 	struct job	*job;
-	char		*sealed = NULL, *plain = NULL;
+	char		*sealed = NULL, *plain = NULL, reason[200];
 	size_t		 plen;
 	bool		 active = false, reauth = false;
 	int		 i, r;
@@ -578,11 +642,19 @@ sync_start(const char *user_id, const char *trigger, int days,
 	if (sync_running(user_id))
 		return PF_ERR_BUSY;
 	if ((r = store_user_token(env->db, user_id, &sealed, &active,
-	    &reauth)) != PF_OK)
+	    &reauth, reason, sizeof(reason))) != PF_OK)
 		return r;
 	if (sealed == NULL || !active) {
 		free(sealed);
 		return PF_ERR_NOTFOUND;
+	}
+	/* Polar refused this token: a sync would only spend calls on 401s. */
+	if (reauth) {
+		if (why != NULL)
+			snprintf(why, whylen, "%s", reason[0] ? reason :
+			    "Polar rejected the access token");
+		free(sealed);
+		return PF_ERR_DENIED;
 	}
 	if ((r = pf_crypto_open(syncd->key, sealed, &plain, &plen)) != PF_OK) {
 		pf_log_warnx("user %s: stored token cannot be decrypted (%s); "
@@ -651,6 +723,24 @@ error_type_of(const struct job *job, int nfailed)
 		if (job->st[i].failed && job->st[i].http_status == 429)
 			return "rate_limited";
 	return nfailed ? "api_error" : NULL;
+}
+
+static void
+unclosed_add(const struct job *job, const char *status, const char *etype,
+    const char *emsg)
+{
+	struct unclosed	*u;
+
+	u = pf_xcalloc(1, sizeof(*u));
+	snprintf(u->user_id, sizeof(u->user_id), "%s", job->user_id);
+	u->log_id = job->log_id;
+	u->duration_ms = pf_time_mono_ms() - job->started_mono;
+	u->status = status;
+	u->error_type = pf_xstrdup(etype ? etype : "database_error");
+	u->error_message = pf_xasprintf("%s%sthe database was unavailable "
+	    "when the sync ended", emsg ? emsg : "", emsg ? "; " : "");
+	TAILQ_INSERT_TAIL(&unclosed, u, entry);
+	close_retry_at = 0;
 }
 
 static void
@@ -746,9 +836,12 @@ job_finish(struct job *job)
 	    errors) : NULL;
 	if (store_log_finish(env->db, job, status, records, sstat, etype,
 	    emsg, details, skipped, degraded, first, last, fetch_quota()) !=
-	    PF_OK)
-		pf_log_warnx("user %s: could not record sync %s: %s",
-		    job->user_id, job->sync_id, pf_db_errmsg(env->db));
+	    PF_OK) {
+		pf_log_warnx("user %s: could not record sync %s: %s; will "
+		    "when the database is back", job->user_id, job->sync_id,
+		    pf_db_errmsg(env->db));
+		unclosed_add(job, status, etype, emsg);
+	}
 	json_decref(details);
 	if (!job->aborted || job->reauth)
 		store_state_finish(env->db, job->user_id, status,

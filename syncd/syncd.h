@@ -158,6 +158,12 @@ struct stream_def {
 	 * the new one is empty (NULL).  NULL-terminated.
 	 */
 	const char *const	*series;
+	/*
+	 * The same for series that list changes rather than samples at a
+	 * fixed interval (their length says nothing of their richness):
+	 * only an empty one is poorer than a stored one with samples.
+	 */
+	const char *const	*series_changes;
 };
 extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
@@ -340,9 +346,21 @@ struct job {
 };
 
 void	 sync_init(void);
-/* Starts a job for user (sets up requests); the job owns req if given. */
+void	 sync_fini(void);
+/*
+ * Closes the log rows of syncs that ended while the database was away,
+ * once it is back, and makes their users due; the deadline of the next
+ * attempt (INT64_MAX: nothing waiting).
+ */
+void	 sync_recover(int64_t now);
+int64_t	 sync_next_deadline(void);
+/*
+ * Starts a job for user (sets up requests); the job owns req if given.
+ * PF_ERR_DENIED, with the reason in why (may be NULL), for a user who
+ * must authorise with Polar again.
+ */
 int	 sync_start(const char *user_id, const char *trigger, int days,
-	    struct pf_ipc_request *waiter);
+	    struct pf_ipc_request *waiter, char *why, size_t whylen);
 bool	 sync_running(const char *user_id);
 size_t	 sync_inflight(void);
 void	 sync_abort_all(const char *why);
@@ -389,8 +407,10 @@ int	 store_due_users(struct pf_db *db, int limit, bool all,
 	    struct due_user *out, int *n);
 int	 store_next_due_ms(struct pf_db *db, int64_t *out_epoch_ms);
 int	 store_mark_all_due(struct pf_db *db);
+/* reason: why the user needs to authorise again ("" if unknown) */
 int	 store_user_token(struct pf_db *db, const char *user_id,
-	    char **sealed, bool *active, bool *reauth);
+	    char **sealed, bool *active, bool *reauth, char *reason,
+	    size_t rlen);
 /* reauth, consent_missing: 1 set, 0 clear, -1 leave alone. */
 int	 store_user_flags(struct pf_db *db, const char *user_id,
 	    int reauth, const char *reason, int consent_missing);
@@ -406,6 +426,13 @@ int	 store_log_finish(struct pf_db *db, struct job *job,
 	    const json_t *error_details, const json_t *skipped,
 	    const json_t *degraded, int64_t first_day, int64_t last_day,
 	    const struct quota *q);
+/*
+ * Closes log row log_id if it is still "started" and makes its user due
+ * now (the sync that wrote it was cut short).
+ */
+int	 store_log_close(struct pf_db *db, const char *user_id,
+	    int64_t log_id, const char *status, int64_t duration_ms,
+	    const char *error_type, const char *error_message);
 int	 store_state_finish(struct pf_db *db, const char *user_id,
 	    const char *status, int interval_min, bool ok);
 /*

@@ -257,3 +257,108 @@ def test_one_bad_field_never_drops_the_record(syncd, polarsim, migrated,
     p = polarctl("sync", "now", uid, env={"POLARFLOW_RUNDIR": syncd.rundir})
     assert p.returncode == 0, p.stderr
     assert "dropped:" in p.stdout and "bad entry dropped" in p.stdout
+
+
+# ------------------------------------------------------------ item 8 --
+
+def test_404_is_no_data_only_where_polar_says_so(syncd, polarsim, migrated):
+    uid = syncd.authorize(0)
+    assert syncd.sync(uid)["status"] == "success"
+    before = {t: migrated.scalar(f"SELECT count(*) FROM {t} WHERE "
+                                 "user_id = %s", (uid,))
+              for t in ("sleep", "spo2", "continuous_heart_rate")}
+    assert all(before.values()), before
+    # list endpoints do not document 404: an error, rows and cursor kept
+    polarsim.patch("/v3/users/sleep", status=404)
+    polarsim.patch("/v3/users/biosensing/spo2", status=404)
+    # one day of continuous HR does: "no data" for that day
+    day = migrated.scalar("SELECT max(date)::text FROM continuous_heart_rate "
+                          "WHERE user_id = %s", (uid,))
+    polarsim.patch(f"/v3/users/continuous-heart-rate/{day}", status=404)
+    r = syncd.sync(uid, days=3)
+    assert r["status"] == "partial", r
+    assert set(r["errors"]) == {"sleep", "spo2"}, r
+    assert "404" in r["errors"]["sleep"]
+    for t, n in before.items():
+        assert migrated.scalar(f"SELECT count(*) FROM {t} WHERE "
+                               "user_id = %s", (uid,)) == n, t
+    assert "404" in migrated.scalar(
+        "SELECT last_error FROM sync_cursors WHERE user_id = %s AND "
+        "stream = 'sleep'", (uid,))
+
+
+# ------------------------------------------------------------ item 7 --
+
+SCHED = {"sync_enabled": "true", "sync_on_startup": "false",
+         "sync_interval_minutes": "240"}
+
+
+def last_log(db, uid):
+    r = db.query("SELECT id, status, trigger, error_type, error_message "
+                 "FROM sync_logs WHERE user_id = %s ORDER BY id DESC "
+                 "LIMIT 1", (uid,))
+    return r[0] if r else None
+
+
+def test_sync_cut_by_a_crash_resumes_at_restart(syncd_factory, polarsim,
+                                                migrated):
+    sd = syncd_factory(extra=SCHED)
+    uid = sd.authorize(0)
+    wait_for(lambda: (last_log(migrated, uid) or [0, ""])[1] == "success",
+             120, "first scheduled sync")
+    # a manual sync cut by kill -9: routine syncs are 4 hours apart
+    polarsim.fault("slow:/v3/exercises/*:700")
+    assert sd.call({"type": "sync.trigger", "user_id": uid, "days": 28})["ok"]
+    wait_for(lambda: last_log(migrated, uid)[1] == "started", 30, "started")
+    cut = last_log(migrated, uid)[0]
+    sd.kill9()
+    polarsim.clear_faults()
+    sd.start()
+    assert migrated.scalar("SELECT status || ':' || error_type FROM "
+                           "sync_logs WHERE id = %s", (cut,)) == \
+        "failed:interrupted"
+    # the scheduler takes the user up again at once
+    wait_for(lambda: last_log(migrated, uid)[0] > cut and
+             last_log(migrated, uid)[1] == "success", 120, "resumed sync")
+    assert last_log(migrated, uid)[2] == "scheduler"
+
+
+def set_connections(db, allow):
+    import psycopg
+    with psycopg.connect(db.admin_url, autocommit=True) as c:
+        c.execute(f'ALTER DATABASE "{db.name}" ALLOW_CONNECTIONS '
+                  f'{"true" if allow else "false"}')
+        if not allow:
+            c.execute("SELECT pg_terminate_backend(pid) FROM "
+                      "pg_stat_activity WHERE datname = %s AND "
+                      "application_name = 'polarflow-syncd'", (db.name,))
+
+
+def test_database_outage_closes_the_log_and_resumes(syncd_factory, polarsim,
+                                                    migrated):
+    sd = syncd_factory(extra=SCHED)
+    uid = sd.authorize(0)
+    wait_for(lambda: (last_log(migrated, uid) or [0, ""])[1] == "success",
+             120, "first scheduled sync")
+    polarsim.fault("slow:/v3/exercises/*:500")
+    assert sd.call({"type": "sync.trigger", "user_id": uid, "days": 28})["ok"]
+    wait_for(lambda: last_log(migrated, uid)[1] == "started", 30, "started")
+    cut = last_log(migrated, uid)[0]
+    set_connections(migrated, False)
+    try:
+        # the sync ends while the database is away
+        wait_for(lambda: sd.status()["in_flight"] == [], 60, "sync end")
+        polarsim.clear_faults()
+    finally:
+        set_connections(migrated, True)
+    # its log row is closed truthfully, and the user synced again soon
+    wait_for(lambda: migrated.scalar("SELECT status FROM sync_logs WHERE "
+                                     "id = %s", (cut,)) != "started",
+             60, "log row closed")
+    row = migrated.query("SELECT status, error_message FROM sync_logs "
+                         "WHERE id = %s", (cut,))[0]
+    assert row[0] in ("failed", "partial"), row
+    assert "database was unavailable" in row[1]
+    wait_for(lambda: last_log(migrated, uid)[0] > cut and
+             last_log(migrated, uid)[1] == "success", 120, "resumed sync")
+    assert sd.daemon.running()
