@@ -547,6 +547,57 @@ store_cursors_load(struct pf_db *db, const char *user_id,
 	return PF_OK;
 }
 
+/*
+ * Every stream that carries an offset says where the user was that day;
+ * a night's own offset first, then the day's exercises, SleepWise and
+ * biosensing tests.
+ */
+int
+store_day_offsets(struct pf_db *db, const char *user_id,
+    struct day_offsets *out)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	int64_t		 v;
+	int		 i, r, n, o;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pf_db_exec(db, &res, "SELECT DISTINCT ON (day) "
+	    "day - DATE '1970-01-01', off FROM ("
+	    "SELECT date AS day, sleep_start_offset_minutes AS off, 1 AS pri "
+	    "FROM sleep WHERE user_id = $1 AND "
+	    "sleep_start_offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT date, offset_minutes, 2 FROM activity "
+	    "WHERE user_id = $1 AND offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT (start_time AT TIME ZONE 'UTC' + make_interval("
+	    "mins => start_offset_minutes))::date, start_offset_minutes, 3 "
+	    "FROM exercise WHERE user_id = $1 AND "
+	    "start_offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT (period_start_time AT TIME ZONE 'UTC' + "
+	    "make_interval(mins => sleep_timezone_offset_minutes))::date, "
+	    "sleep_timezone_offset_minutes, 4 FROM sleepwise_alertness "
+	    "WHERE user_id = $1 AND sleep_timezone_offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT (test_time AT TIME ZONE 'UTC' + make_interval("
+	    "mins => timezone_offset_minutes))::date, timezone_offset_minutes, "
+	    "5 FROM spo2 WHERE user_id = $1 AND "
+	    "timezone_offset_minutes IS NOT NULL) s ORDER BY day, pri", 1,
+	    p)) != PF_OK)
+		return r;
+	n = PQntuples(res);
+	out->day = pf_xreallocarray(NULL, n ? (size_t)n : 1, sizeof(int64_t));
+	out->off = pf_xreallocarray(NULL, n ? (size_t)n : 1, sizeof(int));
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int64(res, i, 0, &v) != PF_OK ||
+		    pf_db_get_int(res, i, 1, &o) != PF_OK)
+			continue;
+		out->day[out->n] = v;
+		out->off[out->n] = o;
+		out->n++;
+	}
+	PQclear(res);
+	return PF_OK;
+}
+
 int
 store_known_exercises(struct pf_db *db, const char *user_id, char ***ids,
     size_t *n)

@@ -109,10 +109,11 @@ static const char *const E_TYPICAL_DAY[] = {
 
 static const struct field sleep_fields[] = {
 	DATE("date", "date", F_REQ | F_DAY),
-	TIME("sleep_start_time", "sleep_start_time", 0),
-	ZONE("sleep_start_offset_minutes", "sleep_start_time", 0),
-	TIME("sleep_end_time", "sleep_end_time", 0),
-	ZONE("sleep_end_offset_minutes", "sleep_end_time", 0),
+	/* Polar gives the offset; a time without one is local */
+	TIME("sleep_start_time", "sleep_start_time", F_LOCAL),
+	ZONE("sleep_start_offset_minutes", "sleep_start_time", F_LOCAL),
+	TIME("sleep_end_time", "sleep_end_time", F_LOCAL),
+	ZONE("sleep_end_offset_minutes", "sleep_end_time", F_LOCAL),
 	STR("device_id", "device_id", F_EMPTY_NULL, 100),
 	INT("light_sleep_seconds", "light_sleep", 0, 0, DAYSEC),
 	INT("deep_sleep_seconds", "deep_sleep", 0, 0, DAYSEC),

@@ -396,6 +396,18 @@ is_nodata(const struct req_ctx *c, long status)
 	return streams[c->st].nodata_404 || c->kind == RK_EX_DETAIL;
 }
 
+/* Does stream st hold local times Polar may send without an offset? */
+static bool
+has_local(enum stream st)
+{
+	const struct field	*fd;
+
+	for (fd = streams[st].fields; fd->col != NULL; fd++)
+		if (fd->flags & F_LOCAL)
+			return true;
+	return false;
+}
+
 static void
 abort_job(struct job *job, const char *why)
 {
@@ -412,6 +424,7 @@ static void
 on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 {
 	struct stream_result	*s = &job->st[c->st];
+	struct day_offsets	 known = { 0, NULL, NULL };
 	struct rowset		 rs;
 	json_t			*doc = NULL;
 	char			 err[PF_JSON_ERR_LEN], *fixed = NULL;
@@ -472,21 +485,26 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		st_fail(job, c->st, 200, "malformed response: %s", err);
 		return;
 	}
+	/* Local times without an offset take the one known for their day. */
+	if (c->kind != RK_EX_LIST && has_local(c->st) &&
+	    store_day_offsets(env->db, job->user_id, &known) != PF_OK)
+		pf_log_warnx("user %s: could not read the known UTC offsets: "
+		    "%s", job->user_id, pf_db_errmsg(env->db));
 	switch (c->kind) {
 	case RK_EX_LIST:
 		on_exercise_list(job, doc);
 		break;
 	case RK_CHR_DAY:
 	case RK_PART:
-		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
-		    &s->rows) != PF_OK)
+		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		    &known, &s->rows) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		break;
 	case RK_LIST:
 	case RK_EX_DETAIL:
 		rowset_init(&rs);
-		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
-		    &rs) != PF_OK)
+		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		    &known, &rs) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		else
 			commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
@@ -494,6 +512,7 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		rowset_cleanup(&rs);
 		break;
 	}
+	day_offsets_free(&known);
 	json_decref(doc);
 }
 

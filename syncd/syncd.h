@@ -105,7 +105,7 @@ enum field_kind {
 #define F_LENIENT	0x020	/* FK_DATE: the date part of a date-time */
 #define F_DAY		0x040	/* the record's calendar day (local) */
 #define F_OFFSET	0x080	/* FK_INT: the record's UTC offset, minutes */
-#define F_LOCAL		0x100	/* FK_TIME, FK_ZONE: zone-less is at it */
+#define F_LOCAL		0x100	/* FK_TIME, FK_ZONE: zone-less is local */
 #define F_ROUND		0x200	/* FK_DURATION: whole seconds */
 #define F_DEFAULT	0x400	/* absent: false or "" (part of a key) */
 #define F_IDENT		0x800	/* FK_STR: letters, digits, '-', '_' only */
@@ -174,6 +174,20 @@ bool	 stream_list_has(const char *list, const char *col);
 /* Is col one of the columns of def's key (conflict)? */
 bool	 stream_key_has(const struct stream_def *def, const char *col);
 
+/*
+ * The UTC offsets (minutes) Polar gave for a user's days, from any
+ * stream: the offset of a local time Polar sends without one.  Sorted
+ * by day.
+ */
+struct day_offsets {
+	size_t		 n;
+	int64_t		*day;
+	int		*off;
+};
+void	 day_offsets_free(struct day_offsets *o);
+/* The offset of day, else of the day before or after; false if none. */
+bool	 day_offsets_find(const struct day_offsets *o, int64_t day, int *off);
+
 /* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
 void	 rowset_cleanup(struct rowset *rs);
@@ -186,6 +200,14 @@ void	 rowset_cleanup(struct rowset *rs);
  */
 int	 transform(enum stream st, const json_t *doc, const char *user_id,
 	    int64_t now_ms, struct rowset *out);
+/*
+ * The same; a local time without an offset (F_LOCAL) is placed at the
+ * offset known for its day (known, may be NULL), else taken as UTC and
+ * noted in out->dropped.
+ */
+int	 transform_at(enum stream st, const json_t *doc, const char *user_id,
+	    int64_t now_ms, const struct day_offsets *known,
+	    struct rowset *out);
 /* Exercise list: the ids (borrowed from doc) of valid entries. */
 int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
@@ -416,6 +438,9 @@ int	 store_user_flags(struct pf_db *db, const char *user_id,
 	    int reauth, const char *reason, int consent_missing);
 int	 store_cursors_load(struct pf_db *db, const char *user_id,
 	    int64_t cursor_day[ST__COUNT], int64_t *phys_last_ms);
+/* The offsets stored rows of user_id give for their days. */
+int	 store_day_offsets(struct pf_db *db, const char *user_id,
+	    struct day_offsets *out);
 int	 store_known_exercises(struct pf_db *db, const char *user_id,
 	    char ***ids, size_t *n);
 int	 store_log_start(struct pf_db *db, struct job *job);

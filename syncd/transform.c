@@ -70,6 +70,8 @@ struct rec {
 	int64_t		 day;		/* the local day the row belongs to */
 	int64_t		 ms;		/* the F_DAY instant, UTC ms */
 	int		 off;		/* the F_OFFSET field, else 0 */
+	bool		 has_off;	/* the record gave its offset */
+	const struct day_offsets *known;	/* for local times, or NULL */
 	int64_t		 now_ms;
 	const struct stream_def	*def;
 	const struct field *cur;	/* the field being mapped, if any */
@@ -197,8 +199,10 @@ f_num(struct rec *r, const struct field *fd)
 	}
 	if (fd->kind == FK_INT) {
 		json_object_set_new(r->row, fd->col, json_integer(i));
-		if (fd->flags & F_OFFSET)
+		if (fd->flags & F_OFFSET) {
 			r->off = (int)i;
+			r->has_off = true;
+		}
 	} else
 		json_object_set_new(r->row, fd->col, json_real(v));
 	return true;
@@ -327,14 +331,17 @@ set_day(struct rec *r, const struct field *fd, int64_t ms)
 }
 
 /*
- * A date-time.  With a zone it is taken as is; without one it is wall time
- * at the record's offset (F_LOCAL) or UTC.  *ms is UTC, *off the offset
- * used.
+ * A date-time.  With a zone it is taken as is.  Without one it is UTC,
+ * unless it is local wall time (F_LOCAL): then it is at the record's own
+ * offset, else at the offset Polar gave elsewhere for that day (known),
+ * else -- none known -- UTC, and the record says so.  *ms is UTC, *off
+ * the offset used.
  */
 static bool
 time_at(struct rec *r, const struct field *fd, int64_t *ms, int *off)
 {
 	const char	*s;
+	int64_t		 day;
 	bool		 has;
 
 	if (field_check(r, fd->key, pf_json_get_strn(r->src, fd->key, 40, &s),
@@ -344,10 +351,20 @@ time_at(struct rec *r, const struct field *fd, int64_t *ms, int *off)
 		rec_fail(r, fd->key, "impossible or malformed date-time");
 		return false;
 	}
-	if (!has) {
-		*off = fd->flags & F_LOCAL ? r->off : 0;
-		*ms -= (int64_t)*off * 60000;
+	if (has)
+		return true;
+	*off = 0;
+	if ((fd->flags & F_LOCAL) && r->has_off)
+		*off = r->off;
+	else if ((fd->flags & F_LOCAL) && (pf_time_parse_date(s,
+	    PF_TIME_DATE_LEN - 1, &day) != PF_OK ||
+	    !day_offsets_find(r->known, day, off))) {
+		*off = 0;
+		if (fd->kind == FK_TIME)
+			rec_drop(r, fd->key, "no UTC offset known for its day: "
+			    "taken as UTC");
 	}
+	*ms -= (int64_t)*off * 60000;
 	return true;
 }
 
@@ -970,9 +987,53 @@ note_drops(struct rowset *out, const struct stream_def *def,
 	}
 }
 
+void
+day_offsets_free(struct day_offsets *o)
+{
+	free(o->day);
+	free(o->off);
+	memset(o, 0, sizeof(*o));
+}
+
+bool
+day_offsets_find(const struct day_offsets *o, int64_t day, int *off)
+{
+	size_t	 lo, hi, mid;
+	int64_t	 d;
+	int	 k;
+
+	if (o == NULL)
+		return false;
+	/* a trip changes the offset within a day: its own day first */
+	for (k = 0; k < 3; k++) {
+		d = day + (k == 0 ? 0 : k == 1 ? -1 : 1);
+		lo = 0;
+		hi = o->n;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (o->day[mid] < d)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < o->n && o->day[lo] == d) {
+			*off = o->off[lo];
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 transform(enum stream st, const json_t *doc, const char *user_id,
     int64_t now_ms, struct rowset *out)
+{
+	return transform_at(st, doc, user_id, now_ms, NULL, out);
+}
+
+int
+transform_at(enum stream st, const json_t *doc, const char *user_id,
+    int64_t now_ms, const struct day_offsets *known, struct rowset *out)
 {
 	const struct stream_def	*def;
 	json_t			*arr = NULL, *it, *copy;
@@ -1005,6 +1066,7 @@ transform(enum stream st, const json_t *doc, const char *user_id,
 		}
 		r.src = it;
 		r.def = def;
+		r.known = known;
 		r.now_ms = now_ms;
 		if ((r.row = json_object()) == NULL)
 			pf_fatalx("%s: out of memory", __func__);

@@ -362,3 +362,48 @@ def test_database_outage_closes_the_log_and_resumes(syncd_factory, polarsim,
     wait_for(lambda: last_log(migrated, uid)[0] > cut and
              last_log(migrated, uid)[1] == "success", 120, "resumed sync")
     assert sd.daemon.running()
+
+
+# ------------------------------------------------------------ item 5 --
+
+def test_local_time_without_offset_takes_the_days_offset(syncd, polarsim,
+                                                         migrated):
+    uid = syncd.authorize(0)                     # lives at UTC+2
+    assert syncd.sync(uid)["status"] == "success"
+    night, other = two_nights(migrated, uid)
+    old = {d: row(migrated, "sleep", "user_id = %s AND date = %s", (uid, d))
+           for d in (night, other)}
+    raw = old[night]["raw"]
+    assert raw["sleep_start_time"].endswith("+02:00")
+    # the night comes back with local times and no offset
+    polarsim.patch("/v3/users/sleep", where={"date": night},
+                   set={"sleep_start_time": raw["sleep_start_time"][:-6],
+                        "sleep_end_time": raw["sleep_end_time"][:-6]})
+    r = syncd.sync(uid, days=28)
+    assert r["status"] == "success", r
+    new = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, night))
+    for k in ("sleep_start_time", "sleep_end_time",
+              "sleep_start_offset_minutes", "sleep_end_offset_minutes"):
+        assert new[k] == old[night][k], (k, new[k], old[night][k])
+    assert new["sleep_start_offset_minutes"] == 120
+
+
+def test_local_time_without_any_known_offset_is_utc_and_noted(
+        syncd, polarsim, migrated):
+    # nothing else tells the user's offset: no stored rows, no SleepWise,
+    # biosensing or exercises, activity without offsets
+    for glob in ("/v3/users/sleepwise/*", "/v3/users/biosensing/*"):
+        polarsim.patch(glob, status=204)
+    polarsim.patch("/v3/exercises", body="[]")
+    uid = syncd.authorize(0)
+    polarsim.patch("/v3/users/sleep",
+                   set={"sleep_start_time": "2026-01-01T23:30:00"})
+    r = syncd.sync(uid)
+    assert r["status"] == "partial", r
+    notes = [d for d in r["dropped"] if d["stream"] == "sleep"]
+    assert notes and all(d["field"] == "sleep_start_time" and
+                         "taken as UTC" in d["reason"] for d in notes)
+    assert migrated.scalar("SELECT count(*) FROM sleep WHERE user_id = %s "
+                           "AND sleep_start_offset_minutes = 0 AND "
+                           "sleep_start_time = '2026-01-01T23:30:00Z'",
+                           (uid,)) == len(notes)
