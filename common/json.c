@@ -32,7 +32,8 @@ pf_json_parse(const char *buf, size_t len, unsigned int flags, json_t **out,
 	if (errbuf != NULL && errlen > 0)
 		errbuf[0] = '\0';
 	if (buf == NULL || out == NULL ||
-	    (flags & ~(unsigned int)PF_JSON_REJECT_DUPLICATES))
+	    (flags & ~(unsigned int)(PF_JSON_REJECT_DUPLICATES |
+	    PF_JSON_ALLOW_NUL)))
 		return PF_ERR_INVALID;
 	if (len > PF_JSON_MAX_LEN) {
 		if (errbuf != NULL && errlen > 0)
@@ -43,6 +44,8 @@ pf_json_parse(const char *buf, size_t len, unsigned int flags, json_t **out,
 	}
 	if (flags & PF_JSON_REJECT_DUPLICATES)
 		jflags |= JSON_REJECT_DUPLICATES;
+	if (flags & PF_JSON_ALLOW_NUL)
+		jflags |= JSON_ALLOW_NUL;
 
 	if ((root = json_loadb(buf, len, jflags, &jerr)) == NULL) {
 		if (json_error_code(&jerr) == json_error_out_of_memory)

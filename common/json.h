@@ -55,6 +55,7 @@
 
 /* pf_json_parse() flags. */
 #define PF_JSON_REJECT_DUPLICATES 0x01	/* duplicate keys: PF_ERR_PARSE */
+#define PF_JSON_ALLOW_NUL	0x02	/* strings may hold \u0000 */
 
 /*
  * Parses exactly len bytes of buf (no NUL needed) into a new document,
@@ -62,7 +63,8 @@
  * the caller json_decref()s it.  By default a duplicate key keeps the last
  * value (jansson's behaviour; Polar has not been seen to send any);
  * PF_JSON_REJECT_DUPLICATES refuses them, for client input.  Strings may
- * not contain \u0000.  Nesting is limited by jansson's compiled-in 2048
+ * not contain \u0000 unless PF_JSON_ALLOW_NUL (the getters still refuse
+ * such a string as PF_ERR_INVALID).  Nesting is limited by jansson's compiled-in 2048
  * levels.
  *
  * Returns PF_ERR_PARSE for malformed, truncated or empty text, a scalar at

@@ -70,6 +70,7 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 	struct pf_msg_sync_trigger	 m;
 	const char			*why, *uid;
 	json_t				*reply;
+	char				 reason[200];
 	int				 r;
 
 	if (pf_msg_sync_trigger_unpack(body, &m, &why) != PF_OK) {
@@ -88,7 +89,8 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		json_decref(reply);
 		return;
 	}
-	r = sync_start(uid, m.trigger, m.days, m.wait ? req : NULL);
+	r = sync_start(uid, m.trigger, m.days, m.wait ? req : NULL, reason,
+	    sizeof(reason));
 	switch (r) {
 	case PF_OK:
 		break;
@@ -99,6 +101,11 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 	case PF_ERR_NOTFOUND:
 		pf_ipc_request_fail(req, PF_ERR_NOTFOUND,
 		    "user %s is unknown, inactive or has no Polar token", uid);
+		return;
+	case PF_ERR_DENIED:
+		pf_ipc_request_fail(req, PF_ERR_DENIED, "user %s must authorise "
+		    "with Polar again (%s); syncs resume once it has", uid,
+		    reason);
 		return;
 	case PF_ERR_CRYPTO:
 		pf_ipc_request_fail(req, PF_ERR_CRYPTO, "the stored token of user "

@@ -550,14 +550,15 @@ finish(struct xfer *x, CURLcode cc)
 		pause = quota_pause_429(&quota, x->retry_after_s, now);
 		pf_log_warnx("polar rate limit hit, pausing requests for "
 		    "%" PRId64 " s", (pause + 999) / 1000);
-		if (pause <= PAUSE_429_MAX_RETRY_MS && p->rl_retries < 5) {
+		if (!x->once && pause <= PAUSE_429_MAX_RETRY_MS &&
+		    p->rl_retries < 5) {
 			p->rl_retries++;
 			requeue(x, pause);
 			return;
 		}
 	} else if (x->status > 0)
 		quota.backoff_429 = 0;
-	if (x->status != 429 && transient(x) &&
+	if (!x->once && x->status != 429 && transient(x) &&
 	    x->attempts < SYNCD_HTTP_ATTEMPTS) {
 		backoff = (int64_t)SYNCD_RETRY_BASE_MS << (x->attempts - 1);
 		if (backoff > SYNCD_RETRY_MAX_MS)

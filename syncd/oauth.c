@@ -4,6 +4,7 @@
  * token is sealed before it reaches the database and never leaves syncd.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,27 @@ oauth_free(struct oauth *o)
 	free(o);
 }
 
+/*
+ * A failed exchange is logged as a warning as well as answered: the
+ * caller may be a browser redirect nobody watches, and the code is spent.
+ */
+static void
+exchange_failed(struct oauth *o, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+exchange_failed(struct oauth *o, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[300];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pf_log_warnx("oauth.exchange: %s", msg);
+	pf_ipc_request_fail(o->req, code, "%s", msg);
+}
+
 static void
 register_done(struct xfer *x, void *arg)
 {
@@ -52,11 +74,11 @@ register_done(struct xfer *x, void *arg)
 	if (x->err != PF_OK || (x->status != 200 && x->status != 201 &&
 	    x->status != 204 && x->status != 409)) {
 		if (x->status == 403)
-			pf_ipc_request_fail(o->req, PF_ERR_PROTO, "Polar refused "
-			    "the registration (403): the user has not accepted "
-			    "the required consents");
+			exchange_failed(o, PF_ERR_PROTO, "Polar refused the "
+			    "registration (403): the user has not accepted the "
+			    "required consents");
 		else
-			pf_ipc_request_fail(o->req, PF_ERR_PROTO, "Polar user "
+			exchange_failed(o, PF_ERR_PROTO, "Polar user "
 			    "registration failed: %s", x->err ? x->errmsg :
 			    x->status == 401 ? "token rejected (401)" :
 			    "unexpected HTTP status");
@@ -102,7 +124,7 @@ token_done(struct xfer *x, void *arg)
 		goto out;
 	}
 	if (x->err != PF_OK) {
-		pf_ipc_request_fail(o->req, PF_ERR_IO, "Polar token endpoint "
+		exchange_failed(o, PF_ERR_IO, "Polar token endpoint "
 		    "unreachable: %s", x->errmsg);
 		goto out;
 	}
@@ -111,9 +133,9 @@ token_done(struct xfer *x, void *arg)
 	if (x->status != 200) {
 		if (doc != NULL && json_is_object(doc))
 			pf_json_get_strn(doc, "error", 64, &ecode);
-		pf_ipc_request_fail(o->req, PF_ERR_INVALID, "Polar token "
-		    "exchange failed: HTTP %ld%s%s", x->status,
-		    ecode ? ": " : "", ecode ? ecode : "");
+		exchange_failed(o, PF_ERR_INVALID, "Polar token exchange "
+		    "failed: HTTP %ld%s%s", x->status, ecode ? ": " : "",
+		    ecode ? ecode : "");
 		goto out;
 	}
 	if (doc == NULL || !json_is_object(doc) ||
@@ -122,7 +144,7 @@ token_done(struct xfer *x, void *arg)
 	    (pf_json_get_int64_lenient(doc, "x_user_id", &uid) != PF_OK) ||
 	    uid <= 0 || pf_json_opt_int64(doc, "expires_in", &exp, &present) !=
 	    PF_OK) {
-		pf_ipc_request_fail(o->req, PF_ERR_PROTO,
+		exchange_failed(o, PF_ERR_PROTO,
 		    "malformed token response from Polar");
 		goto out;
 	}
@@ -171,6 +193,12 @@ oauth_exchange(struct pf_ipc_request *req, const char *code,
 	x = fetch_xfer_new(env->cfg->polar_token_url, XA_BASIC, basic,
 	    token_done, o, NULL);
 	pf_freezero(basic, strlen(basic));
+	/*
+	 * Polar's authorization codes are single-use and presenting one
+	 * twice revokes the grant, so a failed exchange is never retried:
+	 * the user authorises again instead.
+	 */
+	x->once = true;
 	x->body = pf_xasprintf("grant_type=authorization_code&code=%s%s%s",
 	    ec ? ec : "", er ? "&redirect_uri=" : "", er ? er : "");
 	x->ctype = "application/x-www-form-urlencoded";

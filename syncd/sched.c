@@ -127,7 +127,8 @@ sched_run(int64_t now)
 			break;
 		}
 		r = sync_start(due[i].user_id, force_all ? "manual" :
-		    startup_phase ? "startup" : "scheduler", 0, NULL);
+		    startup_phase ? "startup" : "scheduler", 0, NULL, NULL,
+		    0);
 		if (r == PF_OK) {
 			room -= est;
 			started++;

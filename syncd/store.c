@@ -8,6 +8,7 @@
  * without created_at/updated_at), which drives the data.changed event.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,31 +29,46 @@
  * array ($2): one plan and one firing of the change-tracking triggers per
  * batch instead of per row.  A key repeated in the batch keeps its last
  * row, as row-by-row upserts would have (and a later batch of the same
- * transaction overwrites an earlier one).  The statement answers, per
- * surviving row (1-based position in the array), whether it is new or
- * differs from the stored one in any column syncd writes; all CTEs read
- * the snapshot from before the insert.
+ * transaction overwrites an earlier one).  All CTEs read the snapshot from
+ * before the insert.
+ *
+ * A new row is first merged with the stored one (m) by the stream's rule
+ * for poorer versions (keep_sql): a column Polar now leaves empty keeps
+ * its stored value, and a sample series shorter than the stored one keeps
+ * the stored series together with the columns computed from it.  A stored
+ * row the merge changes is copied whole into replaced_rows ($3 the
+ * stream) before it is overwritten.  The statement answers, per surviving
+ * row (1-based position in the array), whether it is new or differs from
+ * the stored one in any column syncd writes, and whether any of its
+ * columns was kept from the stored version.
  *
  * %1$s table, %2$s conflict columns after user_id, %3$s the same
- * excluded.-qualified, %4$s every other column syncd writes.
+ * excluded.-qualified, %4$s every other column syncd writes, %5$s the
+ * same o.-qualified, %6$s their merge expressions, %7$s the test that
+ * some column was kept.
  */
 static const char UPSERT_FMT[] =
     "WITH r AS (SELECT DISTINCT ON (%2$s) * FROM "
     "jsonb_populate_recordset(NULL::%1$s, $2::jsonb) "
     "WITH ORDINALITY ORDER BY %2$s, ordinality DESC), "
-    "prev AS (SELECT %2$s, ROW(%4$s) AS v FROM %1$s"
-    " WHERE user_id = $1::text AND (%2$s) IN "
+    "o AS (SELECT * FROM %1$s WHERE user_id = $1::text AND (%2$s) IN "
     "(SELECT %2$s FROM r)), "
-    "cur AS (SELECT ordinality, %2$s, ROW(%4$s) AS v FROM r), "
+    "m AS (SELECT r.ordinality, %2$s, %6$s, o.user_id IS NOT NULL AS had, "
+    "ROW(%5$s) AS ov, CASE WHEN o.user_id IS NOT NULL THEN to_jsonb(o) "
+    "END AS oj, coalesce((%7$s), false) AS kept "
+    "FROM r LEFT JOIN o USING (%2$s)), "
+    "h AS (INSERT INTO replaced_rows (user_id, stream, version) "
+    "SELECT $1::text, $3::text, oj FROM m WHERE had AND "
+    "ov IS DISTINCT FROM ROW(%4$s)), "
     "up AS (INSERT INTO %1$s AS t (user_id, %2$s, %4$s) "
-    "SELECT $1::text, %2$s, %4$s FROM r "
+    "SELECT $1::text, %2$s, %4$s FROM m "
     "ON CONFLICT (user_id, %2$s) DO UPDATE SET (%4$s"
-    ", updated_at) = (SELECT %4$s, now() FROM r WHERE "
+    ", updated_at) = (SELECT %4$s, now() FROM m WHERE "
     "(%2$s) = (%3$s))) "
-    "SELECT cur.ordinality, prev.v IS DISTINCT FROM cur.v "
-    "FROM cur LEFT JOIN prev USING (%2$s)";
+    "SELECT ordinality, NOT had OR ov IS DISTINCT FROM ROW(%4$s), kept "
+    "FROM m";
 
-#define UPSERT_SQL_MAX	8192
+#define UPSERT_SQL_MAX	32768
 
 /* Appends ", " (unless first), pre and len bytes of s; false if too long. */
 static bool
@@ -67,29 +83,63 @@ list_add(char *buf, size_t size, const char *pre, const char *s,
 	return n >= 0 && (size_t)n < size - at;
 }
 
-/* The next name of a comma-separated list: *len bytes; NULL at the end. */
-static const char *
-list_next(const char **p, size_t *len)
-{
-	const char	*s = *p + strspn(*p, ", ");
-
-	if (*s == '\0')
-		return NULL;
-	*len = strcspn(s, ",");
-	*p = s + *len;
-	return s;
-}
+/* Appends sep (unless buf is empty) and the formatted text. */
+static bool
+buf_addf(char *buf, size_t size, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static bool
-key_has(const char *key, const char *col)
+buf_addf(char *buf, size_t size, const char *sep, const char *fmt, ...)
 {
-	const char	*c;
-	size_t		 len;
+	size_t	 at = strlen(buf);
+	va_list	 ap;
+	int	 n;
 
-	while ((c = list_next(&key, &len)) != NULL)
-		if (strlen(col) == len && strncmp(c, col, len) == 0)
-			return true;
+	n = snprintf(buf + at, size - at, "%s", at ? sep : "");
+	if (n < 0 || (size_t)n >= size - at)
+		return false;
+	at += (size_t)n;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + at, size - at, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < size - at;
+}
+
+/* The first column of the group of groups[] holding col into lead. */
+static bool
+group_lead(const char *const *groups, const char *col, char *lead,
+    size_t size)
+{
+	const char *const	*g;
+	const char		*p, *c;
+	size_t			 len = 0;
+
+	for (g = groups; g != NULL && *g != NULL; g++) {
+		if (!stream_list_has(*g, col))
+			continue;
+		p = *g;
+		if ((c = stream_list_next(&p, &len)) == NULL)
+			return false;
+		snprintf(lead, size, "%.*s", (int)len, c);
+		return true;
+	}
 	return false;
+}
+
+/*
+ * The series group of stream st that col belongs to: its first column
+ * (the series whose length decides) into lead, and whether only an empty
+ * series is poorer; false if col is in none.
+ */
+static bool
+series_lead(const struct stream_def *def, const char *col, char *lead,
+    size_t size, bool *changes)
+{
+	*changes = false;
+	if (group_lead(def->series, col, lead, size))
+		return true;
+	*changes = true;
+	return group_lead(def->series_changes, col, lead, size);
 }
 
 /*
@@ -104,24 +154,47 @@ upsert_sql(enum stream st)
 	const struct stream_def	*def = &streams[st];
 	const struct field	*fd;
 	const char		*p, *k;
-	char			 cols[UPSERT_SQL_MAX / 2], xkey[256];
+	char			 cols[UPSERT_SQL_MAX / 8], ocols[UPSERT_SQL_MAX / 8],
+				 merge[UPSERT_SQL_MAX / 4], kept[UPSERT_SQL_MAX / 4],
+				 xkey[256], lead[64], poorer[200];
 	size_t			 len;
-	bool			 ok = true;
+	bool			 ok = true, changes;
 	int			 n;
 
 	if (sql[st][0] != '\0')
 		return sql[st];
-	cols[0] = xkey[0] = '\0';
-	for (fd = def->fields; fd->col != NULL; fd++)
-		if (!key_has(def->conflict, fd->col))
-			ok = ok && list_add(cols, sizeof(cols), "", fd->col,
-			    strlen(fd->col));
-	ok = ok && list_add(cols, sizeof(cols), "", "raw", 3);
+	cols[0] = ocols[0] = merge[0] = kept[0] = xkey[0] = '\0';
+	for (fd = def->fields; fd->col != NULL; fd++) {
+		if (stream_list_has(def->conflict, fd->col))
+			continue;
+		ok = ok && buf_addf(cols, sizeof(cols), ", ", "%s", fd->col) &&
+		    buf_addf(ocols, sizeof(ocols), ", ", "o.%s", fd->col);
+		if (!series_lead(def, fd->col, lead, sizeof(lead), &changes)) {
+			ok = ok && buf_addf(merge, sizeof(merge), ", ",
+			    "coalesce(r.%1$s, o.%1$s) AS %1$s", fd->col) &&
+			    buf_addf(kept, sizeof(kept), " OR ",
+			    "(r.%1$s IS NULL AND o.%1$s IS NOT NULL)", fd->col);
+			continue;
+		}
+		snprintf(poorer, sizeof(poorer), changes ?
+		    "(pf_series_len(r.%1$s) = 0 AND pf_series_len(o.%1$s) > 0)" :
+		    "pf_series_len(r.%1$s) < pf_series_len(o.%1$s)", lead);
+		ok = ok && buf_addf(merge, sizeof(merge), ", ", "CASE WHEN %s "
+		    "THEN o.%s ELSE r.%s END AS %s", poorer, fd->col, fd->col,
+		    fd->col);
+		if (strcmp(lead, fd->col) == 0)
+			ok = ok && buf_addf(kept, sizeof(kept), " OR ", "%s",
+			    poorer);
+	}
+	/* raw is what Polar sent last; the versions before are history */
+	ok = ok && buf_addf(cols, sizeof(cols), ", ", "raw") &&
+	    buf_addf(ocols, sizeof(ocols), ", ", "o.raw") &&
+	    buf_addf(merge, sizeof(merge), ", ", "r.raw AS raw");
 	p = def->conflict;
-	while ((k = list_next(&p, &len)) != NULL)
+	while ((k = stream_list_next(&p, &len)) != NULL)
 		ok = ok && list_add(xkey, sizeof(xkey), "excluded.", k, len);
 	n = snprintf(sql[st], sizeof(sql[st]), UPSERT_FMT, def->table,
-	    def->conflict, xkey, cols);
+	    def->conflict, xkey, cols, ocols, merge, kept[0] ? kept : "false");
 	if (!ok || n < 0 || (size_t)n >= sizeof(sql[st]))
 		pf_fatalx("%s: %s: statement too long", __func__, def->name);
 	return sql[st];
@@ -156,6 +229,7 @@ struct upsert_arg {
 	const struct rowset	*rs;
 	int64_t			 covered;
 	int			 changed;
+	int			 kept;
 	int64_t			 first, last;
 };
 
@@ -198,7 +272,7 @@ rows_array(const struct rowset *rs, size_t from, size_t *to)
 static int
 upsert_batch(struct pf_db *db, struct upsert_arg *a, size_t from, size_t *to)
 {
-	const char	*params[2];
+	const char	*params[3];
 	char		*rows;
 	PGresult	*res = NULL;
 	int64_t		 ord;
@@ -207,7 +281,8 @@ upsert_batch(struct pf_db *db, struct upsert_arg *a, size_t from, size_t *to)
 
 	params[0] = a->user_id;
 	params[1] = rows = rows_array(a->rs, from, to);
-	if ((r = pf_db_exec(db, &res, upsert_sql(a->st), 2, params)) != PF_OK)
+	params[2] = stream_name(a->st);
+	if ((r = pf_db_exec(db, &res, upsert_sql(a->st), 3, params)) != PF_OK)
 		goto out;
 	for (i = 0; i < PQntuples(res); i++) {
 		if (pf_db_get_int64(res, i, 0, &ord) != PF_OK || ord < 1 ||
@@ -215,6 +290,8 @@ upsert_batch(struct pf_db *db, struct upsert_arg *a, size_t from, size_t *to)
 			r = PF_ERR_PROTO;	/* broken invariant */
 			goto out;
 		}
+		if (PQgetvalue(res, i, 2)[0] == 't')
+			a->kept++;
 		if (PQgetvalue(res, i, 1)[0] != 't')
 			continue;
 		row = from + (size_t)ord - 1;
@@ -240,6 +317,7 @@ upsert_tx(struct pf_db *db, void *p)
 	int			 r;
 
 	a->changed = 0;
+	a->kept = 0;
 	a->first = INT64_MAX;
 	a->last = INT64_MIN;
 	for (from = 0; from < a->rs->n; from = to)
@@ -258,7 +336,7 @@ upsert_tx(struct pf_db *db, void *p)
 
 int
 store_upsert(struct pf_db *db, enum stream st, const char *user_id,
-    const struct rowset *rs, int64_t covered_day, int *changed,
+    const struct rowset *rs, int64_t covered_day, int *changed, int *kept,
     int64_t *first_day, int64_t *last_day)
 {
 	struct upsert_arg	 a;
@@ -272,6 +350,7 @@ store_upsert(struct pf_db *db, enum stream st, const char *user_id,
 	if ((r = pf_db_tx_run(db, upsert_tx, &a, 2)) != PF_OK)
 		return r;
 	*changed = a.changed;
+	*kept = a.kept;
 	*first_day = a.first;
 	*last_day = a.last;
 	return PF_OK;
@@ -286,14 +365,51 @@ store_cursor_error(struct pf_db *db, const char *user_id, enum stream st,
 	return pf_db_exec(db, NULL, SQL_CURSOR_ERR, 3, p);
 }
 
+/*
+ * Syncs cut by a crash: their rows are closed as interrupted and their
+ * users made due at once, so the work resumes as soon as syncd runs
+ * rather than one interval later.
+ */
 int
 store_startup_cleanup(struct pf_db *db)
 {
-	return pf_db_exec(db, NULL, "UPDATE sync_logs SET status = 'failed', "
-	    "completed_at = now(), duration_ms = (extract(epoch FROM "
-	    "now() - started_at) * 1000)::integer, error_type = 'interrupted', "
+	return pf_db_exec(db, NULL, "WITH c AS (UPDATE sync_logs SET "
+	    "status = 'failed', completed_at = now(), duration_ms = "
+	    "(extract(epoch FROM now() - started_at) * 1000)::integer, "
+	    "error_type = 'interrupted', "
 	    "error_message = 'syncd stopped during the sync' "
-	    "WHERE status = 'started'", 0, NULL);
+	    "WHERE status = 'started' RETURNING user_id) "
+	    "UPDATE sync_state SET next_due_at = now(), updated_at = now() "
+	    "WHERE user_id IN (SELECT user_id FROM c) AND next_due_at > now()",
+	    0, NULL);
+}
+
+int
+store_log_close(struct pf_db *db, const char *user_id, int64_t log_id,
+    const char *status, int64_t duration_ms, const char *error_type,
+    const char *error_message)
+{
+	char		 id[24], dur[24];
+	const char	*p[6];
+	int		 r;
+
+	snprintf(id, sizeof(id), "%" PRId64, log_id);
+	snprintf(dur, sizeof(dur), "%" PRId64, duration_ms);
+	p[0] = user_id;
+	p[1] = id;
+	p[2] = status;
+	p[3] = dur;
+	p[4] = error_type;
+	p[5] = error_message;
+	if ((r = pf_db_exec(db, NULL, "UPDATE sync_logs SET status = $3, "
+	    "completed_at = now(), duration_ms = $4::integer, "
+	    "error_type = $5, error_message = $6 "
+	    "WHERE user_id = $1 AND id = $2::bigint AND status = 'started'",
+	    6, p)) != PF_OK)
+		return r;
+	return pf_db_exec(db, NULL, "UPDATE sync_state SET next_due_at = now(), "
+	    "updated_at = now() WHERE user_id = $1 AND next_due_at > now()",
+	    1, p);
 }
 
 int
@@ -355,7 +471,7 @@ store_mark_all_due(struct pf_db *db)
 
 int
 store_user_token(struct pf_db *db, const char *user_id, char **sealed,
-    bool *active, bool *reauth)
+    bool *active, bool *reauth, char *reason, size_t rlen)
 {
 	const char	*p[1] = { user_id };
 	const char	*s;
@@ -363,7 +479,8 @@ store_user_token(struct pf_db *db, const char *user_id, char **sealed,
 	int		 r;
 
 	if ((r = pf_db_exec(db, &res, "SELECT access_token_enc, is_active, "
-	    "needs_reauth FROM users WHERE user_id = $1", 1, p)) != PF_OK)
+	    "needs_reauth, coalesce(reauth_reason, '') FROM users "
+	    "WHERE user_id = $1", 1, p)) != PF_OK)
 		return r;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -373,6 +490,7 @@ store_user_token(struct pf_db *db, const char *user_id, char **sealed,
 	*sealed = s ? pf_xstrdup(s) : NULL;
 	pf_db_get_bool(res, 0, 1, active);
 	pf_db_get_bool(res, 0, 2, reauth);
+	snprintf(reason, rlen, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
 	return PF_OK;
 }
@@ -424,6 +542,57 @@ store_cursors_load(struct pf_db *db, const char *user_id,
 		if (st == ST_PHYSICAL && pf_db_get_int64(res, i, 2, &v) ==
 		    PF_OK)
 			*phys_last_ms = v;
+	}
+	PQclear(res);
+	return PF_OK;
+}
+
+/*
+ * Every stream that carries an offset says where the user was that day;
+ * a night's own offset first, then the day's exercises, SleepWise and
+ * biosensing tests.
+ */
+int
+store_day_offsets(struct pf_db *db, const char *user_id,
+    struct day_offsets *out)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	int64_t		 v;
+	int		 i, r, n, o;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = pf_db_exec(db, &res, "SELECT DISTINCT ON (day) "
+	    "day - DATE '1970-01-01', off FROM ("
+	    "SELECT date AS day, sleep_start_offset_minutes AS off, 1 AS pri "
+	    "FROM sleep WHERE user_id = $1 AND "
+	    "sleep_start_offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT date, offset_minutes, 2 FROM activity "
+	    "WHERE user_id = $1 AND offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT (start_time AT TIME ZONE 'UTC' + make_interval("
+	    "mins => start_offset_minutes))::date, start_offset_minutes, 3 "
+	    "FROM exercise WHERE user_id = $1 AND "
+	    "start_offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT (period_start_time AT TIME ZONE 'UTC' + "
+	    "make_interval(mins => sleep_timezone_offset_minutes))::date, "
+	    "sleep_timezone_offset_minutes, 4 FROM sleepwise_alertness "
+	    "WHERE user_id = $1 AND sleep_timezone_offset_minutes IS NOT NULL "
+	    "UNION ALL SELECT (test_time AT TIME ZONE 'UTC' + make_interval("
+	    "mins => timezone_offset_minutes))::date, timezone_offset_minutes, "
+	    "5 FROM spo2 WHERE user_id = $1 AND "
+	    "timezone_offset_minutes IS NOT NULL) s ORDER BY day, pri", 1,
+	    p)) != PF_OK)
+		return r;
+	n = PQntuples(res);
+	out->day = pf_xreallocarray(NULL, n ? (size_t)n : 1, sizeof(int64_t));
+	out->off = pf_xreallocarray(NULL, n ? (size_t)n : 1, sizeof(int));
+	for (i = 0; i < n; i++) {
+		if (pf_db_get_int64(res, i, 0, &v) != PF_OK ||
+		    pf_db_get_int(res, i, 1, &o) != PF_OK)
+			continue;
+		out->day[out->n] = v;
+		out->off[out->n] = o;
+		out->n++;
 	}
 	PQclear(res);
 	return PF_OK;
@@ -486,13 +655,14 @@ int
 store_log_finish(struct pf_db *db, struct job *job, const char *status,
     const json_t *records, const json_t *sstat, const char *error_type,
     const char *error_message, const json_t *error_details,
-    int64_t first_day, int64_t last_day, const struct quota *q)
+    const json_t *skipped, const json_t *degraded, int64_t first_day,
+    int64_t last_day, const struct quota *q)
 {
 	char		 id[24], dur[24], calls[16], fd[PF_TIME_DATE_LEN],
 			 ld[PF_TIME_DATE_LEN], u15[24], l15[24], u24[24],
 			 l24[24];
-	char		*rec, *ss, *det;
-	const char	*p[16];
+	char		*rec, *ss, *det, *sk, *dg, *dr;
+	const char	*p[19];
 	int		 r;
 
 	snprintf(id, sizeof(id), "%" PRId64, job->log_id);
@@ -508,6 +678,9 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	rec = dump_or_null(records);
 	ss = dump_or_null(sstat);
 	det = dump_or_null(error_details);
+	sk = dump_or_null(skipped);
+	dg = dump_or_null(degraded);
+	dr = dump_or_null(job->dropped);
 	p[0] = job->user_id;
 	p[1] = id;
 	p[2] = status;
@@ -524,6 +697,9 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	p[13] = q->known ? l15 : NULL;
 	p[14] = q->known ? u24 : NULL;
 	p[15] = q->known ? l24 : NULL;
+	p[16] = sk ? sk : "{}";
+	p[17] = dg ? dg : "{}";
+	p[18] = dr ? dr : "[]";
 	r = pf_db_exec(db, NULL, "UPDATE sync_logs SET status = $3, "
 	    "completed_at = now(), duration_ms = $4::integer, "
 	    "records_synced = $5::jsonb, stream_status = $6::jsonb, "
@@ -533,8 +709,13 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	    "rate_limit_usage_15m = $13::integer, "
 	    "rate_limit_limit_15m = $14::integer, "
 	    "rate_limit_usage_24h = $15::integer, "
-	    "rate_limit_limit_24h = $16::integer "
-	    "WHERE user_id = $1 AND id = $2::bigint", 16, p);
+	    "rate_limit_limit_24h = $16::integer, "
+	    "records_skipped = $17::jsonb, records_degraded = $18::jsonb, "
+	    "dropped = $19::jsonb "
+	    "WHERE user_id = $1 AND id = $2::bigint", 19, p);
+	free(dr);
+	free(sk);
+	free(dg);
 	free(rec);
 	free(ss);
 	free(det);

@@ -8,6 +8,10 @@
  * NULL.  Columns that are computed rather than copied are listed as
  * FK_DERIVED and filled by the stream's derive hook (transform.c).
  *
+ * A later answer never erases what a richer one stored: a row's series
+ * groups (.series) and its other columns follow the rule written at
+ * struct stream_def, and the row it replaces is kept in replaced_rows.
+ *
  * Adding a stream: an ST_ value in syncd.h, a row here, its table in a
  * migration, and a derive hook only if some column is computed.
  */
@@ -105,10 +109,11 @@ static const char *const E_TYPICAL_DAY[] = {
 
 static const struct field sleep_fields[] = {
 	DATE("date", "date", F_REQ | F_DAY),
-	TIME("sleep_start_time", "sleep_start_time", 0),
-	ZONE("sleep_start_offset_minutes", "sleep_start_time", 0),
-	TIME("sleep_end_time", "sleep_end_time", 0),
-	ZONE("sleep_end_offset_minutes", "sleep_end_time", 0),
+	/* Polar gives the offset; a time without one is local */
+	TIME("sleep_start_time", "sleep_start_time", F_LOCAL),
+	ZONE("sleep_start_offset_minutes", "sleep_start_time", F_LOCAL),
+	TIME("sleep_end_time", "sleep_end_time", F_LOCAL),
+	ZONE("sleep_end_offset_minutes", "sleep_end_time", F_LOCAL),
 	STR("device_id", "device_id", F_EMPTY_NULL, 100),
 	INT("light_sleep_seconds", "light_sleep", 0, 0, DAYSEC),
 	INT("deep_sleep_seconds", "deep_sleep", 0, 0, DAYSEC),
@@ -144,6 +149,8 @@ static const struct field sleep_fields[] = {
 };
 static const char *const sleep_drop[] = { "hypnogram", "heart_rate_samples",
     NULL };
+static const char *const sleep_series[] = { "hypnogram",
+    "heart_rate_samples, heart_rate_avg, heart_rate_min, heart_rate_max", NULL };
 
 static const struct field recharge_fields[] = {
 	DATE("date", "date", F_REQ | F_DAY),
@@ -163,6 +170,8 @@ static const struct field recharge_fields[] = {
 	END
 };
 static const char *const recharge_drop[] = { "hrv_samples",
+    "breathing_samples", NULL };
+static const char *const recharge_series[] = { "hrv_samples",
     "breathing_samples", NULL };
 
 static const struct field activity_fields[] = {
@@ -195,6 +204,8 @@ static const struct field activity_samples_fields[] = {
 };
 static const char *const activity_samples_drop[] = { "steps",
     "activity_zones", NULL };
+static const char *const activity_samples_series[] = {
+    "samples, total_steps, interval_ms, sample_count", "zone_samples", NULL };
 
 static const struct field exercise_fields[] = {
 	STR("polar_exercise_id", "id", F_REQ | F_IDENT, 64),
@@ -227,6 +238,8 @@ static const struct field exercise_fields[] = {
 	END
 };
 static const char *const exercise_drop[] = { "samples", "route",
+    "heart_rate_zones", NULL };
+static const char *const exercise_series[] = { "samples", "route",
     "heart_rate_zones", NULL };
 
 /* -1 is "no data"; 0 too when the status says the load is not available */
@@ -264,6 +277,7 @@ static const struct field alertness_fields[] = {
 	END
 };
 static const char *const alertness_drop[] = { "hourly_data", NULL };
+static const char *const alertness_series[] = { "hourly_data", NULL };
 
 static const struct field bedtime_fields[] = {
 	INT("sleep_timezone_offset_minutes", "sleep_timezone_offset_minutes",
@@ -290,6 +304,8 @@ static const struct field chr_fields[] = {
 	END
 };
 static const char *const chr_drop[] = { "heart_rate_samples", NULL };
+static const char *const chr_series[] = {
+    "samples, sample_count, hr_min, hr_max, hr_avg", NULL };
 
 static const struct field spo2_fields[] = {
 	INT("timezone_offset_minutes", "time_zone_offset", F_OFFSET, -OFFMAX,
@@ -333,6 +349,8 @@ static const struct field ecg_fields[] = {
 };
 static const char *const ecg_drop[] = { "samples", "quality_measurements",
     NULL };
+static const char *const ecg_series[] = { "samples, sample_count, duration_seconds",
+    "quality", NULL };
 
 static const struct field body_temp_fields[] = {
 	TIME("start_time", "start_time", F_REQ | F_DAY),
@@ -349,6 +367,8 @@ static const struct field body_temp_fields[] = {
 	END
 };
 static const char *const body_temp_drop[] = { "samples", NULL };
+static const char *const body_temp_series[] = {
+    "samples, temp_min, temp_max, temp_avg, sample_count", NULL };
 
 static const struct field skin_temp_fields[] = {
 	DATE("sleep_date", "sleep_date", F_REQ | F_DAY),
@@ -384,6 +404,10 @@ static const struct field physical_fields[] = {
 };
 
 /*
+ * A 404 is "no data" only where Polar documents it for the request:
+ * continuous heart rate per day, physical info, and an exercise's detail
+ * (sync.c).  Elsewhere it is an error, never a silent empty answer.
+ *
  * Polar keeps 28 days of most streams; daily activity, activity samples
  * and cardio load reach back a year.  A from..to range spans at most 28
  * days, so a year of activity takes 14 requests.
@@ -394,18 +418,20 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "date",
 		.path = "/v3/users/sleep",
 		.fetch = SF_LIST, .range = "", .records = "nights",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = sleep_fields, .derive = derive_sleep,
 		.raw_drop = sleep_drop,
+		.series = sleep_series,
 	},
 	[ST_RECHARGE] = {
 		.name = "nightly_recharge", .table = "nightly_recharge",
 		.conflict = "date",
 		.path = "/v3/users/nightly-recharge",
 		.fetch = SF_LIST, .records = "recharges",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = recharge_fields,
 		.raw_drop = recharge_drop,
+		.series = recharge_series,
 	},
 	[ST_ACTIVITY] = {
 		.name = "activity", .table = "activity",
@@ -426,6 +452,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = activity_samples_fields,
 		.derive = derive_activity_samples,
 		.raw_drop = activity_samples_drop,
+		.series_changes = activity_samples_series,
 	},
 	[ST_EXERCISE] = {
 		.name = "exercise", .table = "exercise",
@@ -435,6 +462,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = exercise_fields, .derive = derive_exercise,
 		.raw_drop = exercise_drop,
+		.series = exercise_series,
 	},
 	[ST_CARDIO_LOAD] = {
 		.name = "cardio_load", .table = "cardio_load",
@@ -452,6 +480,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = alertness_fields,
 		.raw_drop = alertness_drop,
+		.series = alertness_series,
 	},
 	[ST_BEDTIME] = {
 		.name = "sleepwise_bedtime", .table = "sleepwise_bedtime",
@@ -471,13 +500,14 @@ const struct stream_def streams[ST__COUNT] = {
 		.nodata_404 = true,
 		.fields = chr_fields, .derive = derive_chr,
 		.raw_drop = chr_drop,
+		.series = chr_series,
 	},
 	[ST_SPO2] = {
 		.name = "spo2", .table = "spo2",
 		.conflict = "test_time",
 		.path = "/v3/users/biosensing/spo2",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = spo2_fields,
 	},
 	[ST_ECG] = {
@@ -485,25 +515,27 @@ const struct stream_def streams[ST__COUNT] = {
 		.conflict = "test_time",
 		.path = "/v3/users/biosensing/ecg",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = ecg_fields, .derive = derive_ecg,
 		.raw_drop = ecg_drop,
+		.series = ecg_series,
 	},
 	[ST_BODY_TEMP] = {
 		.name = "body_temperature", .table = "body_temperature",
 		.conflict = "start_time, measurement_type, sensor_location",
 		.path = "/v3/users/biosensing/bodytemperature",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = body_temp_fields, .derive = derive_body_temp,
 		.raw_drop = body_temp_drop,
+		.series = body_temp_series,
 	},
 	[ST_SKIN_TEMP] = {
 		.name = "skin_temperature", .table = "skin_temperature",
 		.conflict = "sleep_date",
 		.path = "/v3/users/biosensing/skintemperature",
 		.fetch = SF_LIST, .range = "", .records = "",
-		.history_days = SYNCD_POLAR_WINDOW, .nodata_404 = true,
+		.history_days = SYNCD_POLAR_WINDOW,
 		.fields = skin_temp_fields, .derive = derive_skin_temp,
 	},
 	[ST_PHYSICAL] = {
@@ -535,4 +567,34 @@ stream_from_name(const char *name, enum stream *out)
 			return PF_OK;
 		}
 	return PF_ERR_NOTFOUND;
+}
+
+const char *
+stream_list_next(const char **p, size_t *len)
+{
+	const char	*s = *p + strspn(*p, ", ");
+
+	if (*s == '\0')
+		return NULL;
+	*len = strcspn(s, ",");
+	*p = s + *len;
+	return s;
+}
+
+bool
+stream_list_has(const char *list, const char *col)
+{
+	const char	*c;
+	size_t		 len;
+
+	while ((c = stream_list_next(&list, &len)) != NULL)
+		if (strlen(col) == len && strncmp(c, col, len) == 0)
+			return true;
+	return false;
+}
+
+bool
+stream_key_has(const struct stream_def *def, const char *col)
+{
+	return stream_list_has(def->conflict, col);
 }

@@ -59,13 +59,77 @@ static struct jobq	 jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static size_t		 njobs;
 static uint64_t		 job_seq;
 
+/*
+ * A log row the database refused to close (it went away at the end of
+ * the sync): closed as soon as the database is back, and its user made
+ * due at once, so the interrupted work resumes then and not an interval
+ * later.
+ */
+struct unclosed {
+	TAILQ_ENTRY(unclosed) entry;
+	char		 user_id[PF_USER_ID_MAX + 1];
+	int64_t		 log_id;
+	int64_t		 duration_ms;
+	const char	*status;	/* static */
+	char		*error_type;
+	char		*error_message;
+};
+static TAILQ_HEAD(, unclosed) unclosed = TAILQ_HEAD_INITIALIZER(unclosed);
+static int64_t		 close_retry_at;
+
+#define CLOSE_RETRY_MS	2000
+
 static void	 job_finish(struct job *);
 
 void
 sync_init(void)
 {
 	TAILQ_INIT(&jobs);
+	TAILQ_INIT(&unclosed);
 	njobs = 0;
+}
+
+static void
+unclosed_free(struct unclosed *u)
+{
+	TAILQ_REMOVE(&unclosed, u, entry);
+	free(u->error_type);
+	free(u->error_message);
+	free(u);
+}
+
+void
+sync_fini(void)
+{
+	while (!TAILQ_EMPTY(&unclosed))
+		unclosed_free(TAILQ_FIRST(&unclosed));
+}
+
+int64_t
+sync_next_deadline(void)
+{
+	return TAILQ_EMPTY(&unclosed) ? INT64_MAX : close_retry_at;
+}
+
+void
+sync_recover(int64_t now)
+{
+	struct unclosed	*u;
+
+	if (TAILQ_EMPTY(&unclosed) || now < close_retry_at)
+		return;
+	while ((u = TAILQ_FIRST(&unclosed)) != NULL) {
+		if (store_log_close(env->db, u->user_id, u->log_id, u->status,
+		    u->duration_ms, u->error_type, u->error_message) != PF_OK) {
+			close_retry_at = now + CLOSE_RETRY_MS;
+			return;
+		}
+		pf_log_info("user %s: sync log %" PRId64 " closed (%s) after "
+		    "the database came back; the user is due again",
+		    u->user_id, u->log_id, u->status);
+		unclosed_free(u);
+	}
+	sched_poke();
 }
 
 bool
@@ -194,19 +258,36 @@ st_fail(struct job *job, enum stream st, int http, const char *fmt, ...)
 	}
 }
 
+/* Adds one note (a new reference, stolen) of data not kept, for stream st. */
+static void
+job_note(struct job *job, enum stream st, json_t *note)
+{
+	if (json_array_size(job->dropped) >= SYNCD_MAX_DROPPED) {
+		job->dropped_more++;
+		json_decref(note);
+		return;
+	}
+	json_object_set_new(note, "stream", json_string(stream_name(st)));
+	json_array_append_new(job->dropped, note);
+}
+
 static void
 commit_rows(struct job *job, enum stream st, struct rowset *rs,
     int64_t covered)
 {
 	struct stream_result	*s = &job->st[st];
 	int64_t			 first, last;
-	int			 changed, r;
+	int			 changed, kept, r;
 
 	int64_t			 t0 = pf_time_mono_ms();
+	json_t			*d;
+	size_t			 i;
 
+	json_array_foreach(rs->dropped, i, d)
+		job_note(job, st, json_copy(d));
 	s->skipped += (int)rs->skipped;
 	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
-	    &changed, &first, &last)) != PF_OK) {
+	    &changed, &kept, &first, &last)) != PF_OK) {
 		job->db_failed = true;
 		st_fail(job, st, 0, "database error: %.*s",
 		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
@@ -217,8 +298,13 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 	pf_log_debug("user %s stream %s: %zu rows committed (%d changed) in "
 	    "%" PRId64 " ms", job->user_id, stream_name(st), rs->n, changed,
 	    pf_time_mono_ms() - t0);
+	if (kept > 0)
+		pf_log_warnx("user %s stream %s: %d records came back poorer "
+		    "than stored; the stored values were kept", job->user_id,
+		    stream_name(st), kept);
 	s->records += (int)rs->n;
 	s->changed += changed;
+	s->kept += kept;
 	if (changed > 0) {
 		if (first < s->first_day)
 			s->first_day = first;
@@ -310,6 +396,18 @@ is_nodata(const struct req_ctx *c, long status)
 	return streams[c->st].nodata_404 || c->kind == RK_EX_DETAIL;
 }
 
+/* Does stream st hold local times Polar may send without an offset? */
+static bool
+has_local(enum stream st)
+{
+	const struct field	*fd;
+
+	for (fd = streams[st].fields; fd->col != NULL; fd++)
+		if (fd->flags & F_LOCAL)
+			return true;
+	return false;
+}
+
 static void
 abort_job(struct job *job, const char *why)
 {
@@ -326,9 +424,11 @@ static void
 on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 {
 	struct stream_result	*s = &job->st[c->st];
+	struct day_offsets	 known = { 0, NULL, NULL };
 	struct rowset		 rs;
 	json_t			*doc = NULL;
-	char			 err[PF_JSON_ERR_LEN];
+	char			 err[PF_JSON_ERR_LEN], *fixed = NULL;
+	size_t			 flen, nbad;
 	int			 r;
 
 	if (x->err != PF_OK) {
@@ -365,26 +465,46 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		st_fail(job, c->st, (int)x->status, "API error %ld", x->status);
 		return;
 	}
-	if ((r = pf_json_parse(x->resp ? x->resp : "", x->resp_len, 0, &doc,
-	    err, sizeof(err))) != PF_OK) {
+	/*
+	 * An invalid UTF-8 byte would make the whole body unreadable: it
+	 * becomes U+FFFD and the rest is kept.  A \u0000 is dropped with the
+	 * string that holds it (transform.c), not with the body.
+	 */
+	if ((nbad = transform_utf8_fix(x->resp ? x->resp : "", x->resp_len,
+	    &fixed, &flen)) > 0) {
+		pf_log_warnx("user %s stream %s: %zu invalid UTF-8 bytes "
+		    "replaced by U+FFFD", job->user_id, stream_name(c->st),
+		    nbad);
+		job_note(job, c->st, json_pack("{s:s,s:s}", "field", "*",
+		    "reason", "invalid UTF-8 replaced by U+FFFD"));
+	}
+	r = pf_json_parse(fixed ? fixed : x->resp ? x->resp : "", fixed ?
+	    flen : x->resp_len, PF_JSON_ALLOW_NUL, &doc, err, sizeof(err));
+	free(fixed);
+	if (r != PF_OK) {
 		st_fail(job, c->st, 200, "malformed response: %s", err);
 		return;
 	}
+	/* Local times without an offset take the one known for their day. */
+	if (c->kind != RK_EX_LIST && has_local(c->st) &&
+	    store_day_offsets(env->db, job->user_id, &known) != PF_OK)
+		pf_log_warnx("user %s: could not read the known UTC offsets: "
+		    "%s", job->user_id, pf_db_errmsg(env->db));
 	switch (c->kind) {
 	case RK_EX_LIST:
 		on_exercise_list(job, doc);
 		break;
 	case RK_CHR_DAY:
 	case RK_PART:
-		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
-		    &s->rows) != PF_OK)
+		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		    &known, &s->rows) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		break;
 	case RK_LIST:
 	case RK_EX_DETAIL:
 		rowset_init(&rs);
-		if (transform(c->st, doc, job->user_id, pf_time_now_ms(),
-		    &rs) != PF_OK)
+		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		    &known, &rs) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		else
 			commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
@@ -392,6 +512,7 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		rowset_cleanup(&rs);
 		break;
 	}
+	day_offsets_free(&known);
 	json_decref(doc);
 }
 
@@ -523,15 +644,16 @@ job_free(struct job *job)
 	if (job->token != NULL)
 		pf_freezero(job->token, strlen(job->token));
 	free(job->abort_reason);
+	json_decref(job->dropped);
 	free(job);
 }
 
 int
 sync_start(const char *user_id, const char *trigger, int days,
-    struct pf_ipc_request *waiter)
+    struct pf_ipc_request *waiter, char *why, size_t whylen)
 {
 	struct job	*job;
-	char		*sealed = NULL, *plain = NULL;
+	char		*sealed = NULL, *plain = NULL, reason[200];
 	size_t		 plen;
 	bool		 active = false, reauth = false;
 	int		 i, r;
@@ -539,11 +661,19 @@ sync_start(const char *user_id, const char *trigger, int days,
 	if (sync_running(user_id))
 		return PF_ERR_BUSY;
 	if ((r = store_user_token(env->db, user_id, &sealed, &active,
-	    &reauth)) != PF_OK)
+	    &reauth, reason, sizeof(reason))) != PF_OK)
 		return r;
 	if (sealed == NULL || !active) {
 		free(sealed);
 		return PF_ERR_NOTFOUND;
+	}
+	/* Polar refused this token: a sync would only spend calls on 401s. */
+	if (reauth) {
+		if (why != NULL)
+			snprintf(why, whylen, "%s", reason[0] ? reason :
+			    "Polar rejected the access token");
+		free(sealed);
+		return PF_ERR_DENIED;
 	}
 	if ((r = pf_crypto_open(syncd->key, sealed, &plain, &plen)) != PF_OK) {
 		pf_log_warnx("user %s: stored token cannot be decrypted (%s); "
@@ -561,6 +691,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 	pf_freezero(plain, plen + 1);
 	job->trigger = trigger;
 	job->days = days;
+	job->dropped = json_array();
 	job->started_mono = pf_time_mono_ms();
 	job->started_ms = pf_time_now_ms();
 	job->to_day = pf_time_local_day(job->started_ms, 0);
@@ -614,14 +745,32 @@ error_type_of(const struct job *job, int nfailed)
 }
 
 static void
+unclosed_add(const struct job *job, const char *status, const char *etype,
+    const char *emsg)
+{
+	struct unclosed	*u;
+
+	u = pf_xcalloc(1, sizeof(*u));
+	snprintf(u->user_id, sizeof(u->user_id), "%s", job->user_id);
+	u->log_id = job->log_id;
+	u->duration_ms = pf_time_mono_ms() - job->started_mono;
+	u->status = status;
+	u->error_type = pf_xstrdup(etype ? etype : "database_error");
+	u->error_message = pf_xasprintf("%s%sthe database was unavailable "
+	    "when the sync ended", emsg ? emsg : "", emsg ? "; " : "");
+	TAILQ_INSERT_TAIL(&unclosed, u, entry);
+	close_retry_at = 0;
+}
+
+static void
 job_finish(struct job *job)
 {
 	json_t		*records, *sstat, *errors, *changed, *touched, *reply,
-			*details;
+			*details, *skipped, *degraded;
 	const char	*status, *etype;
 	char		*emsg = NULL, *tmp;
 	int64_t		 first = INT64_MAX, last = INT64_MIN;
-	int		 i, nfailed = 0, nrun = 0, total = 0;
+	int		 i, nfailed = 0, nrun = 0, total = 0, nlost = 0;
 	struct stream_result *s;
 
 	TAILQ_REMOVE(&jobs, job, entry);
@@ -630,6 +779,8 @@ job_finish(struct job *job)
 	sstat = json_object();
 	errors = json_object();
 	changed = json_object();
+	skipped = json_object();
+	degraded = json_object();
 	touched = json_array();
 	for (i = 0; i < ST__COUNT; i++) {
 		s = &job->st[i];
@@ -658,6 +809,13 @@ job_finish(struct job *job)
 			json_object_set_new(sstat, stream_name(i), json_string(
 			    s->records == 0 && s->nodata ? "nodata" : "ok"));
 		total += s->records;
+		if (s->skipped > 0)
+			json_object_set_new(skipped, stream_name(i),
+			    json_integer(s->skipped));
+		if (s->kept > 0)
+			json_object_set_new(degraded, stream_name(i),
+			    json_integer(s->kept));
+		nlost += s->skipped + s->kept;
 		if (s->changed > 0) {
 			json_array_append_new(touched,
 			    json_string(stream_name(i)));
@@ -669,24 +827,40 @@ job_finish(struct job *job)
 	}
 	if (job->aborted && !job->reauth && nfailed == 0)
 		nfailed = 1;
+	nlost += (int)json_array_size(job->dropped) + job->dropped_more;
+	if (job->dropped_more > 0)
+		json_array_append_new(job->dropped, json_pack("{s:s,s:i}",
+		    "reason", "more notes not listed", "count",
+		    job->dropped_more));
+	/* Data skipped, dropped or kept poorer than sent: not a success. */
 	if (nfailed == 0)
-		status = "success";
+		status = nlost > 0 ? "partial" : "success";
 	else if (job->reauth || nfailed >= nrun || (total == 0 &&
 	    json_array_size(touched) == 0 && nfailed == nrun))
 		status = "failed";
 	else
 		status = "partial";
 	etype = error_type_of(job, nfailed);
+	if (etype == NULL && nlost > 0)
+		etype = "incomplete_data";
 	if (job->aborted && job->abort_reason && emsg == NULL)
 		emsg = pf_xstrdup(job->abort_reason);
+	if (emsg == NULL && nlost > 0)
+		emsg = pf_xstrdup("some data was skipped, dropped or poorer "
+		    "than stored (see records_skipped, records_degraded and "
+		    "dropped)");
 	if (emsg != NULL && strlen(emsg) > 1000)
 		emsg[1000] = '\0';
 	details = json_object_size(errors) ? json_pack("{s:O}", "errors",
 	    errors) : NULL;
 	if (store_log_finish(env->db, job, status, records, sstat, etype,
-	    emsg, details, first, last, fetch_quota()) != PF_OK)
-		pf_log_warnx("user %s: could not record sync %s: %s",
-		    job->user_id, job->sync_id, pf_db_errmsg(env->db));
+	    emsg, details, skipped, degraded, first, last, fetch_quota()) !=
+	    PF_OK) {
+		pf_log_warnx("user %s: could not record sync %s: %s; will "
+		    "when the database is back", job->user_id, job->sync_id,
+		    pf_db_errmsg(env->db));
+		unclosed_add(job, status, etype, emsg);
+	}
 	json_decref(details);
 	if (!job->aborted || job->reauth)
 		store_state_finish(env->db, job->user_id, status,
@@ -711,10 +885,12 @@ job_finish(struct job *job)
 	    total, json_array_size(touched), job->calls,
 	    pf_time_mono_ms() - job->started_mono);
 	if (job->waiter != NULL) {
-		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:i,s:I}",
-		    "user_id", job->user_id, "sync_id", job->sync_id, "status",
-		    status, "records", records, "changed", changed, "streams",
-		    touched, "errors", errors, "api_calls", job->calls,
+		reply = json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:O,s:O,"
+		    "s:i,s:I}", "user_id", job->user_id, "sync_id",
+		    job->sync_id, "status", status, "records", records,
+		    "changed", changed, "streams", touched, "errors", errors,
+		    "skipped", skipped, "degraded", degraded, "dropped",
+		    job->dropped, "api_calls", job->calls,
 		    "duration_ms", (json_int_t)(pf_time_mono_ms() -
 		    job->started_mono));
 		if (reply != NULL) {
@@ -732,6 +908,8 @@ job_finish(struct job *job)
 	json_decref(sstat);
 	json_decref(errors);
 	json_decref(changed);
+	json_decref(skipped);
+	json_decref(degraded);
 	json_decref(touched);
 	free(emsg);
 	job_free(job);

@@ -26,7 +26,10 @@ static int64_t
 deadline(int64_t now)
 {
 	int64_t	dl = fetch_next_deadline(now), t = sched_next_deadline();
+	int64_t	rc = sync_next_deadline();
 
+	if (rc < dl)
+		dl = rc;
 	return t < dl ? t : dl;
 }
 
@@ -34,6 +37,7 @@ static void
 tick(int64_t now)
 {
 	fetch_run();
+	sync_recover(now);
 	sched_run(now);
 	fetch_run();
 }
@@ -93,6 +97,7 @@ main(int argc, char *argv[])
 	pf_daemon_loop(env, &hooks);
 
 	sync_abort_all("syncd is shutting down");
+	sync_fini();
 	fetch_fini();
 	pf_ipc_pub_close(syncd->pub);
 	if (syncd->client_secret != NULL)

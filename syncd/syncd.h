@@ -38,6 +38,7 @@
 #define SYNCD_RETRY_MAX_MS	8000
 #define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
+#define SYNCD_MAX_DROPPED	100	/* notes of dropped data per sync */
 
 enum stream {
 	ST_SLEEP,
@@ -68,6 +69,8 @@ struct rowset {
 	char		**row;		/* owned */
 	int64_t		 *day;
 	size_t		  skipped;	/* bad records dropped */
+	/* [{record, date?, field?, reason}]: what was not kept; owned */
+	json_t		 *dropped;
 };
 
 /*
@@ -102,7 +105,7 @@ enum field_kind {
 #define F_LENIENT	0x020	/* FK_DATE: the date part of a date-time */
 #define F_DAY		0x040	/* the record's calendar day (local) */
 #define F_OFFSET	0x080	/* FK_INT: the record's UTC offset, minutes */
-#define F_LOCAL		0x100	/* FK_TIME, FK_ZONE: zone-less is at it */
+#define F_LOCAL		0x100	/* FK_TIME, FK_ZONE: zone-less is local */
 #define F_ROUND		0x200	/* FK_DURATION: whole seconds */
 #define F_DEFAULT	0x400	/* absent: false or "" (part of a key) */
 #define F_IDENT		0x800	/* FK_STR: letters, digits, '-', '_' only */
@@ -147,10 +150,43 @@ struct stream_def {
 	/* Columns computed from the mapped row (runs if the fields passed). */
 	void			(*derive)(struct rec *);
 	const char *const	*raw_drop;	/* keys not kept in "raw" */
+	/*
+	 * The rule for poorer versions: each group is a sample series
+	 * column and the columns computed from it; when a new series has
+	 * fewer samples than the stored one, the whole group keeps its
+	 * stored values.  Every other column keeps its stored value when
+	 * the new one is empty (NULL).  NULL-terminated.
+	 */
+	const char *const	*series;
+	/*
+	 * The same for series that list changes rather than samples at a
+	 * fixed interval (their length says nothing of their richness):
+	 * only an empty one is poorer than a stored one with samples.
+	 */
+	const char *const	*series_changes;
 };
 extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
 int	 stream_from_name(const char *name, enum stream *out);
+/* The next name of a comma-separated list: *len bytes; NULL at the end. */
+const char *stream_list_next(const char **p, size_t *len);
+bool	 stream_list_has(const char *list, const char *col);
+/* Is col one of the columns of def's key (conflict)? */
+bool	 stream_key_has(const struct stream_def *def, const char *col);
+
+/*
+ * The UTC offsets (minutes) Polar gave for a user's days, from any
+ * stream: the offset of a local time Polar sends without one.  Sorted
+ * by day.
+ */
+struct day_offsets {
+	size_t		 n;
+	int64_t		*day;
+	int		*off;
+};
+void	 day_offsets_free(struct day_offsets *o);
+/* The offset of day, else of the day before or after; false if none. */
+bool	 day_offsets_find(const struct day_offsets *o, int64_t day, int *off);
 
 /* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
@@ -164,9 +200,24 @@ void	 rowset_cleanup(struct rowset *rs);
  */
 int	 transform(enum stream st, const json_t *doc, const char *user_id,
 	    int64_t now_ms, struct rowset *out);
+/*
+ * The same; a local time without an offset (F_LOCAL) is placed at the
+ * offset known for its day (known, may be NULL), else taken as UTC and
+ * noted in out->dropped.
+ */
+int	 transform_at(enum stream st, const json_t *doc, const char *user_id,
+	    int64_t now_ms, const struct day_offsets *known,
+	    struct rowset *out);
 /* Exercise list: the ids (borrowed from doc) of valid entries. */
 int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
+/*
+ * Counts the invalid UTF-8 sequences of buf; when there are any, *out (the
+ * caller frees it) is a copy with each invalid byte replaced by U+FFFD,
+ * *outlen its length.
+ */
+size_t	 transform_utf8_fix(const char *buf, size_t len, char **out,
+	    size_t *outlen);
 /* "37, 412" -> two integers; PF_ERR_PARSE otherwise. */
 int	 transform_pair(const char *s, int64_t *a, int64_t *b);
 /* The derive hooks of streams[] (the row's own columns are already set). */
@@ -212,6 +263,8 @@ struct xfer {
 	void		*owner;		/* job, for per-user caps */
 	uint64_t	 prio;		/* lower first; 0 = control requests */
 	int		 attempts;
+	/* Sent at most once: a repeat could spend a single-use grant. */
+	bool		 once;
 	int64_t		 not_before;	/* mono ms */
 	/* result */
 	long		 status;	/* HTTP status, 0 on transport error */
@@ -272,6 +325,7 @@ struct stream_result {
 	int		 records;
 	int		 changed;
 	int		 skipped;
+	int		 kept;		/* records with a poorer field kept */
 	int		 calls;
 	int		 pending;	/* requests outstanding */
 	bool		 failed;
@@ -304,6 +358,9 @@ struct job {
 	bool		 db_failed;
 	char		*abort_reason;
 	struct stream_result st[ST__COUNT];
+	/* [{stream, record?, date?, field?, reason}]: what was not kept */
+	json_t		*dropped;
+	int		 dropped_more;	/* notes beyond SYNCD_MAX_DROPPED */
 	struct pf_ipc_request *waiter;	/* deferred sync.trigger reply */
 	int64_t		 cursor_day[ST__COUNT];	/* covered_until, -1 none */
 	int64_t		 phys_last_ms;
@@ -311,9 +368,21 @@ struct job {
 };
 
 void	 sync_init(void);
-/* Starts a job for user (sets up requests); the job owns req if given. */
+void	 sync_fini(void);
+/*
+ * Closes the log rows of syncs that ended while the database was away,
+ * once it is back, and makes their users due; the deadline of the next
+ * attempt (INT64_MAX: nothing waiting).
+ */
+void	 sync_recover(int64_t now);
+int64_t	 sync_next_deadline(void);
+/*
+ * Starts a job for user (sets up requests); the job owns req if given.
+ * PF_ERR_DENIED, with the reason in why (may be NULL), for a user who
+ * must authorise with Polar again.
+ */
 int	 sync_start(const char *user_id, const char *trigger, int days,
-	    struct pf_ipc_request *waiter);
+	    struct pf_ipc_request *waiter, char *why, size_t whylen);
 bool	 sync_running(const char *user_id);
 size_t	 sync_inflight(void);
 void	 sync_abort_all(const char *why);
@@ -360,31 +429,47 @@ int	 store_due_users(struct pf_db *db, int limit, bool all,
 	    struct due_user *out, int *n);
 int	 store_next_due_ms(struct pf_db *db, int64_t *out_epoch_ms);
 int	 store_mark_all_due(struct pf_db *db);
+/* reason: why the user needs to authorise again ("" if unknown) */
 int	 store_user_token(struct pf_db *db, const char *user_id,
-	    char **sealed, bool *active, bool *reauth);
+	    char **sealed, bool *active, bool *reauth, char *reason,
+	    size_t rlen);
 /* reauth, consent_missing: 1 set, 0 clear, -1 leave alone. */
 int	 store_user_flags(struct pf_db *db, const char *user_id,
 	    int reauth, const char *reason, int consent_missing);
 int	 store_cursors_load(struct pf_db *db, const char *user_id,
 	    int64_t cursor_day[ST__COUNT], int64_t *phys_last_ms);
+/* The offsets stored rows of user_id give for their days. */
+int	 store_day_offsets(struct pf_db *db, const char *user_id,
+	    struct day_offsets *out);
 int	 store_known_exercises(struct pf_db *db, const char *user_id,
 	    char ***ids, size_t *n);
 int	 store_log_start(struct pf_db *db, struct job *job);
+/* skipped, degraded: {stream: records}; the notes are job->dropped */
 int	 store_log_finish(struct pf_db *db, struct job *job,
 	    const char *status, const json_t *records, const json_t *sstat,
 	    const char *error_type, const char *error_message,
-	    const json_t *error_details, int64_t first_day, int64_t last_day,
+	    const json_t *error_details, const json_t *skipped,
+	    const json_t *degraded, int64_t first_day, int64_t last_day,
 	    const struct quota *q);
+/*
+ * Closes log row log_id if it is still "started" and makes its user due
+ * now (the sync that wrote it was cut short).
+ */
+int	 store_log_close(struct pf_db *db, const char *user_id,
+	    int64_t log_id, const char *status, int64_t duration_ms,
+	    const char *error_type, const char *error_message);
 int	 store_state_finish(struct pf_db *db, const char *user_id,
 	    const char *status, int interval_min, bool ok);
 /*
  * Upserts rows of stream st in one transaction and advances the stream's
  * cursor to covered_day (-1 leaves it); *changed counts rows that were new
- * or different, first/last their day range.
+ * or different, first/last their day range, *kept rows of which some
+ * column was poorer than the stored one and kept (streams[].series).
+ * Every stored row that changes is first copied to replaced_rows.
  */
 int	 store_upsert(struct pf_db *db, enum stream st, const char *user_id,
 	    const struct rowset *rs, int64_t covered_day, int *changed,
-	    int64_t *first_day, int64_t *last_day);
+	    int *kept, int64_t *first_day, int64_t *last_day);
 int	 store_cursor_error(struct pf_db *db, const char *user_id,
 	    enum stream st, const char *error);
 int	 store_user_save(struct pf_db *db, const char *user_id,

@@ -5,9 +5,13 @@
  * name -> value, see store.c).  A record is mapped by its stream's
  * fields[] (stream.c), one generic conversion per field kind; then the
  * stream's derive hook, if any, computes the columns that are not copied.
- * A record with a wrongly typed field, an impossible date, an
- * out-of-range number or an unknown enum value is logged with user and
- * stream and skipped whole, so no wrong value is ever written.  Absent
+ * A field with a wrong type, an impossible date, an out-of-range number,
+ * an unknown enum value or a \u0000 is left out (NULL), and a sample
+ * series loses only its bad entries; the record is skipped whole only
+ * when what identifies it -- a required field, its day, its offset or a
+ * key column -- is bad, so no wrong value is ever written and no valid
+ * one is lost.  Every field dropped and record skipped is logged with
+ * user and stream and listed in the rowset (dropped).  Absent
  * fields, JSON null and Polar's "no data" sentinels become SQL NULL (the
  * key is left out of the row).  Every record keeps its full object in
  * "raw", minus the long series that have columns of their own.
@@ -42,6 +46,7 @@ rowset_cleanup(struct rowset *rs)
 		free(rs->row[i]);
 	free(rs->row);
 	free(rs->day);
+	json_decref(rs->dropped);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -65,7 +70,12 @@ struct rec {
 	int64_t		 day;		/* the local day the row belongs to */
 	int64_t		 ms;		/* the F_DAY instant, UTC ms */
 	int		 off;		/* the F_OFFSET field, else 0 */
+	bool		 has_off;	/* the record gave its offset */
+	const struct day_offsets *known;	/* for local times, or NULL */
 	int64_t		 now_ms;
+	const struct stream_def	*def;
+	const struct field *cur;	/* the field being mapped, if any */
+	json_t		*drops;		/* [{field, reason}], owned */
 	char		 err[160];
 };
 
@@ -75,11 +85,35 @@ rec_ok(const struct rec *r)
 	return r->err[0] == '\0';
 }
 
+/* Notes that key was left out of the record, and why. */
+static void
+rec_drop(struct rec *r, const char *key, const char *why)
+{
+	if (r->drops == NULL)
+		r->drops = json_array();
+	json_array_append_new(r->drops, json_pack("{s:s,s:s}", "field", key,
+	    "reason", why));
+}
+
+/*
+ * A bad value: the field being mapped is left out, unless the record
+ * cannot be told apart or placed without it (required, its day, its
+ * offset, a key column) -- then, as for a derive hook's finding, the
+ * whole record is skipped.
+ */
 static void
 rec_fail(struct rec *r, const char *key, const char *why)
 {
-	if (rec_ok(r))
-		snprintf(r->err, sizeof(r->err), "%s: %s", key, why);
+	const struct field	*fd = r->cur;
+
+	if (!rec_ok(r))
+		return;
+	if (fd != NULL && !(fd->flags & (F_REQ | F_DAY | F_OFFSET)) &&
+	    !stream_key_has(r->def, fd->col)) {
+		rec_drop(r, key, why);
+		return;
+	}
+	snprintf(r->err, sizeof(r->err), "%s: %s", key, why);
 }
 
 /*
@@ -165,8 +199,10 @@ f_num(struct rec *r, const struct field *fd)
 	}
 	if (fd->kind == FK_INT) {
 		json_object_set_new(r->row, fd->col, json_integer(i));
-		if (fd->flags & F_OFFSET)
+		if (fd->flags & F_OFFSET) {
 			r->off = (int)i;
+			r->has_off = true;
+		}
 	} else
 		json_object_set_new(r->row, fd->col, json_real(v));
 	return true;
@@ -236,7 +272,11 @@ f_enum(struct rec *r, const struct field *fd)
 	return true;
 }
 
-/* "YYYY-MM-DD", or the date part of a date-time when lenient. */
+/*
+ * "YYYY-MM-DD", or the date part of a date-time when lenient: the date
+ * as written, which is the local day whatever offset follows it (a day
+ * starting at 00:00+02:00 is that day, not the previous one in UTC).
+ */
 static bool
 f_date(struct rec *r, const struct field *fd)
 {
@@ -249,13 +289,12 @@ f_date(struct rec *r, const struct field *fd)
 	    fd->flags) != PF_OK)
 		return false;
 	len = strlen(s);
-	if (pf_time_parse_date(s, len, &day) != PF_OK) {
-		if (!(fd->flags & F_LENIENT) || pf_time_parse_datetime(s, len,
-		    &ms, NULL, NULL) != PF_OK) {
-			rec_fail(r, fd->key, "impossible or malformed date");
-			return false;
-		}
-		day = pf_time_local_day(ms, 0);
+	if (pf_time_parse_date(s, len, &day) != PF_OK &&
+	    (!(fd->flags & F_LENIENT) || pf_time_parse_datetime(s, len, &ms,
+	    NULL, NULL) != PF_OK || pf_time_parse_date(s, PF_TIME_DATE_LEN - 1,
+	    &day) != PF_OK)) {
+		rec_fail(r, fd->key, "impossible or malformed date");
+		return false;
 	}
 	if (pf_time_format_date(day, buf) != PF_OK) {
 		rec_fail(r, fd->key, "date out of range");
@@ -292,14 +331,17 @@ set_day(struct rec *r, const struct field *fd, int64_t ms)
 }
 
 /*
- * A date-time.  With a zone it is taken as is; without one it is wall time
- * at the record's offset (F_LOCAL) or UTC.  *ms is UTC, *off the offset
- * used.
+ * A date-time.  With a zone it is taken as is.  Without one it is UTC,
+ * unless it is local wall time (F_LOCAL): then it is at the record's own
+ * offset, else at the offset Polar gave elsewhere for that day (known),
+ * else -- none known -- UTC, and the record says so.  *ms is UTC, *off
+ * the offset used.
  */
 static bool
 time_at(struct rec *r, const struct field *fd, int64_t *ms, int *off)
 {
 	const char	*s;
+	int64_t		 day;
 	bool		 has;
 
 	if (field_check(r, fd->key, pf_json_get_strn(r->src, fd->key, 40, &s),
@@ -309,10 +351,20 @@ time_at(struct rec *r, const struct field *fd, int64_t *ms, int *off)
 		rec_fail(r, fd->key, "impossible or malformed date-time");
 		return false;
 	}
-	if (!has) {
-		*off = fd->flags & F_LOCAL ? r->off : 0;
-		*ms -= (int64_t)*off * 60000;
+	if (has)
+		return true;
+	*off = 0;
+	if ((fd->flags & F_LOCAL) && r->has_off)
+		*off = r->off;
+	else if ((fd->flags & F_LOCAL) && (pf_time_parse_date(s,
+	    PF_TIME_DATE_LEN - 1, &day) != PF_OK ||
+	    !day_offsets_find(r->known, day, off))) {
+		*off = 0;
+		if (fd->kind == FK_TIME)
+			rec_drop(r, fd->key, "no UTC offset known for its day: "
+			    "taken as UTC");
 	}
+	*ms -= (int64_t)*off * 60000;
 	return true;
 }
 
@@ -398,29 +450,46 @@ f_json(struct rec *r, const struct field *fd)
  * An "HH:MM" -> number object (hypnogram, HR/HRV/breathing samples):
  * keys must be clock times, values numbers in min..max.  Kept as is.
  */
+static bool
+clock_entry_ok(const struct field *fd, const char *k, const json_t *v)
+{
+	double	 d;
+	int	 sec;
+
+	return pf_time_parse_clock(k, strlen(k), &sec) == PF_OK &&
+	    pf_json_as_double(v, &d) == PF_OK && d >= fd->min && d <= fd->max;
+}
+
+/*
+ * A bad entry (key not a clock time, value not a number in range) is
+ * dropped alone: the series keeps every good sample.  Returns a new
+ * reference.
+ */
 static json_t *
 f_clockmap(struct rec *r, const struct field *fd)
 {
-	json_t		*m, *v;
+	json_t		*m, *v, *tmp, *out;
 	const char	*k;
-	double		 d;
-	int		 sec;
+	char		 why[64];
+	size_t		 bad = 0;
 
 	if (field_check(r, fd->key, pf_json_get_object(r->src, fd->key, &m),
 	    fd->flags) != PF_OK)
 		return NULL;
-	json_object_foreach(m, k, v) {
-		if (pf_time_parse_clock(k, strlen(k), &sec) != PF_OK) {
-			rec_fail(r, fd->key, "bad time key");
-			return NULL;
-		}
-		if (pf_json_as_double(v, &d) != PF_OK || d < fd->min ||
-		    d > fd->max) {
-			rec_fail(r, fd->key, "bad sample value");
-			return NULL;
-		}
-	}
-	return m;
+	json_object_foreach(m, k, v)
+		if (!clock_entry_ok(fd, k, v))
+			bad++;
+	if (bad == 0)
+		return json_incref(m);
+	if ((out = json_copy(m)) == NULL)
+		pf_fatalx("%s: out of memory", __func__);
+	json_object_foreach_safe(out, tmp, k, v)
+		if (!clock_entry_ok(fd, k, v))
+			json_object_del(out, k);
+	snprintf(why, sizeof(why), "%zu bad entr%s dropped", bad,
+	    bad == 1 ? "y" : "ies");
+	rec_drop(r, fd->key, why);
+	return out;
 }
 
 /* Converts one field by its kind into its column, if present and valid. */
@@ -460,7 +529,8 @@ field_apply(struct rec *r, const struct field *fd)
 		break;
 	case FK_OBJECT:
 	case FK_ARRAY:
-		v = f_json(r, fd);
+		if ((v = f_json(r, fd)) != NULL)
+			json_incref(v);
 		break;
 	case FK_CLOCKMAP:
 		v = f_clockmap(r, fd);
@@ -469,7 +539,7 @@ field_apply(struct rec *r, const struct field *fd)
 		break;
 	}
 	if (v != NULL)
-		json_object_set(r->row, fd->col, v);
+		json_object_set_new(r->row, fd->col, v);
 }
 
 static void
@@ -477,8 +547,11 @@ fields_apply(struct rec *r, const struct field *fields)
 {
 	const struct field	*fd;
 
-	for (fd = fields; fd->col != NULL; fd++)
+	for (fd = fields; fd->col != NULL; fd++) {
+		r->cur = fd;
 		field_apply(r, fd);
+	}
+	r->cur = NULL;
 }
 
 /* "raw": the record minus keys that have series columns of their own. */
@@ -604,6 +677,7 @@ derive_activity_samples(struct rec *r)
 		sub = *r;
 		sub.src = obj;
 		fields_apply(&sub, steps);
+		r->drops = sub.drops;
 		if ((arr = json_object_get(r->row, "samples")) != NULL) {
 			json_array_foreach(arr, i, it) {
 				if (pf_json_get_int64(it, "steps", &v) !=
@@ -829,12 +903,140 @@ records_of(const struct stream_def *def, const json_t *doc, json_t **arr,
 	return PF_ERR_PROTO;
 }
 
+/* Does v hold a string with U+0000 (which no jsonb or text column takes)? */
+static bool
+has_nul(const json_t *v)
+{
+	const char	*k;
+	json_t		*it;
+	size_t		 i;
+
+	if (json_is_string(v))
+		return strlen(json_string_value(v)) != json_string_length(v);
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, it)
+			if (has_nul(it))
+				return true;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, it)
+			if (has_nul(it))
+				return true;
+	}
+	return false;
+}
+
+/* Drops every string with U+0000 from v (a copy), noting each in r. */
+static void
+scrub_nul(json_t *v, const char *key, struct rec *r)
+{
+	const char	*k;
+	json_t		*it, *tmp;
+	size_t		 i;
+
+	if (json_is_object(v)) {
+		json_object_foreach_safe(v, tmp, k, it) {
+			if (json_is_string(it) && has_nul(it)) {
+				rec_drop(r, k, "contains U+0000");
+				json_object_del(v, k);
+			} else
+				scrub_nul(it, k, r);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, it) {
+			if (json_is_string(it) && has_nul(it)) {
+				rec_drop(r, key, "contains U+0000");
+				json_array_set_new(v, i, json_null());
+			} else
+				scrub_nul(it, key, r);
+		}
+	}
+}
+
+/*
+ * Logs and lists what record i lost: the fields in r->drops, or the whole
+ * record when it was skipped for r->err.
+ */
+static void
+note_drops(struct rowset *out, const struct stream_def *def,
+    const char *user_id, size_t i, struct rec *r)
+{
+	json_t		*d;
+	size_t		 k;
+	char		 day[PF_TIME_DATE_LEN];
+	bool		 dated;
+
+	if (out->dropped == NULL)
+		out->dropped = json_array();
+	dated = rec_ok(r) && pf_time_format_date(r->day, day) == PF_OK;
+	if (!rec_ok(r)) {
+		pf_log_warnx("user %s stream %s: record %zu skipped: %s",
+		    user_id, def->name, i, r->err);
+		json_array_append_new(out->dropped, json_pack("{s:I,s:b,s:s}",
+		    "record", (json_int_t)i, "skipped", 1, "reason", r->err));
+	}
+	json_array_foreach(r->drops, k, d) {
+		if (rec_ok(r))
+			pf_log_warnx("user %s stream %s: record %zu kept without "
+			    "%s: %s", user_id, def->name, i,
+			    json_string_value(json_object_get(d, "field")),
+			    json_string_value(json_object_get(d, "reason")));
+		json_object_set_new(d, "record", json_integer((json_int_t)i));
+		if (dated)
+			json_object_set_new(d, "date", json_string(day));
+		json_array_append(out->dropped, d);
+	}
+}
+
+void
+day_offsets_free(struct day_offsets *o)
+{
+	free(o->day);
+	free(o->off);
+	memset(o, 0, sizeof(*o));
+}
+
+bool
+day_offsets_find(const struct day_offsets *o, int64_t day, int *off)
+{
+	size_t	 lo, hi, mid;
+	int64_t	 d;
+	int	 k;
+
+	if (o == NULL)
+		return false;
+	/* a trip changes the offset within a day: its own day first */
+	for (k = 0; k < 3; k++) {
+		d = day + (k == 0 ? 0 : k == 1 ? -1 : 1);
+		lo = 0;
+		hi = o->n;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (o->day[mid] < d)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < o->n && o->day[lo] == d) {
+			*off = o->off[lo];
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 transform(enum stream st, const json_t *doc, const char *user_id,
     int64_t now_ms, struct rowset *out)
 {
+	return transform_at(st, doc, user_id, now_ms, NULL, out);
+}
+
+int
+transform_at(enum stream st, const json_t *doc, const char *user_id,
+    int64_t now_ms, const struct day_offsets *known, struct rowset *out)
+{
 	const struct stream_def	*def;
-	json_t			*arr = NULL, *it;
+	json_t			*arr = NULL, *it, *copy;
 	struct rec		 r;
 	bool			 single;
 	size_t			 i, n;
@@ -848,14 +1050,23 @@ transform(enum stream st, const json_t *doc, const char *user_id,
 	n = single ? 1 : json_array_size(arr);
 	for (i = 0; i < n; i++) {
 		it = single ? (json_t *)doc : json_array_get(arr, i);
+		memset(&r, 0, sizeof(r));
 		if (!json_is_object(it)) {
-			pf_log_warnx("user %s stream %s: record %zu skipped: "
-			    "not an object", user_id, def->name, i);
+			snprintf(r.err, sizeof(r.err), "not an object");
+			note_drops(out, def, user_id, i, &r);
 			out->skipped++;
 			continue;
 		}
-		memset(&r, 0, sizeof(r));
+		copy = NULL;
+		if (has_nul(it)) {
+			if ((copy = json_deep_copy(it)) == NULL)
+				pf_fatalx("%s: out of memory", __func__);
+			scrub_nul(copy, def->name, &r);
+			it = copy;
+		}
 		r.src = it;
+		r.def = def;
+		r.known = known;
 		r.now_ms = now_ms;
 		if ((r.row = json_object()) == NULL)
 			pf_fatalx("%s: out of memory", __func__);
@@ -864,9 +1075,11 @@ transform(enum stream st, const json_t *doc, const char *user_id,
 			put_raw(&r, def->raw_drop);
 		if (rec_ok(&r) && def->derive != NULL)
 			def->derive(&r);
+		if (r.drops != NULL || !rec_ok(&r))
+			note_drops(out, def, user_id, i, &r);
+		json_decref(r.drops);
+		json_decref(copy);
 		if (!rec_ok(&r)) {
-			pf_log_warnx("user %s stream %s: record %zu skipped: %s",
-			    user_id, def->name, i, r.err);
 			out->skipped++;
 			json_decref(r.row);
 			continue;
@@ -910,6 +1123,74 @@ transform_exercise_ids(const json_t *doc, const char *user_id,
 	*ids = v;
 	*n = k;
 	return PF_OK;
+}
+
+/* The length of the valid UTF-8 sequence at p (n bytes left), 0 if none. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char	 lo = 0x80, hi = 0xBF;
+	size_t		 len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		len = 2;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		len = 3;
+		if (p[0] == 0xE0)
+			lo = 0xA0;
+		else if (p[0] == 0xED)
+			hi = 0x9F;	/* no surrogates */
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		len = 4;
+		if (p[0] == 0xF0)
+			lo = 0x90;
+		else if (p[0] == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+size_t
+transform_utf8_fix(const char *buf, size_t len, char **out, size_t *outlen)
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	size_t			 i = 0, k, bad = 0, at = 0;
+	char			*o;
+
+	*out = NULL;
+	*outlen = 0;
+	while (i < len) {
+		if ((k = utf8_seq(p + i, len - i)) == 0) {
+			bad++;
+			k = 1;
+		}
+		i += k;
+	}
+	if (bad == 0)
+		return 0;
+	o = pf_xmalloc(len + 2 * bad + 1);
+	for (i = 0; i < len; i += k) {
+		if ((k = utf8_seq(p + i, len - i)) == 0) {
+			memcpy(o + at, "\xEF\xBF\xBD", 3);	/* U+FFFD */
+			at += 3;
+			k = 1;
+			continue;
+		}
+		memcpy(o + at, buf + i, k);
+		at += k;
+	}
+	o[at] = '\0';
+	*out = o;
+	*outlen = at;
+	return bad;
 }
 
 int

@@ -47,6 +47,14 @@ class Polarsim:
     def clear_faults(self):
         return self.call("DELETE", "/_sim/faults")
 
+    def patch(self, glob, **kw):
+        """Rewrites the answers of paths matching glob (polarsim PATCHES)."""
+        kw["glob"] = glob
+        return self.call("POST", "/_sim/patches", kw)
+
+    def clear_patches(self):
+        return self.call("DELETE", "/_sim/patches")
+
     def stats(self):
         return self.call("GET", "/_sim/stats")
 

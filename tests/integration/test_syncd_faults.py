@@ -130,9 +130,15 @@ def test_401_marks_user_for_reauthorisation(syncd, polarsim, migrated):
     assert r["api_calls"] < 14
     st = syncd.status()
     assert st["needs_reauth"] == [uid]
+    # a manual trigger is refused with the reason, as the scheduler skips
+    # the user: it would only spend calls on 401s
+    polarsim.reset_stats()
     r = syncd.call({"type": "sync.trigger", "user_id": uid})
-    assert r["ok"], r          # a manual trigger is still allowed, and fails
-    wait_for(lambda: syncd.status()["in_flight"] == [], 30, "sync end")
+    assert r["ok"] is False and r["code"] == "denied", r
+    assert "must authorise with Polar again" in r["error"]
+    assert "Polar rejected the access token (401)" in r["error"]
+    assert polarsim.stats()["total"] == 0
+    assert migrated.scalar("SELECT count(*) FROM sync_logs") == 1
     # authorising again clears the flag
     syncd.authorize(0)
     assert syncd.status()["needs_reauth"] == []

@@ -85,7 +85,9 @@ OPTIONS
                              test_time          s           ms
                              activity_start     datetime    datetime
     --quirk K=V            override one quirk above (repeatable);
-                           activity_start=date gives bare YYYY-MM-DD
+                           activity_start=date gives bare YYYY-MM-DD,
+                           activity_start=zoned the day's bounds with the
+                           user's offset (...T00:00:00+02:00)
     --fault SPEC           install a fault (repeatable; see FAULTS)
     --rate-limit-15m N     override the 15-minute limit (default 500+20*N)
     --rate-limit-24h N     override the 24-hour limit (default 5000+100*N)
@@ -177,6 +179,12 @@ CONTROL
       GET    /_sim/faults                 list
       POST   /_sim/faults                 {"spec":"..."} or {"specs":[...]}
       DELETE /_sim/faults                 clear all
+      GET    /_sim/patches                list
+      POST   /_sim/patches                {"glob", "where"?, "set"?, "delete"?,
+                                           "status"?, "body"?, "body_hex"?,
+                                           "grow"?, "count"?}: rewrite /v3
+                                           answers (see PATCHES)
+      DELETE /_sim/patches                clear all
       GET    /_sim/stats                  {total, by_pattern, by_path, by_status}
       DELETE /_sim/stats                  reset counters (also POST .../reset)
       GET    /_sim/ratelimit              windows, usage, limits
@@ -208,6 +216,20 @@ FAULTS
       403           consents missing (403)
       429-burst     the next ARG matching requests (default 5) get 429
     Probabilistic faults draw from a generator seeded by --seed.
+
+PATCHES
+    A patch rewrites the answers of /v3 paths matching GLOB (fnmatch, no
+    query), in the order given, for COUNT answers (default: all):
+      status     answer this status with an empty body
+      body       answer 200 (or status) with this text as the body
+      body_hex   the same with raw bytes (hex), e.g. invalid UTF-8
+      where      {K: V}: only JSON objects (at any depth) holding all these
+                 values are changed; without it, every object with a key
+                 named in set or delete
+      set        {K: V}: keys set in those objects
+      delete     [K]: keys removed from those objects
+      grow       {"key": K, "bytes": N}: repeat the items of every array K
+                 until the body is at least N bytes
 
 EXAMPLES
     polarsim.py --users 3 --days 120 --seed 7 --port 8111
@@ -468,6 +490,7 @@ class Sim:
         self.tokens = {}          # token -> {"user": User, "code": str, "revoked": bool}
         self.codes = {}           # code -> dict
         self.faults = [Fault(s) for s in (args.fault or [])]
+        self.patches = []
         self.frng = random.Random("faults|%s" % self.seed)
         self.rl = RateLimiter(args.rate_limit_15m, args.rate_limit_24h)
         self.retry_after = args.retry_after
@@ -739,6 +762,7 @@ class Sim:
             resp = Resp(e.status, e.body, e.ctype)
         if post:
             resp = self.post_faults(post, resp)
+        resp = self.apply_patches(path, resp)
         if resp.headers:
             resp = self.copy_resp(resp)
             resp.headers = rl_headers + resp.headers
@@ -864,6 +888,73 @@ class Sim:
                 resp.body = jbytes(obj)
                 resp.gz = None
         return resp
+
+    def apply_patches(self, path, resp):
+        for p in list(self.patches):
+            if not fnmatch.fnmatchcase(path, p["glob"]):
+                continue
+            if p.get("count") is not None:
+                p["count"] -= 1
+                if p["count"] <= 0:
+                    self.patches.remove(p)
+            p["hits"] = p.get("hits", 0) + 1
+            if "body" in p or "body_hex" in p:
+                body = bytes.fromhex(p["body_hex"]) if "body_hex" in p else p["body"].encode()
+                resp = Resp(int(p.get("status", 200)), body)
+                continue
+            if "status" in p:
+                resp = Resp(int(p["status"]), b"")
+                continue
+            if resp.status != 200 or not resp.ctype.startswith("application/json"):
+                continue
+            obj = self.patch_obj(json.loads(resp.body), p)
+            body = jbytes(obj)
+            if p.get("grow"):
+                body = self.grow(obj, p["grow"]["key"], int(p["grow"]["bytes"]), len(body))
+            resp = self.copy_resp(resp)
+            resp.body = body
+            resp.gz = None
+        return resp
+
+    def patch_obj(self, obj, p):
+        if isinstance(obj, list):
+            return [self.patch_obj(v, p) for v in obj]
+        if not isinstance(obj, dict):
+            return obj
+        out = {k: self.patch_obj(v, p) for k, v in obj.items()}
+        where = p.get("where")
+        if where is not None:
+            hit = all(k in out and out[k] == v for k, v in where.items())
+        else:
+            hit = any(k in out for k in list(p.get("set", {})) + list(p.get("delete", [])))
+        if hit:
+            for k in p.get("delete", []):
+                out.pop(k, None)
+            out.update(p.get("set", {}))
+        return out
+
+    @staticmethod
+    def grow(obj, key, want, have):
+        arrays = []
+
+        def find(o):
+            if isinstance(o, dict):
+                for k, v in o.items():
+                    if k == key and isinstance(v, list) and v:
+                        arrays.append(v)
+                    else:
+                        find(v)
+            elif isinstance(o, list):
+                for v in o:
+                    find(v)
+        find(obj)
+        if not arrays:
+            return jbytes(obj)
+        per = sum(len(jbytes(a)) for a in arrays)
+        times = max(1, -(-max(0, want - have) // max(1, per)) + 1)
+        for a in arrays:
+            a[:] = a * times
+        return jbytes(obj)
 
     def mutate(self, obj, extra, r):
         if isinstance(obj, dict):
@@ -1442,6 +1533,14 @@ class Sim:
             elif method == "DELETE":
                 self.faults = []
             return ok([f.as_dict() for f in self.faults])
+        if parts == ["patches"]:
+            if method == "POST":
+                if not isinstance(data.get("glob"), str):
+                    raise HTTPError(400, jbytes({"error": "a patch needs a glob"}))
+                self.patches.append(dict(data))
+            elif method == "DELETE":
+                self.patches = []
+            return ok(self.patches)
         if parts[:1] == ["stats"]:
             if method == "DELETE" or parts[1:] == ["reset"]:
                 self.stats_reset()

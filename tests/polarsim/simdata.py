@@ -583,9 +583,11 @@ class User:
         a = self.activity_day(d, today)
         if a is None:
             return None
-        start = ymd(d) if self.quirks.get("activity_start") == "date" else ymd(d) + "T00:00:00"
+        kind = self.quirks.get("activity_start")
+        off = fmt_offset(self.tz) if kind == "zoned" else ""
+        start = ymd(d) if kind == "date" else ymd(d) + "T00:00:00" + off
         return {"start_time": start,
-                "end_time": ymd(d) + "T23:59:59",
+                "end_time": ymd(d) + "T23:59:59" + off,
                 "active_duration": iso_dur(a["active_min"] * 60),
                 "inactive_duration": iso_dur(a["inactive_min"] * 60),
                 "daily_activity": a["daily_activity"],

@@ -133,9 +133,23 @@ test_sleep(void **state)
 	json_t		*row, *raw;
 
 	(void)state;
-	assert_int_equal(run(ST_SLEEP, SLEEP, &rs), 1);
-	assert_int_equal(rs.skipped, 5);
+	/*
+	 * An impossible date and a non-object are skipped; a wrongly typed
+	 * score is left out and bad hypnogram entries are dropped alone,
+	 * keeping their nights.
+	 */
+	assert_int_equal(run(ST_SLEEP, SLEEP, &rs), 4);
+	assert_int_equal(rs.skipped, 2);
 	assert_int_equal(warnings, 5);
+	assert_int_equal(json_array_size(rs.dropped), 5);
+	row = row_of(&rs, 1);
+	assert_col_str(row, "date", "2026-11-22");
+	assert_col_null(row, "sleep_score");
+	json_decref(row);
+	row = row_of(&rs, 2);
+	assert_col_int(row, "sleep_score", 81);
+	assert_int_equal(json_object_size(json_object_get(row, "hypnogram")), 0);
+	json_decref(row);
 	row = row_of(&rs, 0);
 	assert_col_str(row, "date", "2026-11-21");
 	assert_col_str(row, "sleep_start_time",
@@ -176,8 +190,12 @@ test_recharge(void **state)
 	    "{\"date\":\"2026-11-23\",\"ans_charge\":11.5},"
 	    "{\"date\":\"2026-11-24\",\"nightly_recharge_status\":\"BAD\"}]}",
 	    &rs);
-	assert_int_equal(rs.n, 1);
-	assert_int_equal(rs.skipped, 2);
+	/* out-of-range and unknown values are left out, nights kept */
+	assert_int_equal(rs.n, 3);
+	assert_int_equal(rs.skipped, 0);
+	row = row_of(&rs, 1);
+	assert_col_null(row, "ans_charge");
+	json_decref(row);
 	row = row_of(&rs, 0);
 	assert_col_dbl(row, "hrv_avg", 46);
 	assert_col_dbl(row, "heart_rate_variability_avg", 46);
@@ -205,8 +223,11 @@ test_activity(void **state)
 	    "{\"start_time\":\"2026-13-08\",\"steps\":10},"
 	    "{\"start_time\":\"2026-09-09\",\"active_duration\":\"4 hours\"}]",
 	    &rs);
-	assert_int_equal(rs.n, 2);
-	assert_int_equal(rs.skipped, 2);
+	assert_int_equal(rs.n, 3);		/* a bad duration is left out */
+	assert_int_equal(rs.skipped, 1);	/* an impossible day is not */
+	row = row_of(&rs, 2);
+	assert_col_null(row, "active_time_seconds");
+	json_decref(row);
 	row = row_of(&rs, 0);
 	assert_col_str(row, "date", "2026-11-21");
 	assert_col_int(row, "active_time_seconds", 4 * 3600 + 3 * 60);
@@ -342,8 +363,8 @@ test_cardio(void **state)
 	    "{\"date\":\"2026-10-25\",\"cardio_load_status\":\"SOMETHING_NEW\"},"
 	    "{\"date\":\"2026-10-26\",\"cardio_load_level\":{\"very-high\":7}}]",
 	    &rs);
-	assert_int_equal(rs.n, 3);
-	assert_int_equal(rs.skipped, 1);	/* unknown enum */
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.skipped, 0);	/* unknown enum: left out */
 	row = row_of(&rs, 0);
 	assert_col_dbl(row, "load_very_high", 140.2);
 	assert_col_dbl(row, "cardio_load_ratio", 1.18);
@@ -357,6 +378,9 @@ test_cardio(void **state)
 	assert_col_str(row, "cardio_load_status", "LOAD_STATUS_NOT_AVAILABLE");
 	json_decref(row);
 	row = row_of(&rs, 2);
+	assert_col_null(row, "cardio_load_status");
+	json_decref(row);
+	row = row_of(&rs, 3);
 	assert_col_dbl(row, "load_very_high", 7);	/* spec spelling */
 	json_decref(row);
 	rowset_cleanup(&rs);
@@ -454,8 +478,8 @@ test_biosensing(void **state)
 	    "\"altitude_meters\":18.0},"
 	    "{\"test_time\":1795333270000,\"time_zone_offset\":120},"
 	    "{\"test_time\":1795333271000,\"blood_oxygen_percent\":140}]", &rs);
-	assert_int_equal(rs.n, 2);
-	assert_int_equal(rs.skipped, 1);
+	assert_int_equal(rs.n, 3);	/* 140 % is left out, the test kept */
+	assert_int_equal(rs.skipped, 0);
 	row = row_of(&rs, 0);
 	assert_col_str(row, "test_time", "2026-11-22T09:41:10.000+02:00");
 	assert_col_int(row, "blood_oxygen_percent", 97);
