@@ -22,6 +22,7 @@ static int	cmd_help(struct ctl *, int, char **);
 static const struct cmd cmds[] = {
 	{ { "db", "migrate" }, "", cmd_db_migrate },
 	{ { "db", "status" }, "", cmd_db_status },
+	{ { "setup" }, "[--key-file path]", cmd_setup },
 	{ { "user", "add" }, "<user_id>", cmd_user_add },
 	{ { "user", "list" }, "", cmd_user_list },
 	{ { "user", "show" }, "<user_id>", cmd_user_show },

@@ -74,6 +74,9 @@ json_t	*out_rows(const PGresult *);
 int	 cmd_db_migrate(struct ctl *, int, char **);
 int	 cmd_db_status(struct ctl *, int, char **);
 
+/* cmd_setup.c */
+int	 cmd_setup(struct ctl *, int, char **);
+
 /* cmd_user.c */
 int	 cmd_user_add(struct ctl *, int, char **);
 int	 cmd_user_list(struct ctl *, int, char **);
@@ -114,6 +117,8 @@ int	 store_migration_apply(struct pf_db *, int version, const char *name,
 int	 store_audit(struct pf_db *, const char *actor, const char *action,
 	    const char *user_id, const json_t *details);
 int	 store_status_counts(struct pf_db *, PGresult **);
+int	 store_login_role(struct pf_db *, const char *login,
+	    const char *group, char *how, size_t howlen);
 int	 store_user_add(struct pf_db *, const char *user_id);
 int	 store_user_list(struct pf_db *, PGresult **);
 int	 store_user_get(struct pf_db *, const char *user_id, PGresult **);

@@ -480,3 +480,23 @@ store_export_close(struct pf_db *db)
 {
 	return pf_db_exec(db, NULL, "CLOSE pf_export", 0, NULL);
 }
+
+/*
+ * A login role for a daemon's system user in its group role (sql/0007):
+ * *how is "created", "joined" or "present".
+ */
+int
+store_login_role(struct pf_db *db, const char *login, const char *group,
+    char *how, size_t howlen)
+{
+	PGresult	*res;
+	const char	*p[2] = { login, group };
+	int		 r;
+
+	r = pf_db_exec_one(db, &res, "SELECT pf_login_role($1, $2)", 2, p);
+	if (r != PF_OK)
+		return r;
+	snprintf(how, howlen, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return PF_OK;
+}

@@ -63,4 +63,5 @@ def polarctl(db, tmp_path):
 @pytest.fixture
 def migrated(db, polarctl):
     polarctl("db", "migrate", check=True)
+    db.make_roles()
     return db

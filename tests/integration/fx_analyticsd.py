@@ -57,7 +57,8 @@ class Analyticsd:
 
     def env(self):
         e = harness.clean_env(
-            DATABASE_URL=self.db.url, POLARFLOW_RUNDIR=self.rundir,
+            DATABASE_URL=self.db.daemon_url("_polaranalytics"),
+            POLARFLOW_RUNDIR=self.rundir,
             POLARFLOW_ANALYTICS_RECONCILE_SECONDS=self.reconcile)
         e.update(self.extra_env)
         return e

@@ -53,7 +53,7 @@ class Apid:
                     f"api_workers = {workers}\n"
                     f"api_key = {MASTER}\n"
                     "log_format = json\n" + extra_conf)
-        e = harness.clean_env(DATABASE_URL=db.url)
+        e = harness.clean_env(DATABASE_URL=db.daemon_url("_polarapi"))
         # Under SANITIZE=1 apid.so is built without sanitizers (kore
         # lacks the ASan runtime; apid/apid.mk).  PF_APID_PRELOAD is for a
         # manual run of a hand-built ASan module: serving works, kore's

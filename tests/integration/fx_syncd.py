@@ -113,7 +113,7 @@ class Syncd:
 
     def write_conf(self, extra):
         conf = {
-            "database_url": self.db.url,
+            "database_url": self.db.daemon_url("_polarsync"),
             "polar_client_id": "polarsim-client",
             "polar_client_secret": "polarsim-secret",
             "polar_api_url": self.sim.url,

@@ -37,6 +37,26 @@ class Database:
         with psycopg.connect(self.admin_url, autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{self.name}"')
 
+    # The daemons' login roles (polarctl setup makes them; sql/0007 gives
+    # their group roles the privileges).  Once the schema is migrated,
+    # every daemon a test starts connects as its own role, so the whole
+    # suite shows that each role may do what its daemon does.
+    DAEMON_ROLES = {"_polarsync": "polarflow_sync",
+                    "_polaranalytics": "polarflow_analytics",
+                    "_polarapi": "polarflow_api"}
+
+    def make_roles(self):
+        for login, group in self.DAEMON_ROLES.items():
+            self.execute("SELECT pf_login_role(%s, %s)", (login, group))
+        self.roles = True
+
+    def daemon_url(self, role):
+        """The URL a daemon connects with: its own role once the roles
+        exist, the superuser's before (unmigrated databases)."""
+        if getattr(self, "roles", False):
+            return self.url.replace("user=postgres", f"user={role}")
+        return self.url
+
     def drop(self):
         with psycopg.connect(self.admin_url, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
