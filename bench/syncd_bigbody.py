@@ -18,25 +18,14 @@ import tempfile
 import time
 import urllib.request
 
+import syncd_bench
+from syncd_bench import psql, req, rss_peak_kb as hwm_kb
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BUILD = os.environ.get("PF_BUILD") or os.path.join(
     TOP, os.environ.get("BUILD", "build"))
 PORT = str(5900 + os.getpid() % 90)
 MB = float(os.environ.get("BENCH_BODY_MB", "30"))
-KEY = "qUq8zVxYl8x2pJp1k3Xcwq0Q2r1yL7Gm0o6wJbY4a1E="
-
-
-def psql(url, sql):
-    p = subprocess.run(["psql", "-X", "-qAt", "-d", url, "-c", sql],
-                       capture_output=True, text=True, check=True)
-    return p.stdout.strip()
-
-
-def req(ctl, msg, timeout=30):
-    p = subprocess.run([os.path.join(BUILD, "tests", "syncd-req"), ctl,
-                        json.dumps(msg), str(timeout * 1000)],
-                       capture_output=True, text=True)
-    return json.loads(p.stdout) if p.returncode == 0 else None
 
 
 def sim(url, path, body=None, method="POST"):
@@ -44,14 +33,6 @@ def sim(url, path, body=None, method="POST"):
                                data=json.dumps(body or {}).encode())
     with urllib.request.urlopen(r, timeout=120) as f:
         return json.loads(f.read() or b"null")
-
-
-def hwm_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():
@@ -92,7 +73,7 @@ def main():
                     "polar_client_secret": "polarsim-secret",
                     "polar_api_url": simurl,
                     "polar_token_url": simurl + "/v2/oauth2/token",
-                    "encryption_key": KEY, "rundir": run,
+                    "encryption_key": syncd_bench.KEY, "rundir": run,
                     "sync_enabled": "false",
                     "sync_http_timeout_seconds": "300",
                     "log_level": "warning"}.items():
