@@ -300,17 +300,23 @@ def last_log(db, uid):
     return r[0] if r else None
 
 
-def test_sync_cut_by_a_crash_resumes_at_restart(syncd_factory, polarsim,
-                                                migrated):
+def slow_manual_sync(syncd_factory, polarsim, migrated, ms):
+    """A scheduled syncd whose user had its first sync, running a slow
+    manual one: (syncd, user id, that sync's log id)."""
     sd = syncd_factory(extra=SCHED)
     uid = sd.authorize(0)
     wait_for(lambda: (last_log(migrated, uid) or [0, ""])[1] == "success",
              120, "first scheduled sync")
-    # a manual sync cut by kill -9: routine syncs are 4 hours apart
-    polarsim.fault("slow:/v3/exercises/*:700")
+    polarsim.fault(f"slow:/v3/exercises/*:{ms}")
     assert sd.call({"type": "sync.trigger", "user_id": uid, "days": 28})["ok"]
     wait_for(lambda: last_log(migrated, uid)[1] == "started", 30, "started")
-    cut = last_log(migrated, uid)[0]
+    return sd, uid, last_log(migrated, uid)[0]
+
+
+def test_sync_cut_by_a_crash_resumes_at_restart(syncd_factory, polarsim,
+                                                migrated):
+    # a manual sync cut by kill -9: routine syncs are 4 hours apart
+    sd, uid, cut = slow_manual_sync(syncd_factory, polarsim, migrated, 700)
     sd.kill9()
     polarsim.clear_faults()
     sd.start()
@@ -336,14 +342,7 @@ def set_connections(db, allow):
 
 def test_database_outage_closes_the_log_and_resumes(syncd_factory, polarsim,
                                                     migrated):
-    sd = syncd_factory(extra=SCHED)
-    uid = sd.authorize(0)
-    wait_for(lambda: (last_log(migrated, uid) or [0, ""])[1] == "success",
-             120, "first scheduled sync")
-    polarsim.fault("slow:/v3/exercises/*:500")
-    assert sd.call({"type": "sync.trigger", "user_id": uid, "days": 28})["ok"]
-    wait_for(lambda: last_log(migrated, uid)[1] == "started", 30, "started")
-    cut = last_log(migrated, uid)[0]
+    sd, uid, cut = slow_manual_sync(syncd_factory, polarsim, migrated, 500)
     set_connections(migrated, False)
     try:
         # the sync ends while the database is away

@@ -639,6 +639,64 @@ test_exercise_ids(void **state)
 	json_decref(doc);
 }
 
+/* Each invalid byte becomes U+FFFD; valid text is left alone. */
+static void
+test_utf8_fix(void **state)
+{
+	char	*out;
+	size_t	 len;
+
+	(void)state;
+	assert_int_equal(transform_utf8_fix("caf\xc3\xa9 \xf0\x9f\x98\x80", 10,
+	    &out, &len), 0);
+	assert_null(out);
+	/* a lone Latin-1 byte, a surrogate, a truncated sequence */
+	assert_int_equal(transform_utf8_fix("caf\xe9!\xed\xa0\x80\xe2\x82", 10,
+	    &out, &len), 6);
+	assert_int_equal(len, 3 + 3 + 1 + 5 * 3);
+	assert_memory_equal(out, "caf\xef\xbf\xbd!\xef\xbf\xbd", 10);
+	free(out);
+}
+
+/* A zone-less local time takes its day's offset, else the next day's. */
+static void
+test_local_offsets(void **state)
+{
+	int64_t			 days[] = { 20778, 20780 };
+	int			 offs[] = { 120, 180 }, off = 0;
+	struct day_offsets	 known = { 2, days, offs };
+	struct rowset		 rs;
+	json_t			*doc, *row;
+
+	(void)state;
+	assert_true(day_offsets_find(&known, 20778, &off) && off == 120);
+	assert_true(day_offsets_find(&known, 20779, &off) && off == 120);
+	assert_true(day_offsets_find(&known, 20781, &off) && off == 180);
+	assert_false(day_offsets_find(&known, 20790, &off));
+	assert_false(day_offsets_find(NULL, 20778, &off));
+	doc = load("{\"nights\":[{\"date\":\"2026-11-21\","
+	    "\"sleep_start_time\":\"2026-11-20T23:40:05\"}]}");
+	rowset_init(&rs);
+	assert_int_equal(transform_at(ST_SLEEP, doc, "u1", NOW_MS, &known,
+	    &rs), PF_OK);
+	row = row_of(&rs, 0);
+	assert_col_str(row, "sleep_start_time",
+	    "2026-11-20T23:40:05.000+02:00");
+	assert_col_int(row, "sleep_start_offset_minutes", 120);
+	json_decref(row);
+	assert_null(rs.dropped);
+	rowset_cleanup(&rs);
+	/* none known: UTC, and noted */
+	rowset_init(&rs);
+	assert_int_equal(transform(ST_SLEEP, doc, "u1", NOW_MS, &rs), PF_OK);
+	row = row_of(&rs, 0);
+	assert_col_int(row, "sleep_start_offset_minutes", 0);
+	json_decref(row);
+	assert_int_equal(json_array_size(rs.dropped), 1);
+	rowset_cleanup(&rs);
+	json_decref(doc);
+}
+
 static void
 test_pair(void **state)
 {
@@ -672,6 +730,8 @@ main(void)
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_exercise_ids),
 		cmocka_unit_test(test_pair),
+		cmocka_unit_test(test_utf8_fix),
+		cmocka_unit_test(test_local_offsets),
 	};
 
 	pf_log_set_sink(sink);
