@@ -12,8 +12,17 @@
  */
 #include "apid/apid.h"
 
-#define R2(x)	"round((" x ")::numeric, 2)::float8"
-#define R1(x)	"round((" x ")::numeric, 1)::float8"
+/*
+ * A float as upstream's JSON writes it: the shortest digits that read
+ * back as the double, and "29.0", not "29", for a whole number -- typed
+ * clients decode 29 as an integer.  (PostgreSQL prints a whole float8 as
+ * 29; a numeric keeps the scale it is given.)
+ */
+#define JF(x)	"round((" x ")::float8::text::numeric," \
+		" greatest(scale((" x ")::float8::text::numeric), 1))"
+#define R2(x)	JF("round((" x ")::numeric, 2)")
+#define R1(x)	JF("round((" x ")::numeric, 1)")
+#define HOURS(s) JF("nullif(" s ", 0)::float8 / 3600")
 #define SINCE(n) "(current_date - $" #n "::int)"
 #define LIST(obj, from, order) \
 	"SELECT 200, coalesce(json_agg(" obj " ORDER BY " order "), " \
@@ -29,10 +38,10 @@ const char store_sql_ready[] =
 
 const char store_sql_sleep_list[] = LIST(
     "json_build_object('date', date, 'sleep_score', sleep_score,"
-    " 'total_sleep_hours', nullif(total_sleep_seconds, 0)::float8 / 3600,"
-    " 'light_sleep_hours', nullif(light_sleep_seconds, 0)::float8 / 3600,"
-    " 'deep_sleep_hours', nullif(deep_sleep_seconds, 0)::float8 / 3600,"
-    " 'rem_sleep_hours', nullif(rem_sleep_seconds, 0)::float8 / 3600,"
+    " 'total_sleep_hours', " HOURS("total_sleep_seconds") ","
+    " 'light_sleep_hours', " HOURS("light_sleep_seconds") ","
+    " 'deep_sleep_hours', " HOURS("deep_sleep_seconds") ","
+    " 'rem_sleep_hours', " HOURS("rem_sleep_seconds") ","
     " 'hrv_avg', hrv_avg, 'heart_rate_avg', heart_rate_avg,"
     " 'breathing_rate_avg', breathing_rate_avg,"
     " 'skin_temperature_avg', skin_temperature_avg)",
@@ -43,12 +52,12 @@ const char store_sql_sleep_day[] =
     " 'sleep_start_time', sleep_start_time,"
     " 'sleep_end_time', sleep_end_time, 'sleep_score', sleep_score,"
     " 'sleep_rating', sleep_rating,"
-    " 'total_sleep_hours', nullif(total_sleep_seconds, 0)::float8 / 3600,"
-    " 'light_sleep_hours', nullif(light_sleep_seconds, 0)::float8 / 3600,"
-    " 'deep_sleep_hours', nullif(deep_sleep_seconds, 0)::float8 / 3600,"
-    " 'rem_sleep_hours', nullif(rem_sleep_seconds, 0)::float8 / 3600,"
+    " 'total_sleep_hours', " HOURS("total_sleep_seconds") ","
+    " 'light_sleep_hours', " HOURS("light_sleep_seconds") ","
+    " 'deep_sleep_hours', " HOURS("deep_sleep_seconds") ","
+    " 'rem_sleep_hours', " HOURS("rem_sleep_seconds") ","
     " 'interruptions_hours',"
-    "   nullif(interruptions_seconds, 0)::float8 / 3600,"
+    "   " HOURS("interruptions_seconds") ","
     " 'hrv_avg', hrv_avg, 'hrv_samples', hrv_samples,"
     " 'heart_rate_avg', heart_rate_avg, 'heart_rate_min', heart_rate_min,"
     " 'heart_rate_max', heart_rate_max,"
@@ -60,7 +69,7 @@ const char store_sql_sleep_day[] =
     " 'short_interruption_seconds', short_interruption_seconds,"
     " 'long_interruption_seconds', long_interruption_seconds,"
     " 'sleep_charge', sleep_charge,"
-    " 'sleep_goal_hours', nullif(sleep_goal_seconds, 0)::float8 / 3600,"
+    " 'sleep_goal_hours', " HOURS("sleep_goal_seconds") ","
     " 'group_duration_score', group_duration_score,"
     " 'group_solidity_score', group_solidity_score,"
     " 'group_regeneration_score', group_regeneration_score,"
@@ -105,7 +114,7 @@ const char store_sql_recharge_list[] = LIST(
     " 'weight_source', weight_source," \
     " 'training_background', training_background," \
     " 'typical_day', typical_day," \
-    " 'sleep_goal_hours', nullif(sleep_goal_seconds, 0)::float8 / 3600"
+    " 'sleep_goal_hours', " HOURS("sleep_goal_seconds")
 
 const char store_sql_physical_info[] =
     "WITH p AS (SELECT *, row_number() OVER (ORDER BY recorded_at DESC) rn"
@@ -343,11 +352,16 @@ const char store_sql_csv_cardio[] = CSV(
 
 #define BASELINE \
     "json_build_object('metric_name', metric_name," \
-    " 'baseline_value', baseline_value, 'baseline_7d', baseline_7d," \
-    " 'baseline_30d', baseline_30d, 'baseline_90d', baseline_90d," \
-    " 'median', median_value, 'q1', q1, 'q3', q3, 'iqr', iqr," \
-    " 'std_dev', std_dev, 'min', min_value, 'max', max_value," \
-    " 'lower_bound', lower_bound, 'upper_bound', upper_bound," \
+    " 'baseline_value', " JF("baseline_value") "," \
+    " 'baseline_7d', " JF("baseline_7d") "," \
+    " 'baseline_30d', " JF("baseline_30d") "," \
+    " 'baseline_90d', " JF("baseline_90d") "," \
+    " 'median', " JF("median_value") ", 'q1', " JF("q1") "," \
+    " 'q3', " JF("q3") ", 'iqr', " JF("iqr") "," \
+    " 'std_dev', " JF("std_dev") ", 'min', " JF("min_value") "," \
+    " 'max', " JF("max_value") "," \
+    " 'lower_bound', " JF("lower_bound") "," \
+    " 'upper_bound', " JF("upper_bound") "," \
     " 'sample_count', sample_count, 'status', status," \
     " 'data_start_date', data_start_date," \
     " 'data_end_date', data_end_date, 'calculated_at', calculated_at)"
@@ -374,15 +388,17 @@ const char store_sql_baselines_calculated[] =
 const char store_sql_baseline_check[] =
     "WITH b AS (SELECT * FROM user_baselines"
     " WHERE user_id = $1 AND metric_name = $2), v AS (SELECT $3::float8 x)"
-    " SELECT 200, coalesce((SELECT json_build_object('value', x,"
+    " SELECT 200, coalesce((SELECT json_build_object('value', " JF("x") ","
     " 'metric_name', metric_name,"
     " 'is_anomaly', q1 IS NOT NULL AND (x < lower_bound OR x > upper_bound),"
     " 'severity', CASE WHEN q1 IS NULL THEN NULL"
     "   WHEN x < critical_lower_bound OR x > critical_upper_bound"
     "   THEN 'critical'"
     "   WHEN x < lower_bound OR x > upper_bound THEN 'warning' END,"
-    " 'baseline', baseline_value, 'baseline_7d', baseline_7d,"
-    " 'lower_bound', lower_bound, 'upper_bound', upper_bound,"
+    " 'baseline', " JF("baseline_value") ","
+    " 'baseline_7d', " JF("baseline_7d") ","
+    " 'lower_bound', " JF("lower_bound") ","
+    " 'upper_bound', " JF("upper_bound") ","
     " 'status', status) FROM b, v)::text,"
     " '{\"is_anomaly\":false,\"reason\":\"No baseline data available\","
     "\"status\":\"insufficient\"}')";
@@ -416,15 +432,15 @@ const char store_sql_analytics_status[] =
     "  'unlocked', (u ->> 'unlocked')::boolean,"
     "  'days_required', (u ->> 'days_required')::int,"
     "  'days_remaining', (u ->> 'days_remaining')::int,"
-    "  'progress_percent', (u ->> 'progress_percent')::float8)"
+    "  'progress_percent', u -> 'progress_percent')"
     "  ORDER BY ord, name) FROM f),"
     " 'recommendations', json_build_array(p #>> '{recommendations,0}'))"
     "::text END FROM d";
 
 #define PATTERN \
     "json_build_object('pattern_type', pattern_type," \
-    " 'pattern_name', pattern_name, 'score', score," \
-    " 'confidence', confidence, 'significance', significance," \
+    " 'pattern_name', pattern_name, 'score', " JF("score") "," \
+    " 'confidence', " JF("confidence") ", 'significance', significance," \
     " 'metrics_involved', metrics_involved, 'sample_count', sample_count," \
     " 'details', details, 'analyzed_at', analyzed_at)"
 
@@ -453,13 +469,13 @@ const char store_sql_anomalies[] =
     " 'anomaly_count', (payload ->> 'anomaly_count')::int,"
     " 'anomalies', coalesce((SELECT json_agg(json_build_object("
     "  'metric_name', e ->> 'metric_name',"
-    "  'current_value', (e ->> 'current_value')::float8,"
-    "  'baseline_value', (e ->> 'baseline_value')::float8,"
-    "  'median_value', (e ->> 'median_value')::float8,"
-    "  'lower_bound', (e ->> 'lower_bound')::float8,"
-    "  'upper_bound', (e ->> 'upper_bound')::float8,"
+    "  'current_value', e -> 'current_value',"
+    "  'baseline_value', e -> 'baseline_value',"
+    "  'median_value', e -> 'median_value',"
+    "  'lower_bound', e -> 'lower_bound',"
+    "  'upper_bound', e -> 'upper_bound',"
     "  'direction', e ->> 'direction', 'severity', e ->> 'severity',"
-    "  'deviation_percent', (e ->> 'deviation_percent')::float8) ORDER BY n)"
+    "  'deviation_percent', e -> 'deviation_percent') ORDER BY n)"
     "  FROM jsonb_array_elements(payload -> 'anomalies')"
     "  WITH ORDINALITY AS a(e, n)), '[]'))"
     " FROM analytics_documents WHERE user_id = $1 AND kind = 'anomalies'),"
