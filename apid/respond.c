@@ -20,23 +20,17 @@
 
 #include "apid/request.h"
 
+/* One line per request, in the configured log format. */
 static void
 access_log(struct http_request *req, struct reqctx *c, int status,
     int64_t dur_us)
 {
 	json_t	*o;
-	char	*s, ts[32];
-	time_t	 t = time(NULL);
-	struct tm tm;
 
 	if (pf_log_get_level() > PF_LOG_INFO)
 		return;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:I}",
-	    "ts", ts, "level", "info", "prog", "polarflow-apid",
-	    "pid", (int)getpid(), "msg", "request",
-	    "method", http_method_text(req->method), "path", req->path,
+	o = json_pack("{s:s, s:s, s:i, s:I}", "method",
+	    http_method_text(req->method), "path", req->path,
 	    "status", status, "duration_us", (json_int_t)dur_us);
 	if (o == NULL)
 		return;
@@ -47,10 +41,7 @@ access_log(struct http_request *req, struct reqctx *c, int status,
 		json_object_set_new(o, "key_id", json_integer(c->key_id));
 	else if (c->master)
 		json_object_set_new(o, "key_id", json_string("master"));
-	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
-		dprintf(STDERR_FILENO, "%s\n", s);
-		free(s);
-	}
+	pf_log_fields(PF_LOG_INFO, "request", o);
 	json_decref(o);
 }
 
