@@ -5,6 +5,7 @@ line is "<program>[<pid>]: <level>: <message>"; apid's request lines follow
 log_format like every other line; and one event is worded alike in every
 daemon."""
 import os
+import re
 
 import harness
 from fx_analyticsd import analyticsd  # noqa: F401
@@ -70,4 +71,8 @@ def test_log_verbose_worded_alike(analyticsd, syncd_factory):
     lines = [x.split(": ", 1)[1] for d in (a, s)
              for x in d.log().splitlines() if "log level set" in x]
     assert lines == ["info: log level set to debug"] * 2, lines
+    # and start alike: "started (schema N, ...)"
+    for d in (a, s):
+        assert re.search(r"\]: info: started \(schema \d+, ", d.log()), \
+            d.log()
     assert a.stop() == 0
