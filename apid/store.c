@@ -42,9 +42,9 @@ const char store_sql_sleep_list[] = LIST(
     " 'light_sleep_hours', " HOURS("light_sleep_seconds") ","
     " 'deep_sleep_hours', " HOURS("deep_sleep_seconds") ","
     " 'rem_sleep_hours', " HOURS("rem_sleep_seconds") ","
-    " 'hrv_avg', hrv_avg, 'heart_rate_avg', heart_rate_avg,"
-    " 'breathing_rate_avg', breathing_rate_avg,"
-    " 'skin_temperature_avg', skin_temperature_avg)",
+    " 'hrv_avg', " JF("hrv_avg") ", 'heart_rate_avg', " JF("heart_rate_avg") ","
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'skin_temperature_avg', " JF("skin_temperature_avg") ")",
     "sleep WHERE user_id = $1 AND date >= " SINCE(2), "date DESC");
 
 const char store_sql_sleep_day[] =
@@ -58,21 +58,21 @@ const char store_sql_sleep_day[] =
     " 'rem_sleep_hours', " HOURS("rem_sleep_seconds") ","
     " 'interruptions_hours',"
     "   " HOURS("interruptions_seconds") ","
-    " 'hrv_avg', hrv_avg, 'hrv_samples', hrv_samples,"
-    " 'heart_rate_avg', heart_rate_avg, 'heart_rate_min', heart_rate_min,"
+    " 'hrv_avg', " JF("hrv_avg") ", 'hrv_samples', hrv_samples,"
+    " 'heart_rate_avg', " JF("heart_rate_avg") ", 'heart_rate_min', heart_rate_min,"
     " 'heart_rate_max', heart_rate_max,"
-    " 'breathing_rate_avg', breathing_rate_avg,"
-    " 'skin_temperature_avg', skin_temperature_avg,"
-    " 'device_id', device_id, 'continuity', continuity,"
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'skin_temperature_avg', " JF("skin_temperature_avg") ","
+    " 'device_id', device_id, 'continuity', " JF("continuity") ","
     " 'continuity_class', continuity_class, 'sleep_cycles', sleep_cycles,"
     " 'unrecognized_sleep_seconds', unrecognized_sleep_seconds,"
     " 'short_interruption_seconds', short_interruption_seconds,"
     " 'long_interruption_seconds', long_interruption_seconds,"
     " 'sleep_charge', sleep_charge,"
     " 'sleep_goal_hours', " HOURS("sleep_goal_seconds") ","
-    " 'group_duration_score', group_duration_score,"
-    " 'group_solidity_score', group_solidity_score,"
-    " 'group_regeneration_score', group_regeneration_score,"
+    " 'group_duration_score', " JF("group_duration_score") ","
+    " 'group_solidity_score', " JF("group_solidity_score") ","
+    " 'group_regeneration_score', " JF("group_regeneration_score") ","
     " 'hypnogram', hypnogram, 'heart_rate_samples', heart_rate_samples)"
     " FROM sleep WHERE user_id = $1 AND date = $2::date)::text, 'null')";
 
@@ -89,25 +89,25 @@ const char store_sql_activity_day[] =
     " coalesce(j::text, 'No activity data for ' || $2) FROM (SELECT"
     " (SELECT json_build_object('date', date, 'steps', steps,"
     " 'calories_active', calories_active, 'calories_total', calories_total,"
-    " 'distance_meters', distance_meters,"
+    " 'distance_meters', " JF("distance_meters") ","
     " 'active_time_seconds', active_time_seconds,"
     " 'activity_score', activity_score,"
     " 'inactivity_alerts', inactivity_alerts)"
     " FROM activity WHERE user_id = $1 AND date = $2::date) AS j) s";
 
 const char store_sql_recharge_list[] = LIST(
-    "json_build_object('date', date, 'hrv_avg', hrv_avg,"
-    " 'ans_charge', ans_charge, 'ans_charge_status', ans_charge_status,"
-    " 'breathing_rate_avg', breathing_rate_avg,"
-    " 'heart_rate_avg', heart_rate_avg,"
+    "json_build_object('date', date, 'hrv_avg', " JF("hrv_avg") ","
+    " 'ans_charge', " JF("ans_charge") ", 'ans_charge_status', ans_charge_status,"
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'heart_rate_avg', " JF("heart_rate_avg") ","
     " 'nightly_recharge_status', nightly_recharge_status,"
     " 'beat_to_beat_avg', beat_to_beat_avg)",
     "nightly_recharge WHERE user_id = $1 AND date >= " SINCE(2),
     "date DESC");
 
 #define PHYS \
-    "'recorded_at', recorded_at, 'weight_kg', weight_kg," \
-    " 'height_cm', height_cm, 'maximum_heart_rate', maximum_heart_rate," \
+    "'recorded_at', recorded_at, 'weight_kg', " JF("weight_kg") "," \
+    " 'height_cm', " JF("height_cm") ", 'maximum_heart_rate', maximum_heart_rate," \
     " 'resting_heart_rate', resting_heart_rate," \
     " 'aerobic_threshold', aerobic_threshold," \
     " 'anaerobic_threshold', anaerobic_threshold, 'vo2_max', vo2_max," \
@@ -157,7 +157,7 @@ const char store_sql_exercise_list[] = LIST(
     " 'duration_minutes', " R1("duration_seconds / 60") ","
     " 'distance_km', " R2("distance_meters / 1000") ","
     " 'calories', calories, 'average_heart_rate', average_heart_rate,"
-    " 'max_heart_rate', max_heart_rate, 'training_load', training_load)",
+    " 'max_heart_rate', max_heart_rate, 'training_load', " JF("training_load") ")",
     "exercise WHERE user_id = $1 AND start_time >= " SINCE(2),
     "start_time DESC");
 
@@ -168,15 +168,15 @@ const char store_sql_exercise_one[] =
     " 'polar_exercise_id', e.polar_exercise_id,"
     " 'start_time', e.start_time, 'sport', e.sport,"
     " 'duration_seconds', e.duration_seconds,"
-    " 'distance_meters', e.distance_meters, 'calories', e.calories,"
+    " 'distance_meters', " JF("e.distance_meters") ", 'calories', e.calories,"
     " 'average_heart_rate', e.average_heart_rate,"
     " 'max_heart_rate', e.max_heart_rate,"
-    " 'average_speed_mps', e.average_speed_mps,"
-    " 'max_speed_mps', e.max_speed_mps,"
-    " 'average_cadence', e.average_cadence, 'max_cadence', e.max_cadence,"
-    " 'average_power', e.average_power, 'max_power', e.max_power,"
-    " 'training_load', e.training_load, 'ascent_meters', e.ascent_meters,"
-    " 'descent_meters', e.descent_meters, 'notes', e.notes,"
+    " 'average_speed_mps', " JF("e.average_speed_mps") ","
+    " 'max_speed_mps', " JF("e.max_speed_mps") ","
+    " 'average_cadence', " JF("e.average_cadence") ", 'max_cadence', e.max_cadence,"
+    " 'average_power', " JF("e.average_power") ", 'max_power', e.max_power,"
+    " 'training_load', " JF("e.training_load") ", 'ascent_meters', " JF("e.ascent_meters") ","
+    " 'descent_meters', " JF("e.descent_meters") ", 'notes', e.notes,"
     " 'running_index', e.running_index,"
     " 'training_load_pro', e.training_load_pro,"
     " 'heart_rate_zones', coalesce(e.heart_rate_zones, '[]'),"
@@ -204,7 +204,7 @@ const char store_sql_exercise_route[] = EXSERIES("route", "route data",
 
 const char store_sql_alertness_list[] = LIST(
     "json_build_object('period_start_time', period_start_time,"
-    " 'period_end_time', period_end_time, 'grade', grade,"
+    " 'period_end_time', period_end_time, 'grade', " JF("grade") ","
     " 'grade_classification', grade_classification)",
     "sleepwise_alertness WHERE user_id = $1 AND period_start_time >= "
     SINCE(2), "period_start_time DESC");
@@ -242,14 +242,14 @@ const char store_sql_spo2_list[] = LIST(
     "json_build_object('test_time', test_time,"
     " 'blood_oxygen_percent', blood_oxygen_percent,"
     " 'spo2_class', spo2_class, 'avg_heart_rate', avg_heart_rate,"
-    " 'hrv_ms', hrv_ms, 'altitude_meters', altitude_meters)",
+    " 'hrv_ms', " JF("hrv_ms") ", 'altitude_meters', " JF("altitude_meters") ")",
     "spo2 WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
 const char store_sql_ecg_list[] = LIST(
     "json_build_object('id', id, 'test_time', test_time,"
-    " 'avg_heart_rate', avg_heart_rate, 'hrv_ms', hrv_ms,"
-    " 'hrv_level', hrv_level, 'rri_ms', rri_ms,"
-    " 'duration_seconds', duration_seconds, 'sample_count', sample_count,"
+    " 'avg_heart_rate', avg_heart_rate, 'hrv_ms', " JF("hrv_ms") ","
+    " 'hrv_level', hrv_level, 'rri_ms', " JF("rri_ms") ","
+    " 'duration_seconds', " JF("duration_seconds") ", 'sample_count', sample_count,"
     " 'has_samples', coalesce(samples, '[]') <> '[]')",
     "ecg WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
@@ -258,11 +258,11 @@ const char store_sql_ecg_one[] =
     " CASE WHEN e.id IS NULL THEN 'ECG test ' || $2 || ' not found'"
     " ELSE json_build_object('id', e.id, 'test_time', e.test_time,"
     " 'device_id', e.device_id, 'avg_heart_rate', e.avg_heart_rate,"
-    " 'hrv_ms', e.hrv_ms, 'hrv_level', e.hrv_level, 'rri_ms', e.rri_ms,"
-    " 'ptt_systolic_ms', e.ptt_systolic_ms,"
-    " 'ptt_diastolic_ms', e.ptt_diastolic_ms,"
-    " 'ptt_quality_index', e.ptt_quality_index,"
-    " 'duration_seconds', e.duration_seconds,"
+    " 'hrv_ms', " JF("e.hrv_ms") ", 'hrv_level', e.hrv_level, 'rri_ms', " JF("e.rri_ms") ","
+    " 'ptt_systolic_ms', " JF("e.ptt_systolic_ms") ","
+    " 'ptt_diastolic_ms', " JF("e.ptt_diastolic_ms") ","
+    " 'ptt_quality_index', " JF("e.ptt_quality_index") ","
+    " 'duration_seconds', " JF("e.duration_seconds") ","
     " 'sample_count', e.sample_count, 'samples', e.samples,"
     " 'quality', e.quality)::text END"
     " FROM (SELECT 1) one LEFT JOIN ecg e"
@@ -272,15 +272,15 @@ const char store_sql_bodytemp_list[] = LIST(
     "json_build_object('start_time', start_time, 'end_time', end_time,"
     " 'measurement_type', nullif(measurement_type, ''),"
     " 'sensor_location', nullif(sensor_location, ''),"
-    " 'temp_min', temp_min, 'temp_avg', temp_avg, 'temp_max', temp_max,"
+    " 'temp_min', " JF("temp_min") ", 'temp_avg', " JF("temp_avg") ", 'temp_max', " JF("temp_max") ","
     " 'sample_count', sample_count)",
     "body_temperature WHERE user_id = $1 AND start_time >= " SINCE(2),
     "start_time DESC");
 
 const char store_sql_skintemp_list[] = LIST(
     "json_build_object('sleep_date', sleep_date,"
-    " 'temperature_celsius', temperature_celsius,"
-    " 'deviation_from_baseline', deviation_from_baseline,"
+    " 'temperature_celsius', " JF("temperature_celsius") ","
+    " 'deviation_from_baseline', " JF("deviation_from_baseline") ","
     " 'is_elevated', is_elevated::int)",
     "skin_temperature WHERE user_id = $1 AND sleep_date >= " SINCE(2),
     "sleep_date DESC");

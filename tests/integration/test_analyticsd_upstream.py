@@ -494,6 +494,8 @@ BASELINE = {"metric_name": str, **{k: F for k in (
     "upper_bound")}, "sample_count": int, "status": str}
 PATTERN = {"pattern_type": str, "pattern_name": str, "score": F,
            "confidence": F, "significance": str, "sample_count": int}
+RECHARGE = {"date": str, "hrv_avg": F, "ans_charge": F,
+            "breathing_rate_avg": F, "heart_rate_avg": F}
 SLEEP = {"date": str, "sleep_score": int, "total_sleep_hours": F,
          "light_sleep_hours": F, "deep_sleep_hours": F,
          "rem_sleep_hours": F}
@@ -531,6 +533,9 @@ def test_float_fields_are_json_floats(analyticsd, seed, migrated, apid):
     assert ot["score"] == float(ot["details"]["risk_score"])
     check_types(api(apid, "ints", "sleep?days=7"), [SLEEP], "sleep")
     assert api(apid, "ints", "sleep?days=7")[0]["total_sleep_hours"] == 7.0
+    check_types(api(apid, "ints", "recharge?days=7"), [RECHARGE],
+                "recharge")
+    assert api(apid, "ints", "recharge?days=7")[0]["hrv_avg"] == 30.0
     chk = api(apid, "ints", "baselines/check/sleep_score/80")
     check_types(chk, {"value": F, "baseline": F, "baseline_7d": F,
                       "lower_bound": F, "upper_bound": F}, "check")
