@@ -22,6 +22,8 @@
 #include "common/msg.h"
 #include "common/time.h"
 
+#include "pf_schema.h"
+
 #include "analyticsd/analyticsd.h"
 
 /* Users run per loop iteration before the sockets are polled again. */
@@ -127,8 +129,10 @@ main(int argc, char *argv[])
 	pf_daemon_setup(env, &hooks, argc, argv);
 	jobs_init();
 	open_events();
-	pf_log_info("started, rundir %s, reconcile every %d s",
-	    env->cfg->rundir, env->cfg->analytics_reconcile_seconds);
+	/* the same start-up line as polarflow-syncd's */
+	pf_log_info("started (schema %d, reconcile every %d s, rundir %s)",
+	    PF_SCHEMA_VERSION, env->cfg->analytics_reconcile_seconds,
+	    env->cfg->rundir);
 	today = pf_time_local_day(pf_time_now_ms(), 0);
 	reconcile(pf_time_mono_ms());
 

@@ -506,14 +506,14 @@ compute_daily(const struct user_input *in, const struct dense *d,
 	}
 }
 
-/* The newest value (>0 for positive-only metrics) as the insights see it. */
+/* The newest value as the insights see it (NaN for none). */
 static double
 current_of(const struct user_input *in, enum baseline_metric m)
 {
 	const struct series	*s = baseline_source(in, m);
 	double			 v;
 
-	if (baseline_latest(m, s->v, s->n, &v, NULL) != PF_OK)
+	if (baseline_current(m, s->v, s->n, &v) != PF_OK)
 		return NAN;
 	return v;
 }

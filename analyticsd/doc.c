@@ -31,6 +31,18 @@ jday(int32_t day)
 	return json_string(buf);
 }
 
+/*
+ * A field upstream types as an integer: an integer when v is whole, else
+ * the real value (never silently rounded); null when missing.
+ */
+static json_t *
+whole(double v)
+{
+	if (isfinite(v) && v == trunc(v) && fabs(v) < 9.0e15)
+		return json_integer((json_int_t)v);
+	return pf_json_real(v);
+}
+
 static json_t *
 strings(const char *const *s, size_t n)
 {
@@ -230,8 +242,13 @@ insights_patterns(const struct result *res)
 	json_t			*a, *e;
 	size_t			 i;
 
+	/*
+	 * Upstream lists its stored rows newest first, and stores them in
+	 * the order it detects them: correlation, overtraining risk, HRV
+	 * trend, sleep trend.  pat[] holds them in detection order.
+	 */
 	a = json_array();
-	for (i = 0; i < res->insights.npatterns; i++) {
+	for (i = res->insights.npatterns; i-- > 0;) {
 		p = &res->pat[i];
 		e = json_object();
 		json_object_set_new(e, "name", json_string(p->name));
@@ -334,9 +351,9 @@ doc_insights(const struct result *res)
 	json_object_set_new(o, "hrv",
 	    pf_json_real(it->current[BASELINE_HRV_RMSSD]));
 	json_object_set_new(o, "sleep_score",
-	    pf_json_real(it->current[BASELINE_SLEEP_SCORE]));
+	    whole(it->current[BASELINE_SLEEP_SCORE]));
 	json_object_set_new(o, "resting_hr",
-	    pf_json_real(it->current[BASELINE_RESTING_HR]));
+	    whole(it->current[BASELINE_RESTING_HR]));
 	json_object_set_new(o, "training_load_ratio",
 	    pf_json_real(it->current[BASELINE_TRAINING_LOAD_RATIO]));
 	json_object_set_new(doc, "current_metrics", o);

@@ -136,6 +136,15 @@ int	 baseline_latest(enum baseline_metric m, const struct dayval *s,
 	    size_t n, double *value, int32_t *day);
 
 /*
+ * The insights' "current" value of a metric: the newest sample with a
+ * finite value, over all history; 0 counts (a rest day's training load is
+ * today's value), Polar's negative sentinels and the ratio's values <= 0
+ * do not.  PF_ERR_NOTFOUND if none.
+ */
+int	 baseline_current(enum baseline_metric m, const struct dayval *s,
+	    size_t n, double *value);
+
+/*
  * Insights' baseline trend from the stored 7d and 30d means:
  * d = (b7 - b30)/b30*100; d > 5 "improving", d < -5 "declining", else
  * "stable"; NULL when either mean is NULL or b30 is 0.  *delta_pct (may be
@@ -336,9 +345,10 @@ void	 load_pmc_defaults(struct pmc_params *p);
  *	lte = exp(-1/ctl_days), ste = exp(-1/atl_days)
  *	CTL_t = load_t * (1 - lte) + CTL_t-1 * lte
  *	ATL_t = load_t * (1 - ste) + ATL_t-1 * ste
- *	TSB_t = CTL_t - ATL_t
- * with CTL_-1 = ctl0, ATL_-1 = atl0.  TSB_t is the form after day t's
- * training, i.e. the value GC displays on day t+1.  p NULL = defaults.
+ *	TSB_t = CTL_t-1 - ATL_t-1
+ * with CTL_-1 = ctl0, ATL_-1 = atl0.  TSB_t is the form going into day t
+ * (before its training), the value Golden Cheetah and TrainingPeaks show
+ * on day t.  p NULL = defaults.
  */
 int	 load_pmc(const double *load, size_t ndays, const struct pmc_params *p,
 	    double *ctl, double *atl, double *tsb);

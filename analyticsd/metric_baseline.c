@@ -239,6 +239,32 @@ baseline_latest(enum baseline_metric m, const struct dayval *s, size_t n,
 	return PF_OK;
 }
 
+int
+baseline_current(enum baseline_metric m, const struct dayval *s, size_t n,
+    double *value)
+{
+	size_t	i, best = n;
+	double	v;
+
+	if (value == NULL || (unsigned)m >= BASELINE_NMETRICS ||
+	    (s == NULL && n > 0))
+		return PF_ERR_INVALID;
+	*value = NAN;
+	for (i = 0; i < n; i++) {
+		v = s[i].value;
+		/* a rest day's load of 0 is a value; below 0 is Polar's -1 */
+		if (!isfinite(v) || (m == BASELINE_TRAINING_LOAD ? v < 0 :
+		    !usable(m, v)))
+			continue;
+		if (best == n || s[i].day >= s[best].day)
+			best = i;
+	}
+	if (best == n)
+		return PF_ERR_NOTFOUND;
+	*value = s[best].value;
+	return PF_OK;
+}
+
 const char *
 baseline_trend(const struct baseline *b, double *delta_pct)
 {

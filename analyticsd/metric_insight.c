@@ -212,27 +212,6 @@ obs_add(struct insight_observation *out, size_t *n, const char *category,
 	return o;
 }
 
-/*
- * The reference does not name the category of an anomaly observation; the
- * metric's own category (the one its other observations use) is taken.
- */
-static const char *
-anomaly_category(enum baseline_metric m)
-{
-	switch (m) {
-	case BASELINE_SLEEP_SCORE:
-		return "sleep";
-	case BASELINE_TRAINING_LOAD:
-	case BASELINE_TRAINING_LOAD_RATIO:
-		return "training";
-	case BASELINE_STEPS:
-	case BASELINE_ACTIVE_CALORIES:
-		return "activity";
-	default:
-		return "recovery";
-	}
-}
-
 static const struct pattern *
 find_pattern(const struct insight_inputs *in, const char *name)
 {
@@ -290,8 +269,7 @@ insight_observations(const struct insight_inputs *in,
 			continue;
 		insight_metric_display(baseline_metric_name(a->metric), disp,
 		    sizeof(disp));
-		o = obs_add(out, n, anomaly_category(a->metric),
-		    a->severity == ANOMALY_CRITICAL ?
+		o = obs_add(out, n, "anomaly", a->severity == ANOMALY_CRITICAL ?
 		    "critical" : "high", "anomalous");
 		if (o == NULL)
 			break;

@@ -111,12 +111,16 @@ load_pmc(const double *load, size_t ndays, const struct pmc_params *p,
 	a = p->atl0;
 	for (t = 0; t < ndays; t++) {
 		x = load_at(load, t);
+		/*
+		 * Form on day t is yesterday's fitness minus yesterday's
+		 * fatigue: what Golden Cheetah and TrainingPeaks show on t.
+		 */
+		tsb[t] = c - a;
 		/* Golden Cheetah PMCData.cpp, term for term */
 		c = x * (1 - lte) + c * lte;
 		a = x * (1 - ste) + a * ste;
 		ctl[t] = c;
 		atl[t] = a;
-		tsb[t] = c - a;
 	}
 	return PF_OK;
 }

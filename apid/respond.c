@@ -31,23 +31,16 @@ const struct apid_header apid_security_headers[] = {
 	{ NULL, NULL },
 };
 
+/* One line per request, in the configured log format. */
 void
 apid_log_request(const char *method, const char *path, int status,
     int64_t dur_us, const struct reqctx *c)
 {
 	json_t	*o;
-	char	*s, ts[32];
-	time_t	 t = time(NULL);
-	struct tm tm;
 
 	if (pf_log_get_level() > PF_LOG_INFO)
 		return;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:I}",
-	    "ts", ts, "level", "info", "prog", "polarflow-apid",
-	    "pid", (int)getpid(), "msg", "request",
-	    "method", method, "path", path,
+	o = json_pack("{s:s, s:s, s:i, s:I}", "method", method, "path", path,
 	    "status", status, "duration_us", (json_int_t)dur_us);
 	if (o == NULL)
 		return;
@@ -58,10 +51,7 @@ apid_log_request(const char *method, const char *path, int status,
 		json_object_set_new(o, "key_id", json_integer(c->key_id));
 	else if (c != NULL && c->master)
 		json_object_set_new(o, "key_id", json_string("master"));
-	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
-		dprintf(STDERR_FILENO, "%s\n", s);
-		free(s);
-	}
+	pf_log_fields(PF_LOG_INFO, "request", o);
 	json_decref(o);
 }
 

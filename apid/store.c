@@ -12,8 +12,17 @@
  */
 #include "apid/apid.h"
 
-#define R2(x)	"round((" x ")::numeric, 2)::float8"
-#define R1(x)	"round((" x ")::numeric, 1)::float8"
+/*
+ * A float as upstream's JSON writes it: the shortest digits that read
+ * back as the double, and "29.0", not "29", for a whole number -- typed
+ * clients decode 29 as an integer.  (PostgreSQL prints a whole float8 as
+ * 29; a numeric keeps the scale it is given.)
+ */
+#define JF(x)	"round((" x ")::float8::text::numeric," \
+		" greatest(scale((" x ")::float8::text::numeric), 1))"
+#define R2(x)	JF("round((" x ")::numeric, 2)")
+#define R1(x)	JF("round((" x ")::numeric, 1)")
+#define HOURS(s) JF("nullif(" s ", 0)::float8 / 3600")
 #define SINCE(n) "(current_date - $" #n "::int)"
 #define LIST(obj, from, order) \
 	"SELECT 200, coalesce(json_agg(" obj " ORDER BY " order "), " \
@@ -29,13 +38,13 @@ const char store_sql_ready[] =
 
 const char store_sql_sleep_list[] = LIST(
     "json_build_object('date', date, 'sleep_score', sleep_score,"
-    " 'total_sleep_hours', nullif(total_sleep_seconds, 0)::float8 / 3600,"
-    " 'light_sleep_hours', nullif(light_sleep_seconds, 0)::float8 / 3600,"
-    " 'deep_sleep_hours', nullif(deep_sleep_seconds, 0)::float8 / 3600,"
-    " 'rem_sleep_hours', nullif(rem_sleep_seconds, 0)::float8 / 3600,"
-    " 'hrv_avg', hrv_avg, 'heart_rate_avg', heart_rate_avg,"
-    " 'breathing_rate_avg', breathing_rate_avg,"
-    " 'skin_temperature_avg', skin_temperature_avg)",
+    " 'total_sleep_hours', " HOURS("total_sleep_seconds") ","
+    " 'light_sleep_hours', " HOURS("light_sleep_seconds") ","
+    " 'deep_sleep_hours', " HOURS("deep_sleep_seconds") ","
+    " 'rem_sleep_hours', " HOURS("rem_sleep_seconds") ","
+    " 'hrv_avg', " JF("hrv_avg") ", 'heart_rate_avg', " JF("heart_rate_avg") ","
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'skin_temperature_avg', " JF("skin_temperature_avg") ")",
     "sleep WHERE user_id = $1 AND date >= " SINCE(2), "date DESC");
 
 const char store_sql_sleep_day[] =
@@ -43,27 +52,27 @@ const char store_sql_sleep_day[] =
     " 'sleep_start_time', sleep_start_time,"
     " 'sleep_end_time', sleep_end_time, 'sleep_score', sleep_score,"
     " 'sleep_rating', sleep_rating,"
-    " 'total_sleep_hours', nullif(total_sleep_seconds, 0)::float8 / 3600,"
-    " 'light_sleep_hours', nullif(light_sleep_seconds, 0)::float8 / 3600,"
-    " 'deep_sleep_hours', nullif(deep_sleep_seconds, 0)::float8 / 3600,"
-    " 'rem_sleep_hours', nullif(rem_sleep_seconds, 0)::float8 / 3600,"
+    " 'total_sleep_hours', " HOURS("total_sleep_seconds") ","
+    " 'light_sleep_hours', " HOURS("light_sleep_seconds") ","
+    " 'deep_sleep_hours', " HOURS("deep_sleep_seconds") ","
+    " 'rem_sleep_hours', " HOURS("rem_sleep_seconds") ","
     " 'interruptions_hours',"
-    "   nullif(interruptions_seconds, 0)::float8 / 3600,"
-    " 'hrv_avg', hrv_avg, 'hrv_samples', hrv_samples,"
-    " 'heart_rate_avg', heart_rate_avg, 'heart_rate_min', heart_rate_min,"
+    "   " HOURS("interruptions_seconds") ","
+    " 'hrv_avg', " JF("hrv_avg") ", 'hrv_samples', hrv_samples,"
+    " 'heart_rate_avg', " JF("heart_rate_avg") ", 'heart_rate_min', heart_rate_min,"
     " 'heart_rate_max', heart_rate_max,"
-    " 'breathing_rate_avg', breathing_rate_avg,"
-    " 'skin_temperature_avg', skin_temperature_avg,"
-    " 'device_id', device_id, 'continuity', continuity,"
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'skin_temperature_avg', " JF("skin_temperature_avg") ","
+    " 'device_id', device_id, 'continuity', " JF("continuity") ","
     " 'continuity_class', continuity_class, 'sleep_cycles', sleep_cycles,"
     " 'unrecognized_sleep_seconds', unrecognized_sleep_seconds,"
     " 'short_interruption_seconds', short_interruption_seconds,"
     " 'long_interruption_seconds', long_interruption_seconds,"
     " 'sleep_charge', sleep_charge,"
-    " 'sleep_goal_hours', nullif(sleep_goal_seconds, 0)::float8 / 3600,"
-    " 'group_duration_score', group_duration_score,"
-    " 'group_solidity_score', group_solidity_score,"
-    " 'group_regeneration_score', group_regeneration_score,"
+    " 'sleep_goal_hours', " HOURS("sleep_goal_seconds") ","
+    " 'group_duration_score', " JF("group_duration_score") ","
+    " 'group_solidity_score', " JF("group_solidity_score") ","
+    " 'group_regeneration_score', " JF("group_regeneration_score") ","
     " 'hypnogram', hypnogram, 'heart_rate_samples', heart_rate_samples)"
     " FROM sleep WHERE user_id = $1 AND date = $2::date)::text, 'null')";
 
@@ -80,32 +89,32 @@ const char store_sql_activity_day[] =
     " coalesce(j::text, 'No activity data for ' || $2) FROM (SELECT"
     " (SELECT json_build_object('date', date, 'steps', steps,"
     " 'calories_active', calories_active, 'calories_total', calories_total,"
-    " 'distance_meters', distance_meters,"
+    " 'distance_meters', " JF("distance_meters") ","
     " 'active_time_seconds', active_time_seconds,"
     " 'activity_score', activity_score,"
     " 'inactivity_alerts', inactivity_alerts)"
     " FROM activity WHERE user_id = $1 AND date = $2::date) AS j) s";
 
 const char store_sql_recharge_list[] = LIST(
-    "json_build_object('date', date, 'hrv_avg', hrv_avg,"
-    " 'ans_charge', ans_charge, 'ans_charge_status', ans_charge_status,"
-    " 'breathing_rate_avg', breathing_rate_avg,"
-    " 'heart_rate_avg', heart_rate_avg,"
+    "json_build_object('date', date, 'hrv_avg', " JF("hrv_avg") ","
+    " 'ans_charge', " JF("ans_charge") ", 'ans_charge_status', ans_charge_status,"
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'heart_rate_avg', " JF("heart_rate_avg") ","
     " 'nightly_recharge_status', nightly_recharge_status,"
     " 'beat_to_beat_avg', beat_to_beat_avg)",
     "nightly_recharge WHERE user_id = $1 AND date >= " SINCE(2),
     "date DESC");
 
 #define PHYS \
-    "'recorded_at', recorded_at, 'weight_kg', weight_kg," \
-    " 'height_cm', height_cm, 'maximum_heart_rate', maximum_heart_rate," \
+    "'recorded_at', recorded_at, 'weight_kg', " JF("weight_kg") "," \
+    " 'height_cm', " JF("height_cm") ", 'maximum_heart_rate', maximum_heart_rate," \
     " 'resting_heart_rate', resting_heart_rate," \
     " 'aerobic_threshold', aerobic_threshold," \
     " 'anaerobic_threshold', anaerobic_threshold, 'vo2_max', vo2_max," \
     " 'weight_source', weight_source," \
     " 'training_background', training_background," \
     " 'typical_day', typical_day," \
-    " 'sleep_goal_hours', nullif(sleep_goal_seconds, 0)::float8 / 3600"
+    " 'sleep_goal_hours', " HOURS("sleep_goal_seconds")
 
 const char store_sql_physical_info[] =
     "WITH p AS (SELECT *, row_number() OVER (ORDER BY recorded_at DESC) rn"
@@ -148,7 +157,7 @@ const char store_sql_exercise_list[] = LIST(
     " 'duration_minutes', " R1("duration_seconds / 60") ","
     " 'distance_km', " R2("distance_meters / 1000") ","
     " 'calories', calories, 'average_heart_rate', average_heart_rate,"
-    " 'max_heart_rate', max_heart_rate, 'training_load', training_load)",
+    " 'max_heart_rate', max_heart_rate, 'training_load', " JF("training_load") ")",
     "exercise WHERE user_id = $1 AND start_time >= " SINCE(2),
     "start_time DESC");
 
@@ -159,15 +168,15 @@ const char store_sql_exercise_one[] =
     " 'polar_exercise_id', e.polar_exercise_id,"
     " 'start_time', e.start_time, 'sport', e.sport,"
     " 'duration_seconds', e.duration_seconds,"
-    " 'distance_meters', e.distance_meters, 'calories', e.calories,"
+    " 'distance_meters', " JF("e.distance_meters") ", 'calories', e.calories,"
     " 'average_heart_rate', e.average_heart_rate,"
     " 'max_heart_rate', e.max_heart_rate,"
-    " 'average_speed_mps', e.average_speed_mps,"
-    " 'max_speed_mps', e.max_speed_mps,"
-    " 'average_cadence', e.average_cadence, 'max_cadence', e.max_cadence,"
-    " 'average_power', e.average_power, 'max_power', e.max_power,"
-    " 'training_load', e.training_load, 'ascent_meters', e.ascent_meters,"
-    " 'descent_meters', e.descent_meters, 'notes', e.notes,"
+    " 'average_speed_mps', " JF("e.average_speed_mps") ","
+    " 'max_speed_mps', " JF("e.max_speed_mps") ","
+    " 'average_cadence', " JF("e.average_cadence") ", 'max_cadence', e.max_cadence,"
+    " 'average_power', " JF("e.average_power") ", 'max_power', e.max_power,"
+    " 'training_load', " JF("e.training_load") ", 'ascent_meters', " JF("e.ascent_meters") ","
+    " 'descent_meters', " JF("e.descent_meters") ", 'notes', e.notes,"
     " 'running_index', e.running_index,"
     " 'training_load_pro', e.training_load_pro,"
     " 'heart_rate_zones', coalesce(e.heart_rate_zones, '[]'),"
@@ -195,7 +204,7 @@ const char store_sql_exercise_route[] = EXSERIES("route", "route data",
 
 const char store_sql_alertness_list[] = LIST(
     "json_build_object('period_start_time', period_start_time,"
-    " 'period_end_time', period_end_time, 'grade', grade,"
+    " 'period_end_time', period_end_time, 'grade', " JF("grade") ","
     " 'grade_classification', grade_classification)",
     "sleepwise_alertness WHERE user_id = $1 AND period_start_time >= "
     SINCE(2), "period_start_time DESC");
@@ -233,14 +242,14 @@ const char store_sql_spo2_list[] = LIST(
     "json_build_object('test_time', test_time,"
     " 'blood_oxygen_percent', blood_oxygen_percent,"
     " 'spo2_class', spo2_class, 'avg_heart_rate', avg_heart_rate,"
-    " 'hrv_ms', hrv_ms, 'altitude_meters', altitude_meters)",
+    " 'hrv_ms', " JF("hrv_ms") ", 'altitude_meters', " JF("altitude_meters") ")",
     "spo2 WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
 const char store_sql_ecg_list[] = LIST(
     "json_build_object('id', id, 'test_time', test_time,"
-    " 'avg_heart_rate', avg_heart_rate, 'hrv_ms', hrv_ms,"
-    " 'hrv_level', hrv_level, 'rri_ms', rri_ms,"
-    " 'duration_seconds', duration_seconds, 'sample_count', sample_count,"
+    " 'avg_heart_rate', avg_heart_rate, 'hrv_ms', " JF("hrv_ms") ","
+    " 'hrv_level', hrv_level, 'rri_ms', " JF("rri_ms") ","
+    " 'duration_seconds', " JF("duration_seconds") ", 'sample_count', sample_count,"
     " 'has_samples', coalesce(samples, '[]') <> '[]')",
     "ecg WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
@@ -249,11 +258,11 @@ const char store_sql_ecg_one[] =
     " CASE WHEN e.id IS NULL THEN 'ECG test ' || $2 || ' not found'"
     " ELSE json_build_object('id', e.id, 'test_time', e.test_time,"
     " 'device_id', e.device_id, 'avg_heart_rate', e.avg_heart_rate,"
-    " 'hrv_ms', e.hrv_ms, 'hrv_level', e.hrv_level, 'rri_ms', e.rri_ms,"
-    " 'ptt_systolic_ms', e.ptt_systolic_ms,"
-    " 'ptt_diastolic_ms', e.ptt_diastolic_ms,"
-    " 'ptt_quality_index', e.ptt_quality_index,"
-    " 'duration_seconds', e.duration_seconds,"
+    " 'hrv_ms', " JF("e.hrv_ms") ", 'hrv_level', e.hrv_level, 'rri_ms', " JF("e.rri_ms") ","
+    " 'ptt_systolic_ms', " JF("e.ptt_systolic_ms") ","
+    " 'ptt_diastolic_ms', " JF("e.ptt_diastolic_ms") ","
+    " 'ptt_quality_index', " JF("e.ptt_quality_index") ","
+    " 'duration_seconds', " JF("e.duration_seconds") ","
     " 'sample_count', e.sample_count, 'samples', e.samples,"
     " 'quality', e.quality)::text END"
     " FROM (SELECT 1) one LEFT JOIN ecg e"
@@ -263,15 +272,15 @@ const char store_sql_bodytemp_list[] = LIST(
     "json_build_object('start_time', start_time, 'end_time', end_time,"
     " 'measurement_type', nullif(measurement_type, ''),"
     " 'sensor_location', nullif(sensor_location, ''),"
-    " 'temp_min', temp_min, 'temp_avg', temp_avg, 'temp_max', temp_max,"
+    " 'temp_min', " JF("temp_min") ", 'temp_avg', " JF("temp_avg") ", 'temp_max', " JF("temp_max") ","
     " 'sample_count', sample_count)",
     "body_temperature WHERE user_id = $1 AND start_time >= " SINCE(2),
     "start_time DESC");
 
 const char store_sql_skintemp_list[] = LIST(
     "json_build_object('sleep_date', sleep_date,"
-    " 'temperature_celsius', temperature_celsius,"
-    " 'deviation_from_baseline', deviation_from_baseline,"
+    " 'temperature_celsius', " JF("temperature_celsius") ","
+    " 'deviation_from_baseline', " JF("deviation_from_baseline") ","
     " 'is_elevated', is_elevated::int)",
     "skin_temperature WHERE user_id = $1 AND sleep_date >= " SINCE(2),
     "sleep_date DESC");
@@ -343,11 +352,16 @@ const char store_sql_csv_cardio[] = CSV(
 
 #define BASELINE \
     "json_build_object('metric_name', metric_name," \
-    " 'baseline_value', baseline_value, 'baseline_7d', baseline_7d," \
-    " 'baseline_30d', baseline_30d, 'baseline_90d', baseline_90d," \
-    " 'median', median_value, 'q1', q1, 'q3', q3, 'iqr', iqr," \
-    " 'std_dev', std_dev, 'min', min_value, 'max', max_value," \
-    " 'lower_bound', lower_bound, 'upper_bound', upper_bound," \
+    " 'baseline_value', " JF("baseline_value") "," \
+    " 'baseline_7d', " JF("baseline_7d") "," \
+    " 'baseline_30d', " JF("baseline_30d") "," \
+    " 'baseline_90d', " JF("baseline_90d") "," \
+    " 'median', " JF("median_value") ", 'q1', " JF("q1") "," \
+    " 'q3', " JF("q3") ", 'iqr', " JF("iqr") "," \
+    " 'std_dev', " JF("std_dev") ", 'min', " JF("min_value") "," \
+    " 'max', " JF("max_value") "," \
+    " 'lower_bound', " JF("lower_bound") "," \
+    " 'upper_bound', " JF("upper_bound") "," \
     " 'sample_count', sample_count, 'status', status," \
     " 'data_start_date', data_start_date," \
     " 'data_end_date', data_end_date, 'calculated_at', calculated_at)"
@@ -374,15 +388,17 @@ const char store_sql_baselines_calculated[] =
 const char store_sql_baseline_check[] =
     "WITH b AS (SELECT * FROM user_baselines"
     " WHERE user_id = $1 AND metric_name = $2), v AS (SELECT $3::float8 x)"
-    " SELECT 200, coalesce((SELECT json_build_object('value', x,"
+    " SELECT 200, coalesce((SELECT json_build_object('value', " JF("x") ","
     " 'metric_name', metric_name,"
     " 'is_anomaly', q1 IS NOT NULL AND (x < lower_bound OR x > upper_bound),"
     " 'severity', CASE WHEN q1 IS NULL THEN NULL"
     "   WHEN x < critical_lower_bound OR x > critical_upper_bound"
     "   THEN 'critical'"
     "   WHEN x < lower_bound OR x > upper_bound THEN 'warning' END,"
-    " 'baseline', baseline_value, 'baseline_7d', baseline_7d,"
-    " 'lower_bound', lower_bound, 'upper_bound', upper_bound,"
+    " 'baseline', " JF("baseline_value") ","
+    " 'baseline_7d', " JF("baseline_7d") ","
+    " 'lower_bound', " JF("lower_bound") ","
+    " 'upper_bound', " JF("upper_bound") ","
     " 'status', status) FROM b, v)::text,"
     " '{\"is_anomaly\":false,\"reason\":\"No baseline data available\","
     "\"status\":\"insufficient\"}')";
@@ -416,15 +432,15 @@ const char store_sql_analytics_status[] =
     "  'unlocked', (u ->> 'unlocked')::boolean,"
     "  'days_required', (u ->> 'days_required')::int,"
     "  'days_remaining', (u ->> 'days_remaining')::int,"
-    "  'progress_percent', (u ->> 'progress_percent')::float8)"
+    "  'progress_percent', u -> 'progress_percent')"
     "  ORDER BY ord, name) FROM f),"
     " 'recommendations', json_build_array(p #>> '{recommendations,0}'))"
     "::text END FROM d";
 
 #define PATTERN \
     "json_build_object('pattern_type', pattern_type," \
-    " 'pattern_name', pattern_name, 'score', score," \
-    " 'confidence', confidence, 'significance', significance," \
+    " 'pattern_name', pattern_name, 'score', " JF("score") "," \
+    " 'confidence', " JF("confidence") ", 'significance', significance," \
     " 'metrics_involved', metrics_involved, 'sample_count', sample_count," \
     " 'details', details, 'analyzed_at', analyzed_at)"
 
@@ -453,13 +469,13 @@ const char store_sql_anomalies[] =
     " 'anomaly_count', (payload ->> 'anomaly_count')::int,"
     " 'anomalies', coalesce((SELECT json_agg(json_build_object("
     "  'metric_name', e ->> 'metric_name',"
-    "  'current_value', (e ->> 'current_value')::float8,"
-    "  'baseline_value', (e ->> 'baseline_value')::float8,"
-    "  'median_value', (e ->> 'median_value')::float8,"
-    "  'lower_bound', (e ->> 'lower_bound')::float8,"
-    "  'upper_bound', (e ->> 'upper_bound')::float8,"
+    "  'current_value', e -> 'current_value',"
+    "  'baseline_value', e -> 'baseline_value',"
+    "  'median_value', e -> 'median_value',"
+    "  'lower_bound', e -> 'lower_bound',"
+    "  'upper_bound', e -> 'upper_bound',"
     "  'direction', e ->> 'direction', 'severity', e ->> 'severity',"
-    "  'deviation_percent', (e ->> 'deviation_percent')::float8) ORDER BY n)"
+    "  'deviation_percent', e -> 'deviation_percent') ORDER BY n)"
     "  FROM jsonb_array_elements(payload -> 'anomalies')"
     "  WITH ORDINALITY AS a(e, n)), '[]'))"
     " FROM analytics_documents WHERE user_id = $1 AND kind = 'anomalies'),"

@@ -1,5 +1,8 @@
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,15 @@ static char			 log_prog[64] = "polarflow";
 static enum pf_log_level	 log_level = PF_LOG_INFO;
 static enum pf_log_format	 log_format = PF_LOG_TEXT;
 static pf_log_sink_fn		 log_sink;
+static int			 log_journal;
+
+/* syslog(3) priorities, the "<N>" prefix journald reads off a line */
+static const int level_prio[] = {
+	[PF_LOG_DEBUG] = 7,
+	[PF_LOG_INFO] = 6,
+	[PF_LOG_WARNING] = 4,
+	[PF_LOG_ERROR] = 3,
+};
 
 static const char *const level_names[] = {
 	[PF_LOG_DEBUG] = "debug",
@@ -26,6 +38,26 @@ static const char *const level_names[] = {
 	[PF_LOG_ERROR] = "error",
 };
 
+/*
+ * systemd sets JOURNAL_STREAM to "<dev>:<ino>" of the stream it connects
+ * to stdout/stderr; only when stderr is still that stream is journald
+ * the reader.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char	*v = getenv("JOURNAL_STREAM");
+	uintmax_t	 dev, ino;
+	struct stat	 st;
+	char		 tail;
+
+	if (v == NULL || sscanf(v, "%ju:%ju%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
+
 void
 pf_log_init(const char *progname, enum pf_log_level level,
     enum pf_log_format format)
@@ -33,6 +65,7 @@ pf_log_init(const char *progname, enum pf_log_level level,
 	snprintf(log_prog, sizeof(log_prog), "%s", progname);
 	log_level = level;
 	log_format = format;
+	log_journal = stderr_is_journal();
 }
 
 void
@@ -153,8 +186,37 @@ pf_log_scrub(char *buf)
 	}
 }
 
+/* " key=value" for each field, strings as they are, others as JSON. */
 static void
-log_emit(enum pf_log_level level, const char *msg)
+text_fields(char *buf, size_t len, const json_t *fields)
+{
+	const char	*k;
+	json_t		*v;
+	char		*enc;
+	size_t		 n;
+
+	json_object_foreach((json_t *)(uintptr_t)fields, k, v) {
+		n = strlen(buf);
+		if (n + 1 >= len)
+			return;
+		if (json_is_string(v)) {
+			snprintf(buf + n, len - n, " %s=%s", k,
+			    json_string_value(v));
+			continue;
+		}
+		enc = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		snprintf(buf + n, len - n, " %s=%s", k, enc ? enc : "?");
+		free(enc);
+	}
+}
+
+/*
+ * One line in the configured format.  Under journald a text line is
+ * "<prio>level: message": journald adds the time, program and pid itself
+ * and takes the priority from the prefix.
+ */
+static void
+log_emit(enum pf_log_level level, const char *msg, const json_t *fields)
 {
 	char		 line[LOG_LINE_MAX + 256];
 	char		 ts[96];
@@ -173,14 +235,24 @@ log_emit(enum pf_log_level level, const char *msg)
 		obj = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ts", ts,
 		    "level", level_names[level], "prog", log_prog,
 		    "pid", (int)getpid(), "msg", msg);
+		if (obj != NULL && fields != NULL)
+			json_object_update_missing(obj,
+			    (json_t *)(uintptr_t)fields);
 		enc = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 		snprintf(line, sizeof(line), "%s", enc ? enc :
 		    "{\"level\":\"error\",\"msg\":\"log encoding failed\"}");
 		free(enc);
 		json_decref(obj);
-	} else
-		snprintf(line, sizeof(line), "%s[%d]: %s: %s", log_prog,
-		    (int)getpid(), level_names[level], msg);
+	} else {
+		if (log_journal)
+			snprintf(line, sizeof(line), "<%d>%s: %s",
+			    level_prio[level], level_names[level], msg);
+		else
+			snprintf(line, sizeof(line), "%s[%d]: %s: %s",
+			    log_prog, (int)getpid(), level_names[level], msg);
+		if (fields != NULL)
+			text_fields(line, sizeof(line), fields);
+	}
 
 	if (log_sink != NULL)
 		log_sink(level, line);
@@ -200,7 +272,7 @@ pf_log_vlog(enum pf_log_level level, const char *fmt, va_list ap)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pf_log_scrub(msg);
-	log_emit(level, msg);
+	log_emit(level, msg, NULL);
 }
 
 #define LOG_FN(name, level)						\
@@ -212,6 +284,20 @@ name(const char *fmt, ...)						\
 	va_start(ap, fmt);						\
 	pf_log_vlog(level, fmt, ap);					\
 	va_end(ap);							\
+}
+
+void
+pf_log_fields(enum pf_log_level level, const char *msg, const json_t *fields)
+{
+	char	buf[LOG_LINE_MAX];
+
+	if ((unsigned)level > PF_LOG_ERROR)
+		level = PF_LOG_ERROR;
+	if (level < log_level)
+		return;
+	snprintf(buf, sizeof(buf), "%s", msg);
+	pf_log_scrub(buf);
+	log_emit(level, buf, fields);
 }
 
 LOG_FN(pf_log_debug, PF_LOG_DEBUG)
@@ -234,7 +320,7 @@ log_with_errno(enum pf_log_level level, const char *fmt, va_list ap)
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    strerror(saved));
 	}
-	log_emit(level, msg);
+	log_emit(level, msg, NULL);
 }
 
 void

@@ -2,8 +2,11 @@
  * log.h -- process logging: levels, program name, text or JSON lines.
  *
  * Every line goes to stderr (journald captures it under systemd).  Text
- * format: "<program>[<pid>]: <level>: <message>"; JSON format (log_format =
- * json): one object per line with ts, level, prog, pid and msg.  Messages
+ * format: "<program>[<pid>]: <level>: <message>", or "<N><level>: <message>"
+ * when stderr is the journal (JOURNAL_STREAM names it; N is the syslog
+ * priority, and journald adds time, program and pid); JSON format
+ * (log_format = json): one object per line with ts, level, prog, pid and
+ * msg.  Messages
  * follow PostgreSQL's style: lowercase, no final period, "could not X: why".
  *
  * Secrets never reach the sink: every message is passed through
@@ -18,6 +21,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 enum pf_log_level {
 	PF_LOG_DEBUG = 0,
@@ -54,6 +59,15 @@ void	pf_log_set_sink(pf_log_sink_fn sink);
 
 /* Masks secrets in buf in place (same length or shorter). */
 void	pf_log_scrub(char *buf);
+
+/*
+ * A line with named values: in JSON they are members of the line's object
+ * (ts, level, prog, pid and msg win a clash), in text " key=value" after
+ * the message.  fields may be NULL; it stays the caller's.  Values are not
+ * scrubbed: no secret may be among them.
+ */
+void	pf_log_fields(enum pf_log_level level, const char *msg,
+	    const json_t *fields);
 
 /* pf_log_warn and pf_fatal append ": strerror(errno)". */
 void	pf_log_debug(const char *fmt, ...)

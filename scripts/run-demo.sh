@@ -3,10 +3,13 @@
 #
 # State lives in $POLARFLOW_VAR (default ./var) and is kept between runs:
 #   pg/               a private PostgreSQL cluster (unless DATABASE_URL is set)
-#   polarflow.conf    written on every run from the settings below
+#   polarflow.conf    written on every run from the settings below; it
+#                     names the database, so "polarctl -f var/polarflow.conf"
+#                     works as it is
 #   encryption.key    the token-sealing key, made once
 #   polarsim.json     the simulator's tokens and registrations
 #   demo-user         the Polar user id the demo authorised
+#   demo-key          the demo user's API key, kept for the next run
 #   run/              control and event sockets
 #   log/polarsim.log  the simulator's log
 #
@@ -15,7 +18,8 @@
 # demo goes through the real OAuth code exchange, a full sync and an
 # analytics run before it prints "ready".  With POLAR_CLIENT_ID (and
 # POLAR_CLIENT_SECRET) it talks to Polar and tells you how to connect an
-# account.  Ctrl-C stops everything; the next run reuses the data.
+# account.  Ctrl-C stops everything (exit status 0); the next run reuses
+# the data and the key.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -30,6 +34,16 @@ REDIRECT=http://localhost:$API_PORT/oauth/callback
 
 say() { printf 'run: %s\n' "$*"; }
 die() { printf 'run: %s\n' "$*" >&2; exit 1; }
+# A process that exited may have been stopped by the same Ctrl-C that is
+# about to reach this shell: give its trap the second to run first.
+died() { sleep 1; die "$@"; }
+# The way to name a file of $VAR to a user in the shell they are in.
+here() {
+	case $1 in
+	"$top"/*) printf '%s' "${1#"$top"/}" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
 
 mkdir -p "$VAR/run" "$VAR/log"
 VAR=$(cd "$VAR" && pwd)
@@ -41,6 +55,7 @@ chmod 755 "$VAR"
 
 pids=""
 started_pg=""
+interrupted=""
 stop() {
 	trap - INT TERM EXIT
 	[ -n "$pids" ] && say "stopping daemons"
@@ -50,9 +65,11 @@ stop() {
 		say "stopping PostgreSQL"
 		tests/pgcluster.sh stop "$VAR/pg" >/dev/null 2>&1 || true
 	fi
+	[ -z "$interrupted" ] || say "stopped"
 }
 trap stop EXIT
-trap 'exit 130' INT
+# Ctrl-C is the way to stop the demo, not a failure.
+trap 'interrupted=1; exit 0' INT
 trap 'exit 143' TERM
 
 # ---- database -------------------------------------------------------------
@@ -76,10 +93,15 @@ if [ -z "${POLAR_CLIENT_ID:-}" ]; then
 else
 	SIM=""
 fi
-{
+# single-quoted for polarflow.conf: a quote inside is written twice
+q=$(printf '%s' "$DATABASE_URL" | sed "s/'/''/g")
+(umask 077 && {
 	echo "# written by scripts/run-demo.sh on every run -- edit the script"
 	echo "# or the environment, not this file"
+	echo "database_url = '$q'"
 	echo "rundir = $VAR/run"
+	# the demo's daemons and polarctl all run as this user
+	echo "control_allow_users = $(id -un)"
 	echo "encryption_key_file = $VAR/encryption.key"
 	echo "api_port = $API_PORT"
 	echo "log_level = info"
@@ -91,7 +113,7 @@ fi
 		echo "polar_token_url = $SIM_URL/v2/oauth2/token"
 		echo "polar_auth_url = $SIM_URL/oauth2/authorization"
 	fi
-} >"$CONF"
+} >"$CONF")
 ctl() { "$BIN/polarctl" -f "$CONF" "$@"; }
 
 ctl db migrate
@@ -106,7 +128,7 @@ if [ -n "$SIM" ]; then
 	pids="$pids $!"
 	i=0
 	until grep -q "polarsim listening" "$VAR/log/polarsim.log"; do
-		kill -0 "$!" 2>/dev/null || die "polarsim did not start:" \
+		kill -0 "$!" 2>/dev/null || died "polarsim did not start:" \
 		    "$(cat "$VAR/log/polarsim.log")"
 		i=$((i + 1))
 		[ $i -lt 300 ] || die "polarsim did not start in 30 s"
@@ -125,7 +147,7 @@ wait_for() {	# wait_for <seconds> <what> <command...>
 	n=$(($1 * 10)); what=$2; shift 2
 	while ! "$@" >/dev/null 2>&1; do
 		for p in $pids; do
-			kill -0 "$p" 2>/dev/null || die "a daemon exited" \
+			kill -0 "$p" 2>/dev/null || died "a daemon exited" \
 			    "while waiting for $what"
 		done
 		n=$((n - 1))
@@ -139,6 +161,7 @@ wait_for 60 "apid" curl -fsS "http://127.0.0.1:$API_PORT/ready"
 
 # ---- the demo user ---------------------------------------------------------
 uid=""
+authorised=""
 if [ -s "$VAR/demo-user" ]; then
 	uid=$(cat "$VAR/demo-user")
 	ctl user show "$uid" >/dev/null 2>&1 || uid=""
@@ -152,6 +175,7 @@ if [ -z "$uid" ] && [ -n "$SIM" ]; then
 	uid=$(ctl -j user authorize "$code" --redirect-uri "$REDIRECT" |
 	    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])')
 	echo "$uid" >"$VAR/demo-user"
+	authorised=1
 fi
 
 if [ -z "$uid" ]; then
@@ -159,23 +183,26 @@ if [ -z "$uid" ]; then
 
 polar-flow-server is running against Polar; no user is connected yet.
 Connect an account (the redirect URI must be registered with your client):
-  $BUILD/bin/polarctl -f $CONF user connect --redirect-uri <uri>
-  $BUILD/bin/polarctl -f $CONF user authorize <code> --redirect-uri <uri>
+  $BUILD/bin/polarctl -f $(here "$CONF") user connect --redirect-uri <uri>
+  $BUILD/bin/polarctl -f $(here "$CONF") user authorize <code> --redirect-uri <uri>
 then create its API key with
-  $BUILD/bin/polarctl -f $CONF key create --user <polar-user-id>
+  $BUILD/bin/polarctl -f $(here "$CONF") key create --user <polar-user-id>
 
 ready: http://127.0.0.1:$API_PORT
 MSG
 else
-	# The scheduler starts a new user's first sync at once; "sync now"
-	# then reports that one as running, and either way we wait for it.
-	say "syncing user $uid (a new user gets everything Polar keeps)"
-	if out=$(ctl -j sync now "$uid" 2>&1); then
+	if [ -n "$authorised" ]; then
+		# The scheduler starts a new user's first sync at once.
+		say "first sync of user $uid: everything Polar keeps"
+	elif out=$(ctl -j sync now "$uid" 2>&1); then
 		printf '%s' "$out" | /usr/bin/python3 -c 'import json, sys
 r = json.load(sys.stdin)
 print("run: sync: %d records in %d API calls, %d ms" % (sum(r.get("records", {}).values()), r.get("api_calls", 0), r.get("duration_ms", 0)))'
 	else
-		say "$out"
+		case $out in
+		*"already running"*) ;;	# the scheduler's: waited for below
+		*) say "$out" ;;
+		esac
 	fi
 	sync_done() {
 		printf '%s\n' "SELECT count(*) FILTER (WHERE status <> 'started') > 0 AND count(*) FILTER (WHERE status = 'started') = 0 FROM sync_logs WHERE user_id = :'uid'" |
@@ -188,28 +215,41 @@ print("run: sync: %d records in %d API calls, %d ms" % (sum(r.get("records", {})
 		    psql "$DATABASE_URL" -qtA -v uid="$uid" | grep -q 1
 	}
 	wait_for 300 "the first analytics run" analytics_done
-	id=$(ctl -j key list --user "$uid" |
-	    sed -n 's/.*"id": \([0-9]*\).*/\1/p' | head -1)
-	# A key is shown only once, so every run issues a fresh one.
-	if [ -n "$id" ]; then
-		key=$(ctl key regenerate "$id" | head -1)
-	else
-		key=$(ctl key create --user "$uid" --name demo | head -1)
-	fi
 	api=http://127.0.0.1:$API_PORT/api/v1/users/$uid
+	# A key is shown only once; the demo keeps its own in var/demo-key
+	# and issues a new one only when that one no longer works.
+	key=""
+	if [ -s "$VAR/demo-key" ]; then
+		key=$(cat "$VAR/demo-key")
+		curl -fs -o /dev/null -H "X-API-Key: $key" "$api/api-key/info" ||
+		    key=""
+		[ -n "$key" ] || say "the key in $(here "$VAR/demo-key") no" \
+		    "longer works; issuing a new one"
+	fi
+	if [ -z "$key" ]; then
+		id=$(ctl -j key list --user "$uid" |
+		    sed -n 's/.*"id": \([0-9]*\).*/\1/p' | head -1)
+		if [ -n "$id" ]; then
+			key=$(ctl key regenerate "$id" | head -1)
+		else
+			key=$(ctl key create --user "$uid" --name demo | head -1)
+		fi
+		(umask 077 && printf '%s\n' "$key" >"$VAR/demo-key")
+	fi
 	cat <<MSG
 
 polar-flow-server demo
   API:       http://127.0.0.1:$API_PORT   (OpenAPI: /schema/openapi.json)
   user:      $uid
-  API key:   $key
+  API key:   $key   (kept in $(here "$VAR/demo-key"))
   database:  $DATABASE_URL
-  config:    $CONF
+  config:    $(here "$CONF")
 
 Try:
   curl -s -H 'X-API-Key: $key' '$api/sleep?days=7'
   curl -s -H 'X-API-Key: $key' '$api/baselines'
   curl -s -H 'X-API-Key: $key' '$api/insights'
+  $BUILD/bin/polarctl -f $(here "$CONF") show status
 
 ready: http://127.0.0.1:$API_PORT   (Ctrl-C stops everything)
 MSG
@@ -217,7 +257,8 @@ fi
 
 while :; do
 	for p in $pids; do
-		kill -0 "$p" 2>/dev/null || die "a process exited (pid $p); stopping"
+		kill -0 "$p" 2>/dev/null || died "a process exited (pid $p);" \
+		    "stopping"
 	done
 	sleep 1
 done

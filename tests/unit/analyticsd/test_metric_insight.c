@@ -241,7 +241,7 @@ test_observations_rules_and_sort(void **state)
 	assert_string_equal(o[0].fact,
 	    "TRAINING LOAD is significantly above normal range");
 	assert_string_equal(o[0].context, "Current: 300.0, Baseline: 0.0");
-	assert_string_equal(o[0].category, "training");
+	assert_string_equal(o[0].category, "anomaly");
 	assert_string_equal(o[1].priority, "high");
 	assert_string_equal(o[1].fact, "SLEEP SCORE is below normal range");
 	assert_string_equal(o[1].context,

@@ -1,5 +1,9 @@
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -104,6 +108,71 @@ test_secrets_scrubbed(void **state)
 	assert_non_null(strstr(captured, "next"));
 }
 
+/* JOURNAL_STREAM naming stderr (or not), then a fresh init */
+static void
+journal_env(int match)
+{
+	struct stat	st;
+	char		v[64];
+
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(v, sizeof(v), "%ju:%ju", (uintmax_t)st.st_dev,
+	    (uintmax_t)st.st_ino + (match ? 0 : 1));
+	setenv("JOURNAL_STREAM", v, 1);
+	pf_log_init("test_log", PF_LOG_DEBUG, PF_LOG_TEXT);
+}
+
+static void
+test_journald_prefix(void **state)
+{
+	(void)state;
+	journal_env(1);
+	pf_log_info("started");
+	assert_string_equal(captured, "<6>info: started");
+	pf_log_warnx("slow");
+	assert_string_equal(captured, "<4>warning: slow");
+	pf_log_error("broken");
+	assert_string_equal(captured, "<3>error: broken");
+	pf_log_debug("detail");
+	assert_string_equal(captured, "<7>debug: detail");
+	/* another stream (a pipe or file the service redirected to) */
+	journal_env(0);
+	pf_log_info("started");
+	assert_non_null(strstr(captured, "test_log["));
+	setenv("JOURNAL_STREAM", "garbage", 1);
+	pf_log_init("test_log", PF_LOG_INFO, PF_LOG_TEXT);
+	pf_log_info("started");
+	assert_non_null(strstr(captured, "test_log["));
+	unsetenv("JOURNAL_STREAM");
+}
+
+static void
+test_fields(void **state)
+{
+	json_t	*f, *o;
+
+	(void)state;
+	f = json_pack("{s:s, s:i}", "path", "/x", "status", 200);
+	pf_log_fields(PF_LOG_INFO, "request", f);
+	assert_non_null(strstr(captured, "info: request path=/x status=200"));
+	pf_log_set_format(PF_LOG_JSON);
+	pf_log_fields(PF_LOG_INFO, "request", f);
+	o = json_loads(captured, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "msg")),
+	    "request");
+	assert_int_equal(json_integer_value(json_object_get(o, "status")),
+	    200);
+	assert_non_null(json_object_get(o, "ts"));
+	json_decref(o);
+	/* below the level: nothing */
+	lines = 0;
+	pf_log_fields(PF_LOG_DEBUG, "request", f);
+	assert_int_equal(lines, 0);
+	json_decref(f);
+	pf_log_set_format(PF_LOG_TEXT);
+}
+
 int
 main(void)
 {
@@ -112,6 +181,8 @@ main(void)
 		cmocka_unit_test_setup(test_level_parse, setup),
 		cmocka_unit_test_setup(test_json_lines, setup),
 		cmocka_unit_test_setup(test_secrets_scrubbed, setup),
+		cmocka_unit_test_setup(test_journald_prefix, setup),
+		cmocka_unit_test_setup(test_fields, setup),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
