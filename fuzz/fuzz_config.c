@@ -69,6 +69,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	/* Only the input may configure: no POLARFLOW_* or upstream names. */
 	clearenv();
+	/*
+	 * "api_key_file = /dev/stdin" must not wait for a terminal: a
+	 * secret file is read whole.
+	 */
+	if (freopen("/dev/null", "r", stdin) == NULL)
+		abort();
 	in_fd = memfile("conf", in_path, sizeof(in_path));
 	dump_fd = memfile("dump", dump_path, sizeof(dump_path));
 	return 0;
