@@ -3,12 +3,15 @@
  *
  * The input is "<what>\n<response body>": <what> is a stream name
  * (streams[].name: "sleep", "nightly_recharge", ...) whose transform gets
- * the body, "exercise_ids" for the exercise list, or "pair" for the rate
- * limit header parser, which gets the rest as text.  The body goes
+ * the body, "exercise_ids" for the exercise list, or "quota" for what
+ * syncd makes of Polar's rate-limit headers: three more lines, the values
+ * of RateLimit-Usage, -Limit and -Reset, then the seconds of a
+ * Retry-After (any number strtoll gives).  The body goes
  * through pf_json_parse() as syncd's does.  Every row a transform
  * produces must be a JSON object whose keys are columns of the stream (or
  * "raw"): store.c hands it to jsonb_populate_record.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,31 +85,60 @@ check_rows(enum stream st, const struct rowset *rs)
 	}
 }
 
+/*
+ * The header values go through quota_update(), then a 429 with the
+ * Retry-After through quota_pause_429(): the pause must be a real wait, and
+ * none longer than Polar's longest window.
+ */
+static void
+quota(const uint8_t *p, size_t len)
+{
+	struct quota	 q;
+	char		*text, *line[4], *save = NULL;
+	int64_t		 pause, retry;
+	int		 i;
+
+	if ((text = malloc(len + 1)) == NULL)
+		abort();
+	memcpy(text, p, len);
+	text[len] = '\0';
+	for (i = 0; i < 4; i++)
+		line[i] = strtok_r(i == 0 ? text : NULL, "\n", &save);
+	if (line[3] == NULL) {
+		free(text);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	quota_update(&q, line[0], line[1], line[2], NOW_MS);
+	retry = line[3][0] >= '0' && line[3][0] <= '9' ?
+	    strtoll(line[3], NULL, 10) : -1;
+	pause = quota_pause_429(&q, retry, NOW_MS);
+	if (pause < 0 || pause > INT64_C(86400000) || q.paused_until !=
+	    NOW_MS + pause) {
+		fprintf(stderr, "pause %" PRId64 " ms\n", pause);
+		abort();
+	}
+	free(text);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t	 *nl = memchr(data, '\n', size);
 	const char	**ids;
-	char		  what[32], *text;
+	char		  what[32];
 	size_t		  wlen, blen, n;
 	json_t		 *doc;
 	struct rowset	  rs;
 	enum stream	  st;
-	int64_t		  a, b;
 
 	if (nl == NULL || (wlen = (size_t)(nl - data)) >= sizeof(what))
 		return 0;
 	memcpy(what, data, wlen);
 	what[wlen] = '\0';
 	blen = size - wlen - 1;
-	if (strcmp(what, "pair") == 0) {
-		if ((text = malloc(blen + 1)) == NULL)
-			abort();
-		memcpy(text, nl + 1, blen);
-		text[blen] = '\0';
-		if (transform_pair(text, &a, &b) == PF_OK && (a < 0 || b < 0))
-			abort();
-		free(text);
+	if (strcmp(what, "quota") == 0) {
+		quota(nl + 1, blen);
 		return 0;
 	}
 	if (pf_json_parse((const char *)nl + 1, blen, 0, &doc, NULL, 0) !=

@@ -167,7 +167,7 @@ int	 transform(enum stream st, const json_t *doc, const char *user_id,
 /* Exercise list: the ids (borrowed from doc) of valid entries. */
 int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
-/* "37, 412" -> two integers; PF_ERR_PARSE otherwise. */
+/* "37, 412" -> two integers, each 0..INT32_MAX; PF_ERR_PARSE otherwise. */
 int	 transform_pair(const char *s, int64_t *a, int64_t *b);
 /* The derive hooks of streams[] (the row's own columns are already set). */
 void	 derive_sleep(struct rec *r);
