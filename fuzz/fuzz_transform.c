@@ -6,10 +6,10 @@
  * the body, "exercise_ids" for the exercise list, or "quota" for what
  * syncd makes of Polar's rate-limit headers: three more lines, the values
  * of RateLimit-Usage, -Limit and -Reset, then the seconds of a
- * Retry-After (any number strtoll gives).  The body goes
- * through pf_json_parse() as syncd's does.  Every row a transform
- * produces must be a JSON object whose keys are columns of the stream (or
- * "raw"): store.c hands it to jsonb_populate_record.
+ * Retry-After (any number strtoll gives).  The body goes through
+ * pf_json_parse() as syncd's does.  Every row a transform produces must be
+ * a JSON object whose keys are columns of the stream (or "raw"): store.c
+ * hands it to jsonb_populate_record.
  */
 #include <inttypes.h>
 #include <stdint.h>
