@@ -1,9 +1,13 @@
 # polar-flow-server in C -- top-level, non-recursive GNU Makefile.
 #
 #   make            build everything into $(BUILD)/
-#   make check      install missing packages, build, run unit + integration tests
+#   make check      install missing packages, build, run unit + integration
+#                   tests and each fuzz target briefly (FUZZ_CHECK_TIME=15)
 #   make run        install missing packages, build, start the demo stack
 #   make bench      run the benchmarks under bench/
+#   make fuzz       build the libFuzzer targets (fuzz/, clang) and run each
+#                   for FUZZ_TIME seconds (default 60) after replaying its
+#                   corpus; crashes land in $(BUILD)/fuzz/crashes/
 #   make lint       mandoc -Tlint, header self-containment, OpenAPI lint
 #   make check-fresh  .ci/run in a bare Debian 12 root (debootstrap, nspawn)
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same)

@@ -179,6 +179,12 @@ int	validate_capture(const char *name, size_t namelen,
 
 /* render.c */
 /*
+ * s with every byte that does not start a valid UTF-8 sequence replaced
+ * by U+FFFD, so that jansson takes it (it refuses a string that is not
+ * UTF-8).  Caller frees.
+ */
+char	*utf8_lossy(const char *s);
+/*
  * Error body {"status_code":N,"detail":"..."} plus "extra" when extra is
  * not NULL (borrowed).  Caller frees the result.
  */

@@ -37,11 +37,15 @@ apid_log_request(const char *method, const char *path, int status,
     int64_t dur_us, const struct reqctx *c)
 {
 	json_t	*o;
+	char	*p;
 
 	if (pf_log_get_level() > PF_LOG_INFO)
 		return;
-	o = json_pack("{s:s, s:s, s:i, s:I}", "method", method, "path", path,
+	/* A path need not be UTF-8; the log line must still be written. */
+	p = utf8_lossy(path);
+	o = json_pack("{s:s, s:s, s:i, s:I}", "method", method, "path", p,
 	    "status", status, "duration_us", (json_int_t)dur_us);
+	free(p);
 	if (o == NULL)
 		return;
 	if (c != NULL && c->route >= 0)

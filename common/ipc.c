@@ -267,9 +267,8 @@ msg_dump(const json_t *msg, const char *deftype, bool is_reply, size_t *lenp)
 	return s;
 }
 
-/* Parses one message off the wire and checks its envelope. */
-static int
-msg_parse(const void *buf, size_t len, json_t **out, const char **why)
+int
+pf_ipc_msg_parse(const void *buf, size_t len, json_t **out, const char **why)
 {
 	json_error_t	 jerr;
 	json_t		*m;
@@ -579,7 +578,7 @@ pf_ipc_server_next(struct pf_ipc_server *srv, struct pf_ipc_request **out)
 			slot_send_error(r, PF_ERR_DENIED, "permission denied");
 			continue;
 		}
-		rv = msg_parse(nng_msg_body(r->msg), nng_msg_len(r->msg),
+		rv = pf_ipc_msg_parse(nng_msg_body(r->msg), nng_msg_len(r->msg),
 		    &r->body, &why);
 		nng_msg_free(r->msg);
 		r->msg = NULL;
@@ -843,7 +842,7 @@ client_exchange(struct pf_ipc_client *cl, const void *buf, size_t len,
 	    (nng_duration)left)) != 0 ||
 	    (rv = nng_recv(cl->sock, &rbuf, &rlen, NNG_FLAG_ALLOC)) != 0)
 		return map_nng(rv);
-	rv = msg_parse(rbuf, rlen, &rep, &why);
+	rv = pf_ipc_msg_parse(rbuf, rlen, &rep, &why);
 	nng_free(rbuf, rlen);
 	if (rv != PF_OK) {
 		pf_log_debug("bad reply: %s", why);
@@ -1038,7 +1037,7 @@ pf_ipc_sub_recv(struct pf_ipc_sub *sub, json_t **out)
 		return PF_ERR_NOTFOUND;
 	if (rv != 0)
 		return map_nng(rv);
-	rv = msg_parse(buf, len, out, &why);
+	rv = pf_ipc_msg_parse(buf, len, out, &why);
 	nng_free(buf, len);
 	if (rv != PF_OK)
 		pf_log_warnx("dropped malformed event: %s", why);

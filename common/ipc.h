@@ -77,6 +77,15 @@ json_t	*pf_ipc_msg_new(const char *type);
 int	pf_ipc_msg_check(const json_t *msg, const char **type);
 
 /*
+ * Parses one message as received (len bytes, no NUL needed; duplicate keys
+ * refused) and checks its envelope.  PF_OK with *out a new reference owned
+ * by the caller; otherwise PF_ERR_PROTO or PF_ERR_VERSION with *why set to
+ * a static sentence for the error reply.  Every receiver here uses it.
+ */
+int	pf_ipc_msg_parse(const void *buf, size_t len, json_t **out,
+	    const char **why);
+
+/*
  * Stable lower-case name of an enum pf_err for the "code" of error replies
  * ("proto", "version", ...); "internal" for unknown codes.  Static string.
  */

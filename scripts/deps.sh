@@ -4,7 +4,8 @@
 # Every tool that a make target calls comes from here, so that "make
 # check", "make run" and "make lint" work on a bare Debian 12 (debootstrap
 # --variant=minbase): make and cc (build-essential), col for the man-page
-# checks (bsdextrautils), Node.js and npx for the OpenAPI lint.
+# checks (bsdextrautils), Node.js and npx for the OpenAPI lint, clang and
+# its libFuzzer/sanitizer runtimes (libclang-rt-14-dev) for the fuzz targets.
 #
 # Idempotent: on a machine that has everything it only runs dpkg-query.
 # Needs root (or sudo) only when something is missing.
@@ -12,7 +13,7 @@ set -eu
 
 PKGS="build-essential pkg-config
 libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
-libsodium-dev libcmocka-dev kore
+libsodium-dev libcmocka-dev kore clang libclang-rt-14-dev
 postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
 mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2"

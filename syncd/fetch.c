@@ -285,12 +285,16 @@ quota_pause_429(struct quota *q, int64_t retry_after_s, int64_t now)
 	    q->reset_15m_at > now)
 		until = q->reset_15m_at;
 	else if (retry_after_s >= 0)
-		until = now + retry_after_s * 1000;
+		until = now + (retry_after_s < WINDOW_24H_MS / 1000 ?
+		    retry_after_s * 1000 : WINDOW_24H_MS);
 	else {
 		int	 sh = q->backoff_429 > 7 ? 6 : q->backoff_429 - 1;
 
 		until = now + (INT64_C(1000) << sh);
 	}
+	/* Polar's longest window is a day: no wait it asks for is longer. */
+	if (until - now > WINDOW_24H_MS)
+		until = now + WINDOW_24H_MS;
 	if (until > q->paused_until)
 		q->paused_until = until;
 	return until - now;

@@ -218,7 +218,7 @@ int	 transform_exercise_ids(const json_t *doc, const char *user_id,
  */
 size_t	 transform_utf8_fix(const char *buf, size_t len, char **out,
 	    size_t *outlen);
-/* "37, 412" -> two integers; PF_ERR_PARSE otherwise. */
+/* "37, 412" -> two integers, each 0..INT32_MAX; PF_ERR_PARSE otherwise. */
 int	 transform_pair(const char *s, int64_t *a, int64_t *b);
 /* The derive hooks of streams[] (the row's own columns are already set). */
 void	 derive_sleep(struct rec *r);

@@ -1218,7 +1218,12 @@ transform_pair(const char *s, int64_t *a, int64_t *b)
 	y = strtoll(s, &end, 10);
 	while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
 		end++;
-	if (*end != '\0' || x < 0 || y < 0)
+	/*
+	 * Polar's counts and seconds stay far below 2^31; a larger number
+	 * (strtoll's saturated LLONG_MAX too) is no rate-limit value, and
+	 * seconds that large would overflow once made milliseconds.
+	 */
+	if (*end != '\0' || x < 0 || y < 0 || x > INT32_MAX || y > INT32_MAX)
 		return PF_ERR_PARSE;
 	*a = x;
 	*b = y;

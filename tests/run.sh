@@ -1,10 +1,13 @@
 #!/bin/sh
-# run.sh [unit|integration [pytest args...]] -- the runner behind "make check".
+# run.sh [unit|integration [pytest args...]|fuzz] -- the runner behind
+# "make check".
 #
 # Starts one throwaway PostgreSQL cluster for the whole run (or uses the one
 # named by PF_TEST_PGDIR and PF_TEST_DATABASE_URL), runs every cmocka binary
-# under $BUILD/tests/unit and the pytest suites, then prints the runners'
-# counts and one closing line "N passed, N failed".
+# under $BUILD/tests/unit, the pytest suites and every libFuzzer target
+# under $BUILD/fuzz (its corpus replayed, then FUZZ_CHECK_TIME seconds of
+# fuzzing, default 15), then prints the runners' counts and one closing
+# line "N passed, N failed".
 #
 # Pass or fail is taken from each runner's own exit status, never from the
 # counts parsed out of its output: a binary that crashes before cmocka could
@@ -43,7 +46,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ -z "${PF_TEST_PGDIR:-}" ] || [ -z "${PF_TEST_DATABASE_URL:-}" ]; then
+# the fuzz targets need no database
+if [ "$what" != fuzz ] && { [ -z "${PF_TEST_PGDIR:-}" ] ||
+    [ -z "${PF_TEST_DATABASE_URL:-}" ]; }; then
 	pgdir=$(mktemp -d /tmp/pfck.XXXXXX) || exit 1
 	if ! url=$(tests/pgcluster.sh start "$pgdir"); then
 		echo "run.sh: could not start a test PostgreSQL cluster" >&2
@@ -138,6 +143,33 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 	echo "integration: $ip passed, $if_ failed, $is skipped"
 	passed=$((passed + ip)) failed=$((failed + if_))
 	skipped=$((skipped + is))
+fi
+
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+	echo "== fuzz targets (libFuzzer)"
+	fp=0 ff=0 fs=0
+	for t in fuzz/fuzz_*.c; do
+		t=${t#fuzz/}
+		t=${t%.c}
+		if [ "${NODEPS:-0}" = 1 ] && ! command -v clang >/dev/null 2>&1
+		then
+			# NODEPS=1: nothing may be installed, so no clang
+			echo "$t: SKIPPED: clang is not installed (NODEPS=1)"
+			fs=$((fs + 1))
+			continue
+		fi
+		# One target is one runner: its own exit status counts.
+		if fuzz/run.sh -t "${FUZZ_CHECK_TIME:-15}" -w "$tmp/fuzz" "$t"
+		then
+			fp=$((fp + 1))
+		else
+			broken="$broken $t"
+			ff=$((ff + 1))
+		fi
+	done
+	echo "fuzz: $fp passed, $ff failed, $fs skipped"
+	passed=$((passed + fp)) failed=$((failed + ff))
+	skipped=$((skipped + fs))
 fi
 
 [ -n "$broken" ] && echo "failing runners:$broken"

@@ -215,6 +215,9 @@ FAULTS
                     token; it and later calls get 401
       403           consents missing (403)
       429-burst     the next ARG matching requests (default 5) get 429
+      header        ARG = NAME=VALUE: the response (any status, a fault's
+                    too) carries that header, replacing one of that name
+                    (e.g. Retry-After=99999999999999999 with 429-burst)
     Probabilistic faults draw from a generator seeded by --seed.
 
 PATCHES
@@ -316,7 +319,8 @@ def days_between(a, b):
 
 class Fault:
     KINDS = ("5xx", "500", "502", "503", "504", "slow", "timeout", "malformed",
-             "truncated", "extra-fields", "missing-fields", "revoked", "403", "429-burst")
+             "truncated", "extra-fields", "missing-fields", "revoked", "403", "429-burst",
+             "header")
 
     def __init__(self, spec):
         parts = spec.split(":")
@@ -337,6 +341,8 @@ class Fault:
             self.count = int(self.arg or 5) if self.count is None else self.count
         self.after = int(self.arg or 0) if self.kind == "revoked" else 0
         self.ms = float(self.arg or 2000) if self.kind == "slow" else 0
+        if self.kind == "header" and "=" not in (self.arg or ""):
+            raise ValueError("fault %r: header wants NAME=VALUE" % spec)
         self.hits = 0
 
     def as_dict(self):
@@ -732,7 +738,7 @@ class Sim:
         self.st_total += 1
         self.st_path[method + " " + path] += 1
         if path.startswith("/v3"):
-            resp = self.handle_v3(method, path, sp.query, headers)
+            resp = self.set_headers(path, self.handle_v3(method, path, sp.query, headers))
         elif path == "/oauth2/authorization":
             self.st_pattern["GET /oauth2/authorization"] += 1
             resp = self.apply_faults(path, headers, None) or self.h_authorize(method, parse_qs(sp.query))
@@ -828,7 +834,7 @@ class Sim:
         post = []
         delay = 0.0
         for f in list(self.faults):
-            if not fnmatch.fnmatchcase(path, f.glob):
+            if f.kind == "header" or not fnmatch.fnmatchcase(path, f.glob):
                 continue
             if f.prob < 1.0 and self.frng.random() >= f.prob:
                 continue
@@ -868,6 +874,22 @@ class Sim:
         if delay:
             post.append(("slow", delay))
         return tuple(post) if post else None
+
+    def set_headers(self, path, resp):
+        """The "header" faults: NAME=VALUE replaces or adds a header."""
+        for f in list(self.faults):
+            if f.kind != "header" or not fnmatch.fnmatchcase(path, f.glob):
+                continue
+            f.hits += 1
+            if f.count is not None:
+                f.count -= 1
+                if f.count <= 0:
+                    self.faults.remove(f)
+            name, value = f.arg.split("=", 1)
+            resp = self.copy_resp(resp)     # never the cached one
+            resp.headers = [(k, v) for k, v in resp.headers
+                            if k.lower() != name.lower()] + [(name, value)]
+        return resp
 
     def post_faults(self, post, resp):
         resp = self.copy_resp(resp)

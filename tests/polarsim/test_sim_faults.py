@@ -86,6 +86,24 @@ def test_revoked_403_and_429_burst(fresh_sim):
     assert s.ctl("GET", "faults") == []
 
 
+def test_header_fault_replaces_a_header(fresh_sim):
+    s = fresh_sim
+    t = s.token(0)
+    add(s, "429-burst:/v3/users/sleep:1")
+    add(s, "header:/v3/users/sleep:Retry-After=99999999999999999:1")
+    add(s, "header:/v3/users/sleep:RateLimit-Reset=7, 8:2")
+    st, h, _ = s.req("GET", "/v3/users/sleep", t)
+    assert (st, h["retry-after"], h["ratelimit-reset"]) == (
+        429, "99999999999999999", "7, 8")
+    st, h, _ = s.req("GET", "/v3/users/sleep", t)
+    assert (st, "retry-after" in h, h["ratelimit-reset"]) == (200, False, "7, 8")
+    st, h, _ = s.req("GET", "/v3/users/sleep", t)
+    assert st == 200 and h["ratelimit-reset"] != "7, 8"
+    assert s.ctl("GET", "faults") == []
+    with pytest.raises(AssertionError, match="400"):
+        add(s, "header:*:no-equals-sign")
+
+
 def test_fault_on_command_line_and_bad_spec():
     s = Sim("--fault", "502:/v3/users/cardio-load*", "--register-all")
     try:

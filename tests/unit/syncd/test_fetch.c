@@ -44,6 +44,18 @@ test_quota(void **state)
 	assert_int_equal(quota_pause_429(&q, -1, 0), 1000);
 	assert_int_equal(quota_pause_429(&q, -1, 0), 2000);
 	assert_int_equal(quota_pause_429(&q, -1, 0), 4000);
+	/* numbers no rate limit has: ignored, and no pause beyond a day */
+	memset(&q, 0, sizeof(q));
+	quota_update(&q, "5, 5", "520, 5100",
+	    "99999999999999999, 99999999999999999", 0);
+	assert_false(q.known);
+	quota_update(&q, "5, 5", "520, 5100", "2147483648, 1", 0);
+	assert_false(q.known);
+	assert_int_equal(quota_pause_429(&q, INT64_MAX, 0), 86400000);
+	assert_int_equal(quota_pause_429(&q, 86401, 0), 86400000);
+	quota_update(&q, "520, 5100", "520, 5100", "1, 2147483647", 0);
+	assert_true(q.known);
+	assert_int_equal(quota_pause_429(&q, -1, 0), 86400000);
 }
 
 int
