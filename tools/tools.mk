@@ -1,0 +1,9 @@
+# tools/ -> $(BUILD)/tools/pf_hrv: the HRV analysis of common/hrv.c on RR
+# intervals from standard input, as JSON (tests/integration's reference
+# test drives it).  Built with the tests.
+PF_HRV_BIN := $(BUILD)/tools/pf_hrv
+TESTS += $(PF_HRV_BIN)
+
+$(PF_HRV_BIN): $(BUILD)/tools/pf_hrv.o $(LIBPF)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tools/pf_hrv.o $(LIBPF) $(PKG_LIBS)
