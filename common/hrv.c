@@ -59,8 +59,8 @@ pow2_at_least(size_t n)
  * The workspace's layout for cap intervals: every array's offset, then
  * the total.  With base NULL only the total is computed.  A corrected
  * series is at most 2 cap intervals (every one split) and lasts at most
- * 2 cap * PF_HRV_RR_MAX_MS (a replaced interval is the mean of two
- * others, a merged one the sum of two).
+ * cap * PF_HRV_RR_MAX_MS: splits, merges and ectopic pairs keep the sum,
+ * and a replaced interval is the mean of two accepted ones.
  */
 static size_t
 layout(size_t cap, const struct pf_hrv_opts *o, unsigned char *base,
@@ -70,7 +70,7 @@ layout(size_t cap, const struct pf_hrv_opts *o, unsigned char *base,
 	struct pf_hrv_ws l;
 
 	memset(&l, 0, sizeof(l));
-	dur_s = (size_t)(2.0 * (double)cap * PF_HRV_RR_MAX_MS / 1000.0) + 1;
+	dur_s = (size_t)((double)cap * PF_HRV_RR_MAX_MS / 1000.0) + 1;
 	l.cap = cap;
 	l.scap = (size_t)ceil((double)dur_s * o->resample_hz) + 2;
 	seg = (size_t)lround(o->welch_window_s * o->resample_hz);
@@ -90,6 +90,7 @@ layout(size_t cap, const struct pf_hrv_opts *o, unsigned char *base,
 		CARVE(l.band[i], l.scap, double);
 	CARVE(l.re, l.fcap, double);
 	CARVE(l.im, l.fcap, double);
+	CARVE(l.hann, l.fcap, double);
 	CARVE(l.psd, l.fcap / 2 + 1, double);
 	CARVE(l.lpsd, l.kcap, double);
 	CARVE(l.hist, PF_HRV_HBINS, double);

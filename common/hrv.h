@@ -41,9 +41,9 @@
  *      series when shorter) overlapping by welch_overlap, each mean-removed
  *      and zero-padded to the next power of two; one-sided density in
  *      ms^2/Hz.  Lomb-Scargle: on (t_i, NN_i - mean NN) with no resampling
- *      and no detrending, frequencies k / T (T = t_last - t_0, k >= 1) up to
- *      0.5 Hz, scaled to a one-sided density as 2 P(f) T / n.  Band power
- *      is sum(PSD(f_k) * df) over lo <= f_k < hi: VLF [0.003, 0.04), LF
+ *      and no detrending, frequencies k / T (T = t_last - t_0, k >= 1)
+ *      below 0.4 Hz, scaled to a one-sided density as 2 P(f) T / n.  Band
+ *      power is sum(PSD(f_k) * df) over lo <= f_k < hi: VLF [0.003, 0.04), LF
  *      [0.04, 0.15), HF [0.15, 0.4) Hz, total = VLF + LF + HF; logs are
  *      natural; relative is % of total; normalised is % of LF + HF.  Peaks
  *      are the highest bin of each band; the respiratory rate is the HF

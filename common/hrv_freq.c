@@ -16,7 +16,6 @@
 #define LF_LO	0.04
 #define HF_LO	0.15
 #define HF_HI	0.4
-#define LS_FMAX	0.5
 
 /* Task Force: about ten cycles of a band's lower edge, 5 min for VLF. */
 #define HF_MIN_S	60.0
@@ -120,8 +119,9 @@ static void
 welch(size_t ns, const struct pf_hrv_opts *o, struct pf_hrv_ws *w,
     struct pf_hrv_spectrum *s)
 {
-	double	*x = w->x, *re = w->re, *im = w->im, *psd = w->psd;
-	double	fs = o->resample_hz, mean, wsum = 0.0, win, scale;
+	double	*x = w->x, *re = w->re, *im = w->im, *psd = w->psd,
+		*hann = w->hann;
+	double	fs = o->resample_hz, mean, wsum = 0.0, scale;
 	size_t	seg, step, nseg, nfft, i, k, start;
 
 	seg = (size_t)lround(o->welch_window_s * fs);
@@ -134,15 +134,14 @@ welch(size_t ns, const struct pf_hrv_opts *o, struct pf_hrv_ws *w,
 	for (k = 0; k <= nfft / 2; k++)
 		psd[k] = 0.0;
 	for (i = 0; i < seg; i++) {
-		win = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)seg);
-		wsum += win * win;
+		/* periodic Hann, the usual window for spectral estimates */
+		hann[i] = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)seg);
+		wsum += hann[i] * hann[i];
 	}
 	for (start = 0; start + seg <= ns && nseg > 0; start += step) {
 		mean = pf_hrv_mean(x + start, seg);
 		for (i = 0; i < nfft; i++) {
-			win = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i /
-			    (double)seg);
-			re[i] = i < seg ? (x[start + i] - mean) * win : 0.0;
+			re[i] = i < seg ? (x[start + i] - mean) * hann[i] : 0.0;
 			im[i] = 0.0;
 		}
 		fft(re, im, nfft);
@@ -157,8 +156,11 @@ welch(size_t ns, const struct pf_hrv_opts *o, struct pf_hrv_ws *w,
 
 /*
  * Lomb-Scargle on the beat times.  cos and sin of w t_i for successive
- * frequencies come from rotating the previous ones by dw t_i, which keeps
- * the cost at a few multiplications per beat and frequency.
+ * frequencies come from rotating the previous ones by dw t_i, and every
+ * sum the periodogram needs is taken in the same pass: the shift tau that
+ * makes the sine and cosine terms orthogonal (tan 2 w tau = S2 / C2) is
+ * applied to the sums afterwards, so each frequency costs one pass over
+ * the beats.  Resampling-free, so uneven beats need no interpolation.
  */
 static void
 lomb(const double *nn, size_t n, struct pf_hrv_ws *w,
@@ -166,16 +168,16 @@ lomb(const double *nn, size_t n, struct pf_hrv_ws *w,
 {
 	double	*t = w->t, *c = w->sc[0], *sn = w->sc[1], *rc = w->sc[2],
 		*rs = w->sc[3], *y = w->sc[4], *psd = w->lpsd;
-	double	mean, span, df, c2, s2, tau_c, tau_s, ct, st, yc, ys, cc, ss,
-		nrm, u, v;
+	double	mean, span, df, yc, ys, cc, ss, cs, c2, s2, nrm, ct, st, u,
+		ycp, ysp, ccp, ssp;
 	size_t	i, k, nk;
 
 	mean = pf_hrv_mean(nn, n);
 	span = t[n - 1] - t[0];
 	df = 1.0 / span;
-	nk = (size_t)floor(LS_FMAX / df);
-	if (nk > w->kcap)
-		nk = w->kcap;
+	/* frequencies k df, k >= 1, below HF's upper edge */
+	for (nk = 0; (double)(nk + 1) * df < HF_HI && nk < w->kcap; nk++)
+		;
 	for (i = 0; i < n; i++) {
 		y[i] = nn[i] - mean;
 		c[i] = 1.0;
@@ -184,39 +186,34 @@ lomb(const double *nn, size_t n, struct pf_hrv_ws *w,
 		rs[i] = sin(2.0 * M_PI * df * t[i]);
 	}
 	for (k = 0; k < nk; k++) {
-		c2 = 0.0;
-		s2 = 0.0;
+		yc = ys = cc = ss = cs = 0.0;
 		for (i = 0; i < n; i++) {
 			u = c[i] * rc[i] - sn[i] * rs[i];
 			sn[i] = sn[i] * rc[i] + c[i] * rs[i];
 			c[i] = u;
-			c2 += c[i] * c[i] - sn[i] * sn[i];
-			s2 += 2.0 * c[i] * sn[i];
+			yc += y[i] * c[i];
+			ys += y[i] * sn[i];
+			cc += c[i] * c[i];
+			ss += sn[i] * sn[i];
+			cs += c[i] * sn[i];
 		}
-		/* tau: the time shift that makes the sine and cosine
-		 * terms orthogonal; cos/sin(2 w tau) from its tangent */
+		/* cos and sin of w tau: half the angle of (C2, S2) */
+		c2 = cc - ss;
+		s2 = 2.0 * cs;
 		nrm = hypot(c2, s2);
 		if (nrm > 0.0) {
-			u = sqrt((1.0 + c2 / nrm) / 2.0);
-			v = s2 >= 0.0 ? sqrt((1.0 - c2 / nrm) / 2.0) :
-			    -sqrt((1.0 - c2 / nrm) / 2.0);
+			ct = sqrt((1.0 + c2 / nrm) / 2.0);
+			st = copysign(sqrt((1.0 - c2 / nrm) / 2.0), s2);
 		} else {
-			u = 1.0;
-			v = 0.0;
+			ct = 1.0;
+			st = 0.0;
 		}
-		tau_c = u;	/* cos(w tau) */
-		tau_s = v;	/* sin(w tau) */
-		yc = ys = cc = ss = 0.0;
-		for (i = 0; i < n; i++) {
-			ct = c[i] * tau_c + sn[i] * tau_s;
-			st = sn[i] * tau_c - c[i] * tau_s;
-			yc += y[i] * ct;
-			ys += y[i] * st;
-			cc += ct * ct;
-			ss += st * st;
-		}
-		u = 0.5 * ((cc > 0.0 ? yc * yc / cc : 0.0) +
-		    (ss > 0.0 ? ys * ys / ss : 0.0));
+		ycp = ct * yc + st * ys;
+		ysp = ct * ys - st * yc;
+		ccp = ct * ct * cc + 2.0 * ct * st * cs + st * st * ss;
+		ssp = ct * ct * ss - 2.0 * ct * st * cs + st * st * cc;
+		u = 0.5 * ((ccp > 0.0 ? ycp * ycp / ccp : 0.0) +
+		    (ssp > 0.0 ? ysp * ysp / ssp : 0.0));
 		psd[k] = 2.0 * u * span / (double)n;
 	}
 	bands(psd, nk, df, df, s);

@@ -27,6 +27,7 @@ struct pf_hrv_ws {
 	double	*x;		/* scap: resampled, then detrended */
 	double	*band[4];	/* scap each: spline and detrending */
 	double	*re, *im;	/* fcap */
+	double	*hann;		/* fcap */
 	double	*psd;		/* fcap / 2 + 1 */
 	double	*lpsd;		/* kcap */
 	double	*hist;		/* PF_HRV_HBINS */

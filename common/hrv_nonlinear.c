@@ -12,55 +12,50 @@
 #define DFA2_LO	16
 #define DFA2_HI	64
 
-/* Do templates of length m at i and j match within r (Chebyshev)? */
-static int
-match(const double *x, size_t i, size_t j, size_t m, double r)
+/*
+ * Sample entropy (Richman & Moorman: the first n - m templates of lengths
+ * m and m + 1, self-matches excluded) and approximate entropy (Pincus:
+ * all n - m + 1 and n - m templates, self-matches included), Chebyshev
+ * distance r.  Both count template pairs (i, i + d); along each lag d a
+ * run of consecutive element matches of length >= m ending at k is a
+ * template match at k - m + 1, so each element pair is compared once.
+ * cm and cm1 (n each) receive ApEn's per-template counts.
+ */
+static void
+entropies(const double *x, size_t n, size_t m, double r, double *cm,
+    double *cm1, double *sampen, double *apen)
 {
-	size_t	k;
+	double	a = 0.0, b = 0.0, pm = 0.0, pm1 = 0.0;
+	size_t	d, k, run, i, nt = n - m + 1;
 
-	for (k = 0; k < m; k++)
-		if (fabs(x[i + k] - x[j + k]) > r)
-			return 0;
-	return 1;
-}
-
-/* Richman & Moorman: the first n - m templates of lengths m and m + 1,
- * self-matches excluded. */
-static double
-sampen(const double *x, size_t n, size_t m, double r)
-{
-	double	a = 0.0, b = 0.0;
-	size_t	i, j;
-
-	for (i = 0; i + m < n; i++)
-		for (j = i + 1; j + m < n; j++)
-			if (match(x, i, j, m, r)) {
+	for (i = 0; i < n; i++) {
+		cm[i] = 1.0;
+		cm1[i] = 1.0;
+	}
+	for (d = 1; d < n; d++) {
+		run = 0;
+		for (k = 0; k + d < n; k++) {
+			run = fabs(x[k] - x[k + d]) <= r ? run + 1 : 0;
+			if (run < m)
+				continue;
+			i = k + 1 - m;		/* length m at (i, i + d) */
+			cm[i] += 1.0;
+			cm[i + d] += 1.0;
+			if (i + d + m < n)	/* both among the first n - m */
 				b += 1.0;
-				if (fabs(x[i + m] - x[j + m]) <= r)
-					a += 1.0;
+			if (run > m) {		/* length m + 1 at (i - 1, ...) */
+				cm1[i - 1] += 1.0;
+				cm1[i - 1 + d] += 1.0;
+				a += 1.0;
 			}
-	return a > 0.0 && b > 0.0 ? -log(a / b) : NAN;
-}
-
-/* Pincus: phi(m) = mean of ln(matches / templates), self-matches
- * included, over all n - m + 1 templates. */
-static double
-phi(const double *x, size_t n, size_t m, double r, double *cnt)
-{
-	size_t	i, j, nt = n - m + 1;
-	double	s = 0.0;
-
+		}
+	}
+	*sampen = a > 0.0 && b > 0.0 ? -log(a / b) : NAN;
 	for (i = 0; i < nt; i++)
-		cnt[i] = 1.0;
-	for (i = 0; i < nt; i++)
-		for (j = i + 1; j < nt; j++)
-			if (match(x, i, j, m, r)) {
-				cnt[i] += 1.0;
-				cnt[j] += 1.0;
-			}
-	for (i = 0; i < nt; i++)
-		s += log(cnt[i] / (double)nt);
-	return s / (double)nt;
+		pm += log(cm[i] / (double)nt);
+	for (i = 0; i + 1 < nt; i++)
+		pm1 += log(cm1[i] / (double)(nt - 1));
+	*apen = pm / (double)nt - pm1 / (double)(nt - 1);
 }
 
 /* F(s): RMS of the integrated series y about each box's least-squares
@@ -122,9 +117,8 @@ pf_hrv_nonlinear(const double *nn, size_t n, const struct pf_hrv_opts *o,
 
 	rr = o->entropy_r * r->sdnn;
 	if (rr > 0.0) {
-		r->sampen = sampen(nn, n, m, rr);
-		r->apen = phi(nn, n, m, rr, w->sc[1]) -
-		    phi(nn, n, m + 1, rr, w->sc[1]);
+		entropies(nn, n, m, rr, w->sc[1], w->sc[2], &r->sampen,
+		    &r->apen);
 	} else {
 		r->sampen = NAN;
 		r->apen = NAN;

@@ -160,7 +160,8 @@ def ref_lomb(nn):
     y = nn - nn.mean()
     span = t[-1] - t[0]
     df = 1.0 / span
-    f = df * np.arange(1, int(math.floor(0.5 / df)) + 1)
+    f = df * np.arange(1, int(math.ceil(0.4 / df)))
+    f = f[f < 0.4]
     p = signal.lombscargle(t, y, 2 * math.pi * f)
     return band_metrics(f, 2 * p * span / len(nn), df)
 
