@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,37 +22,52 @@
 
 #define MAX_BEATS	100000
 
+struct field {
+	const char *key;
+	size_t	 off;
+};
+
+#define SF(f)	{ #f, offsetof(struct pf_hrv_spectrum, f) }
+static const struct field spec_fields[] = {
+	SF(vlf), SF(lf), SF(hf), SF(total), SF(vlf_log), SF(lf_log),
+	SF(hf_log), SF(vlf_rel), SF(lf_rel), SF(hf_rel), SF(lf_nu), SF(hf_nu),
+	SF(lf_hf), SF(vlf_peak), SF(lf_peak), SF(hf_peak), SF(resp_rate),
+};
+#undef SF
+
+#define RF(f)	{ #f, offsetof(struct pf_hrv_result, f) }
+static const struct field result_fields[] = {
+	RF(corrected_pct), RF(duration_s), RF(mean_rr), RF(sdnn), RF(mean_hr),
+	RF(sd_hr), RF(min_hr), RF(max_hr), RF(rmssd), RF(sdsd), RF(pnn50),
+	RF(cv), RF(hti), RF(tinn), RF(si), RF(si_sqrt), RF(sd1), RF(sd2),
+	RF(sd2_sd1), RF(sampen), RF(apen), RF(dfa_a1), RF(dfa_a2), RF(pns),
+	RF(sns),
+};
+#undef RF
+
+/* ,"key":value for each double field of the struct at base; null when
+ * the metric is undefined. */
 static void
-num(const char *key, double v, int comma)
+fields(const void *base, const struct field *f, size_t nf)
 {
-	if (isfinite(v))
-		printf("\"%s\":%.17g%s", key, v, comma ? "," : "");
-	else
-		printf("\"%s\":null%s", key, comma ? "," : "");
+	double	v;
+	size_t	i;
+
+	for (i = 0; i < nf; i++) {
+		memcpy(&v, (const char *)base + f[i].off, sizeof(v));
+		if (isfinite(v))
+			printf(",\"%s\":%.17g", f[i].key, v);
+		else
+			printf(",\"%s\":null", f[i].key);
+	}
 }
 
 static void
 spectrum(const char *name, const struct pf_hrv_spectrum *s)
 {
-	printf("\"%s\":{", name);
-	num("vlf", s->vlf, 1);
-	num("lf", s->lf, 1);
-	num("hf", s->hf, 1);
-	num("total", s->total, 1);
-	num("vlf_log", s->vlf_log, 1);
-	num("lf_log", s->lf_log, 1);
-	num("hf_log", s->hf_log, 1);
-	num("vlf_rel", s->vlf_rel, 1);
-	num("lf_rel", s->lf_rel, 1);
-	num("hf_rel", s->hf_rel, 1);
-	num("lf_nu", s->lf_nu, 1);
-	num("hf_nu", s->hf_nu, 1);
-	num("lf_hf", s->lf_hf, 1);
-	num("vlf_peak", s->vlf_peak, 1);
-	num("lf_peak", s->lf_peak, 1);
-	num("hf_peak", s->hf_peak, 1);
-	num("resp_rate", s->resp_rate, 0);
-	printf("},");
+	printf(",\"%s\":{\"method\":\"%s\"", name, name);
+	fields(s, spec_fields, sizeof(spec_fields) / sizeof(spec_fields[0]));
+	printf("}");
 }
 
 static void
@@ -59,41 +75,17 @@ print(const struct pf_hrv_result *r)
 {
 	size_t	i;
 
-	printf("{\"algo_version\":%d,\"warnings\":%u,", r->algo_version,
+	printf("{\"algo_version\":%d,\"warnings\":%u", r->algo_version,
 	    r->warnings);
-	printf("\"n_input\":%zu,\"n_nn\":%zu,\"n_corrected\":%zu,", r->n_input,
-	    r->n_nn, r->n_corrected);
+	printf(",\"n_input\":%zu,\"n_nn\":%zu,\"n_corrected\":%zu"
+	    ",\"nn50\":%zu", r->n_input, r->n_nn, r->n_corrected, r->nn50);
 	for (i = 0; i < PF_HRV_BEAT_NCLASSES; i++)
-		printf("\"n_%s\":%zu,", pf_hrv_beat_name(i), r->n_class[i]);
-	num("corrected_pct", r->corrected_pct, 1);
-	num("duration_s", r->duration_s, 1);
-	num("mean_rr", r->mean_rr, 1);
-	num("sdnn", r->sdnn, 1);
-	num("mean_hr", r->mean_hr, 1);
-	num("sd_hr", r->sd_hr, 1);
-	num("min_hr", r->min_hr, 1);
-	num("max_hr", r->max_hr, 1);
-	num("rmssd", r->rmssd, 1);
-	num("sdsd", r->sdsd, 1);
-	printf("\"nn50\":%zu,", r->nn50);
-	num("pnn50", r->pnn50, 1);
-	num("cv", r->cv, 1);
-	num("hti", r->hti, 1);
-	num("tinn", r->tinn, 1);
-	num("si", r->si, 1);
-	num("si_sqrt", r->si_sqrt, 1);
+		printf(",\"n_%s\":%zu", pf_hrv_beat_name(i), r->n_class[i]);
+	fields(r, result_fields,
+	    sizeof(result_fields) / sizeof(result_fields[0]));
 	spectrum("welch", &r->welch);
 	spectrum("lomb", &r->lomb);
-	num("sd1", r->sd1, 1);
-	num("sd2", r->sd2, 1);
-	num("sd2_sd1", r->sd2_sd1, 1);
-	num("sampen", r->sampen, 1);
-	num("apen", r->apen, 1);
-	num("dfa_a1", r->dfa_a1, 1);
-	num("dfa_a2", r->dfa_a2, 1);
-	num("pns", r->pns, 1);
-	num("sns", r->sns, 1);
-	printf("\"nn\":[");
+	printf(",\"nn\":[");
 	for (i = 0; i < r->n_nn; i++)
 		printf("%s%.17g", i ? "," : "", r->nn[i]);
 	printf("],\"class\":[");
