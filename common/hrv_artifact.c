@@ -123,7 +123,7 @@ classify_auto(const double *rr, size_t n, struct pf_hrv_ws *w, uint8_t *cls)
 {
 	double	*d = w->sc[0], *mr = w->sc[1], *th2 = w->sc[2],
 		*med = w->sc[3], *th1 = w->sc[4];
-	double	s12, s22, sum = 0.0;
+	double	s12, s22, a, b, sum = 0.0;
 	size_t	i, j, k, cand[2], nc;
 	int	eq3, eq4, eq5;
 
@@ -167,9 +167,9 @@ classify_auto(const double *rr, size_t n, struct pf_hrv_ws *w, uint8_t *cls)
 			j = cand[k];
 			if (cls[j] != PF_HRV_BEAT_NORMAL)
 				continue;
-			s22 = d[j] >= 0.0 ?
-			    fmin(refl(d, n, (long)j + 1), refl(d, n, (long)j + 2)) :
-			    fmax(refl(d, n, (long)j + 1), refl(d, n, (long)j + 2));
+			a = refl(d, n, (long)j + 1);
+			b = refl(d, n, (long)j + 2);
+			s22 = d[j] >= 0.0 ? fmin(a, b) : fmax(a, b);
 			eq3 = d[j] > 1.0 && s22 < -1.0;
 			eq4 = fabs(mr[j]) > 3.0;
 			eq5 = d[j] < -1.0 && s22 > 1.0;

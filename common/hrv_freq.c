@@ -26,7 +26,7 @@
 static void
 fft(double *re, double *im, size_t n)
 {
-	double	tr, ti, wr, wi, cr, ci, a, t;
+	double	tr, ti, wr, wi, cr, ci, a, t, *hr, *hi;
 	size_t	i, j, k, len, half;
 
 	for (i = 1, j = 0; i < n; i++) {
@@ -49,11 +49,13 @@ fft(double *re, double *im, size_t n)
 		for (i = 0; i < n; i += len) {
 			cr = 1.0;
 			ci = 0.0;
+			hr = re + i + half;
+			hi = im + i + half;
 			for (k = 0; k < half; k++) {
-				tr = re[i + k + half] * cr - im[i + k + half] * ci;
-				ti = re[i + k + half] * ci + im[i + k + half] * cr;
-				re[i + k + half] = re[i + k] - tr;
-				im[i + k + half] = im[i + k] - ti;
+				tr = hr[k] * cr - hi[k] * ci;
+				ti = hr[k] * ci + hi[k] * cr;
+				hr[k] = re[i + k] - tr;
+				hi[k] = im[i + k] - ti;
 				re[i + k] += tr;
 				im[i + k] += ti;
 				t = cr * wr - ci * wi;

@@ -38,12 +38,13 @@ entropies(const double *x, size_t n, size_t m, double r, double *cm,
 			run = fabs(x[k] - x[k + d]) <= r ? run + 1 : 0;
 			if (run < m)
 				continue;
-			i = k + 1 - m;		/* length m at (i, i + d) */
+			i = k + 1 - m;	/* templates i and i + d match */
 			cm[i] += 1.0;
 			cm[i + d] += 1.0;
-			if (i + d + m < n)	/* both among the first n - m */
+			/* both among the first n - m? */
+			if (i + d + m < n)
 				b += 1.0;
-			if (run > m) {		/* length m + 1 at (i - 1, ...) */
+			if (run > m) {	/* and one longer from i - 1 */
 				cm1[i - 1] += 1.0;
 				cm1[i - 1 + d] += 1.0;
 				a += 1.0;

@@ -33,8 +33,8 @@ spline(const double *x, const double *y, size_t n, double *m, double *c)
 		h1 = x[i + 1] - x[i];
 		piv = 2.0 * (h0 + h1) - h0 * c[i - 1];
 		c[i] = h1 / piv;
-		m[i] = (6.0 * ((y[i + 1] - y[i]) / h1 - (y[i] - y[i - 1]) / h0) -
-		    h0 * m[i - 1]) / piv;
+		m[i] = (6.0 * ((y[i + 1] - y[i]) / h1 -
+		    (y[i] - y[i - 1]) / h0) - h0 * m[i - 1]) / piv;
 	}
 	for (i = n - 2; i > 0; i--)
 		m[i] -= c[i] * m[i + 1];
