@@ -199,6 +199,29 @@ size_t	pf_hrv_check_rr(const double *rr, size_t n);
 int	pf_hrv_analyze(const double *rr, size_t n, const struct pf_hrv_opts *o,
 	    void *ws, size_t ws_size, struct pf_hrv_result *out);
 
+/*
+ * The HRV Metrics API's nine "functional index" groups: each a name, our
+ * interpretation text and its metric keys (NULL-terminated) in that API's
+ * spelling.  Static, never freed.
+ */
+struct pf_hrv_group {
+	const char	*name;
+	const char	*interpretation;
+	const char	*metrics[8];
+};
+extern const struct pf_hrv_group pf_hrv_groups[];
+extern const size_t pf_hrv_ngroups;
+
+/*
+ * The value of that API's metric key in r (spectral ones from Welch;
+ * heartRate the mean HR; rr_count the NN count; outlier_count the corrected
+ * intervals; valid_rr_percentage 100 - corrected_pct; quality_score
+ * 1 - corrected_pct / 100).  PF_ERR_NOTFOUND for a key that is no metric
+ * of the analysis (motionArtifacts, filter_method: the session's own).
+ */
+int	pf_hrv_compat_metric(const struct pf_hrv_result *r, const char *key,
+	    double *v);
+
 /* Stable lower-case names for JSON keys and logs. */
 const char	*pf_hrv_beat_name(enum pf_hrv_beat b);
 const char	*pf_hrv_artifact_name(enum pf_hrv_artifact_method m);

@@ -9,9 +9,10 @@
 #include "common/hrv.h"
 #include "common/hrv_impl.h"
 
-/* Resting short-term norms (mean, SD) of the published PNS/SNS
- * definitions.  SD1 and SD2 are in % of mean RR so that they do not
- * double-count mean RR. */
+/* Resting short-term adult norms (mean, SD) the indexes are scored
+ * against.  SD1 and SD2 are in % of mean RR so that they do not count
+ * heart rate twice.  Changing a norm changes every index: bump
+ * PF_HRV_ALGO_VERSION with it. */
 static const double MEAN_RR[2] = { 926.0, 90.0 };	/* ms */
 static const double RMSSD[2] = { 42.0, 15.0 };		/* ms */
 static const double SD1_PCT[2] = { 3.12, 1.14 };	/* % */

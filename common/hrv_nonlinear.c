@@ -95,7 +95,10 @@ dfa(const double *y, size_t n, size_t lo, size_t hi)
 
 	for (s = lo; s <= hi; s++) {
 		lx = log10((double)s);
-		ly = log10(fluct(y, n, s));
+		ly = fluct(y, n, s);
+		if (!(ly > 0.0))	/* a straight line: no scaling to fit */
+			return NAN;
+		ly = log10(ly);
 		sx += lx;
 		sy += ly;
 		sxx += lx * lx;

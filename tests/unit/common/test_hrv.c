@@ -334,6 +334,47 @@ test_indexes_move_the_right_way(void **state)
 	assert_string_equal(pf_hrv_artifact_name(PF_HRV_ART_AUTO), "auto");
 }
 
+static void
+test_functional_groups(void **state)
+{
+	struct fx *f = *state;
+	struct pf_hrv_result r;
+	double	v;
+	size_t	g, nk;
+
+	modulated(f->rr, N, 40.0, 25.0, 3.0);
+	f->rr[200] *= 2.0;
+	assert_int_equal(pf_hrv_analyze(f->rr, N, &f->o, f->ws, f->wsz, &r),
+	    PF_OK);
+	assert_int_equal(pf_hrv_ngroups, 9);
+	for (g = 0; g < pf_hrv_ngroups; g++) {
+		assert_non_null(pf_hrv_groups[g].name);
+		assert_true(strlen(pf_hrv_groups[g].interpretation) > 20);
+		for (nk = 0; pf_hrv_groups[g].metrics[nk] != NULL; nk++) {
+			const char *key = pf_hrv_groups[g].metrics[nk];
+
+			if (strcmp(key, "motionArtifacts") == 0 ||
+			    strcmp(key, "filter_method") == 0) {
+				assert_int_equal(pf_hrv_compat_metric(&r, key,
+				    &v), PF_ERR_NOTFOUND);
+				continue;
+			}
+			assert_int_equal(pf_hrv_compat_metric(&r, key, &v),
+			    PF_OK);
+			assert_true(isfinite(v));
+		}
+		assert_true(nk >= 2);
+	}
+	assert_int_equal(pf_hrv_compat_metric(&r, "hfPower", &v), PF_OK);
+	assert_double_exact(v, r.welch.hf);
+	assert_int_equal(pf_hrv_compat_metric(&r, "rr_count", &v), PF_OK);
+	assert_double_exact(v, (double)r.n_nn);
+	assert_int_equal(pf_hrv_compat_metric(&r, "outlier_count", &v), PF_OK);
+	assert_double_exact(v, 1.0);	/* the missed beat */
+	assert_int_equal(pf_hrv_compat_metric(&r, "nope", &v),
+	    PF_ERR_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -354,6 +395,8 @@ main(void)
 		    test_workspace_reuse_is_stateless, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_indexes_move_the_right_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_functional_groups,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
