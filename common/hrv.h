@@ -106,8 +106,8 @@ enum pf_hrv_beat {
 #define PF_HRV_W_SHORT_HF	0x0002	/* under 60 s: HF unreliable */
 #define PF_HRV_W_SHORT_LF	0x0004	/* under 120 s: LF unreliable */
 #define PF_HRV_W_SHORT_VLF	0x0008	/* 300 s or less: VLF unreliable */
-#define PF_HRV_W_NO_DFA1	0x0010	/* under 32 beats */
-#define PF_HRV_W_NO_DFA2	0x0020	/* under 128 beats */
+#define PF_HRV_W_NO_DFA1	0x0010	/* under 32 beats, or no fluctuation */
+#define PF_HRV_W_NO_DFA2	0x0020	/* under 128 beats, or the same */
 #define PF_HRV_W_NO_SAMPEN	0x0040	/* no template matches */
 #define PF_HRV_W_FLAT	0x0080	/* SDNN 0: entropies, SI, spectra NaN */
 

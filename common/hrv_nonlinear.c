@@ -140,10 +140,10 @@ pf_hrv_nonlinear(const double *nn, size_t n, const struct pf_hrv_opts *o,
 	r->dfa_a2 = NAN;
 	if (n >= 2 * DFA1_HI && r->sdnn > 0.0)
 		r->dfa_a1 = dfa(y, n, DFA1_LO, DFA1_HI);
-	else
-		r->warnings |= PF_HRV_W_NO_DFA1;
 	if (n >= 2 * DFA2_HI && r->sdnn > 0.0)
 		r->dfa_a2 = dfa(y, n, DFA2_LO, DFA2_HI);
-	else
+	if (isnan(r->dfa_a1))
+		r->warnings |= PF_HRV_W_NO_DFA1;
+	if (isnan(r->dfa_a2))
 		r->warnings |= PF_HRV_W_NO_DFA2;
 }
