@@ -101,6 +101,7 @@ median11(const double *rr, size_t n, double *med)
 	}
 }
 
+/* x / threshold; a window of equal values has no spread and no outlier. */
 static double
 ratio(double a, double b)
 {

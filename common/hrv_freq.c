@@ -233,6 +233,7 @@ pf_hrv_freq(const double *nn, size_t n, const struct pf_hrv_opts *o,
 		r->warnings |= PF_HRV_W_SHORT_LF;
 	if (r->duration_s <= VLF_MIN_S)
 		r->warnings |= PF_HRV_W_SHORT_VLF;
+	/* also leaves the beat times in w->t for Lomb-Scargle */
 	ns = pf_hrv_resample(nn, n, o, w);
 	welch(ns, o, w, &r->welch);
 	lomb(nn, n, w, &r->lomb);
