@@ -6,7 +6,7 @@
  * ours and say what each metric set reflects, not a verdict (no norms are
  * applied to a single session).
  */
-#include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -58,32 +58,36 @@ const struct pf_hrv_group pf_hrv_groups[] = {
 const size_t pf_hrv_ngroups = sizeof(pf_hrv_groups) /
     sizeof(pf_hrv_groups[0]);
 
+/* That API's keys that are one double of the result, as-is. */
+static const struct {
+	const char *key;
+	size_t	 off;
+} direct[] = {
+	{ "rmssd", offsetof(struct pf_hrv_result, rmssd) },
+	{ "pnn50", offsetof(struct pf_hrv_result, pnn50) },
+	{ "sdnn", offsetof(struct pf_hrv_result, sdnn) },
+	{ "mean_rr", offsetof(struct pf_hrv_result, mean_rr) },
+	{ "cv_rr", offsetof(struct pf_hrv_result, cv) },
+	{ "heartRate", offsetof(struct pf_hrv_result, mean_hr) },
+	{ "hfPower", offsetof(struct pf_hrv_result, welch.hf) },
+	{ "lfPower", offsetof(struct pf_hrv_result, welch.lf) },
+	{ "lfHfRatio", offsetof(struct pf_hrv_result, welch.lf_hf) },
+	{ "breathingRate", offsetof(struct pf_hrv_result, welch.resp_rate) },
+};
+
 int
 pf_hrv_compat_metric(const struct pf_hrv_result *r, const char *key,
     double *v)
 {
-	if (strcmp(key, "rmssd") == 0)
-		*v = r->rmssd;
-	else if (strcmp(key, "pnn50") == 0)
-		*v = r->pnn50;
-	else if (strcmp(key, "sdnn") == 0)
-		*v = r->sdnn;
-	else if (strcmp(key, "mean_rr") == 0)
-		*v = r->mean_rr;
-	else if (strcmp(key, "cv_rr") == 0)
-		*v = r->cv;
-	else if (strcmp(key, "heartRate") == 0)
-		*v = r->mean_hr;
-	else if (strcmp(key, "rr_count") == 0)
+	size_t	i;
+
+	for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		if (strcmp(key, direct[i].key) == 0) {
+			memcpy(v, (const char *)r + direct[i].off, sizeof(*v));
+			return PF_OK;
+		}
+	if (strcmp(key, "rr_count") == 0)
 		*v = (double)r->n_nn;
-	else if (strcmp(key, "hfPower") == 0)
-		*v = r->welch.hf;
-	else if (strcmp(key, "lfPower") == 0)
-		*v = r->welch.lf;
-	else if (strcmp(key, "lfHfRatio") == 0)
-		*v = r->welch.lf_hf;
-	else if (strcmp(key, "breathingRate") == 0)
-		*v = r->welch.resp_rate;
 	else if (strcmp(key, "outlier_count") == 0)
 		*v = (double)r->n_corrected;
 	else if (strcmp(key, "valid_rr_percentage") == 0)
