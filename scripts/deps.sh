@@ -5,7 +5,8 @@
 # check", "make run" and "make lint" work on a bare Debian 12 (debootstrap
 # --variant=minbase): make and cc (build-essential), col for the man-page
 # checks (bsdextrautils), Node.js and npx for the OpenAPI lint, clang and
-# its libFuzzer/sanitizer runtimes (libclang-rt-14-dev) for the fuzz targets.
+# its libFuzzer/sanitizer runtimes (libclang-rt-14-dev) for the fuzz targets,
+# NumPy and SciPy for the HRV reference test.
 #
 # Idempotent: on a machine that has everything it only runs dpkg-query.
 # Needs root (or sudo) only when something is missing.
@@ -16,6 +17,7 @@ libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
 libsodium-dev libcmocka-dev kore clang libclang-rt-14-dev
 postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
+python3-numpy python3-scipy
 mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2"
 # Node.js may come from elsewhere (a NodeSource build brings its own npm
 # and npx); Debian's packages are installed only when there is no npx.
