@@ -22,6 +22,7 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include "common/daemon.h"
 #include "common/log.h"
 
 #include "apid/apid.h"
@@ -90,16 +91,10 @@ drain_active(void)
 void
 drain_init(void)
 {
-	struct sigaction	sa;
-	int			sigs[] = { SIGTERM, SIGQUIT, SIGINT };
-	size_t			i;
+	static const int	sigs[] = { SIGTERM, SIGQUIT, SIGINT };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = drain_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], &sa, NULL) == -1)
-			fatal("sigaction: %s", strerror(errno));
+	if (pf_daemon_signals_handle(sigs, sizeof(sigs) / sizeof(sigs[0]),
+	    drain_signal) == -1)
+		fatal("sigaction: %s", strerror(errno));
 	kore_timer_add(drain_tick, DRAIN_TICK_MS, NULL, 0);
 }

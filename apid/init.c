@@ -119,13 +119,9 @@ hup_said(int sig)
 static void
 ignore_hup(void)
 {
-	struct sigaction	sa;
+	static const int	hup = SIGHUP;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hup_said;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGHUP, &sa, NULL) == -1)
+	if (pf_daemon_signals_handle(&hup, 1, hup_said) == -1)
 		fatal("sigaction: %s", strerror(errno));
 }
 

@@ -105,6 +105,35 @@ def run_until(url, pred_sql, want, timeout):
     raise SystemExit(f"syncd_bench: timed out waiting for: {pred_sql}")
 
 
+def bench_db(work):
+    """A throwaway PostgreSQL in work/pg with a migrated database "bench":
+    (pgdir, its URL, the environment the programs run with)."""
+    pgdir = os.path.join(work, "pg")
+    os.environ["PGPORT_TEST"] = PORT
+    subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "start",
+                    pgdir], check=True, capture_output=True)
+    admin = f"host={pgdir} port={PORT} user=postgres dbname=postgres"
+    psql(admin, "CREATE DATABASE bench")
+    url = f"host={pgdir} port={PORT} user=postgres dbname=bench"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("POLARFLOW_", "DATABASE_URL", "SYNC_",
+                                "ENCRYPTION_KEY", "POLAR_"))}
+    subprocess.run([os.path.join(BUILD, "bin", "polarctl"), "db",
+                    "migrate"], env=dict(env, DATABASE_URL=url),
+                   check=True, capture_output=True)
+    return pgdir, url, env
+
+
+def start_sim(*args):
+    """polarsim on a free port with args: (process, its URL)."""
+    p = subprocess.Popen(
+        [sys.executable, os.path.join(TOP, "tests", "polarsim",
+                                      "polarsim.py"),
+         "--port", "0", "--quiet", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return p, p.stdout.readline().split()[-1]
+
+
 def main():
     for b in ("bin/polarflow-syncd", "bin/polarctl", "tests/syncd-req"):
         if not os.access(os.path.join(BUILD, b), os.X_OK):
@@ -112,29 +141,12 @@ def main():
             return 0
     work = tempfile.mkdtemp(prefix="sdb.", dir="/tmp")
     os.chmod(work, 0o755)
-    pgdir = os.path.join(work, "pg")
     sim = syncd = None
     try:
-        os.environ["PGPORT_TEST"] = PORT
-        subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "start",
-                        pgdir], check=True, capture_output=True)
-        admin = f"host={pgdir} port={PORT} user=postgres dbname=postgres"
-        psql(admin, "CREATE DATABASE bench")
-        url = f"host={pgdir} port={PORT} user=postgres dbname=bench"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("POLARFLOW_", "DATABASE_URL", "SYNC_",
-                                    "ENCRYPTION_KEY", "POLAR_"))}
-        subprocess.run([os.path.join(BUILD, "bin", "polarctl"), "db",
-                        "migrate"], env=dict(env, DATABASE_URL=url),
-                       check=True, capture_output=True)
-        sim = subprocess.Popen(
-            [sys.executable, os.path.join(TOP, "tests", "polarsim",
-                                          "polarsim.py"),
-             "--port", "0", "--users", str(USERS), "--days", "28",
-             "--seed", "11", "--quiet", "--rate-limit-15m", "10000000",
-             "--rate-limit-24h", "100000000"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        simurl = sim.stdout.readline().split()[-1]
+        pgdir, url, env = bench_db(work)
+        sim, simurl = start_sim(
+            "--users", str(USERS), "--days", "28", "--seed", "11",
+            "--rate-limit-15m", "10000000", "--rate-limit-24h", "100000000")
         run = os.path.join(work, "run")
         conf = os.path.join(work, "polarflow.conf")
 

@@ -24,7 +24,6 @@ from syncd_bench import psql, req, rss_peak_kb as hwm_kb
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BUILD = os.environ.get("PF_BUILD") or os.path.join(
     TOP, os.environ.get("BUILD", "build"))
-PORT = str(5900 + os.getpid() % 90)
 MB = float(os.environ.get("BENCH_BODY_MB", "30"))
 
 
@@ -42,28 +41,11 @@ def main():
             return 0
     work = tempfile.mkdtemp(prefix="sdbb.", dir="/tmp")
     os.chmod(work, 0o755)
-    pgdir = os.path.join(work, "pg")
     simp = syncd = None
     try:
-        os.environ["PGPORT_TEST"] = PORT
-        subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "start",
-                        pgdir], check=True, capture_output=True)
-        admin = f"host={pgdir} port={PORT} user=postgres dbname=postgres"
-        psql(admin, "CREATE DATABASE bench")
-        url = f"host={pgdir} port={PORT} user=postgres dbname=bench"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("POLARFLOW_", "DATABASE_URL", "SYNC_",
-                                    "ENCRYPTION_KEY", "POLAR_"))}
-        subprocess.run([os.path.join(BUILD, "bin", "polarctl"), "db",
-                        "migrate"], env=dict(env, DATABASE_URL=url),
-                       check=True, capture_output=True)
-        simp = subprocess.Popen(
-            [sys.executable, os.path.join(TOP, "tests", "polarsim",
-                                          "polarsim.py"),
-             "--port", "0", "--users", "1", "--days", "3", "--seed", "5",
-             "--quiet", "--no-gzip"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        simurl = simp.stdout.readline().split()[-1]
+        pgdir, url, env = syncd_bench.bench_db(work)
+        simp, simurl = syncd_bench.start_sim(
+            "--users", "1", "--days", "3", "--seed", "5", "--no-gzip")
         run = os.path.join(work, "run")
         conf = os.path.join(work, "polarflow.conf")
         with open(conf, "w") as f:

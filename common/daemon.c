@@ -50,23 +50,33 @@ on_signal(int sig)
 }
 
 int
-pf_daemon_signals_init(void)
+pf_daemon_signals_handle(const int *sigs, size_t n, void (*fn)(int))
 {
 	struct sigaction	sa;
-	static const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	size_t			i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < n; i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
+	return 0;
+}
+
+int
+pf_daemon_signals_init(void)
+{
+	static const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
 	if (sig_pipe[0] != -1)
 		return sig_pipe[0];
 	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], &sa, NULL) == -1)
-			return -1;
+	if (pf_daemon_signals_handle(sigs, sizeof(sigs) / sizeof(sigs[0]),
+	    on_signal) == -1)
+		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	return sig_pipe[0];
 }

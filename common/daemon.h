@@ -115,6 +115,9 @@ void	pf_daemon_log_apply(const struct pf_daemon *d);
  * Returns -1 with errno set on failure.  Call once, at start-up.
  */
 int	pf_daemon_signals_init(void);
+/* fn handles each of the n sigs (SA_RESTART); -1 with errno on failure. */
+int	pf_daemon_signals_handle(const int *sigs, size_t n,
+	    void (*fn)(int));
 
 /* Drains the fd and returns the PF_SIG_* bits seen since the last call. */
 int	pf_daemon_signals_take(void);

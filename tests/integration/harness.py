@@ -85,6 +85,16 @@ def clean_env(**extra):
     return env
 
 
+def recv_all(sock):
+    """Everything sock receives until the peer closes."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def run(argv, env=None, timeout=60, input=None):
     return subprocess.run(argv, env=env, capture_output=True, text=True,
                           timeout=timeout, input=input)

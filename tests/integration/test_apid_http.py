@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+import harness
 from fx_apid import apid, users  # noqa: F401
 
 
@@ -166,12 +167,7 @@ def test_head_works_where_get_does(apid):
     s = socket.create_connection(("127.0.0.1", apid.port), timeout=10)
     s.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n"
               b"Connection: close\r\n\r\n")
-    buf = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
+    buf = harness.recv_all(s)
     s.close()
     head, _, rest = buf.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), buf

@@ -838,11 +838,7 @@ class Sim:
                 continue
             if f.prob < 1.0 and self.frng.random() >= f.prob:
                 continue
-            f.hits += 1
-            if f.count is not None:
-                f.count -= 1
-                if f.count <= 0:
-                    self.faults.remove(f)
+            self.spend(f)
             k = f.kind
             if k in ("5xx", "500", "502", "503", "504"):
                 st = 500 if k == "5xx" else int(k)
@@ -875,16 +871,20 @@ class Sim:
             post.append(("slow", delay))
         return tuple(post) if post else None
 
+    def spend(self, f):
+        """f applies once more: counted, and gone when its count is used."""
+        f.hits += 1
+        if f.count is not None:
+            f.count -= 1
+            if f.count <= 0:
+                self.faults.remove(f)
+
     def set_headers(self, path, resp):
         """The "header" faults: NAME=VALUE replaces or adds a header."""
         for f in list(self.faults):
             if f.kind != "header" or not fnmatch.fnmatchcase(path, f.glob):
                 continue
-            f.hits += 1
-            if f.count is not None:
-                f.count -= 1
-                if f.count <= 0:
-                    self.faults.remove(f)
+            self.spend(f)
             name, value = f.arg.split("=", 1)
             resp = self.copy_resp(resp)     # never the cached one
             resp.headers = [(k, v) for k, v in resp.headers
