@@ -23,6 +23,14 @@
 #define R2(x)	JF("round((" x ")::numeric, 2)")
 #define R1(x)	JF("round((" x ")::numeric, 1)")
 #define HOURS(s) JF("nullif(" s ", 0)::float8 / 3600")
+/*
+ * One timestamp format in every answer: RFC 3339 in UTC with exactly three
+ * fractional digits, as analyticsd writes the instants inside its
+ * documents -- PostgreSQL's own JSON rendering drops trailing zeros and
+ * prints an offset.  NULL stays NULL.
+ */
+#define TS(x)	"to_char((" x ") AT TIME ZONE 'UTC'," \
+		" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 #define SINCE(n) "(current_date - $" #n "::int)"
 #define LIST(obj, from, order) \
 	"SELECT 200, coalesce(json_agg(" obj " ORDER BY " order "), " \
@@ -49,8 +57,8 @@ const char store_sql_sleep_list[] = LIST(
 
 const char store_sql_sleep_day[] =
     "SELECT 200, coalesce((SELECT json_build_object('date', date,"
-    " 'sleep_start_time', sleep_start_time,"
-    " 'sleep_end_time', sleep_end_time, 'sleep_score', sleep_score,"
+    " 'sleep_start_time', " TS("sleep_start_time") ","
+    " 'sleep_end_time', " TS("sleep_end_time") ", 'sleep_score', sleep_score,"
     " 'sleep_rating', sleep_rating,"
     " 'total_sleep_hours', " HOURS("total_sleep_seconds") ","
     " 'light_sleep_hours', " HOURS("light_sleep_seconds") ","
@@ -106,7 +114,7 @@ const char store_sql_recharge_list[] = LIST(
     "date DESC");
 
 #define PHYS \
-    "'recorded_at', recorded_at, 'weight_kg', " JF("weight_kg") "," \
+    "'recorded_at', " TS("recorded_at") ", 'weight_kg', " JF("weight_kg") "," \
     " 'height_cm', " JF("height_cm") ", 'maximum_heart_rate', maximum_heart_rate," \
     " 'resting_heart_rate', resting_heart_rate," \
     " 'aerobic_threshold', aerobic_threshold," \
@@ -153,7 +161,7 @@ const char store_sql_hr_samples[] =
 
 const char store_sql_exercise_list[] = LIST(
     "json_build_object('id', id, 'polar_exercise_id', polar_exercise_id,"
-    " 'start_time', start_time, 'sport', sport,"
+    " 'start_time', " TS("start_time") ", 'sport', sport,"
     " 'duration_minutes', " R1("duration_seconds / 60") ","
     " 'distance_km', " R2("distance_meters / 1000") ","
     " 'calories', calories, 'average_heart_rate', average_heart_rate,"
@@ -166,7 +174,7 @@ const char store_sql_exercise_one[] =
     " CASE WHEN e.id IS NULL THEN 'Exercise ' || $2 || ' not found'"
     " ELSE json_build_object('id', e.id,"
     " 'polar_exercise_id', e.polar_exercise_id,"
-    " 'start_time', e.start_time, 'sport', e.sport,"
+    " 'start_time', " TS("e.start_time") ", 'sport', e.sport,"
     " 'duration_seconds', e.duration_seconds,"
     " 'distance_meters', " JF("e.distance_meters") ", 'calories', e.calories,"
     " 'average_heart_rate', e.average_heart_rate,"
@@ -192,7 +200,7 @@ const char store_sql_exercise_one[] =
     " WHEN coalesce(e." col ", '[]') = '[]' THEN 'Exercise ' || $2 ||" \
     " ' has no " what "'" \
     " ELSE json_build_object('exercise_id', e.id, 'sport', e.sport," \
-    " 'start_time', e.start_time, " key ")::text END" \
+    " 'start_time', " TS("e.start_time") ", " key ")::text END" \
     " FROM (SELECT 1) one LEFT JOIN exercise e" \
     " ON e.user_id = $1 AND e.id = $2::uuid"
 
@@ -203,19 +211,19 @@ const char store_sql_exercise_route[] = EXSERIES("route", "route data",
     " jsonb_array_length(e.route) ELSE 0 END, 'route', e.route");
 
 const char store_sql_alertness_list[] = LIST(
-    "json_build_object('period_start_time', period_start_time,"
-    " 'period_end_time', period_end_time, 'grade', " JF("grade") ","
+    "json_build_object('period_start_time', " TS("period_start_time") ","
+    " 'period_end_time', " TS("period_end_time") ", 'grade', " JF("grade") ","
     " 'grade_classification', grade_classification)",
     "sleepwise_alertness WHERE user_id = $1 AND period_start_time >= "
     SINCE(2), "period_start_time DESC");
 
 const char store_sql_bedtime_list[] = LIST(
-    "json_build_object('period_start_time', period_start_time,"
-    " 'period_end_time', period_end_time,"
-    " 'preferred_sleep_start', preferred_sleep_start,"
-    " 'preferred_sleep_end', preferred_sleep_end,"
-    " 'sleep_gate_start', sleep_gate_start,"
-    " 'sleep_gate_end', sleep_gate_end, 'quality', quality)",
+    "json_build_object('period_start_time', " TS("period_start_time") ","
+    " 'period_end_time', " TS("period_end_time") ","
+    " 'preferred_sleep_start', " TS("preferred_sleep_start") ","
+    " 'preferred_sleep_end', " TS("preferred_sleep_end") ","
+    " 'sleep_gate_start', " TS("sleep_gate_start") ","
+    " 'sleep_gate_end', " TS("sleep_gate_end") ", 'quality', quality)",
     "sleepwise_bedtime WHERE user_id = $1 AND period_start_time >= "
     SINCE(2), "period_start_time DESC");
 
@@ -239,14 +247,14 @@ const char store_sql_actsamples_day[] =
     " ON a.user_id = $1 AND a.date = $2::date";
 
 const char store_sql_spo2_list[] = LIST(
-    "json_build_object('test_time', test_time,"
+    "json_build_object('test_time', " TS("test_time") ","
     " 'blood_oxygen_percent', blood_oxygen_percent,"
     " 'spo2_class', spo2_class, 'avg_heart_rate', avg_heart_rate,"
     " 'hrv_ms', " JF("hrv_ms") ", 'altitude_meters', " JF("altitude_meters") ")",
     "spo2 WHERE user_id = $1 AND test_time >= " SINCE(2), "test_time DESC");
 
 const char store_sql_ecg_list[] = LIST(
-    "json_build_object('id', id, 'test_time', test_time,"
+    "json_build_object('id', id, 'test_time', " TS("test_time") ","
     " 'avg_heart_rate', avg_heart_rate, 'hrv_ms', " JF("hrv_ms") ","
     " 'hrv_level', hrv_level, 'rri_ms', " JF("rri_ms") ","
     " 'duration_seconds', " JF("duration_seconds") ", 'sample_count', sample_count,"
@@ -256,7 +264,7 @@ const char store_sql_ecg_list[] = LIST(
 const char store_sql_ecg_one[] =
     "SELECT CASE WHEN e.id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN e.id IS NULL THEN 'ECG test ' || $2 || ' not found'"
-    " ELSE json_build_object('id', e.id, 'test_time', e.test_time,"
+    " ELSE json_build_object('id', e.id, 'test_time', " TS("e.test_time") ","
     " 'device_id', e.device_id, 'avg_heart_rate', e.avg_heart_rate,"
     " 'hrv_ms', " JF("e.hrv_ms") ", 'hrv_level', e.hrv_level, 'rri_ms', " JF("e.rri_ms") ","
     " 'ptt_systolic_ms', " JF("e.ptt_systolic_ms") ","
@@ -269,7 +277,8 @@ const char store_sql_ecg_one[] =
     " ON e.user_id = $1 AND e.id = $2::uuid";
 
 const char store_sql_bodytemp_list[] = LIST(
-    "json_build_object('start_time', start_time, 'end_time', end_time,"
+    "json_build_object('start_time', " TS("start_time") ","
+    " 'end_time', " TS("end_time") ","
     " 'measurement_type', nullif(measurement_type, ''),"
     " 'sensor_location', nullif(sensor_location, ''),"
     " 'temp_min', " JF("temp_min") ", 'temp_avg', " JF("temp_avg") ", 'temp_max', " JF("temp_max") ","
@@ -364,7 +373,7 @@ const char store_sql_csv_cardio[] = CSV(
     " 'upper_bound', " JF("upper_bound") "," \
     " 'sample_count', sample_count, 'status', status," \
     " 'data_start_date', data_start_date," \
-    " 'data_end_date', data_end_date, 'calculated_at', calculated_at)"
+    " 'data_end_date', data_end_date, 'calculated_at', " TS("calculated_at") ")"
 
 /* upstream's metrics in its order, then ours by name */
 #define BASELINE_ORDER \
@@ -442,7 +451,7 @@ const char store_sql_analytics_status[] =
     " 'pattern_name', pattern_name, 'score', " JF("score") "," \
     " 'confidence', " JF("confidence") ", 'significance', significance," \
     " 'metrics_involved', metrics_involved, 'sample_count', sample_count," \
-    " 'details', details, 'analyzed_at', analyzed_at)"
+    " 'details', details, 'analyzed_at', " TS("analyzed_at") ")"
 
 const char store_sql_patterns[] = LIST(PATTERN,
     "pattern_analyses WHERE user_id = $1", "analyzed_at DESC, pattern_name");
@@ -490,7 +499,7 @@ const char store_sql_insights[] =
     "SELECT 200, coalesce((SELECT payload::text FROM analytics_documents"
     " WHERE user_id = $1 AND kind = 'insights'),"
     " json_build_object('user_id', $1::text, 'generated_at',"
-    " date_trunc('second', now()),"
+    " " TS("now()") ","
     " 'data_freshness', NULL, 'data_age_days', 0,"
     " 'status', 'unavailable', 'feature_availability', '{}'::json,"
     " 'unlock_progress', NULL, 'current_metrics', '{}'::json,"
@@ -500,7 +509,7 @@ const char store_sql_insights[] =
 
 const char store_sql_daily[] = LIST(
     "json_build_object('date', day, 'value', value, 'details', details,"
-    " 'computed_at', computed_at)",
+    " 'computed_at', " TS("computed_at") ")",
     "analytics_daily WHERE user_id = $1 AND metric_name = $2"
     " AND day >= " SINCE(3), "day DESC");
 
@@ -508,8 +517,9 @@ const char store_sql_alerts[] = LIST(
     "json_build_object('metric_name', metric_name, 'date', day,"
     " 'severity', severity, 'value', value, 'lower_bound', lower_bound,"
     " 'upper_bound', upper_bound, 'direction', direction,"
-    " 'first_seen_at', first_seen_at, 'last_seen_at', last_seen_at,"
-    " 'cleared_at', cleared_at, 'active', cleared_at IS NULL)",
+    " 'first_seen_at', " TS("first_seen_at") ","
+    " 'last_seen_at', " TS("last_seen_at") ","
+    " 'cleared_at', " TS("cleared_at") ", 'active', cleared_at IS NULL)",
     "analytics_alerts WHERE user_id = $1 AND day >= " SINCE(2),
     "day DESC, metric_name");
 
@@ -517,7 +527,7 @@ const char store_sql_document[] =
     "SELECT CASE WHEN d.payload IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN d.payload IS NULL THEN 'No ' || $2 ||"
     " ' document for user ' || $1 ELSE json_build_object('kind', d.kind,"
-    " 'computed_at', d.computed_at, 'payload', d.payload)::text END"
+    " 'computed_at', " TS("d.computed_at") ", 'payload', d.payload)::text END"
     " FROM (SELECT 1) one"
     " LEFT JOIN analytics_documents d ON d.user_id = $1 AND d.kind = $2";
 
@@ -569,8 +579,9 @@ const char store_sql_key_info[] =
     "  ELSE GREATEST(rate_limit_requests - coalesce(("
     "  SELECT requests FROM api_rate_windows w WHERE w.key_id = a.id AND"
     "  w.window_start = date_trunc('hour', now())), 0), 0) END,"
-    " 'created_at', created_at, 'last_used_at', CASE WHEN a.id = $2::bigint"
-    "  THEN now() ELSE last_used_at END)"
+    " 'created_at', " TS("created_at") ","
+    " 'last_used_at', " TS("CASE WHEN a.id = $2::bigint THEN now()"
+    "  ELSE last_used_at END") ")"
     " FROM api_keys a WHERE user_id = $1"
     " ORDER BY is_active DESC, id DESC LIMIT 1)::text, 'null')";
 
@@ -578,7 +589,7 @@ const char store_sql_user_status[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"
     " ELSE json_build_object('polar_user_id', u.user_id,"
-    " 'is_active', u.is_active, 'last_synced_at', u.last_synced_at,"
+    " 'is_active', u.is_active, 'last_synced_at', " TS("u.last_synced_at") ","
     " 'has_api_key', k.key_prefix IS NOT NULL,"
     " 'api_key_prefix', k.key_prefix)::text END"
     " FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1"
@@ -596,7 +607,8 @@ const char store_sql_sync_status[] =
     " WHEN l.sync_id IS NULL THEN 'No sync recorded for user ' || $1"
     " ELSE json_build_object('user_id', $1, 'sync_id', l.sync_id,"
     " 'trigger', l.trigger, 'status', l.status,"
-    " 'started_at', l.started_at, 'completed_at', l.completed_at,"
+    " 'started_at', " TS("l.started_at") ","
+    " 'completed_at', " TS("l.completed_at") ","
     " 'duration_ms', l.duration_ms, 'records_synced', l.records_synced,"
     " 'error_type', l.error_type, 'error_message', l.error_message)::text"
     " END"

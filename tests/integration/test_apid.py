@@ -577,6 +577,79 @@ def test_key_regenerate_revoke_info_status(apid, users, migrated):
                            "('key.regenerate', 'key.revoke')") == 2
 
 
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+def stamps(doc, key=""):
+    """(key, value) of every instant in an answer; Polar's own sample
+    series are data, not our timestamps, and are skipped."""
+    if key in ("samples", "route", "hypnogram"):
+        return
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from stamps(v, k)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from stamps(v, key)
+    elif isinstance(doc, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", doc):
+        yield key, doc
+
+
+def test_every_instant_is_rfc3339_utc_with_milliseconds(apid, users,
+                                                        migrated):
+    # stored with an offset, on a whole second, and with microseconds
+    t = "'2026-01-01T23:10:00+02:00'"
+    tz = "now() - interval '1 hour 0.123456 second'"
+    for sql in (
+            "INSERT INTO sleep (user_id, date, sleep_start_time, "
+            f"sleep_end_time) VALUES ('alice', current_date, {t}, {tz})",
+            "INSERT INTO physical_info (user_id, recorded_at) VALUES "
+            f"('alice', {t})",
+            "INSERT INTO exercise (user_id, polar_exercise_id, start_time, "
+            f"samples) VALUES ('alice', 'p1', {tz}, '[1]')",
+            "INSERT INTO sleepwise_alertness (user_id, period_start_time, "
+            f"period_end_time) VALUES ('alice', {tz}, {tz})",
+            "INSERT INTO sleepwise_bedtime (user_id, period_start_time, "
+            "preferred_sleep_start, sleep_gate_end) VALUES "
+            f"('alice', {tz}, {t}, {tz})",
+            f"INSERT INTO spo2 (user_id, test_time) VALUES ('alice', {tz})",
+            "INSERT INTO ecg (user_id, test_time) VALUES ('alice', now())",
+            "INSERT INTO body_temperature (user_id, start_time, end_time) "
+            f"VALUES ('alice', {tz}, {tz})",
+            "INSERT INTO sync_logs (user_id, trigger, status, started_at, "
+            f"completed_at) VALUES ('alice', 'api', 'success', {t}, {tz})",
+            "UPDATE users SET last_synced_at = "
+            f"{tz} WHERE user_id = 'alice'",
+            "INSERT INTO analytics_alerts (user_id, metric_name, day, "
+            "severity, value) VALUES ('alice', 'hrv', current_date, "
+            "'warning', 1)"):
+        migrated.execute(sql)
+    k = users["alice"]
+    eid = apid.get(f"{U}/alice/exercises", k).json()[0]["id"]
+    ecg = apid.get(f"{U}/alice/ecg", k).json()[0]["id"]
+    seen = {}
+    for path in ("sleep/" + migrated.scalar("SELECT current_date::text"),
+                 "physical-info", "exercises", f"exercises/{eid}",
+                 f"exercises/{eid}/samples", "sleepwise/alertness",
+                 "sleepwise/bedtime", "spo2", "ecg", f"ecg/{ecg}",
+                 "temperature/body", "sync/status", "status",
+                 "api-key/info", "analytics/alerts", "insights"):
+        r = apid.get(f"{U}/alice/{path}", k)
+        assert r.status == 200, (path, r.body)
+        for key, v in stamps(r.json()):
+            assert STAMP.match(v), (path, key, v)
+            seen[key] = v
+    assert seen["sleep_start_time"] == "2026-01-01T21:10:00.000Z"
+    assert seen["recorded_at"] == "2026-01-01T21:10:00.000Z"
+    assert seen["preferred_sleep_start"] == "2026-01-01T21:10:00.000Z"
+    for key in ("sleep_end_time", "start_time", "period_start_time",
+                "period_end_time", "sleep_gate_end", "test_time",
+                "end_time", "completed_at", "started_at", "last_synced_at",
+                "created_at", "last_used_at", "first_seen_at",
+                "last_seen_at", "generated_at"):
+        assert key in seen, key
+
+
 # ---------------------------------------------- metrics and the spec ----
 
 def test_openapi_lists_exactly_the_served_routes(apid):
