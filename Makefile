@@ -10,6 +10,8 @@
 #                   corpus; crashes land in $(BUILD)/fuzz/crashes/
 #   make lint       mandoc -Tlint, header self-containment, OpenAPI lint
 #   make check-fresh  .ci/run in a bare Debian 12 root (debootstrap, nspawn)
+#   make check-boot   README's production install on a booted Debian 12
+#                     (systemd-nspawn -b), then its privilege separation
 #   make install    PREFIX=/usr/local DESTDIR=  (make uninstall: the same)
 #
 # SANITIZE=1 builds with ASan+UBSan into build-san/ (fails on first report).
@@ -72,7 +74,7 @@ LIBS	:=
 TESTS	:=
 CLEANFILES :=
 
-.PHONY: all check check-build check-fresh unit integration bench run install \
+.PHONY: all check check-build check-fresh check-boot unit integration bench run install \
 	uninstall lint clean deps FORCE
 all:
 FORCE:
@@ -110,6 +112,9 @@ check: deps
 
 check-fresh:
 	@scripts/check-fresh.sh
+
+check-boot: all
+	@BUILD=$(BUILD) scripts/check-boot.sh
 
 unit: check-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh unit

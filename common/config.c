@@ -347,6 +347,31 @@ out:
 }
 
 /*
+ * systemd credentials: a unit's LoadCredential= puts each secret in a
+ * directory only the unit's user can read, named in $CREDENTIALS_DIRECTORY.
+ * A secret is looked for there under its key's name, or with the
+ * "polarflow_" prefix that LoadCredential=polarflow:<directory> gives every
+ * file of a directory.  Writes the path found into path.
+ */
+static bool
+credential_path(const struct key *k, char *path, size_t len)
+{
+	static const char *const prefix[] = { "", "polarflow_" };
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t		 i;
+	int		 n;
+
+	if (!(k->flags & K_SECRET) || dir == NULL || dir[0] != '/')
+		return false;
+	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		n = snprintf(path, len, "%s/%s%s", dir, prefix[i], k->name);
+		if (n > 0 && (size_t)n < len && access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Resolves a name that may be "<secret>_file" into its key; *is_file tells
  * which form matched.
  */
@@ -377,7 +402,7 @@ assign(struct pf_config *cfg, const char *name, const char *value,
 {
 	const struct key	*k;
 	const char		*hint;
-	char			*secret = NULL;
+	char			*secret = NULL, path[PATH_MAX];
 	bool			 is_file;
 	int			 r;
 
@@ -392,6 +417,12 @@ assign(struct pf_config *cfg, const char *name, const char *value,
 	}
 	if (!is_file)
 		return key_set(cfg, k, value, msg, msglen);
+	/*
+	 * The credential wins (load_credentials), and under systemd the file
+	 * it replaces is usually one this daemon's user may not read.
+	 */
+	if (credential_path(k, path, sizeof(path)))
+		return PF_OK;
 	if ((r = read_secret_file(value, &secret, msg, msglen)) != PF_OK) {
 		char	tmp[1024];
 
@@ -552,6 +583,32 @@ env_apply(struct pf_config *cfg, const struct key *k, const char *var,
 	return r;
 }
 
+/* Secrets from systemd credentials override the file, not the environment. */
+static int
+load_credentials(struct pf_config *cfg, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX], msg[768], *secret;
+	size_t	 i;
+	int	 r;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (!credential_path(&keys[i], path, sizeof(path)))
+			continue;
+		secret = NULL;
+		r = read_secret_file(path, &secret, msg, sizeof(msg));
+		if (r == PF_OK) {
+			r = key_set(cfg, &keys[i], secret, msg, sizeof(msg));
+			pf_freezero(secret, strlen(secret));
+		}
+		if (r != PF_OK) {
+			seterr(err, errlen, "credential %s: %s", keys[i].name,
+			    msg);
+			return r;
+		}
+	}
+	return PF_OK;
+}
+
 static int
 load_env(struct pf_config *cfg, char *err, size_t errlen)
 {
@@ -658,6 +715,8 @@ pf_config_load(struct pf_config **out, const char *path, char *err,
 		if ((r = load_file(cfg, path, fp, err, errlen)) != PF_OK)
 			goto out;
 	}
+	if ((r = load_credentials(cfg, err, errlen)) != PF_OK)
+		goto out;
 	if ((r = load_env(cfg, err, errlen)) != PF_OK)
 		goto out;
 	if ((r = validate(cfg, path ? path : "configuration", err, errlen)) !=

@@ -8,13 +8,18 @@
  * polarflow.conf(5)).  Unknown keys and bad values are errors reported as
  * "file:line: message".
  *
- * Precedence, lowest first: default, file, environment.  Every key KEY can be
+ * Precedence, lowest first: default, file, systemd credential, environment.
+ * Every key KEY can be
  * set with the environment variable POLARFLOW_<KEY> (upper case); the
  * upstream polar-flow-server names keep working (DATABASE_URL, API_KEY,
  * LOG_LEVEL, SYNC_INTERVAL_MINUTES, SYNC_DAYS_LOOKBACK, ENCRYPTION_KEY, ...).
  * Secret keys (database_url, api_key, encryption_key, polar_client_secret)
  * may instead be given as "<key>_file = /path" (or <ENV>_FILE): the file's
- * contents, trailing newline stripped, become the value.
+ * contents, trailing newline stripped, become the value.  Under systemd a
+ * secret comes from $CREDENTIALS_DIRECTORY/<key> or .../polarflow_<key>
+ * (LoadCredential=polarflow:<directory> in the unit) when that file exists;
+ * a "<key>_file" line of the file is then not read at all, so the shared
+ * file may name a path the daemon's own user cannot open.
  *
  * The structure is immutable once loaded; reload builds a new one and swaps.
  */

@@ -22,7 +22,11 @@ static int	cmd_help(struct ctl *, int, char **);
 static const struct cmd cmds[] = {
 	{ { "db", "migrate" }, "", cmd_db_migrate },
 	{ { "db", "status" }, "", cmd_db_status },
-	{ { "setup" }, "[--key-file path]", cmd_setup },
+	{ { "setup" }, "", cmd_setup },
+	{ { "secret", "list" }, "", cmd_secret_list },
+	{ { "secret", "set" }, "name [file | -]", cmd_secret_set },
+	{ { "secret", "rotate" }, "encryption_key | api_key",
+	    cmd_secret_rotate },
 	{ { "user", "add" }, "<user_id>", cmd_user_add },
 	{ { "user", "list" }, "", cmd_user_list },
 	{ { "user", "show" }, "<user_id>", cmd_user_show },

@@ -77,6 +77,19 @@ int	 cmd_db_status(struct ctl *, int, char **);
 /* cmd_setup.c */
 int	 cmd_setup(struct ctl *, int, char **);
 
+/* cmd_secret.c */
+int	 cmd_secret_list(struct ctl *, int, char **);
+int	 cmd_secret_set(struct ctl *, int, char **);
+int	 cmd_secret_rotate(struct ctl *, int, char **);
+/* Makes <confdir>/credentials and one 0700 directory per daemon. */
+int	 secret_store_prepare(struct ctl *);
+/*
+ * The encryption key in the store: its path in path, created (0600) when
+ * missing -- *created says so -- and checked when present.
+ */
+int	 secret_ensure_encryption_key(struct ctl *, char *path, size_t len,
+	    bool *created);
+
 /* cmd_user.c */
 int	 cmd_user_add(struct ctl *, int, char **);
 int	 cmd_user_list(struct ctl *, int, char **);
@@ -117,6 +130,15 @@ int	 store_migration_apply(struct pf_db *, int version, const char *name,
 int	 store_audit(struct pf_db *, const char *actor, const char *action,
 	    const char *user_id, const json_t *details);
 int	 store_status_counts(struct pf_db *, PGresult **);
+/*
+ * Calls fn for every sealed value in the database (a Polar token, the
+ * client secret), rows locked; when fn sets *out (malloc'd), the value is
+ * replaced by it.  Stops at fn's first error and returns it.  Run it in a
+ * transaction.
+ */
+int	 store_sealed_each(struct pf_db *, int (*fn)(void *arg,
+	    const char *what, const char *id, const char *sealed, char **out),
+	    void *arg);
 int	 store_login_role(struct pf_db *, const char *login,
 	    const char *group, char *how, size_t howlen);
 int	 store_user_add(struct pf_db *, const char *user_id);

@@ -482,6 +482,58 @@ store_export_close(struct pf_db *db)
 }
 
 /*
+ * Every column that holds a pf_crypto_seal() value, with the statements
+ * that read it (rows locked) and write it back.  A new sealed column is
+ * one more row here, and key rotation covers it.
+ */
+static const struct {
+	const char	*what;
+	const char	*select;	/* -> id, sealed */
+	const char	*update;	/* $1 id, $2 sealed */
+} sealed_cols[] = {
+	{ "user", "SELECT user_id, access_token_enc FROM users WHERE "
+	    "access_token_enc IS NOT NULL ORDER BY user_id FOR UPDATE",
+	    "UPDATE users SET access_token_enc = $2 WHERE user_id = $1" },
+	{ "app_settings", "SELECT id::text, polar_client_secret_enc FROM "
+	    "app_settings WHERE polar_client_secret_enc IS NOT NULL FOR UPDATE",
+	    "UPDATE app_settings SET polar_client_secret_enc = $2, "
+	    "updated_at = now() WHERE id = $1::int" },
+};
+
+int
+store_sealed_each(struct pf_db *db, int (*fn)(void *, const char *,
+    const char *, const char *, char **), void *arg)
+{
+	PGresult	*res = NULL;
+	const char	*p[2];
+	char		*out;
+	size_t		 c;
+	int		 i, r = PF_OK;
+
+	for (c = 0; c < sizeof(sealed_cols) / sizeof(sealed_cols[0]); c++) {
+		if ((r = pf_db_exec(db, &res, sealed_cols[c].select, 0,
+		    NULL)) != PF_OK)
+			return r;
+		for (i = 0; i < PQntuples(res) && r == PF_OK; i++) {
+			out = NULL;
+			p[0] = PQgetvalue(res, i, 0);
+			r = fn(arg, sealed_cols[c].what, p[0],
+			    PQgetvalue(res, i, 1), &out);
+			if (r == PF_OK && out != NULL) {
+				p[1] = out;
+				r = pf_db_exec(db, NULL, sealed_cols[c].update,
+				    2, p);
+			}
+			free(out);
+		}
+		PQclear(res);
+		if (r != PF_OK)
+			return r;
+	}
+	return PF_OK;
+}
+
+/*
  * A login role for a daemon's system user in its group role (sql/0007):
  * *how is "created", "joined" or "present".
  */

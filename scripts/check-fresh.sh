@@ -15,32 +15,9 @@
 # FRESH_KEEP=1 keeps the run's root for a look afterwards.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-FRESH_DIR=${FRESH_DIR:-$top/var/fresh}
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-
-say() { printf 'check-fresh: %s\n' "$*"; }
-die() { printf 'check-fresh: %s\n' "$*" >&2; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, systemd-nspawn)"
-need=""
-command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap"
-command -v systemd-nspawn >/dev/null 2>&1 || need="$need systemd-container"
-if [ -n "$need" ]; then
-	say "installing:$need"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends $need >/dev/null
-fi
-
-mkdir -p "$FRESH_DIR"
-base=$FRESH_DIR/base
-if [ "${FRESH_REBUILD:-0}" = 1 ] || [ ! -f "$base/.complete" ]; then
-	rm -rf "$base"
-	say "debootstrap --variant=minbase bookworm into $base"
-	debootstrap --variant=minbase bookworm "$base" "$MIRROR" \
-	    >"$FRESH_DIR/debootstrap.log" 2>&1 ||
-	    die "debootstrap failed; see $FRESH_DIR/debootstrap.log"
-	touch "$base/.complete"
-fi
+prog=check-fresh
+. "$top/scripts/fresh-root.sh"
+fresh_base
 
 root=$FRESH_DIR/root.$$
 cleanup() {

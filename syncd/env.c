@@ -39,9 +39,10 @@ syncd_load_key(const struct pf_config *cfg,
 	if (cfg->encryption_key == NULL || *cfg->encryption_key == '\0') {
 		snprintf(err, errlen, "encryption_key is not set: syncd keeps "
 		    "Polar tokens encrypted and cannot start without it "
-		    "(make one with \"head -c 32 /dev/urandom | base64 > "
-		    "/etc/polarflow/encryption.key\" and set "
-		    "encryption_key_file, or give any 32-byte base64/hex key)");
+		    "(\"polarctl setup\" makes one in the credentials store, "
+		    "which the unit passes to syncd; outside systemd name it "
+		    "with encryption_key_file, or give any 32-byte base64/hex "
+		    "key)");
 		return PF_ERR_INVALID;
 	}
 	if (pf_crypto_key_parse(cfg->encryption_key, key) != PF_OK) {

@@ -110,6 +110,7 @@ class Syncd:
         self.write_conf(extra or {})
         self.daemon = None
         self.last_log = ""
+        self.env = {}       # e.g. CREDENTIALS_DIRECTORY, as systemd sets
 
     def write_conf(self, extra):
         conf = {
@@ -133,7 +134,8 @@ class Syncd:
 
     def start(self, wait=True):
         self.daemon = harness.Daemon(
-            "polarflow-syncd", ["-f", self.conf], env=harness.clean_env(),
+            "polarflow-syncd", ["-f", self.conf],
+            env=harness.clean_env(**self.env),
             logdir=self.dir, valgrind=self.valgrind)
         if wait:
             harness.wait_until(lambda: self.call({"type": "status"},

@@ -79,7 +79,8 @@ def clean_env(**extra):
     """The environment a test binary sees: no stray POLARFLOW_/upstream
     variables from the developer's shell, plus what the test sets."""
     drop = ("POLARFLOW_", "DATABASE_URL", "API_KEY", "LOG_LEVEL",
-            "SYNC_", "ENCRYPTION_KEY", "DEPLOYMENT_MODE", "POLAR_")
+            "SYNC_", "ENCRYPTION_KEY", "DEPLOYMENT_MODE", "POLAR_",
+            "CREDENTIALS_DIRECTORY")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update({k: str(v) for k, v in extra.items()})
     return env

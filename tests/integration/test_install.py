@@ -250,6 +250,12 @@ def test_sysusers_and_tmpfiles_prepare_a_system(destdir, tmp_path):
     assert (st.st_uid, st.st_gid) == (0, gid)
     st = os.stat(root / CONF)
     assert stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == gid
+    # the credentials store exists before any unit's LoadCredential= reads
+    # it, and is root's alone
+    for d in ("", "/syncd", "/apid"):
+        st = os.stat(root / f"etc/polarflow/credentials{d}")
+        assert stat.S_IMODE(st.st_mode) == 0o700, d
+        assert (st.st_uid, st.st_gid) == (0, 0), d
 
 
 # ----------------------------------------------- the installed suite ----

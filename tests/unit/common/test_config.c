@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +22,7 @@ static const char *const envs[] = {
 	"LOG_LEVEL", "SYNC_INTERVAL_MINUTES", "SYNC_DAYS_LOOKBACK",
 	"ENCRYPTION_KEY", "POLARFLOW_SYNC_INTERVAL_MINUTES",
 	"POLARFLOW_API_KEY", "DEPLOYMENT_MODE", "POLARFLOW_LOG_FORMAT",
-	"SYNC_ENABLED",
+	"SYNC_ENABLED", "CREDENTIALS_DIRECTORY",
 };
 
 static void
@@ -264,6 +266,44 @@ test_secret_files(void **state)
 	assert_non_null(strstr(err, "unknown key"));
 }
 
+/*
+ * systemd credentials: found under the key's name or with the polarflow_
+ * prefix of a directory credential; they beat the file (whose _file path
+ * is then never opened) and lose to the environment.
+ */
+static void
+test_credentials(void **state)
+{
+	struct pf_config	*cfg;
+	char			 cred[300];
+
+	(void)state;
+	snprintf(cred, sizeof(cred), "%s/creds", dir);
+	assert_int_equal(mkdir(cred, 0700), 0);
+	write_file("creds/polarflow_encryption_key", "from-credential\n");
+	write_file("creds/api_key", "pfk_credential\n");
+	setenv("CREDENTIALS_DIRECTORY", cred, 1);
+	cfg = load_ok("encryption_key_file = /nonexistent/unreadable\n"
+	    "api_key = inline\n");
+	assert_string_equal(cfg->encryption_key, "from-credential");
+	assert_string_equal(cfg->api_key, "pfk_credential");
+	pf_config_free(cfg);
+	/* a secret without a credential still needs its file */
+	load_bad("polar_client_secret_file = /nonexistent/secret\n");
+	assert_non_null(strstr(err, "polar_client_secret_file: could not "
+	    "open"));
+	setenv("API_KEY", "from-env", 1);
+	cfg = load_ok("");
+	assert_string_equal(cfg->api_key, "from-env");
+	pf_config_free(cfg);
+	/* only a secret is ever taken from the credentials */
+	write_file("creds/polarflow_rundir", "/nope\n");
+	cfg = load_ok("");
+	assert_string_not_equal(cfg->rundir, "/nope");
+	pf_config_free(cfg);
+	clear_env();
+}
+
 static void
 test_dump_masks_secrets(void **state)
 {
@@ -345,6 +385,7 @@ main(void)
 		cmocka_unit_test_setup(test_missing_explicit_file, setup),
 		cmocka_unit_test_setup(test_env_overrides, setup),
 		cmocka_unit_test_setup(test_secret_files, setup),
+		cmocka_unit_test_setup(test_credentials, setup),
 		cmocka_unit_test_setup(test_dump_masks_secrets, setup),
 		cmocka_unit_test_setup(test_normalize_db_url, setup),
 	};
