@@ -31,7 +31,11 @@ int	apid_serve(struct http_request *);
 /* auth.c */
 void	auth_worker_init(void);
 
-/* guard.c: ends a worker whose main thread the sandbox killed. */
+/*
+ * guard.c: ends a worker whose main thread the sandbox killed.
+ * guard_prepare() runs in kore's parent, guard_start() in each worker.
+ */
+void	guard_prepare(void);
 void	guard_start(void);
 
 /* front.c: the request timeouts' JSON 408 (a worker's timer). */

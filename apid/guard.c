@@ -9,8 +9,11 @@
  * worker watches the main thread and, once it is dead, ends the process,
  * so that kore starts a new worker as for any other crash.
  *
- * The guard uses only what the filter allows every thread (open, read,
- * close, poll, write for the log, exit_group).
+ * The guard uses only what the filter allows every thread (openat, read,
+ * close, poll, write for the log, exit_group).  It reads /proc through a
+ * descriptor kore's parent opened before the workers were forked, so it
+ * works as well in a worker that chrooted (api_chroot) to where no /proc
+ * is; that descriptor lets a worker see only what its own user may.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +32,8 @@
 
 #define GUARD_EVERY_MS	200
 
-static char	guard_stat[64];	/* /proc/self/task/<main>/stat */
+static int	guard_proc = -1;	/* /proc, opened by the parent */
+static char	guard_stat[64];		/* self/task/<main>/stat */
 
 /* Whether the main thread has died: its task is a zombie or gone. */
 static bool
@@ -39,7 +43,7 @@ main_dead(void)
 	ssize_t	 n;
 	int	 fd;
 
-	if ((fd = open(guard_stat, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = openat(guard_proc, guard_stat, O_RDONLY | O_CLOEXEC)) == -1)
 		return errno == ENOENT || errno == ESRCH;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -69,14 +73,24 @@ guard_main(void *arg)
 }
 
 void
+guard_prepare(void)
+{
+	if ((guard_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		pf_log_warn("/proc: workers will run without a guard");
+}
+
+void
 guard_start(void)
 {
 	pthread_attr_t	attr;
 	pthread_t	tid;
 	int		rv;
 
+	if (guard_proc == -1)
+		return;
 	/* The worker's main thread leads its thread group: tid == pid. */
-	snprintf(guard_stat, sizeof(guard_stat), "/proc/self/task/%d/stat",
+	snprintf(guard_stat, sizeof(guard_stat), "self/task/%d/stat",
 	    (int)getpid());
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

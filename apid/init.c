@@ -179,6 +179,7 @@ kore_parent_configure(int argc, char **argv)
 	 * There is no watchdog: kore's parent loop has no hook to ping from,
 	 * and it restarts a worker that dies by itself.
 	 */
+	guard_prepare();
 	(void)pf_daemon_notify("READY=1");
 	ignore_hup();
 }

@@ -2,9 +2,13 @@
  * launcher.c -- polarflow-apid: checks polarflow.conf, renders kore's own
  * configuration from it and execs kore with apid.so.
  *
- * kore owns the process from then on (foreground, -f; no chroot or
- * privilege drop of its own, -n -r: systemd provides the sandbox).  The
- * module finds polarflow.conf again through POLARFLOW_APID_CONFIG.
+ * kore owns the process from then on (foreground, -f).  Started as root
+ * with api_user set (the installed unit), kore's workers drop to that user
+ * after start-up and, with api_chroot, chroot first: the network-facing
+ * processes then hold no root and see none of the file system.  Otherwise
+ * (-n -r) they keep the user apid was started as, and systemd's sandbox is
+ * all there is.  The module finds polarflow.conf again through
+ * POLARFLOW_APID_CONFIG.
  *
  * apid.so is looked for relative to this program: installed, at
  * APID_MODULE_DIR_REL (LIBDIR/polarflow as seen from SBINDIR, set by
@@ -12,9 +16,12 @@
  * ../lib.  POLARFLOW_APID_SO overrides both.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -75,6 +82,8 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "http_keepalive_time %d\n"
 	    "http_server_version polarflow-apid\n"
 	    "http_hsts_enable 0\n"
+	    "%s%s%s"
+	    "%s%s%s"
 	    "domain * {\n"
 	    "\tattach api\n"
 	    "\troute ^/.*$ apid_serve\n"
@@ -82,7 +91,11 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    cfg->path ? cfg->path : "(defaults)", so, cfg->api_host,
 	    cfg->api_port, cfg->api_workers, CONF_MAX_CONNECTIONS,
 	    CONF_PGSQL_CONN_MAX, cfg->rundir, APID_BODY_READ_MAX,
-	    CONF_HEADER_MAX, CONF_KEEPALIVE_S);
+	    CONF_HEADER_MAX, CONF_KEEPALIVE_S,
+	    *cfg->api_user ? "runas " : "", cfg->api_user,
+	    *cfg->api_user ? "\n" : "",
+	    *cfg->api_chroot ? "root " : "", cfg->api_chroot,
+	    *cfg->api_chroot ? "\n" : "");
 	if (fclose(fp) != 0 || rename(tmp, path) != 0)
 		return -1;
 	return 0;
@@ -111,6 +124,46 @@ check_schema(struct pf_config *cfg)
 	pf_db_close(db);
 }
 
+/*
+ * With api_user, the schema is checked as that user, as the workers will
+ * connect (peer authentication maps the system user to its role): in a
+ * child that drops to it first.
+ */
+static void
+check_schema_as(struct pf_config *cfg)
+{
+	struct passwd	*pw;
+	pid_t		 pid;
+	int		 status;
+
+	if (*cfg->api_user == '\0' || geteuid() != 0) {
+		check_schema(cfg);
+		return;
+	}
+	if ((pw = getpwnam(cfg->api_user)) == NULL)
+		pf_fatalx("api_user %s: no such user", cfg->api_user);
+	if ((pid = fork()) == -1)
+		pf_fatal("fork");
+	if (pid == 0) {
+		if (setgroups(1, &pw->pw_gid) == -1 ||
+		    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+			pf_fatal("could not become %s", cfg->api_user);
+		check_schema(cfg);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		pf_fatal("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(1);	/* the child said why */
+	/*
+	 * libpq takes the role from the system user unless told: inside a
+	 * chroot there is no passwd file to look it up in.
+	 */
+	if (getenv("PGUSER") == NULL)
+		setenv("PGUSER", cfg->api_user, 1);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -119,7 +172,8 @@ main(int argc, char *argv[])
 	char			 err[512], exe[PATH_MAX], sopath[PATH_MAX];
 	char			 installed[PATH_MAX], built[PATH_MAX];
 	char			 conf[PATH_MAX], abspath[PATH_MAX];
-	int			 ch, noaction = 0, verbose = 0;
+	char			*av[8], *sav[10];
+	int			 ch, noaction = 0, verbose = 0, ac = 0;
 	ssize_t			 n;
 	struct stat		 st;
 
@@ -146,13 +200,18 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: %s\n", __progname, err);
 		return 1;
 	}
+	if (*cfg->api_user != '\0' && geteuid() != 0) {
+		fprintf(stderr, "%s: api_user needs apid to be started as "
+		    "root (its workers drop to it)\n", __progname);
+		return 1;
+	}
 	if (noaction) {
 		printf("configuration OK\n");
 		pf_config_free(cfg);
 		return 0;
 	}
 
-	check_schema(cfg);
+	check_schema_as(cfg);
 
 	if ((so = getenv("POLARFLOW_APID_SO")) == NULL) {
 		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
@@ -190,11 +249,23 @@ main(int argc, char *argv[])
 		setenv("POLARFLOW_APID_CONFIG", "", 1);
 	if (verbose)
 		setenv("POLARFLOW_APID_VERBOSE", "1", 1);
+	/* kore's own privilege separation, as far as it is configured. */
+	av[ac++] = "kore";
+	av[ac++] = "-f";
+	if (*cfg->api_chroot == '\0')
+		av[ac++] = "-n";
+	if (*cfg->api_user == '\0')
+		av[ac++] = "-r";
+	av[ac++] = "-c";
+	av[ac++] = conf;
+	av[ac] = NULL;
 	pf_config_free(cfg);
 
 	/* Line-buffered stdout: kore's parent prints its log with printf. */
-	execlp("stdbuf", "stdbuf", "-oL", "kore", "-f", "-n", "-r", "-c", conf,
-	    (char *)NULL);
-	execlp("kore", "kore", "-f", "-n", "-r", "-c", conf, (char *)NULL);
+	sav[0] = "stdbuf";
+	sav[1] = "-oL";
+	memcpy(sav + 2, av, (ac + 1) * sizeof(*av));
+	execvp("stdbuf", sav);
+	execvp("kore", av);
 	pf_fatal("could not run kore");
 }

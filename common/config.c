@@ -73,6 +73,8 @@ static const struct key keys[] = {
 	{ "api_port", K_INT, OFF(api_port), "8000", 1, 65535, 0, "API_PORT",
 	    NULL },
 	{ "api_workers", K_INT, OFF(api_workers), "2", 1, 64, 0, NULL, NULL },
+	{ "api_user", K_STR, OFF(api_user), "", 0, 0, 0, NULL, NULL },
+	{ "api_chroot", K_STR, OFF(api_chroot), "", 0, 0, 0, NULL, NULL },
 	{ "api_rate_limit", K_INT, OFF(api_rate_limit), "1000", 1, 100000000,
 	    0, NULL, NULL },
 	{ "base_url", K_STR, OFF(base_url), "", 0, 0, 0, "BASE_URL", NULL },
@@ -679,6 +681,12 @@ validate(struct pf_config *cfg, const char *where, char *err, size_t errlen)
 	if (cfg->rundir[0] != '/') {
 		seterr(err, errlen, "%s: rundir must be an absolute path",
 		    where);
+		return PF_ERR_INVALID;
+	}
+	if (cfg->api_chroot[0] != '\0' && (cfg->api_chroot[0] != '/' ||
+	    cfg->api_user[0] == '\0')) {
+		seterr(err, errlen, "%s: api_chroot must be an absolute path "
+		    "and needs api_user", where);
 		return PF_ERR_INVALID;
 	}
 	pf_config_normalize_db_url(cfg->database_url);

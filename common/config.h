@@ -59,6 +59,8 @@ struct pf_config {
 	int			 api_port;
 	int			 api_workers;
 	int			 api_rate_limit;	/* requests per hour */
+	char			*api_user;	/* kore workers' user, "" none */
+	char			*api_chroot;	/* their root, "" none */
 	char			*base_url;
 
 	/* Polar */

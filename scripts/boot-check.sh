@@ -97,6 +97,40 @@ refuse "_polarsync cannot read apid's master key credential" \
 refuse "_polarsync cannot read apid's master key in the store" \
     runuser -u _polarsync -- cat /etc/polarflow/credentials/apid/api_key
 
+# apid: kore's parent root without the store, its workers chrooted and
+# unprivileged, still reaching PostgreSQL and syncd.
+apid_pid=$(systemctl show -p MainPID --value polarflow-apid.service)
+workers=$(pgrep -P "$apid_pid" 2>/dev/null)
+has_workers() { [ -n "$workers" ]; }
+check "apid has worker processes" has_workers
+workers_sandboxed() {
+	for w in $workers; do
+		u=$(ps -o user= -p "$w")
+		r=$(readlink "/proc/$w/root")
+		echo "worker $w: user $u, root $r"
+		[ "$u" = _polarapi ] && [ "$r" = /run/polarflow-apid ] ||
+		    return 1
+	done
+}
+check "apid's workers run as _polarapi, chrooted" workers_sandboxed
+refuse "apid's parent cannot read the credentials store"     nsenter -t "$apid_pid" -m -- cat /etc/polarflow/credentials/syncd/encryption_key
+polarctl user add boot1 >>"$L" 2>&1
+BK=$(polarctl key create --user boot1 2>>"$L" | grep -o 'pfk_[0-9a-f]*' | head -n 1)
+keyed_read() {
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $BK" \
+	    http://127.0.0.1:8000/api/v1/users/boot1/sleep)
+	echo "sleep: HTTP $code"
+	[ "$code" = 200 ]
+}
+check "a chrooted worker reads PostgreSQL" keyed_read
+trigger_reaches_syncd() {
+	out=$(curl -s -w ' HTTP %{http_code}' -X POST -H "X-API-Key: $BK" \
+	    http://127.0.0.1:8000/api/v1/users/boot1/sync/trigger)
+	echo "trigger: $out"
+	case $out in *"HTTP 503"|*"HTTP 000") return 1 ;; esac
+}
+check "a chrooted worker reaches syncd's control socket" trigger_reaches_syncd
+
 # Each daemon's database role, through peer authentication as installed.
 check "_polarapi selects users" psql_as _polarapi "SELECT user_id FROM users"
 refuse "_polarapi cannot select a token column" \

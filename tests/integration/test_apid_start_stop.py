@@ -39,6 +39,36 @@ def test_refuses_an_unmigrated_database(db, tmp_path, older):
         shutil.rmtree(rundir, ignore_errors=True)
 
 
+def test_privilege_separation_settings_are_checked(tmp_path):
+    """api_user/api_chroot (kore's own privilege separation, which
+    scripts/check-boot.sh shows at work under the installed unit): a
+    chroot needs the user to drop to and an absolute path, and a user to
+    drop to needs apid started as root."""
+    conf = tmp_path / "apid.conf"
+    apid = harness.binary("polarflow-apid")
+    conf.write_text("api_chroot = /run/x\n")
+    p = harness.run([apid, "-n", "-f", str(conf)], env=harness.clean_env())
+    assert p.returncode != 0 and "needs api_user" in p.stderr, p.stderr
+    conf.write_text("api_user = nobody\napi_chroot = run/x\n")
+    p = harness.run([apid, "-n", "-f", str(conf)], env=harness.clean_env())
+    assert p.returncode != 0 and "absolute path" in p.stderr, p.stderr
+    conf.write_text("api_user = nobody\napi_chroot = /run/x\n")
+    p = harness.run([apid, "-n", "-f", str(conf)], env=harness.clean_env())
+    if os.geteuid() == 0:
+        assert p.returncode == 0, p.stderr
+        # pytest's tmp_path is root's alone: a file nobody can read
+        with tempfile.NamedTemporaryFile("w", dir="/tmp", suffix=".conf") \
+                as f:
+            f.write(conf.read_text())
+            f.flush()
+            os.chmod(f.name, 0o644)
+            p = harness.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                             "--clear-groups", apid, "-n", "-f", f.name],
+                            env=harness.clean_env())
+    assert p.returncode != 0, p.stdout
+    assert "api_user needs apid to be started as root" in p.stderr, p.stderr
+
+
 def blocked_queries(db):
     return db.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted AND "
                      "relation = 'sleep'::regclass")
