@@ -357,6 +357,7 @@ extern const char store_sql_key_revoke[];
 extern const char store_sql_key_info[];
 extern const char store_sql_sync_status[];
 extern const char store_sql_user_status[];
+extern const char store_sql_user_export[];
 extern const char store_sql_sync_user[];
 
 #endif /* PF_APID_H */

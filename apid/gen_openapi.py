@@ -376,6 +376,12 @@ DOC = {r[:2]: r[2:] for r in [
      ref("KeyInfo"), False),
     ("get", U + "/status", "User status", "keys", ref("UserStatus"),
      True),
+    ("get", U + "/export", "Every row of the user in every table, for a "
+     "data-portability request (secret columns left out)", "keys",
+     obj({"user_id": STR, "exported_at": {"type": "string",
+                                          "format": "date-time"},
+          "tables": {"type": "object", "additionalProperties": {
+              "type": "array", "items": {"type": "object"}}}}), True),
 ]}
 
 # What a route documents beyond the common shape: the 200's description,

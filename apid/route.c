@@ -138,6 +138,9 @@ const struct apid_route apid_routes[] = {
 	    store_sql_key_info, NULL },
 	{ GET, U "/status", APID_K_SQL, A, NODAYS, store_sql_user_status,
 	    NULL },
+	/* every row of the user, for a data-portability request */
+	{ GET, U "/export", APID_K_SQL, A, NODAYS, store_sql_user_export,
+	    NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);

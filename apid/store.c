@@ -585,6 +585,17 @@ const char store_sql_key_info[] =
     " FROM api_keys a WHERE user_id = $1"
     " ORDER BY is_active DESC, id DESC LIMIT 1)::text, 'null')";
 
+/*
+ * Data portability: every row of the user in every table
+ * (pf_user_export, secrets and their hashes left out).
+ */
+const char store_sql_user_export[] =
+    "SELECT CASE WHEN x IS NULL THEN 404 ELSE 200 END,"
+    " CASE WHEN x IS NULL THEN 'User ' || $1 || ' not found'"
+    " ELSE json_build_object('user_id', $1::text, 'exported_at', "
+    TS("now()") ", 'tables', x)::text END"
+    " FROM pf_user_export($1) x";
+
 const char store_sql_user_status[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"

@@ -178,16 +178,19 @@ delete_tx(struct pf_db *db, void *arg)
 	const char	*k;
 	int		 r;
 
-	if ((r = store_user_delete(db, t->user_id, t->counts)) != PF_OK)
+	json_decref(t->counts);	/* a retried transaction starts over */
+	t->total = 0;
+	r = store_user_delete(db, t->user_id, t->ctl->actor, &t->counts);
+	if (r == PF_ERR_NOTFOUND) {
+		ctl_warnx("no such user: %s", t->user_id);
 		return r;
+	}
+	if (r != PF_OK)
+		return r;
+	/* the function audits the erasure, without naming the user */
 	json_object_foreach(t->counts, k, v)
 		t->total += json_integer_value(v);
-	if (t->total == 0) {
-		ctl_warnx("no such user: %s", t->user_id);
-		return PF_ERR_NOTFOUND;
-	}
-	return store_audit(db, t->ctl->actor, "user.delete", t->user_id,
-	    t->counts);
+	return PF_OK;
 }
 
 int
@@ -205,7 +208,6 @@ cmd_user_delete(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_db(ctl, &db)) != PF_OK)
 		return r;
 	t.user_id = argv[0];
-	t.counts = json_object();
 	snprintf(what, sizeof(what), "delete user %s", argv[0]);
 	if ((r = ctl_tx(db, delete_tx, &t, what)) != PF_OK)
 		goto out;

@@ -146,7 +146,8 @@ int	 store_user_list(struct pf_db *, PGresult **);
 int	 store_user_get(struct pf_db *, const char *user_id, PGresult **);
 int	 store_user_stream_counts(struct pf_db *, const char *user_id,
 	    PGresult **);
-int	 store_user_delete(struct pf_db *, const char *user_id, json_t *counts);
+int	 store_user_delete(struct pf_db *, const char *user_id,
+	    const char *actor, json_t **counts);
 int	 store_key_insert(struct pf_db *, const char *hash, const char *prefix,
 	    const char *name, const char *user_id, int rate_limit, int64_t *id);
 int	 store_key_active_for_user(struct pf_db *, const char *user_id,

@@ -191,45 +191,30 @@ store_user_stream_counts(struct pf_db *db, const char *user_id,
 }
 
 /*
- * Every table that holds rows of a user, children before parents.  The
- * audit log is kept on purpose: it records the deletion itself.
+ * Every row of the user, in every table (pf_user_delete finds them from
+ * the catalog), in the caller's transaction; *counts is owned by the
+ * caller: {"table": rows} of the tables that had rows.  PF_ERR_NOTFOUND
+ * when no table had one.
  */
-static const struct {
-	const char	*table;
-	const char	*sql;
-} user_tables[] = {
-#define DEL(t) { t, "DELETE FROM " t " WHERE user_id = $1" }
-	DEL("sleep"), DEL("nightly_recharge"), DEL("activity"),
-	DEL("activity_samples"), DEL("exercise"), DEL("cardio_load"),
-	DEL("sleepwise_alertness"), DEL("sleepwise_bedtime"),
-	DEL("continuous_heart_rate"), DEL("spo2"), DEL("ecg"),
-	DEL("body_temperature"), DEL("skin_temperature"),
-	DEL("physical_info"), DEL("sync_logs"), DEL("sync_state"),
-	DEL("sync_cursors"), DEL("user_baselines"), DEL("pattern_analyses"),
-	DEL("analytics_alerts"), DEL("analytics_daily"),
-	DEL("analytics_documents"), DEL("api_keys"), DEL("temp_auth_codes"),
-	DEL("analytics_state"), DEL("users"),
-#undef DEL
-};
-
-/* Runs inside the caller's transaction; counts[table] = rows deleted. */
 int
-store_user_delete(struct pf_db *db, const char *user_id, json_t *counts)
+store_user_delete(struct pf_db *db, const char *user_id, const char *actor,
+    json_t **counts)
 {
-	const char	*p[1] = { user_id };
+	const char	*p[2] = { user_id, actor };
 	PGresult	*res;
-	size_t		 i;
 	int		 r;
 
-	for (i = 0; i < sizeof(user_tables) / sizeof(user_tables[0]); i++) {
-		if ((r = pf_db_exec(db, &res, user_tables[i].sql, 1, p)) !=
-		    PF_OK)
-			return r;
-		json_object_set_new(counts, user_tables[i].table,
-		    json_integer(strtoll(PQcmdTuples(res), NULL, 10)));
-		PQclear(res);
-	}
-	return PF_OK;
+	*counts = NULL;
+	if ((r = pf_db_exec_one(db, &res, "SELECT pf_user_delete($1, $2)", 2,
+	    p)) != PF_OK)
+		return r;
+	if (PQgetisnull(res, 0, 0))
+		r = PF_ERR_NOTFOUND;
+	else if ((*counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) ==
+	    NULL)
+		r = PF_ERR_PARSE;
+	PQclear(res);
+	return r;
 }
 
 int

@@ -650,6 +650,29 @@ def test_every_instant_is_rfc3339_utc_with_milliseconds(apid, users,
         assert key in seen, key
 
 
+def test_export_holds_every_row_of_the_user_and_no_secret(apid, users,
+                                                         migrated):
+    seed(migrated, "alice", days=3)
+    seed(migrated, "bob", days=2)
+    migrated.execute("UPDATE users SET access_token_enc = 'v1:sealed' "
+                     "WHERE user_id = 'alice'")
+    r = apid.get(f"{U}/alice/export", users["alice"])
+    assert r.status == 200, r.body
+    doc = r.json()
+    assert doc["user_id"] == "alice" and STAMP.match(doc["exported_at"])
+    t = doc["tables"]
+    assert len(t["sleep"]) == 3 and len(t["activity"]) == 3
+    assert {row["user_id"] for rows in t.values() for row in rows} == \
+        {"alice"}
+    assert t["users"][0]["user_id"] == "alice"
+    # neither the sealed token nor a key hash leaves the database
+    assert b"v1:sealed" not in r.body and b"key_hash" not in r.body
+    assert "access_token_enc" not in t["users"][0]
+    assert apid.get(f"{U}/alice/export", users["bob"]).status == 401
+    r = apid.get(f"{U}/ghost/export", MASTER)
+    assert (r.status, r.json()["detail"]) == (404, "User ghost not found")
+
+
 # ---------------------------------------------- metrics and the spec ----
 
 def test_openapi_lists_exactly_the_served_routes(apid):

@@ -121,17 +121,28 @@ def test_user_delete_removes_every_row(migrated, polarctl):
         migrated.execute(
             "INSERT INTO sync_logs (user_id, trigger) VALUES (%s, 'manual')",
             (uid,))
+    # a table no list names: the catalog finds it
+    migrated.execute("CREATE TABLE later_feature (user_id text, x int)")
+    migrated.execute("INSERT INTO later_feature VALUES ('111', 1)")
+    assert migrated.scalar("SELECT count(*) FROM audit_log WHERE "
+                           "user_id = '111'") >= 1
     out = json.loads(polarctl("-j", "user", "delete", "111",
                               check=True).stdout)
     assert out["rows"]["sleep"] == 1 and out["rows"]["users"] == 1
+    assert out["rows"]["later_feature"] == 1
+    # every table, the audit log included: no row names the user
     tables = [r[0] for r in migrated.query(
         "SELECT table_name FROM information_schema.columns "
-        "WHERE table_schema = 'public' AND column_name = 'user_id' "
-        "AND table_name <> 'audit_log'")]
+        "WHERE table_schema = 'public' AND column_name = 'user_id'")]
     assert len(tables) >= 20
     for t in tables:
         assert migrated.scalar(f'SELECT count(*) FROM "{t}" '
                                "WHERE user_id = '111'") == 0, t
+    # the erasure is audited, by the SHA-256 of the id only
+    d = migrated.scalar("SELECT details FROM audit_log WHERE action = "
+                        "'user.delete'")
+    assert d["user_sha256"] == hashlib.sha256(b"111").hexdigest()
+    assert d["rows"]["sleep"] == 1
     assert migrated.scalar("SELECT count(*) FROM sleep "
                            "WHERE user_id = '222'") == 1
     assert migrated.scalar("SELECT count(*) FROM users") == 1
