@@ -42,6 +42,7 @@
 #define APID_KEY_TTL_MS		2000	/* key rows re-read: no LISTEN channel */
 #define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
+#define APID_USER_DELETE_MS	120000	/* Polar's answer, then the erasure */
 #define APID_READY_TIMEOUT_MS	500	/* /ready's "is syncd up" call */
 /* A stopping worker's wait for its requests (the unit allows 20 s). */
 #define APID_DRAIN_MS		15000
@@ -56,6 +57,8 @@ enum apid_kind {
 	APID_K_SYNC,		/* sync.trigger to syncd */
 	APID_K_RECOMPUTE,	/* analytics.recompute, then the SQL */
 	APID_K_KEY_REGEN,	/* new key in C, then the SQL */
+	APID_K_USER_DELETE,	/* the SQL (the user exists?), then
+				   user.delete to syncd */
 	APID_K_HEALTH,
 	APID_K_READY,
 	APID_K_METRICS,
@@ -73,6 +76,8 @@ enum apid_kind {
 				   in every worker */
 #define APID_R_BIND_CALLER 0x40	/* binds the calling key's id (0: none)
 				   and its quota left, after the captures */
+#define APID_R_SERVICE	  0x80	/* a user's own key may not: a service
+				   key (no user) or the master key */
 
 struct apid_route {
 	const char	*method;	/* "GET" / "POST" */

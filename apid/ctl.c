@@ -35,11 +35,14 @@ request(const struct ctl_call *cc)
 	    .days = cc->days, .wait = cc->wait,
 	    .trigger = PF_MSG_TRIGGER_API };
 	struct pf_msg_analytics_recompute	ar = { .user_id = cc->uid };
+	struct pf_msg_user_delete		ud = { .user_id = cc->uid };
 
 	if (strcmp(cc->type, PF_MSG_SYNC_TRIGGER) == 0)
 		return pf_msg_sync_trigger_pack(&st);
 	if (strcmp(cc->type, PF_MSG_ANALYTICS_RECOMPUTE) == 0)
 		return pf_msg_analytics_recompute_pack(&ar);
+	if (strcmp(cc->type, PF_MSG_USER_DELETE) == 0)
+		return pf_msg_user_delete_pack(&ud);
 	return pf_ipc_msg_new(cc->type);
 }
 

@@ -376,6 +376,12 @@ DOC = {r[:2]: r[2:] for r in [
      ref("KeyInfo"), False),
     ("get", U + "/status", "User status", "keys", ref("UserStatus"),
      True),
+    ("delete", "/api/v1/users/{user_id}", "Erase the user: deregistered at "
+     "Polar, then every row in every table (service or master key)",
+     "keys", obj({"user_id": STR, "deleted": BOOL,
+                  "polar_deregistered": BOOL, "polar_error": STR,
+                  "rows": {"type": "object", "additionalProperties": {
+                      "type": "integer"}}}), True),
     ("get", U + "/export", "Every row of the user in every table, for a "
      "data-portability request (secret columns left out)", "keys",
      obj({"user_id": STR, "exported_at": {"type": "string",

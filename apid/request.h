@@ -127,6 +127,8 @@ int	cache_begin(struct http_request *, struct reqctx *,
 /* synctask.c */
 /* POST .../sync/trigger, once the user is known to exist. */
 int	sync_trigger(struct http_request *, struct reqctx *);
+/* user.delete to syncd, then the erasure's answer. */
+int	user_delete(struct http_request *, struct reqctx *);
 /* analytics.recompute, then the route's statement. */
 int	recompute_begin(struct http_request *, struct reqctx *);
 /* /ready: asks syncd whether it runs, then answers. */

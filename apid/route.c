@@ -138,6 +138,13 @@ const struct apid_route apid_routes[] = {
 	    store_sql_key_info, NULL },
 	{ GET, U "/status", APID_K_SQL, A, NODAYS, store_sql_user_status,
 	    NULL },
+	/*
+	 * The user's erasure: syncd deregisters them at Polar, then every
+	 * row of theirs goes (the statement checks that the user exists).
+	 */
+	{ "DELETE", "/api/v1/users/{user_id}", APID_K_USER_DELETE,
+	    A | APID_R_SERVICE | APID_R_DROP_KEYS, NODAYS,
+	    store_sql_sync_user, NULL },
 	/* every row of the user, for a data-portability request */
 	{ GET, U "/export", APID_K_SQL, A, NODAYS, store_sql_user_export,
 	    NULL },

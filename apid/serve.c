@@ -267,6 +267,9 @@ route_begin(struct http_request *req, struct reqctx *c)
 	const struct apid_route	*rt = &apid_routes[c->route];
 
 	/* Upstream's guard: a user-scoped key reads only its own user. */
+	if ((rt->flags & APID_R_SERVICE) && c->key_user[0] != '\0')
+		return respond_error(req, c, 403, "A user's own API key cannot "
+		    "do this; use a service key or the master key");
 	if (c->m.ncap > 0 && c->key_user[0] != '\0' &&
 	    (strlen(c->key_user) != c->m.cap[0].len ||
 	    memcmp(c->key_user, c->m.cap[0].p, c->m.cap[0].len) != 0))
@@ -283,6 +286,7 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return start_query(c, rt->sql);
 	case APID_K_SYNC:
 	case APID_K_READY:
+	case APID_K_USER_DELETE:
 		return start_query(c, rt->sql);
 	case APID_K_RECOMPUTE:
 		return recompute_begin(req, c);
@@ -346,6 +350,8 @@ query_done(struct http_request *req, struct reqctx *c)
 	switch (rt->kind) {
 	case APID_K_SYNC:
 		return sync_trigger(req, c);
+	case APID_K_USER_DELETE:
+		return user_delete(req, c);
 	case APID_K_KEY_REGEN:
 		return key_regen_done(req, c);
 	default:

@@ -329,6 +329,54 @@ sync_trigger(struct http_request *req, struct reqctx *c)
 	return call_run(req, c, true, sync_done);
 }
 
+/* syncd's answer to user.delete: {user_id, rows, polar_deregistered...}. */
+static int
+user_deleted(struct http_request *req, struct reqctx *c)
+{
+	const struct ctl_call	*cc = &c->job->call;
+	const char		*msg, *code;
+	json_t			*out;
+
+	if (cc->rc == PF_ERR_CLOSED)
+		return respond_error(req, c, 503, "Sync service "
+		    "(polarflow-syncd) is not running, so the user cannot be "
+		    "deregistered at Polar now; nothing was deleted");
+	if (cc->rc == PF_ERR_TIMEOUT)
+		return respond_error(req, c, 503, "Sync service "
+		    "(polarflow-syncd) did not answer in time; ask "
+		    "GET /api/v1/users/{user_id}/status whether the user is "
+		    "gone");
+	if (cc->rc != PF_OK)
+		return respond_error(req, c, 502,
+		    "Bad answer from the sync service");
+	if (json_is_false(json_object_get(cc->reply, "ok"))) {
+		msg = json_string_value(json_object_get(cc->reply, "error"));
+		code = json_string_value(json_object_get(cc->reply, "code"));
+		if (code != NULL && strcmp(code, "busy") == 0)
+			return respond_error(req, c, 409, msg ? msg :
+			    "A sync of this user is running");
+		if (code != NULL && strcmp(code, "notfound") == 0)
+			return respond_error(req, c, 404, msg ? msg :
+			    "User not found");
+		return respond_error(req, c, 502, msg ? msg :
+		    "user deletion failed");
+	}
+	keys_drop_user(c->uid);
+	out = json_deep_copy(cc->reply);
+	json_object_del(out, "v");
+	json_object_del(out, "type");
+	json_object_del(out, "ok");
+	json_object_set_new(out, "deleted", json_true());
+	return respond_doc(req, c, 200, out);
+}
+
+int
+user_delete(struct http_request *req, struct reqctx *c)
+{
+	call_new(c, "syncd", PF_MSG_USER_DELETE, APID_USER_DELETE_MS);
+	return call_run(req, c, true, user_deleted);
+}
+
 static int
 recompute_done(struct http_request *req, struct reqctx *c)
 {

@@ -17,6 +17,7 @@
 
 /* The longest trigger name, to bound the read of an unknown one. */
 #define TRIGGER_MAX	16
+#define USER_ID_RULE	"user_id must be 1-100 characters of [A-Za-z0-9_-]"
 
 static const char *const triggers[] = {
 	PF_MSG_TRIGGER_MANUAL, PF_MSG_TRIGGER_API, PF_MSG_TRIGGER_POLARCTL,
@@ -89,8 +90,7 @@ pf_msg_sync_trigger_unpack(const json_t *msg, struct pf_msg_sync_trigger *m,
 	}
 	if (pf_json_get_strn(msg, "user_id", PF_USER_ID_MAX, &m->user_id) !=
 	    PF_OK || !pf_user_id_valid(m->user_id))
-		return invalid(why,
-		    "user_id must be 1-100 characters of [A-Za-z0-9_-]");
+		return invalid(why, USER_ID_RULE);
 	if (pf_json_opt_int(msg, "days", &m->days, &present) != PF_OK ||
 	    (present && (m->days < 1 || m->days > PF_MSG_DAYS_MAX)))
 		return invalid(why, "days must be an integer from 1 to 365");
@@ -138,6 +138,29 @@ pf_msg_oauth_exchange_unpack(const json_t *msg,
 	if (pf_json_opt_strn(msg, "redirect_uri", PF_MSG_REDIRECT_MAX,
 	    &m->redirect_uri, &present) != PF_OK)
 		return invalid(why, "redirect_uri must be a string");
+	return PF_OK;
+}
+
+json_t *
+pf_msg_user_delete_pack(const struct pf_msg_user_delete *m)
+{
+	json_t	*o;
+	bool	 ok = true;
+
+	if ((o = pf_ipc_msg_new(PF_MSG_USER_DELETE)) == NULL)
+		return NULL;
+	set(o, "user_id", json_string(m->user_id), &ok);
+	return done(o, ok);
+}
+
+int
+pf_msg_user_delete_unpack(const json_t *msg, struct pf_msg_user_delete *m,
+    const char **why)
+{
+	memset(m, 0, sizeof(*m));
+	if (pf_json_get_strn(msg, "user_id", PF_USER_ID_MAX, &m->user_id) !=
+	    PF_OK || !pf_user_id_valid(m->user_id))
+		return invalid(why, USER_ID_RULE);
 	return PF_OK;
 }
 

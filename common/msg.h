@@ -30,6 +30,7 @@
 /* Control requests of syncd. */
 #define PF_MSG_SYNC_TRIGGER		"sync.trigger"
 #define PF_MSG_OAUTH_EXCHANGE		"oauth.exchange"
+#define PF_MSG_USER_DELETE		"user.delete"
 
 /* Control requests of analyticsd. */
 #define PF_MSG_ANALYTICS_RECOMPUTE	"analytics.recompute"
@@ -85,6 +86,19 @@ struct pf_msg_oauth_exchange {
 json_t	*pf_msg_oauth_exchange_pack(const struct pf_msg_oauth_exchange *m);
 int	 pf_msg_oauth_exchange_unpack(const json_t *msg,
 	    struct pf_msg_oauth_exchange *m, const char **why);
+
+/*
+ * user.delete {"user_id"}: deregister the user at Polar, then erase every
+ * row of theirs.  The reply: {"user_id", "rows": {table: n},
+ * "polar_deregistered": bool, "polar_error"?: text}.
+ */
+struct pf_msg_user_delete {
+	const char	*user_id;
+};
+
+json_t	*pf_msg_user_delete_pack(const struct pf_msg_user_delete *m);
+int	 pf_msg_user_delete_unpack(const json_t *msg,
+	    struct pf_msg_user_delete *m, const char **why);
 
 /* analytics.recompute {"user_id", "full"?} or {"all": true, "full"?} */
 struct pf_msg_analytics_recompute {

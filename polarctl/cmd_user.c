@@ -1,6 +1,7 @@
 /*
  * cmd_user.c -- "user add|list|show|delete".
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,13 @@
 #include "common/db.h"
 #include "common/err.h"
 #include "common/ident.h"
+#include "common/ipc.h"
+#include "common/msg.h"
 
 #include "polarctl.h"
+
+/* Polar's answer (its own timeouts and retries) and the erasure. */
+#define USER_DELETE_TIMEOUT_MS	120000
 
 static int
 need_user_arg(int argc, char **argv, const char *cmd)
@@ -193,37 +199,104 @@ delete_tx(struct pf_db *db, void *arg)
 	return PF_OK;
 }
 
+/* Prints what was erased: rows per table, and Polar's part when known. */
+static void
+delete_report(struct ctl *ctl, const char *user_id, json_t *rows,
+    const json_t *polar)
+{
+	json_t		*v, *doc;
+	const char	*k, *perr;
+	long long	 total = 0;
+
+	json_object_foreach(rows, k, v)
+		total += json_integer_value(v);
+	if (ctl->json) {
+		doc = json_pack("{s:s, s:b, s:O}", "user_id", user_id,
+		    "deleted", 1, "rows", rows);
+		if (polar != NULL)
+			json_object_update(doc, (json_t *)polar);
+		out_json(doc);
+		json_decref(doc);
+		return;
+	}
+	printf("user %s deleted (%lld rows):\n", user_id, total);
+	json_object_foreach(rows, k, v)
+		printf("  %-24s %lld\n", k, (long long)json_integer_value(v));
+	if (polar == NULL)
+		printf("not deregistered at Polar (--no-polar)\n");
+	else if (json_is_true(json_object_get(polar, "polar_deregistered")))
+		printf("deregistered at Polar\n");
+	else {
+		perr = json_string_value(json_object_get(polar, "polar_error"));
+		printf("not deregistered at Polar: %s\n", perr ? perr : "?");
+	}
+}
+
+/*
+ * syncd deregisters the user at Polar with their token, then erases the
+ * rows; with --no-polar (syncd down, or the registration already gone)
+ * the rows are erased here and Polar is not told.
+ */
 int
 cmd_user_delete(struct ctl *ctl, int argc, char **argv)
 {
-	struct pf_db	*db;
-	struct user_tx	 t = { .ctl = ctl };
-	json_t		*v, *doc = NULL;
-	const char	*k;
-	char		 what[128];
-	int		 r;
+	struct pf_db		*db;
+	struct user_tx		 t = { .ctl = ctl };
+	struct pf_msg_user_delete m;
+	json_t			*msg, *reply = NULL, *polar;
+	char			 what[128];
+	bool			 no_polar = false;
+	int			 i, r;
 
-	if ((r = need_user_arg(argc, argv, "user delete")) != PF_OK)
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--no-polar") == 0) {
+			no_polar = true;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			break;
+		}
+	if ((r = need_user_arg(argc, argv, "user delete [--no-polar]")) !=
+	    PF_OK)
 		return r;
+	if (!no_polar) {
+		m.user_id = argv[0];
+		msg = pf_msg_user_delete_pack(&m);
+		r = ctl_call(ctl, "syncd", msg, &reply, USER_DELETE_TIMEOUT_MS,
+		    true);
+		json_decref(msg);
+		if (r == PF_ERR_CLOSED) {
+			ctl_warnx("syncd is not running, so user %s cannot be "
+			    "deregistered at Polar; start it, or give "
+			    "--no-polar to erase the rows only", argv[0]);
+			return r;
+		}
+		if (r != PF_OK) {
+			const char	*why = NULL;
+
+			if (reply != NULL)
+				pf_ipc_reply_error(reply, &why);
+			ctl_warnx("%s", why ? why : pf_strerror(r));
+			json_decref(reply);
+			return r;
+		}
+		polar = json_pack("{s:O}", "polar_deregistered",
+		    json_object_get(reply, "polar_deregistered"));
+		if (json_object_get(reply, "polar_error") != NULL)
+			json_object_set(polar, "polar_error",
+			    json_object_get(reply, "polar_error"));
+		delete_report(ctl, argv[0], json_object_get(reply, "rows"),
+		    polar);
+		json_decref(polar);
+		json_decref(reply);
+		return PF_OK;
+	}
 	if ((r = ctl_db(ctl, &db)) != PF_OK)
 		return r;
 	t.user_id = argv[0];
 	snprintf(what, sizeof(what), "delete user %s", argv[0]);
-	if ((r = ctl_tx(db, delete_tx, &t, what)) != PF_OK)
-		goto out;
-	if (ctl->json) {
-		doc = json_pack("{s:s, s:b, s:O}", "user_id", argv[0],
-		    "deleted", 1, "rows", t.counts);
-		out_json(doc);
-	} else {
-		printf("user %s deleted (%lld rows):\n", argv[0], t.total);
-		json_object_foreach(t.counts, k, v)
-			if (json_integer_value(v) > 0)
-				printf("  %-24s %lld\n", k,
-				    (long long)json_integer_value(v));
-	}
-out:
-	json_decref(doc);
+	if ((r = ctl_tx(db, delete_tx, &t, what)) == PF_OK)
+		delete_report(ctl, argv[0], t.counts, NULL);
 	json_decref(t.counts);
 	return r;
 }

@@ -30,7 +30,7 @@ static const struct cmd cmds[] = {
 	{ { "user", "add" }, "<user_id>", cmd_user_add },
 	{ { "user", "list" }, "", cmd_user_list },
 	{ { "user", "show" }, "<user_id>", cmd_user_show },
-	{ { "user", "delete" }, "<user_id>", cmd_user_delete },
+	{ { "user", "delete" }, "[--no-polar] <user_id>", cmd_user_delete },
 	{ { "user", "connect" }, "[--redirect-uri uri]", cmd_user_connect },
 	{ { "user", "authorize" }, "<code> [--redirect-uri uri]",
 	    cmd_user_authorize },

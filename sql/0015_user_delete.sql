@@ -38,6 +38,9 @@ BEGIN
 	IF counts = '{}' THEN
 		RETURN NULL;
 	END IF;
+	-- apid's response caches, in every worker and instance, forget the
+	-- user (tables without apid's triggers included)
+	PERFORM pg_notify('apid_data', p_user);
 	INSERT INTO audit_log (actor, action, user_id, details)
 	VALUES (p_actor, 'user.delete', NULL, jsonb_build_object(
 	    'user_sha256', encode(sha256(convert_to(p_user, 'UTF8')), 'hex'),
@@ -80,6 +83,7 @@ END $$;
 
 REVOKE ALL ON FUNCTION pf_user_delete(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pf_user_export(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pf_user_delete(text, text) TO polarflow_admin;
+GRANT EXECUTE ON FUNCTION pf_user_delete(text, text) TO polarflow_admin,
+	polarflow_sync;
 GRANT EXECUTE ON FUNCTION pf_user_export(text) TO polarflow_admin,
 	polarflow_api;

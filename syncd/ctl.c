@@ -137,8 +137,22 @@ ctl_oauth(struct pf_ipc_request *req, const json_t *body)
 	oauth_exchange(req, m.code, m.redirect_uri);
 }
 
+static void
+ctl_user_delete(struct pf_ipc_request *req, const json_t *body)
+{
+	struct pf_msg_user_delete	 m;
+	const char			*why;
+
+	if (pf_msg_user_delete_unpack(body, &m, &why) != PF_OK) {
+		pf_ipc_request_fail(req, PF_ERR_INVALID, "%s", why);
+		return;
+	}
+	erase_user(req, m.user_id);
+}
+
 const struct pf_ctl_verb ctl_verbs[] = {
 	{ PF_MSG_SYNC_TRIGGER,		ctl_trigger },
 	{ PF_MSG_OAUTH_EXCHANGE,	ctl_oauth },
+	{ PF_MSG_USER_DELETE,		ctl_user_delete },
 	{ NULL,				NULL }
 };

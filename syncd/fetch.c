@@ -420,6 +420,8 @@ start(struct xfer *x)
 		free(h);
 		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, x->body);
 	}
+	if (x->method != NULL)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
 	if (x->auth_kind == XA_BASIC && x->auth != NULL) {
 		const char	*colon = strchr(x->auth, ':');
 		char		*user;
@@ -548,7 +550,8 @@ finish(struct xfer *x, CURLcode cc)
 		    curl_easy_strerror(cc));
 	}
 	pf_log_debug("%s %s -> %ld (%s) %zu bytes in %" PRId64 " ms",
-	    x->body ? "POST" : "GET", x->url, x->status,
+	    x->method ? x->method : x->body ? "POST" : "GET", x->url,
+	    x->status,
 	    x->err ? x->errmsg : "ok", x->resp_len, now - p->started);
 	if (x->status == 429) {
 		pause = quota_pause_429(&quota, x->retry_after_s, now);

@@ -470,6 +470,26 @@ store_mark_all_due(struct pf_db *db)
 }
 
 int
+store_user_erase(struct pf_db *db, const char *user_id, json_t **counts)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res;
+	int		 r;
+
+	*counts = NULL;
+	if ((r = pf_db_exec_one(db, &res, "SELECT pf_user_delete($1, "
+	    "'syncd')", 1, p)) != PF_OK)
+		return r;
+	if (PQgetisnull(res, 0, 0))
+		r = PF_ERR_NOTFOUND;
+	else if ((*counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) ==
+	    NULL)
+		r = PF_ERR_PARSE;
+	PQclear(res);
+	return r;
+}
+
+int
 store_user_token(struct pf_db *db, const char *user_id, char **sealed,
     bool *active, bool *reauth, char *reason, size_t rlen)
 {

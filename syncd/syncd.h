@@ -255,6 +255,7 @@ struct xfer {
 	TAILQ_ENTRY(xfer) entry;
 	char		*url;
 	char		*body;		/* POST body or NULL for GET */
+	const char	*method;	/* another method (static), or NULL */
 	const char	*ctype;		/* of body */
 	char		*auth;		/* bearer token or "id:secret" */
 	enum xfer_auth	 auth_kind;
@@ -411,6 +412,9 @@ bool	 sched_quota_wait(void);
 int	 sched_request_all(void);
 
 /* oauth.c */
+/* erase.c: user.delete, answered on req once Polar and the database have. */
+void	 erase_user(struct pf_ipc_request *req, const char *user_id);
+
 void	 oauth_exchange(struct pf_ipc_request *req, const char *code,
 	    const char *redirect_uri);
 
@@ -430,6 +434,12 @@ int	 store_due_users(struct pf_db *db, int limit, bool all,
 int	 store_next_due_ms(struct pf_db *db, int64_t *out_epoch_ms);
 int	 store_mark_all_due(struct pf_db *db);
 /* reason: why the user needs to authorise again ("" if unknown) */
+/*
+ * Every row of the user in every table (pf_user_delete), in one
+ * transaction; *counts (caller's) is {"table": rows}.  PF_ERR_NOTFOUND when
+ * no table had one.
+ */
+int	 store_user_erase(struct pf_db *, const char *user_id, json_t **counts);
 int	 store_user_token(struct pf_db *db, const char *user_id,
 	    char **sealed, bool *active, bool *reauth, char *reason,
 	    size_t rlen);

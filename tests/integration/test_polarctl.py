@@ -126,7 +126,12 @@ def test_user_delete_removes_every_row(migrated, polarctl):
     migrated.execute("INSERT INTO later_feature VALUES ('111', 1)")
     assert migrated.scalar("SELECT count(*) FROM audit_log WHERE "
                            "user_id = '111'") >= 1
-    out = json.loads(polarctl("-j", "user", "delete", "111",
+    # without syncd the user cannot be deregistered at Polar: refused
+    p = polarctl("user", "delete", "111", check=False)
+    assert "syncd is not running" in p.stderr and "--no-polar" in p.stderr
+    assert migrated.scalar("SELECT count(*) FROM sleep WHERE user_id = "
+                           "'111'") == 1
+    out = json.loads(polarctl("-j", "user", "delete", "--no-polar", "111",
                               check=True).stdout)
     assert out["rows"]["sleep"] == 1 and out["rows"]["users"] == 1
     assert out["rows"]["later_feature"] == 1
@@ -146,7 +151,7 @@ def test_user_delete_removes_every_row(migrated, polarctl):
     assert migrated.scalar("SELECT count(*) FROM sleep "
                            "WHERE user_id = '222'") == 1
     assert migrated.scalar("SELECT count(*) FROM users") == 1
-    p = polarctl("user", "delete", "111", check=False)
+    p = polarctl("user", "delete", "111", "--no-polar", check=False)
     assert "no such user" in p.stderr
 
 
