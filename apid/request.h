@@ -38,6 +38,7 @@ enum req_state {
 
 struct reqctx;
 struct call_job;
+struct mcp_req;
 typedef int	(*call_done_fn)(struct http_request *, struct reqctx *);
 
 struct reqctx {
@@ -73,6 +74,8 @@ struct reqctx {
 
 	struct call_job		*job;		/* REQ_CALL; synctask.c owns */
 	call_done_fn		 call_done;	/* runs once job finished */
+
+	struct mcp_req		*mcp;		/* APID_K_MCP; mcp.c owns */
 };
 
 #define METRIC_INC(field)	\
@@ -134,5 +137,22 @@ int	ready_begin(struct http_request *, struct reqctx *);
 /* REQ_CALL: true once the task has finished (c->call_done may run). */
 bool	call_finished(struct reqctx *c);
 void	call_free(struct reqctx *c);
+
+/* synctask.c, for mcp.c: sync.trigger for c->uid, answered at once. */
+int	mcp_sync_call(struct http_request *, struct reqctx *,
+	    call_done_fn done);
+/* The finished call's rc and reply (borrowed). */
+const struct ctl_call *call_result(const struct reqctx *c);
+
+/* mcp.c */
+/* Answers 403 for an Origin not on the allow-list (OK), else RETRY. */
+int	mcp_origin_check(struct http_request *, struct reqctx *);
+/* A POST /mcp once authenticated: answers (OK) or runs a query (RETRY). */
+int	mcp_begin(struct http_request *, struct reqctx *);
+/* The statement mcp.c started has its row. */
+int	mcp_query_done(struct http_request *, struct reqctx *);
+/* The statement mcp.c started failed. */
+int	mcp_dbfail(struct http_request *, struct reqctx *);
+void	mcp_free(struct reqctx *);
 
 #endif /* PF_APID_REQUEST_H */

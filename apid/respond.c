@@ -95,7 +95,9 @@ respond(struct http_request *req, struct reqctx *c, int status,
 
 	http_response_header(req, "content-type", ctype);
 	security_headers(req);
-	if (c->keyed)
+	/* Upstream sends the quota headers on REST answers only. */
+	if (c->keyed && (c->route < 0 ||
+	    apid_routes[c->route].kind != APID_K_MCP))
 		ratelimit_headers(req, c);
 	/* A stopping worker: "connection: close", then the socket closes. */
 	if (drain_active())

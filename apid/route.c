@@ -30,6 +30,9 @@ const struct apid_route apid_routes[] = {
 	{ GET, "/schema/openapi.json", APID_K_OPENAPI, 0, NODAYS, NULL,
 	    NULL },
 
+	/* MCP, Streamable HTTP without a server stream (mcp.c) */
+	{ POST, "/mcp", APID_K_MCP, A, NODAYS, NULL, NULL },
+
 	/* the synced data, as upstream serves it */
 	{ GET, U "/sleep", APID_K_SQL, A | C | D(7, 365),
 	    store_sql_sleep_list, NULL },

@@ -48,6 +48,7 @@ ctx_free(struct http_request *req)
 	if (c->sql_used)
 		kore_pgsql_cleanup(&c->sql);
 	call_free(c);
+	mcp_free(c);
 	ctx_clear_cols(c);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
@@ -288,6 +289,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return recompute_begin(req, c);
 	case APID_K_KEY_REGEN:
 		return key_regen_begin(req, c, rt);
+	case APID_K_MCP:
+		return mcp_begin(req, c);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -338,6 +341,8 @@ query_done(struct http_request *req, struct reqctx *c)
 
 	if (rt->kind == APID_K_READY)
 		return ready_begin(req, c);
+	if (rt->kind == APID_K_MCP)
+		return mcp_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	code = atoi(c->col[0]);
@@ -377,6 +382,10 @@ serve_begin(struct http_request *req, struct reqctx *c)
 	    req->method == HTTP_METHOD_PATCH) &&
 	    req->content_length > APID_BODY_MAX)
 		return respond_error(req, c, 413, "Request body too large");
+	/* DNS rebinding: a browser's Origin is checked before the key. */
+	if (apid_routes[c->route].kind == APID_K_MCP &&
+	    mcp_origin_check(req, c) == KORE_RESULT_OK)
+		return KORE_RESULT_OK;
 	if (apid_routes[c->route].flags & APID_R_AUTH)
 		return auth_begin(req, c);
 	c->state = REQ_ROUTE;
@@ -396,6 +405,9 @@ serve_query(struct http_request *req, struct reqctx *c, bool *wait)
 		if (apid_routes[c->route].kind == APID_K_READY)
 			return respond_error(req, c, 503,
 			    "Database unreachable");
+		if (apid_routes[c->route].kind == APID_K_MCP &&
+		    c->state == REQ_QUERY)
+			return mcp_dbfail(req, c);
 		return respond_dbfail(req, c);
 	}
 	return c->state == REQ_LEASE ? lease_done(req, c) :

@@ -55,6 +55,7 @@ struct pf_config {
 	int			 api_workers;
 	int			 api_rate_limit;	/* requests per hour */
 	char			*base_url;
+	char			*mcp_allowed_origins;	/* "a,b"; "*": any */
 
 	/* Polar */
 	char			*polar_client_id;
