@@ -267,8 +267,9 @@ tool_cache_key(struct reqctx *c)
 
 	gmtime_r(&t, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	n = snprintf(c->ckey, sizeof(c->ckey), "mcp|%s|%s", today,
-	    mcp_tools[c->mcp->tool].name);
+	/* The statement is part of the key: one tool may pick among several. */
+	n = snprintf(c->ckey, sizeof(c->ckey), "mcp|%s|%s|%p", today,
+	    mcp_tools[c->mcp->tool].name, (const void *)c->mcp->args.sql);
 	for (i = 0; i < c->nparams && n > 0 && (size_t)n < sizeof(c->ckey);
 	    i++)
 		n += snprintf(c->ckey + n, sizeof(c->ckey) - (size_t)n, "|%s",
@@ -456,7 +457,8 @@ read_message(struct http_request *req, struct reqctx *c)
 		    "Request body too large");
 		return NULL;
 	}
-	msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &je);
 	free(buf);
 	if (msg == NULL)
 		mcp_error(req, c, 400, JSONRPC_PARSE, "Parse error: Invalid "

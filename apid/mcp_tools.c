@@ -8,7 +8,7 @@
  * A result's shape is written in a small notation rather than as JSON
  * Schema text, which would be ten times longer and easy to get wrong:
  *   fields	:= field*		(blank-separated)
- *   field	:= name ':' type ['!'] ['?']
+ *   field	:= name ['!'] ['?'] ':' type
  *   type	:= 's' string | 'n' number | 'i' integer | 'b' boolean
  *		 | 'o' any object | 'a' any array | '*' anything
  *		 | '[' fields ']' array of such objects
@@ -264,7 +264,7 @@ shape_nullable(json_t *t)
 static json_t *
 shape_fields(const char **sp, char end)
 {
-	const char	*s = *sp, *colon;
+	const char	*s = *sp, *colon, *e;
 	json_t		*props = json_object(), *req = json_array(), *t;
 	char		 name[64];
 	bool		 nonnull, optional;
@@ -277,12 +277,18 @@ shape_fields(const char **sp, char end)
 		if (*s == '\0' || (colon = strchr(s, ':')) == NULL ||
 		    (size_t)(colon - s) >= sizeof(name))
 			goto fail;
-		memcpy(name, s, (size_t)(colon - s));
-		name[colon - s] = '\0';
+		nonnull = optional = false;
+		for (e = colon; e > s && (e[-1] == '!' || e[-1] == '?'); e--) {
+			if (e[-1] == '!')
+				nonnull = true;
+			else
+				optional = true;
+		}
+		memcpy(name, s, (size_t)(e - s));
+		name[e - s] = '\0';
 		s = colon + 1;
 		if ((t = shape_type(&s)) == NULL)
 			goto fail;
-		nonnull = optional = false;
 		for (;; s++) {
 			if (*s == '!')
 				nonnull = true;

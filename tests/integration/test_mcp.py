@@ -221,7 +221,7 @@ def test_every_tool_through_the_sdk(node_modules, mapid, world):
     bios = got["get_biosensing"]
     assert bios[0]["metric"] == "spo2" and bios[0]["count"] == 1
     assert bios[0]["records"][0]["avg_heart_rate_bpm"] is None
-    assert bios[1]["count"] == 0
+    assert bios[1]["count"] == 0, bios[1]
     assert bios[1]["hint"] == "No records exist for this user yet."
     assert bios[4]["metric"] == "heart_rate" and bios[4]["count"] == 4
     base = got["get_baselines"][0]
