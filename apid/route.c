@@ -30,9 +30,6 @@ const struct apid_route apid_routes[] = {
 	{ GET, "/schema/openapi.json", APID_K_OPENAPI, 0, NODAYS, NULL,
 	    NULL },
 
-	/* MCP, Streamable HTTP without a server stream (mcp.c) */
-	{ POST, "/mcp", APID_K_MCP, A, NODAYS, NULL, NULL },
-
 	/* the synced data, as upstream serves it */
 	{ GET, U "/sleep", APID_K_SQL, A | C | D(7, 365),
 	    store_sql_sleep_list, NULL },
@@ -141,6 +138,9 @@ const struct apid_route apid_routes[] = {
 	    store_sql_key_info, NULL },
 	{ GET, U "/status", APID_K_SQL, A, NODAYS, store_sql_user_status,
 	    NULL },
+
+	/* MCP: Streamable HTTP without a server stream (mcp.c) */
+	{ POST, "/mcp", APID_K_MCP, A, NODAYS, NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
