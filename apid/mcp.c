@@ -424,6 +424,39 @@ mcp_dbfail(struct http_request *req, struct reqctx *c)
 
 /* ---- transport ---- */
 
+/*
+ * A browser page on an allowed origin may read the answer (CORS); true
+ * when the request's Origin is allowed.
+ */
+static bool
+cors(struct http_request *req, const char *origin, bool preflight)
+{
+	if (!mcp_origin_allowed(origin, env->cfg->mcp_allowed_origins))
+		return false;
+	http_response_header(req, "access-control-allow-origin", origin);
+	http_response_header(req, "vary", "Origin");
+	if (preflight) {
+		http_response_header(req, "access-control-allow-methods",
+		    "POST, OPTIONS");
+		http_response_header(req, "access-control-allow-headers",
+		    "Content-Type, Accept, Authorization, X-API-Key, "
+		    "MCP-Protocol-Version");
+		http_response_header(req, "access-control-max-age", "600");
+	} else
+		http_response_header(req, "access-control-expose-headers",
+		    "WWW-Authenticate, Retry-After");
+	return true;
+}
+
+void
+mcp_preflight(struct http_request *req)
+{
+	const char	*origin;
+
+	if (http_request_header(req, "origin", &origin))
+		(void)cors(req, origin, true);
+}
+
 int
 mcp_origin_check(struct http_request *req, struct reqctx *c)
 {
@@ -432,7 +465,7 @@ mcp_origin_check(struct http_request *req, struct reqctx *c)
 
 	if (!http_request_header(req, "origin", &origin))
 		return KORE_RESULT_RETRY;	/* not a browser */
-	if (mcp_origin_allowed(origin, env->cfg->mcp_allowed_origins))
+	if (cors(req, origin, false))
 		return KORE_RESULT_RETRY;
 	return respond_json(req, c, 403, body);
 }

@@ -145,6 +145,8 @@ int	mcp_sync_call(struct http_request *, struct reqctx *,
 const struct ctl_call *call_result(const struct reqctx *c);
 
 /* mcp.c */
+/* The CORS headers of an OPTIONS /mcp from an allowed Origin. */
+void	mcp_preflight(struct http_request *);
 /* Answers 403 for an Origin not on the allow-list (OK), else RETRY. */
 int	mcp_origin_check(struct http_request *, struct reqctx *);
 /* A POST /mcp once authenticated: answers (OK) or runs a query (RETRY). */

@@ -372,8 +372,11 @@ serve_begin(struct http_request *req, struct reqctx *c)
 
 		(void)route_allow(req->path, allow, sizeof(allow));
 		http_response_header(req, "allow", allow);
-		if (req->method == HTTP_METHOD_OPTIONS)
+		if (req->method == HTTP_METHOD_OPTIONS) {
+			if (strcmp(req->path, "/mcp") == 0)
+				mcp_preflight(req);
 			return respond(req, c, 204, "text/plain", NULL, 0);
+		}
 		return respond_error(req, c, 405, "Method Not Allowed");
 	}
 	/* content_length is only meaningful for body methods. */

@@ -348,7 +348,17 @@ def test_transport_contract(mapid, world):
     st, _, _ = raw(mapid, PING, None, {"Origin": "https://evil.example"})
     assert st == 403
     for o in (ORIGIN, "HTTPS://CLAUDE.AI/", "http://localhost:6274"):
-        assert raw(mapid, PING, key, {"Origin": o})[0] == 200, o
+        st, h, _ = raw(mapid, PING, key, {"Origin": o})
+        assert st == 200 and h["access-control-allow-origin"] == o, o
+    st, h, _ = raw(mapid, None, None, {
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-api-key"},
+        method="OPTIONS")
+    assert st == 204 and h["access-control-allow-origin"] == ORIGIN
+    assert "X-API-Key" in h["access-control-allow-headers"]
+    st, h, _ = raw(mapid, None, None, {"Origin": "https://evil.example"},
+                   method="OPTIONS")
+    assert "access-control-allow-origin" not in h
 
     # JSON-RPC errors, never a 500
     st, _, b = raw(mapid, b"{not json", key)
