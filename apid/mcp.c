@@ -354,9 +354,11 @@ sync_done(struct http_request *req, struct reqctx *c)
 	if (cc->rc == PF_ERR_CLOSED)
 		return tool_error(req, c, "Sync service (polarflow-syncd) is "
 		    "not running; sync cannot be triggered now");
-	if (cc->rc != PF_OK)
+	if (cc->rc == PF_ERR_TIMEOUT)
 		return tool_error(req, c, "Sync service (polarflow-syncd) did "
 		    "not answer in time");
+	if (cc->rc != PF_OK)
+		return tool_error(req, c, "Bad answer from the sync service");
 	code = json_string_value(json_object_get(cc->reply, "code"));
 	msg = json_string_value(json_object_get(cc->reply, "error"));
 	if (json_is_false(json_object_get(cc->reply, "ok"))) {
@@ -392,7 +394,8 @@ mcp_query_done(struct http_request *req, struct reqctx *c)
 	char		 uid[PF_USER_ID_MAX + 1];
 
 	if (m == NULL)
-		return respond_error(req, c, 500, "Internal Server Error");
+		return mcp_error(req, c, 200, JSONRPC_INTERNAL,
+		    "Internal error");
 	if (m->phase == MCP_P_USER) {
 		if (c->rows < 1 || c->col[0] == NULL)
 			return tool_error(req, c, "No connected Polar user on "
