@@ -420,6 +420,7 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 	const char		*key, *s;
 	json_t			*v;
 	json_int_t		 n;
+	double			 d;
 	size_t			 i;
 
 	memset(a, 0, sizeof(*a));
@@ -434,11 +435,21 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 		    "arguments must be an object");
 	json_object_foreach((json_t *)args, key, v) {
 		if (strcmp(key, "days") == 0 && (t->args & MCP_ARG_DAYS)) {
-			/* 30.0 is 30, as upstream's schema check takes it */
-			if (json_is_real(v) && json_real_value(v) ==
-			    (double)(json_int_t)json_real_value(v))
-				n = (json_int_t)json_real_value(v);
-			else if (json_is_integer(v))
+			/*
+			 * 30.0 is 30, as upstream's schema check takes it;
+			 * the range first, so that the cast is defined.
+			 */
+			if (json_is_real(v)) {
+				d = json_real_value(v);
+				if (d < MCP_DAYS_MIN || d > MCP_DAYS_MAX)
+					n = 0;
+				else if (d != (double)(int)d)
+					return arg_error(err, errlen, "Input "
+					    "validation error: %s must be an "
+					    "integer", key);
+				else
+					n = (int)d;
+			} else if (json_is_integer(v))
 				n = json_integer_value(v);
 			else
 				return arg_error(err, errlen, "Input validation "
