@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -242,7 +241,9 @@ static int
 m_resources_read(struct http_request *req, struct reqctx *c,
     json_t *params)
 {
-	const char	*uri = json_string_value(json_object_get(params, "uri"));
+	const char	*uri;
+
+	uri = json_string_value(json_object_get(params, "uri"));
 
 	if (uri == NULL)
 		return mcp_error(req, c, 200, JSONRPC_PARAMS,
@@ -256,28 +257,15 @@ m_resources_read(struct http_request *req, struct reqctx *c,
 	    "_meta", card_meta()));
 }
 
-/* route|UTC day|tool|parameters: day-bound like the REST answers. */
+/* The tool's cache key: its statement too, as one tool picks among several. */
 static bool
 tool_cache_key(struct reqctx *c)
 {
-	char		today[16];
-	time_t		t = time(NULL);
-	struct tm	tm;
-	int		i, n;
+	char	tag[96];
 
-	gmtime_r(&t, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	/* The statement is part of the key: one tool may pick among several. */
-	n = snprintf(c->ckey, sizeof(c->ckey), "mcp|%s|%s|%p", today,
-	    mcp_tools[c->mcp->tool].name, (const void *)c->mcp->args.sql);
-	for (i = 0; i < c->nparams && n > 0 && (size_t)n < sizeof(c->ckey);
-	    i++)
-		n += snprintf(c->ckey + n, sizeof(c->ckey) - (size_t)n, "|%s",
-		    c->pv[i]);
-	if (n <= 0 || (size_t)n >= sizeof(c->ckey))
-		return false;
-	c->ckeylen = (size_t)n;
-	return true;
+	snprintf(tag, sizeof(tag), "mcp|%s|%p", mcp_tools[c->mcp->tool].name,
+	    (const void *)c->mcp->args.sql);
+	return cache_key(c, tag);
 }
 
 /* The user is known: run the tool. */

@@ -405,6 +405,8 @@ mcp_tools_list(void)
 
 /* ---- arguments ---- */
 
+#define BAD	"Input validation error: "
+
 static int
 arg_error(char *err, size_t errlen, const char *fmt, const char *what)
 {
@@ -431,8 +433,8 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 	if (args == NULL || json_is_null(args))
 		args = NULL;
 	else if (!json_is_object(args))
-		return arg_error(err, errlen, "%s", "Input validation error: "
-		    "arguments must be an object");
+		return arg_error(err, errlen, "%s",
+		    BAD "arguments must be an object");
 	json_object_foreach((json_t *)args, key, v) {
 		if (strcmp(key, "days") == 0 && (t->args & MCP_ARG_DAYS)) {
 			/*
@@ -452,11 +454,11 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 			} else if (json_is_integer(v))
 				n = json_integer_value(v);
 			else
-				return arg_error(err, errlen, "Input validation "
-				    "error: %s must be an integer", key);
+				return arg_error(err, errlen,
+				    BAD "%s must be an integer", key);
 			if (n < MCP_DAYS_MIN || n > MCP_DAYS_MAX)
-				return arg_error(err, errlen, "Input validation "
-				    "error: %s must be between 1 and 365", key);
+				return arg_error(err, errlen,
+				    BAD "%s must be between 1 and 365", key);
 			a->days = (int)n;
 		} else if (strcmp(key, "user_id") == 0 &&
 		    (t->args & MCP_ARG_USER)) {
@@ -464,8 +466,8 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 				continue;
 			if (!json_is_string(v) || !pf_user_id_validn(
 			    json_string_value(v), json_string_length(v)))
-				return arg_error(err, errlen, "Input validation "
-				    "error: %s must be 1 to 100 characters of "
+				return arg_error(err, errlen,
+				    BAD "%s must be 1 to 100 characters of "
 				    "A-Z, a-z, 0-9, '_' and '-'", key);
 			snprintf(a->user_id, sizeof(a->user_id), "%s",
 			    json_string_value(v));
@@ -474,13 +476,13 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 			if (json_is_null(v))
 				continue;
 			if (!json_is_string(v))
-				return arg_error(err, errlen, "Input validation "
-				    "error: %s must be a string", key);
+				return arg_error(err, errlen,
+				    BAD "%s must be a string", key);
 			s = json_string_value(v);
 			/* upstream: anything but a known UUID is not found */
 			if (!validate_uuid(s, json_string_length(v))) {
-				snprintf(err, errlen, "Exercise %.100s not found",
-				    s);
+				snprintf(err, errlen,
+				    "Exercise %.100s not found", s);
 				return -1;
 			}
 			snprintf(a->extra, sizeof(a->extra), "%s", s);
@@ -492,20 +494,20 @@ mcp_tool_args(int tool, const json_t *args, struct mcp_args *a, char *err,
 				if (strcmp(s, biosensing[i].name) == 0)
 					break;
 			if (i == NBIOSENSING)
-				return arg_error(err, errlen, "Input validation "
-				    "error: %s must be one of spo2, ecg, "
+				return arg_error(err, errlen,
+				    BAD "%s must be one of spo2, ecg, "
 				    "body_temperature, skin_temperature, "
 				    "heart_rate, alertness, bedtime", key);
 			a->sql = biosensing[i].sql;
 		} else {
-			snprintf(err, errlen, "Input validation error: "
-			    "unexpected argument '%.60s'", key);
+			snprintf(err, errlen,
+			    BAD "unexpected argument '%.60s'", key);
 			return -1;
 		}
 	}
 	if (a->sql == NULL)
-		return arg_error(err, errlen, "Input validation error: "
-		    "%s is required", "metric");
+		return arg_error(err, errlen, BAD "%s is required",
+		    "metric");
 	return 0;
 }
 

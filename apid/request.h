@@ -126,6 +126,11 @@ int	respond_body(struct http_request *, struct reqctx *,
  */
 int	cache_begin(struct http_request *, struct reqctx *,
 	    const struct apid_route *rt);
+/*
+ * c->ckey = tag|UTC date|c's bound parameters: an answer is cached for
+ * the day it was made on.  False (and no key) when it does not fit.
+ */
+bool	cache_key(struct reqctx *c, const char *tag);
 
 /* synctask.c */
 /* POST .../sync/trigger, once the user is known to exist. */

@@ -646,6 +646,8 @@ const char store_sql_sync_user[] =
     " WHERE user_id = $1" extra ")" \
     " SELECT 200, (" MCP_SHAPE(head, "r.n", "r.j", "m.x") ")::text FROM r, m"
 #define MCP_DAYS	"'days', $2::int,"
+/* upstream's hours: rounded to 2 places, 0 -> null */
+#define MCP_HOURS(s)	R2("nullif(" s ", 0)::float8 / 3600")
 
 /* With a service or master key and no user_id: the connected user. */
 const char store_sql_mcp_first_user[] =
@@ -656,12 +658,11 @@ const char store_sql_mcp_sleep[] = MCP_WINDOW(MCP_DAYS,
     "json_build_object('date', date, 'sleep_score', sleep_score,"
     " 'sleep_start_time', sleep_start_time,"
     " 'sleep_end_time', sleep_end_time,"
-    " 'total_sleep_hours', " R2("nullif(total_sleep_seconds, 0)::float8 / 3600") ","
-    " 'light_sleep_hours', " R2("nullif(light_sleep_seconds, 0)::float8 / 3600") ","
-    " 'deep_sleep_hours', " R2("nullif(deep_sleep_seconds, 0)::float8 / 3600") ","
-    " 'rem_sleep_hours', " R2("nullif(rem_sleep_seconds, 0)::float8 / 3600") ","
-    " 'interruptions_hours', "
-    R2("nullif(interruptions_seconds, 0)::float8 / 3600") ","
+    " 'total_sleep_hours', " MCP_HOURS("total_sleep_seconds") ","
+    " 'light_sleep_hours', " MCP_HOURS("light_sleep_seconds") ","
+    " 'deep_sleep_hours', " MCP_HOURS("deep_sleep_seconds") ","
+    " 'rem_sleep_hours', " MCP_HOURS("rem_sleep_seconds") ","
+    " 'interruptions_hours', " MCP_HOURS("interruptions_seconds") ","
     " 'hrv_avg_ms', " JF("hrv_avg") ","
     " 'heart_rate_avg_bpm', " JF("heart_rate_avg") ","
     " 'heart_rate_min_bpm', nullif(heart_rate_min, 0),"
@@ -760,7 +761,8 @@ const char store_sql_mcp_spo2[] = MCP_WINDOW(MCP_METRIC("spo2"),
     " 'blood_oxygen_percent', blood_oxygen_percent,"
     " 'spo2_class', spo2_class,"
     " 'avg_heart_rate_bpm', nullif(avg_heart_rate, 0),"
-    " 'hrv_ms', " JF("hrv_ms") ", 'altitude_meters', " JF("altitude_meters") ")",
+    " 'hrv_ms', " JF("hrv_ms") ","
+    " 'altitude_meters', " JF("altitude_meters") ")",
     "spo2", "", "test_time", "test_time DESC");
 
 const char store_sql_mcp_ecg[] = MCP_WINDOW(MCP_METRIC("ecg"),
@@ -824,8 +826,8 @@ const char store_sql_mcp_baselines[] =
     " 'aerobic_threshold_bpm', aerobic_threshold,"
     " 'anaerobic_threshold_bpm', anaerobic_threshold,"
     " 'weight_kg', " JF("weight_kg") ", 'height_cm', " JF("height_cm") ","
-    " 'sleep_goal_hours', " R2("nullif(sleep_goal_seconds, 0)::float8 / 3600")
-    ") FROM p), 'baselines', b.j)::text FROM b";
+    " 'sleep_goal_hours', " MCP_HOURS("sleep_goal_seconds") ")"
+    " FROM p), 'baselines', b.j)::text FROM b";
 
 const char store_sql_mcp_patterns[] =
     "SELECT 200, json_build_object('patterns', coalesce((SELECT json_agg("
