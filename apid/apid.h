@@ -63,6 +63,7 @@ enum apid_kind {
 	APID_K_READY,
 	APID_K_METRICS,
 	APID_K_OPENAPI,
+	APID_K_MCP,		/* MCP JSON-RPC (mcp.c) */
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -314,6 +315,84 @@ void	metrics_observe(struct apid_metrics *m, int route, int status,
 	    uint64_t dur_us);
 void	metrics_render(const struct apid_metrics *m, struct pf_buf *out);
 
+/* mcp_tools.c -- the MCP tools (mcp.c serves them). */
+#define MCP_ARG_DAYS		0x01	/* days: 1..365, default 30 */
+#define MCP_ARG_USER		0x02	/* user_id (optional) */
+#define MCP_ARG_EXERCISE	0x04	/* exercise_id (optional) */
+#define MCP_ARG_METRIC		0x08	/* metric (required) */
+#define MCP_DAYS_DEF		30
+#define MCP_DAYS_MIN		1
+#define MCP_DAYS_MAX		365
+#define MCP_CARD_URI		"ui://polar-flow/insights-card.html"
+#define MCP_NPARAMS		3
+
+enum mcp_tool_kind {
+	MCP_T_SQL = 1,		/* one statement -> (code, result) */
+	MCP_T_SYNC,		/* check the user, then sync.trigger */
+};
+
+struct mcp_tool {
+	const char	*name;
+	const char	*title;
+	const char	*description;
+	int		 args;		/* MCP_ARG_* */
+	int		 kind;
+	const char	*sql;		/* store.c; NULL: chosen by argument */
+	const char	*daily;		/* analytics_daily metric ($3) */
+	const char	*shape;		/* the result (notation in the .c) */
+	bool		 cache;		/* result kept in the response cache */
+};
+
+struct mcp_args {
+	int		 days;
+	char		 user_id[PF_USER_ID_MAX + 1];	/* "": not given */
+	char		 extra[64];	/* exercise id or daily metric */
+	const char	*sql;		/* the statement to run */
+};
+
+struct json_t;
+extern const struct mcp_tool	mcp_tools[];
+extern const size_t		mcp_ntools;
+/* Index of the tool called name, or -1. */
+int	mcp_tool_find(const char *name);
+/* The tools/list result; caller json_decref()s; NULL on a bad table. */
+struct json_t *mcp_tools_list(void);
+/* A result notation as JSON Schema; caller json_decref()s; NULL: bad. */
+struct json_t *mcp_shape_schema(const char *shape);
+/*
+ * Checks a tools/call's arguments (borrowed, NULL allowed) for tool and
+ * fills a.  Returns 0, or -1 with the tool error's text in err.
+ */
+int	mcp_tool_args(int tool, const struct json_t *args,
+	    struct mcp_args *a, char *err, size_t errlen);
+/* The statement's parameters for user uid into buf/pv; returns how many. */
+int	mcp_tool_bind(int tool, const struct mcp_args *a, const char *uid,
+	    char buf[][128], const char **pv);
+
+/* mcp_proto.c -- the transport's pure parts. */
+#define MCP_VERSION_LATEST	"2025-11-25"
+/* true when the server speaks revision v */
+bool	mcp_version_known(const char *v);
+/* The revision to answer initialize with (the client's when known). */
+const char *mcp_version_pick(const char *asked);
+/* Accept: 0 JSON, 1 SSE only, -1 neither (406). NULL allowed. */
+int	mcp_accept(const char *accept);
+/* Content-Type is application/json (parameters allowed). */
+bool	mcp_json_ctype(const char *ctype);
+/*
+ * An Origin against a comma-separated allow-list ("" or NULL: none is
+ * allowed).  Compared as scheme://host[:port], case-insensitively,
+ * trailing "/" ignored; "*" allows any.
+ */
+bool	mcp_origin_allowed(const char *origin, const char *list);
+/* {"jsonrpc":"2.0","id":<idjson>,"error":{code,message}}; caller frees */
+char	*mcp_error_body(const char *idjson, int code, const char *message);
+/* Appends json as one SSE "message" event to out. */
+void	mcp_sse_frame(struct pf_buf *out, const char *json, size_t len);
+
+/* mcp_ui.c */
+extern const char	mcp_card_html[];
+
 /* store.c -- every SQL statement of apid */
 extern const char store_sql_lease[];
 extern const char store_sql_ready[];
@@ -364,5 +443,25 @@ extern const char store_sql_sync_status[];
 extern const char store_sql_user_status[];
 extern const char store_sql_user_export[];
 extern const char store_sql_sync_user[];
+extern const char store_sql_mcp_first_user[];
+extern const char store_sql_mcp_sleep[];
+extern const char store_sql_mcp_recovery[];
+extern const char store_sql_mcp_activity[];
+extern const char store_sql_mcp_exercises[];
+extern const char store_sql_mcp_exercise[];
+extern const char store_sql_mcp_spo2[];
+extern const char store_sql_mcp_ecg[];
+extern const char store_sql_mcp_bodytemp[];
+extern const char store_sql_mcp_skintemp[];
+extern const char store_sql_mcp_hr[];
+extern const char store_sql_mcp_alertness[];
+extern const char store_sql_mcp_bedtime[];
+extern const char store_sql_mcp_baselines[];
+extern const char store_sql_mcp_patterns[];
+extern const char store_sql_mcp_sync_user[];
+extern const char store_sql_mcp_sync_status[];
+extern const char store_sql_mcp_daily[];
+extern const char store_sql_mcp_recovery_score[];
+extern const char store_sql_mcp_alerts[];
 
 #endif /* PF_APID_H */

@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "common/time.h"
 
+#include <jansson.h>
+
 #include "apid/request.h"
 
 #define APID_MSG_KEYDROP	(KORE_MSG_APP_BASE + 1)
@@ -59,6 +61,37 @@ raw_key(struct http_request *req)
 			return h;
 	}
 	return NULL;
+}
+
+static bool
+is_mcp(const struct reqctx *c)
+{
+	return c->route >= 0 && apid_routes[c->route].kind == APID_K_MCP;
+}
+
+/*
+ * A refused key: REST's error envelope, or for /mcp upstream's
+ * {"error": "..."} with the challenge RFC 6750 asks of a 401.
+ */
+static int
+refuse(struct http_request *req, struct reqctx *c, int status,
+    const char *msg)
+{
+	json_t	*o;
+	char	*body;
+	int	 r;
+
+	if (!is_mcp(c))
+		return respond_error(req, c, status, msg);
+	if (status == 401)
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"polar-flow-server\"");
+	o = json_pack("{s:s}", "error", msg);
+	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	r = respond_json(req, c, status, body ? body : "{}");
+	free(body);
+	return r;
 }
 
 static void
@@ -113,7 +146,7 @@ auth_begin(struct http_request *req, struct reqctx *c)
 	size_t		 len;
 
 	if (raw == NULL)
-		return respond_error(req, c, 401,
+		return refuse(req, c, 401,
 		    "Missing API key. Use X-API-Key header.");
 	len = strlen(raw);
 	if (mk != NULL && *mk != '\0' &&
@@ -122,13 +155,13 @@ auth_begin(struct http_request *req, struct reqctx *c)
 		return authorized(req, c);
 	}
 	if (len > APID_KEY_LEN_MAX)
-		return respond_error(req, c, 401, "Invalid API key");
+		return refuse(req, c, 401, "Invalid API key");
 	pf_crypto_sha256_hex(raw, len, c->hash);
 	k = keycache_find(&env->keys, c->hash);
 	if (k != NULL && keycache_take(k, now_s, pf_time_mono_ms(),
 	    env->key_ttl_ms)) {
 		if (!k->valid)
-			return respond_error(req, c, 401, "Invalid API key");
+			return refuse(req, c, 401, "Invalid API key");
 		ctx_key_from(c, k);
 		return authorized(req, c);
 	}
@@ -143,14 +176,19 @@ ratelimited(struct http_request *req, struct reqctx *c,
     const struct apid_key *k, int64_t now_s)
 {
 	long	 after = rl_retry_after(k, now_s);
-	char	*body, ra[24];
+	char	*body, ra[24], msg[80];
 	int	 r;
 
 	ctx_key_from(c, k);
 	METRIC_INC(ratelimited);
-	body = render_ratelimited(after);
 	snprintf(ra, sizeof(ra), "%ld", after);
 	http_response_header(req, "retry-after", ra);
+	if (is_mcp(c)) {
+		snprintf(msg, sizeof(msg), "Rate limit exceeded. Retry after "
+		    "%ld seconds.", after);
+		return refuse(req, c, 429, msg);
+	}
+	body = render_ratelimited(after);
 	r = respond_json(req, c, 429, body);
 	free(body);
 	return r;
@@ -167,7 +205,7 @@ lease_done(struct http_request *req, struct reqctx *c)
 	if (c->rows == 0) {
 		k->valid = false;
 		k->checked_ms = mono_ms;
-		return respond_error(req, c, 401, "Invalid API key");
+		return refuse(req, c, 401, "Invalid API key");
 	}
 	k->valid = true;
 	k->key_id = strtoll(c->col[0], NULL, 10);

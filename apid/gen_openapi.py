@@ -33,6 +33,15 @@ def arr(items):
 
 
 SCHEMAS = {
+    "JsonRpcRequest": obj({"jsonrpc": {"const": "2.0"},
+                           "id": {"type": ["string", "integer"]},
+                           "method": {"type": "string"},
+                           "params": {"type": "object"}}),
+    "JsonRpcResponse": obj({"jsonrpc": {"const": "2.0"},
+                            "id": {"type": ["string", "integer", "null"]},
+                            "result": {"type": "object"},
+                            "error": obj({"code": {"type": "integer"},
+                                          "message": {"type": "string"}})}),
     "Error": obj({"status_code": {"type": "integer"},
                   "detail": {"type": "string"},
                   "extra": {}}),
@@ -266,6 +275,9 @@ DOC = {r[:2]: r[2:] for r in [
      False),
     ("get", "/schema/openapi.json", "This document", "operations",
      {"type": "object"}, False),
+    ("post", "/mcp", "MCP (Model Context Protocol) over Streamable HTTP: "
+     "one JSON-RPC message per request, no session", "mcp",
+     ref("JsonRpcResponse"), False),
     ("get", U + "/sleep", "Nightly sleep summaries", "data",
      arr(ref("SleepSummary")), False),
     ("get", U + "/sleep/{sleep_date}", "One night in detail (null if none)",
@@ -390,9 +402,37 @@ DOC = {r[:2]: r[2:] for r in [
               "type": "array", "items": {"type": "object"}}}}), True),
 ]}
 
+MCP_ERR = {"application/json": {"schema": obj({
+    "error": {"type": "string"}})}}
+RPC_ERR = {"application/json": {"schema": ref("JsonRpcResponse")}}
+
 # What a route documents beyond the common shape: the 200's description,
 # extra parameters, extra responses (after the common ones).
 EXTRA = {
+    ("post", "/mcp"): {
+        "ok": "The JSON-RPC response: application/json, or one SSE "
+        "event when the request accepts only text/event-stream",
+        "security": [{"ApiKey": []}, {"Bearer": []}],
+        "body": {"required": True, "content": {"application/json": {
+            "schema": ref("JsonRpcRequest")}}},
+        "responses": {
+            "202": {"description": "A notification or a response: "
+                    "accepted, no body"},
+            "400": {"description": "Not JSON (-32700), not one JSON-RPC "
+                    "message (-32600; batches included), or an unknown "
+                    "MCP-Protocol-Version (-32000)", "content": RPC_ERR},
+            "401": {"description": "Missing or invalid API key "
+                    "(WWW-Authenticate: Bearer)", "content": MCP_ERR},
+            "403": {"description": "Origin not in mcp_allowed_origins",
+                    "content": MCP_ERR},
+            "406": {"description": "Accept allows neither JSON nor SSE",
+                    "content": RPC_ERR},
+            "413": {"description": "Body over 64 KiB",
+                    "content": RPC_ERR},
+            "415": {"description": "Content-Type is not application/json",
+                    "content": RPC_ERR},
+            "429": {"description": "Hourly quota exhausted; see "
+                    "Retry-After", "content": MCP_ERR}}},
     ("post", U + "/sync/trigger"): {
         "ok": "The sync finished (status partial when any stream failed)",
         "params": [{"name": "Prefer", "in": "header", "required": False,
@@ -469,9 +509,15 @@ def build(routes):
             content = {"text/plain": {"schema": {"type": "string"}}}
         else:
             content = {"application/json": {"schema": schema}}
+            if path == "/mcp":
+                content["text/event-stream"] = {"schema": {
+                    "type": "string"}}
         resp = {"200": {"description": extra.get("ok", "OK"),
                         "content": content}}
-        if path.startswith("/api/"):
+        if "security" in extra:
+            op["security"] = extra["security"]
+            op["requestBody"] = extra["body"]
+        elif path.startswith("/api/"):
             op["security"] = [{"ApiKey": []}, {"Bearer": []}]
             resp["400"] = err("Validation failed")
             resp["401"] = err("Missing, invalid or foreign API key")
@@ -499,7 +545,7 @@ def build(routes):
         "servers": [{"url": "http://127.0.0.1:8000"}],
         "tags": [{"name": t, "description": t.capitalize() + " routes"}
                  for t in ("operations", "data", "export", "sync",
-                           "analytics", "keys")],
+                           "analytics", "keys", "mcp")],
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,

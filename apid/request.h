@@ -38,6 +38,7 @@ enum req_state {
 
 struct reqctx;
 struct call_job;
+struct mcp_req;
 typedef int	(*call_done_fn)(struct http_request *, struct reqctx *);
 
 struct reqctx {
@@ -73,6 +74,8 @@ struct reqctx {
 
 	struct call_job		*job;		/* REQ_CALL; synctask.c owns */
 	call_done_fn		 call_done;	/* runs once job finished */
+
+	struct mcp_req		*mcp;		/* APID_K_MCP; mcp.c owns */
 };
 
 #define METRIC_INC(field)	\
@@ -123,6 +126,11 @@ int	respond_body(struct http_request *, struct reqctx *,
  */
 int	cache_begin(struct http_request *, struct reqctx *,
 	    const struct apid_route *rt);
+/*
+ * c->ckey = tag|UTC date|c's bound parameters: an answer is cached for
+ * the day it was made on.  False (and no key) when it does not fit.
+ */
+bool	cache_key(struct reqctx *c, const char *tag);
 
 /* synctask.c */
 /* POST .../sync/trigger, once the user is known to exist. */
@@ -136,5 +144,24 @@ int	ready_begin(struct http_request *, struct reqctx *);
 /* REQ_CALL: true once the task has finished (c->call_done may run). */
 bool	call_finished(struct reqctx *c);
 void	call_free(struct reqctx *c);
+
+/* synctask.c, for mcp.c: sync.trigger for c->uid, answered at once. */
+int	mcp_sync_call(struct http_request *, struct reqctx *,
+	    call_done_fn done);
+/* The finished call's rc and reply (borrowed). */
+const struct ctl_call *call_result(const struct reqctx *c);
+
+/* mcp.c */
+/* The CORS headers of an OPTIONS /mcp from an allowed Origin. */
+void	mcp_preflight(struct http_request *);
+/* Answers 403 for an Origin not on the allow-list (OK), else RETRY. */
+int	mcp_origin_check(struct http_request *, struct reqctx *);
+/* A POST /mcp once authenticated: answers (OK) or runs a query (RETRY). */
+int	mcp_begin(struct http_request *, struct reqctx *);
+/* The statement mcp.c started has its row. */
+int	mcp_query_done(struct http_request *, struct reqctx *);
+/* The statement mcp.c started failed. */
+int	mcp_dbfail(struct http_request *, struct reqctx *);
+void	mcp_free(struct reqctx *);
 
 #endif /* PF_APID_REQUEST_H */

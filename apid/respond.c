@@ -95,7 +95,9 @@ respond(struct http_request *req, struct reqctx *c, int status,
 
 	http_response_header(req, "content-type", ctype);
 	security_headers(req);
-	if (c->keyed)
+	/* Upstream sends the quota headers on REST answers only. */
+	if (c->keyed && (c->route < 0 ||
+	    apid_routes[c->route].kind != APID_K_MCP))
 		ratelimit_headers(req, c);
 	/* A stopping worker: "connection: close", then the socket closes. */
 	if (drain_active())
@@ -172,9 +174,8 @@ respond_body(struct http_request *req, struct reqctx *c,
 	return respond(req, c, 200, "application/json", body, len);
 }
 
-/* route|UTC date|bound parameters...; false when it does not fit. */
-static bool
-cache_key(struct reqctx *c)
+bool
+cache_key(struct reqctx *c, const char *tag)
 {
 	char		today[16];
 	time_t		t = time(NULL);
@@ -183,7 +184,7 @@ cache_key(struct reqctx *c)
 
 	gmtime_r(&t, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	n = snprintf(c->ckey, sizeof(c->ckey), "%d|%s", c->route, today);
+	n = snprintf(c->ckey, sizeof(c->ckey), "%s|%s", tag, today);
 	for (i = 0; i < c->nparams && n > 0 && (size_t)n < sizeof(c->ckey);
 	    i++)
 		n += snprintf(c->ckey + n, sizeof(c->ckey) - (size_t)n, "|%s",
@@ -199,9 +200,12 @@ cache_begin(struct http_request *req, struct reqctx *c,
     const struct apid_route *rt)
 {
 	const struct apid_centry	*e;
+	char				 tag[16];
 
 	c->ckeylen = 0;
-	if (!env->cache_on || !(rt->flags & APID_R_CACHE) || !cache_key(c))
+	snprintf(tag, sizeof(tag), "%d", c->route);
+	if (!env->cache_on || !(rt->flags & APID_R_CACHE) ||
+	    !cache_key(c, tag))
 		return KORE_RESULT_RETRY;
 	if ((e = cache_get(&env->cache, c->ckey, c->ckeylen)) == NULL) {
 		METRIC_INC(cache_misses);

@@ -148,6 +148,9 @@ const struct apid_route apid_routes[] = {
 	/* every row of the user, for a data-portability request */
 	{ GET, U "/export", APID_K_SQL, A, NODAYS, store_sql_user_export,
 	    NULL },
+
+	/* MCP: Streamable HTTP without a server stream (mcp.c) */
+	{ POST, "/mcp", APID_K_MCP, A, NODAYS, NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);

@@ -48,6 +48,7 @@ ctx_free(struct http_request *req)
 	if (c->sql_used)
 		kore_pgsql_cleanup(&c->sql);
 	call_free(c);
+	mcp_free(c);
 	ctx_clear_cols(c);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
@@ -267,14 +268,14 @@ route_begin(struct http_request *req, struct reqctx *c)
 	const struct apid_route	*rt = &apid_routes[c->route];
 
 	/* Upstream's guard: a user-scoped key reads only its own user. */
-	if ((rt->flags & APID_R_SERVICE) && c->key_user[0] != '\0')
-		return respond_error(req, c, 403, "A user's own API key cannot "
-		    "do this; use a service key or the master key");
 	if (c->m.ncap > 0 && c->key_user[0] != '\0' &&
 	    (strlen(c->key_user) != c->m.cap[0].len ||
 	    memcmp(c->key_user, c->m.cap[0].p, c->m.cap[0].len) != 0))
 		return respond_error(req, c, 401,
 		    "API key not authorized for this user");
+	if ((rt->flags & APID_R_SERVICE) && c->key_user[0] != '\0')
+		return respond_error(req, c, 403, "A user's own API key cannot "
+		    "do this; use a service key or the master key");
 	if (bind_params(req, c, rt) != 0)
 		return KORE_RESULT_OK;
 
@@ -292,6 +293,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return recompute_begin(req, c);
 	case APID_K_KEY_REGEN:
 		return key_regen_begin(req, c, rt);
+	case APID_K_MCP:
+		return mcp_begin(req, c);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -342,6 +345,8 @@ query_done(struct http_request *req, struct reqctx *c)
 
 	if (rt->kind == APID_K_READY)
 		return ready_begin(req, c);
+	if (rt->kind == APID_K_MCP)
+		return mcp_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	code = atoi(c->col[0]);
@@ -373,8 +378,11 @@ serve_begin(struct http_request *req, struct reqctx *c)
 
 		(void)route_allow(req->path, allow, sizeof(allow));
 		http_response_header(req, "allow", allow);
-		if (req->method == HTTP_METHOD_OPTIONS)
+		if (req->method == HTTP_METHOD_OPTIONS) {
+			if (strcmp(req->path, "/mcp") == 0)
+				mcp_preflight(req);
 			return respond(req, c, 204, "text/plain", NULL, 0);
+		}
 		return respond_error(req, c, 405, "Method Not Allowed");
 	}
 	/* content_length is only meaningful for body methods. */
@@ -383,6 +391,10 @@ serve_begin(struct http_request *req, struct reqctx *c)
 	    req->method == HTTP_METHOD_PATCH) &&
 	    req->content_length > APID_BODY_MAX)
 		return respond_error(req, c, 413, "Request body too large");
+	/* DNS rebinding: a browser's Origin is checked before the key. */
+	if (apid_routes[c->route].kind == APID_K_MCP &&
+	    mcp_origin_check(req, c) == KORE_RESULT_OK)
+		return KORE_RESULT_OK;
 	if (apid_routes[c->route].flags & APID_R_AUTH)
 		return auth_begin(req, c);
 	c->state = REQ_ROUTE;
@@ -402,6 +414,9 @@ serve_query(struct http_request *req, struct reqctx *c, bool *wait)
 		if (apid_routes[c->route].kind == APID_K_READY)
 			return respond_error(req, c, 503,
 			    "Database unreachable");
+		if (apid_routes[c->route].kind == APID_K_MCP &&
+		    c->state == REQ_QUERY)
+			return mcp_dbfail(req, c);
 		return respond_dbfail(req, c);
 	}
 	return c->state == REQ_LEASE ? lease_done(req, c) :

@@ -473,20 +473,24 @@ const char store_sql_patterns_detected[] =
  * its baseline's bounds), rendered as upstream's body; none before
  * analyticsd has run for the user.
  */
+/* The anomaly objects of analyticsd's anomalies document d (a json). */
+#define ANOMALY_LIST(d) \
+    "coalesce((SELECT json_agg(json_build_object(" \
+    "  'metric_name', e ->> 'metric_name'," \
+    "  'current_value', e -> 'current_value'," \
+    "  'baseline_value', e -> 'baseline_value'," \
+    "  'median_value', e -> 'median_value'," \
+    "  'lower_bound', e -> 'lower_bound'," \
+    "  'upper_bound', e -> 'upper_bound'," \
+    "  'direction', e ->> 'direction', 'severity', e ->> 'severity'," \
+    "  'deviation_percent', e -> 'deviation_percent') ORDER BY n)" \
+    "  FROM jsonb_array_elements(" d " -> 'anomalies')" \
+    "  WITH ORDINALITY AS a(e, n)), '[]')"
+
 const char store_sql_anomalies[] =
     "SELECT 200, coalesce((SELECT json_build_object('user_id', $1::text,"
     " 'anomaly_count', (payload ->> 'anomaly_count')::int,"
-    " 'anomalies', coalesce((SELECT json_agg(json_build_object("
-    "  'metric_name', e ->> 'metric_name',"
-    "  'current_value', e -> 'current_value',"
-    "  'baseline_value', e -> 'baseline_value',"
-    "  'median_value', e -> 'median_value',"
-    "  'lower_bound', e -> 'lower_bound',"
-    "  'upper_bound', e -> 'upper_bound',"
-    "  'direction', e ->> 'direction', 'severity', e ->> 'severity',"
-    "  'deviation_percent', e -> 'deviation_percent') ORDER BY n)"
-    "  FROM jsonb_array_elements(payload -> 'anomalies')"
-    "  WITH ORDINALITY AS a(e, n)), '[]'))"
+    " 'anomalies', " ANOMALY_LIST("payload") ")"
     " FROM analytics_documents WHERE user_id = $1 AND kind = 'anomalies'),"
     " json_build_object('user_id', $1::text, 'anomaly_count', 0,"
     " 'anomalies', '[]'::json))::text";
@@ -632,3 +636,288 @@ const char store_sql_sync_user[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"
     " ELSE '' END FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1";
+
+/*
+ * MCP tools (mcp_tools.c): each statement returns (200, the tool's
+ * structuredContent) or (404, the tool error's text).  $1 is the
+ * resolved user, $2 "days" for the windowed tools, $3 the tool's other
+ * argument.  A window that holds nothing says why (upstream's staleness
+ * hint): there is data, only older, or none at all.
+ */
+#define MCP_HINT_OLD(x) \
+    "'most_recent_record', " x ", 'hint', 'No records in the requested" \
+    " window, but data exists up to ' || " x " || '. Increase `days` to" \
+    " reach it, and consider checking get_sync_status for staleness.'"
+#define MCP_HINT_NONE	"'hint', 'No records exist for this user yet.'"
+/* head: leading "key, value, " pairs; n, j, x: count, records, latest */
+#define MCP_SHAPE(head, n, j, x) \
+    "CASE WHEN " n " > 0 THEN json_build_object(" head \
+    " 'count', " n ", 'records', " j ")" \
+    " WHEN " x " IS NULL THEN json_build_object(" head " 'count', 0, " \
+    MCP_HINT_NONE ", 'records', " j ")" \
+    " ELSE json_build_object(" head " 'count', 0, " MCP_HINT_OLD(x) "," \
+    " 'records', " j ") END"
+/* The latest value of col as upstream prints it (ISO text). */
+#define MCP_ISO(col)	"(to_json(" col ") #>> '{}')"
+/* One windowed list: rows of table (with extra conditions) since $2. */
+#define MCP_WINDOW(head, obj, table, extra, col, order) \
+    "WITH w AS (SELECT * FROM " table " WHERE user_id = $1" extra \
+    " AND " col " >= (current_date - $2::int))," \
+    " r AS (SELECT count(*) n, coalesce(json_agg(" obj " ORDER BY " order \
+    "), '[]') j FROM w)," \
+    " m AS (SELECT " MCP_ISO("max(" col ")") " x FROM " table \
+    " WHERE user_id = $1" extra ")" \
+    " SELECT 200, (" MCP_SHAPE(head, "r.n", "r.j", "m.x") ")::text FROM r, m"
+#define MCP_DAYS	"'days', $2::int,"
+/* upstream's hours: rounded to 2 places, 0 -> null */
+#define MCP_HOURS(s)	R2("nullif(" s ", 0)::float8 / 3600")
+
+/* With a service or master key and no user_id: the connected user. */
+const char store_sql_mcp_first_user[] =
+    "SELECT user_id FROM users WHERE is_active"
+    " ORDER BY created_at, user_id LIMIT 1";
+
+const char store_sql_mcp_sleep[] = MCP_WINDOW(MCP_DAYS,
+    "json_build_object('date', date, 'sleep_score', sleep_score,"
+    " 'sleep_start_time', sleep_start_time,"
+    " 'sleep_end_time', sleep_end_time,"
+    " 'total_sleep_hours', " MCP_HOURS("total_sleep_seconds") ","
+    " 'light_sleep_hours', " MCP_HOURS("light_sleep_seconds") ","
+    " 'deep_sleep_hours', " MCP_HOURS("deep_sleep_seconds") ","
+    " 'rem_sleep_hours', " MCP_HOURS("rem_sleep_seconds") ","
+    " 'interruptions_hours', " MCP_HOURS("interruptions_seconds") ","
+    " 'hrv_avg_ms', " JF("hrv_avg") ","
+    " 'heart_rate_avg_bpm', " JF("heart_rate_avg") ","
+    " 'heart_rate_min_bpm', nullif(heart_rate_min, 0),"
+    " 'heart_rate_max_bpm', nullif(heart_rate_max, 0),"
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'skin_temperature_avg', " JF("skin_temperature_avg") ","
+    " 'continuity_score', " JF("continuity") ","
+    " 'sleep_cycles', sleep_cycles, 'sleep_charge', sleep_charge,"
+    " 'regeneration_score', " JF("group_regeneration_score") ")",
+    "sleep", "", "date", "date DESC");
+
+const char store_sql_mcp_recovery[] =
+    "WITH nr AS (SELECT count(*) n, coalesce(json_agg(json_build_object("
+    " 'date', date, 'ans_charge', " JF("ans_charge") ","
+    " 'ans_charge_status', ans_charge_status,"
+    " 'nightly_recharge_status', nightly_recharge_status,"
+    " 'hrv_avg_ms', " JF("hrv_avg") ","
+    " 'beat_to_beat_avg_ms', " JF("beat_to_beat_avg") ","
+    " 'breathing_rate_avg', " JF("breathing_rate_avg") ","
+    " 'heart_rate_avg_bpm', " JF("heart_rate_avg") ") ORDER BY date DESC),"
+    " '[]') j FROM nightly_recharge WHERE user_id = $1"
+    " AND date >= (current_date - $2::int)),"
+    " cl AS (SELECT count(*) n, coalesce(json_agg(json_build_object("
+    " 'date', date, 'strain', " R2("nullif(strain, 0)") ","
+    " 'tolerance', " R2("nullif(tolerance, 0)") ","
+    " 'cardio_load', " R2("nullif(cardio_load, 0)") ","
+    " 'cardio_load_ratio', "
+    R2("CASE WHEN cardio_load_ratio > 0 THEN cardio_load_ratio END") ","
+    " 'cardio_load_status', cardio_load_status) ORDER BY date DESC), '[]') j"
+    " FROM cardio_load WHERE user_id = $1"
+    " AND date >= (current_date - $2::int)),"
+    " m AS (SELECT " MCP_ISO("greatest((SELECT max(date) FROM"
+    " nightly_recharge WHERE user_id = $1), (SELECT max(date) FROM"
+    " cardio_load WHERE user_id = $1))") " x)"
+    " SELECT 200, (CASE WHEN nr.n + cl.n > 0 THEN json_build_object("
+    " 'days', $2::int, 'nightly_recharge', nr.j, 'cardio_load', cl.j)"
+    " WHEN m.x IS NULL THEN json_build_object('days', $2::int, "
+    MCP_HINT_NONE ", 'nightly_recharge', nr.j, 'cardio_load', cl.j)"
+    " ELSE json_build_object('days', $2::int, " MCP_HINT_OLD("m.x") ","
+    " 'nightly_recharge', nr.j, 'cardio_load', cl.j) END)::text"
+    " FROM nr, cl, m";
+
+const char store_sql_mcp_activity[] = MCP_WINDOW(MCP_DAYS,
+    "json_build_object('date', date, 'steps', steps,"
+    " 'calories_active', calories_active, 'calories_total', calories_total,"
+    " 'distance_km', " R2("distance_meters / 1000") ","
+    " 'active_minutes', " R1("active_time_seconds::float8 / 60") ","
+    " 'activity_score', activity_score)",
+    "activity", "", "date", "date DESC");
+
+/* Upstream drops calories under 1 kcal per 10 minutes as implausible. */
+const char store_sql_mcp_exercises[] = MCP_WINDOW(MCP_DAYS,
+    "json_build_object('id', id, 'start_time', start_time, 'sport', sport,"
+    " 'duration_minutes', " R1("duration_seconds / 60") ","
+    " 'distance_km', " R2("distance_meters / 1000") ","
+    " 'calories', CASE WHEN calories >= coalesce(duration_seconds, 0) / 600"
+    " THEN calories END,"
+    " 'average_heart_rate_bpm', nullif(average_heart_rate, 0),"
+    " 'max_heart_rate_bpm', nullif(max_heart_rate, 0),"
+    " 'training_load', " JF("training_load") ")",
+    "exercise", "", "start_time", "start_time DESC");
+
+const char store_sql_mcp_exercise[] =
+    "SELECT CASE WHEN e.id IS NULL THEN 404 ELSE 200 END,"
+    " CASE WHEN e.id IS NULL THEN 'Exercise ' || $2 || ' not found'"
+    " ELSE json_build_object('id', e.id,"
+    " 'polar_exercise_id', e.polar_exercise_id,"
+    " 'start_time', e.start_time, 'sport', e.sport,"
+    " 'duration_seconds', " JF("e.duration_seconds") ","
+    " 'distance_meters', " JF("e.distance_meters") ","
+    " 'calories', e.calories,"
+    " 'average_heart_rate_bpm', nullif(e.average_heart_rate, 0),"
+    " 'max_heart_rate_bpm', nullif(e.max_heart_rate, 0),"
+    " 'average_speed_mps', " JF("e.average_speed_mps") ","
+    " 'max_speed_mps', " JF("e.max_speed_mps") ","
+    " 'average_cadence', " JF("e.average_cadence") ","
+    " 'max_cadence', e.max_cadence,"
+    " 'average_power_watts', " JF("e.average_power") ","
+    " 'max_power_watts', e.max_power,"
+    " 'training_load', " JF("e.training_load") ","
+    " 'ascent_meters', " JF("e.ascent_meters") ","
+    " 'descent_meters', " JF("e.descent_meters") ", 'notes', e.notes,"
+    " 'running_index', e.running_index,"
+    " 'training_load_pro', e.training_load_pro,"
+    " 'heart_rate_zones', coalesce(e.heart_rate_zones, '[]'),"
+    " 'has_samples', coalesce(e.samples, '[]') <> '[]',"
+    " 'route_point_count', CASE WHEN jsonb_typeof(e.route) = 'array'"
+    " THEN jsonb_array_length(e.route) ELSE 0 END)::text END"
+    " FROM (SELECT 1) one LEFT JOIN exercise e"
+    " ON e.user_id = $1 AND e.id = $2::uuid";
+
+#define MCP_METRIC(m)	"'metric', '" m "'::text, " MCP_DAYS
+
+const char store_sql_mcp_spo2[] = MCP_WINDOW(MCP_METRIC("spo2"),
+    "json_build_object('test_time', test_time,"
+    " 'blood_oxygen_percent', blood_oxygen_percent,"
+    " 'spo2_class', spo2_class,"
+    " 'avg_heart_rate_bpm', nullif(avg_heart_rate, 0),"
+    " 'hrv_ms', " JF("hrv_ms") ","
+    " 'altitude_meters', " JF("altitude_meters") ")",
+    "spo2", "", "test_time", "test_time DESC");
+
+const char store_sql_mcp_ecg[] = MCP_WINDOW(MCP_METRIC("ecg"),
+    "json_build_object('test_time', test_time,"
+    " 'avg_heart_rate_bpm', nullif(avg_heart_rate, 0),"
+    " 'hrv_ms', " JF("hrv_ms") ", 'hrv_level', hrv_level,"
+    " 'rri_ms', " JF("rri_ms") ","
+    " 'duration_seconds', " JF("duration_seconds") ","
+    " 'sample_count', sample_count)",
+    "ecg", "", "test_time", "test_time DESC");
+
+const char store_sql_mcp_bodytemp[] = MCP_WINDOW(
+    MCP_METRIC("body_temperature"),
+    "json_build_object('start_time', start_time, 'end_time', end_time,"
+    " 'measurement_type', nullif(measurement_type, ''),"
+    " 'sensor_location', nullif(sensor_location, ''),"
+    " 'temp_min_celsius', " JF("temp_min") ","
+    " 'temp_avg_celsius', " JF("temp_avg") ","
+    " 'temp_max_celsius', " JF("temp_max") ", 'sample_count', sample_count)",
+    "body_temperature", "", "start_time", "start_time DESC");
+
+const char store_sql_mcp_skintemp[] = MCP_WINDOW(
+    MCP_METRIC("skin_temperature"),
+    "json_build_object('sleep_date', sleep_date,"
+    " 'temperature_celsius', " JF("temperature_celsius") ","
+    " 'deviation_from_baseline', " JF("deviation_from_baseline") ","
+    " 'is_elevated', is_elevated::int)",
+    "skin_temperature", "", "sleep_date", "sleep_date DESC");
+
+const char store_sql_mcp_hr[] = MCP_WINDOW(MCP_METRIC("heart_rate"),
+    "json_build_object('date', date, 'hr_min_bpm', nullif(hr_min, 0),"
+    " 'hr_avg_bpm', nullif(hr_avg, 0), 'hr_max_bpm', nullif(hr_max, 0),"
+    " 'sample_count', sample_count)",
+    "continuous_heart_rate", "", "date", "date DESC");
+
+const char store_sql_mcp_alertness[] = MCP_WINDOW(MCP_METRIC("alertness"),
+    "json_build_object('period_start_time', period_start_time,"
+    " 'period_end_time', period_end_time, 'grade', " JF("grade") ","
+    " 'grade_classification', grade_classification)",
+    "sleepwise_alertness", "", "period_start_time",
+    "period_start_time DESC");
+
+const char store_sql_mcp_bedtime[] = MCP_WINDOW(MCP_METRIC("bedtime"),
+    "json_build_object('period_start_time', period_start_time,"
+    " 'period_end_time', period_end_time,"
+    " 'preferred_sleep_start', preferred_sleep_start,"
+    " 'preferred_sleep_end', preferred_sleep_end,"
+    " 'sleep_gate_start', sleep_gate_start,"
+    " 'sleep_gate_end', sleep_gate_end, 'quality', quality)",
+    "sleepwise_bedtime", "", "period_start_time", "period_start_time DESC");
+
+const char store_sql_mcp_baselines[] =
+    "WITH p AS (SELECT * FROM physical_info WHERE user_id = $1"
+    " ORDER BY recorded_at DESC LIMIT 1),"
+    " b AS (SELECT count(*) n, coalesce(json_agg(" BASELINE " ORDER BY "
+    BASELINE_ORDER "), '[]') j FROM user_baselines WHERE user_id = $1)"
+    " SELECT 200, json_build_object('count', b.n, 'physical_info',"
+    " (SELECT json_build_object('recorded_at', recorded_at,"
+    " 'vo2_max', vo2_max, 'maximum_heart_rate_bpm', maximum_heart_rate,"
+    " 'resting_heart_rate_bpm', resting_heart_rate,"
+    " 'aerobic_threshold_bpm', aerobic_threshold,"
+    " 'anaerobic_threshold_bpm', anaerobic_threshold,"
+    " 'weight_kg', " JF("weight_kg") ", 'height_cm', " JF("height_cm") ","
+    " 'sleep_goal_hours', " MCP_HOURS("sleep_goal_seconds") ")"
+    " FROM p), 'baselines', b.j)::text FROM b";
+
+const char store_sql_mcp_patterns[] =
+    "SELECT 200, json_build_object('patterns', coalesce((SELECT json_agg("
+    PATTERN " ORDER BY analyzed_at DESC, pattern_name) FROM pattern_analyses"
+    " WHERE user_id = $1), '[]'),"
+    " 'anomaly_count', coalesce((SELECT (payload ->> 'anomaly_count')::int"
+    " FROM analytics_documents WHERE user_id = $1 AND kind = 'anomalies'),"
+    " 0), 'anomalies', coalesce((SELECT " ANOMALY_LIST("payload")
+    " FROM analytics_documents WHERE user_id = $1 AND kind = 'anomalies'),"
+    " '[]'))::text";
+
+/* trigger_sync: only an active user is synced (syncd checks the rest). */
+const char store_sql_mcp_sync_user[] =
+    "SELECT CASE WHEN u.is_active THEN 200 ELSE 404 END,"
+    " CASE WHEN u.is_active THEN '' ELSE 'No connected Polar user ''' ||"
+    " $1 || ''' to sync' END"
+    " FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1";
+
+/*
+ * A sync is "running" while its row says started, for at most an hour
+ * (a crashed syncd leaves the row behind).  Polar's quota is what the
+ * latest sync read from Polar's rate-limit headers.
+ */
+const char store_sql_mcp_sync_status[] =
+    "WITH l AS (SELECT * FROM sync_logs WHERE user_id = $1"
+    " ORDER BY started_at DESC, id DESC LIMIT 1),"
+    " q AS (SELECT * FROM sync_logs WHERE user_id = $1"
+    " AND rate_limit_limit_15m IS NOT NULL"
+    " ORDER BY started_at DESC, id DESC LIMIT 1)"
+    " SELECT 200, json_build_object('user_id', $1::text,"
+    " 'currently_syncing', EXISTS (SELECT 1 FROM sync_logs"
+    " WHERE user_id = $1 AND status = 'started'"
+    " AND started_at > now() - interval '1 hour'),"
+    " 'last_sync', (SELECT json_build_object('status', status,"
+    " 'trigger', trigger, 'started_at', started_at,"
+    " 'completed_at', completed_at, 'duration_ms', duration_ms,"
+    " 'records_synced', records_synced, 'api_calls_made', api_calls_made,"
+    " 'error_type', error_type, 'error_message', error_message) FROM l),"
+    " 'polar_rate_limit', coalesce((SELECT json_build_object("
+    " 'usage_15m', rate_limit_usage_15m, 'limit_15m', rate_limit_limit_15m,"
+    " 'usage_24h', rate_limit_usage_24h, 'limit_24h', rate_limit_limit_24h,"
+    " 'observed_at', coalesce(completed_at, started_at)) FROM q),"
+    " '{}'::json))::text";
+
+/* analyticsd's daily series beyond upstream (hrv_band, training_load...) */
+const char store_sql_mcp_daily[] = MCP_WINDOW(
+    "'metric', $3::text, " MCP_DAYS,
+    "json_build_object('date', day, 'value', " JF("value") ","
+    " 'details', details)",
+    "analytics_daily", " AND metric_name = $3", "day", "day DESC");
+
+const char store_sql_mcp_recovery_score[] =
+    "WITH w AS (SELECT * FROM analytics_daily WHERE user_id = $1"
+    " AND metric_name = 'recovery' AND day >= (current_date - $2::int))"
+    " SELECT 200, json_build_object('days', $2::int,"
+    " 'today', (SELECT payload FROM analytics_documents"
+    " WHERE user_id = $1 AND kind = 'recovery'),"
+    " 'count', (SELECT count(*) FROM w),"
+    " 'records', coalesce((SELECT json_agg(json_build_object('date', day,"
+    " 'score', " JF("value") ", 'details', details) ORDER BY day DESC)"
+    " FROM w), '[]'))::text";
+
+const char store_sql_mcp_alerts[] = MCP_WINDOW(MCP_DAYS,
+    "json_build_object('metric_name', metric_name, 'date', day,"
+    " 'severity', severity, 'value', " JF("value") ","
+    " 'lower_bound', " JF("lower_bound") ","
+    " 'upper_bound', " JF("upper_bound") ", 'direction', direction,"
+    " 'first_seen_at', first_seen_at, 'last_seen_at', last_seen_at,"
+    " 'cleared_at', cleared_at, 'active', cleared_at IS NULL)",
+    "analytics_alerts", "", "day", "day DESC, metric_name");

@@ -428,3 +428,16 @@ ready_begin(struct http_request *req, struct reqctx *c)
 	call_new(c, "syncd", PF_MSG_STATUS, APID_READY_TIMEOUT_MS);
 	return call_run(req, c, false, ready_done);
 }
+
+int
+mcp_sync_call(struct http_request *req, struct reqctx *c, call_done_fn done)
+{
+	call_new(c, "syncd", PF_MSG_SYNC_TRIGGER, APID_SYNC_TIMEOUT_MS);
+	return call_run(req, c, false, done);
+}
+
+const struct ctl_call *
+call_result(const struct reqctx *c)
+{
+	return &c->job->call;
+}

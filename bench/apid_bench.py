@@ -143,7 +143,10 @@ def wrk(port, script):
                         "--latency", "-s", script,
                         f"http://127.0.0.1:{port}"],
                        capture_output=True, text=True)
-    out = p.stdout
+    return parse_wrk(p.stdout)
+
+
+def parse_wrk(out):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = lat_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = lat_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))

@@ -62,6 +62,7 @@ struct pf_config {
 	char			*api_user;	/* kore workers' user, "" none */
 	char			*api_chroot;	/* their root, "" none */
 	char			*base_url;
+	char			*mcp_allowed_origins;	/* "a,b"; "*": any */
 
 	/* Polar */
 	char			*polar_client_id;

@@ -105,6 +105,12 @@ fi
 
 if [ "$what" = all ] || [ "$what" = integration ]; then
 	echo "== integration tests (pytest)"
+	# test_mcp.py's client: the official MCP SDK, pinned in
+	# tests/mcp/package-lock.json, installed once into a cache; when the
+	# registry cannot be reached the test says SKIPPED, with the reason.
+	if ! tests/mcp/setup.sh >/dev/null 2>"$tmp/mcp.err"; then
+		echo "tests/mcp: $(tail -n 1 "$tmp/mcp.err")"
+	fi
 	suites=""
 	if [ $# -eq 0 ]; then
 		for d in tests/integration tests/polarsim; do
