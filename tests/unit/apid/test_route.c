@@ -126,6 +126,8 @@ static const struct {
 	{ "GET", U "/api-key/info", store_sql_key_info },
 	{ "GET", U "/sync/status", store_sql_sync_status },
 	{ "GET", U "/status", store_sql_user_status },
+	{ "DELETE", "/api/v1/users/{user_id}", store_sql_sync_user },
+	{ "GET", U "/export", store_sql_user_export },
 };
 
 static const char *
