@@ -35,11 +35,15 @@ request(const struct ctl_call *cc)
 	    .days = cc->days, .wait = cc->wait,
 	    .trigger = PF_MSG_TRIGGER_API };
 	struct pf_msg_analytics_recompute	ar = { .user_id = cc->uid };
+	struct pf_msg_oauth_exchange		oe = { .code = cc->code,
+	    .redirect_uri = cc->redirect_uri };
 
 	if (strcmp(cc->type, PF_MSG_SYNC_TRIGGER) == 0)
 		return pf_msg_sync_trigger_pack(&st);
 	if (strcmp(cc->type, PF_MSG_ANALYTICS_RECOMPUTE) == 0)
 		return pf_msg_analytics_recompute_pack(&ar);
+	if (strcmp(cc->type, PF_MSG_OAUTH_EXCHANGE) == 0 && cc->code != NULL)
+		return pf_msg_oauth_exchange_pack(&oe);
 	return pf_ipc_msg_new(cc->type);
 }
 

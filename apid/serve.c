@@ -48,6 +48,7 @@ ctx_free(struct http_request *req)
 	if (c->sql_used)
 		kore_pgsql_cleanup(&c->sql);
 	call_free(c);
+	oauth_free(c);
 	ctx_clear_cols(c);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
@@ -288,6 +289,10 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return recompute_begin(req, c);
 	case APID_K_KEY_REGEN:
 		return key_regen_begin(req, c, rt);
+	case APID_K_OAUTH_START:
+	case APID_K_OAUTH_CALLBACK:
+	case APID_K_OAUTH_EXCHANGE:
+		return oauth_begin(req, c, rt->kind);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -338,6 +343,8 @@ query_done(struct http_request *req, struct reqctx *c)
 
 	if (rt->kind == APID_K_READY)
 		return ready_begin(req, c);
+	if (c->oa != NULL)
+		return oauth_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	code = atoi(c->col[0]);
@@ -396,6 +403,8 @@ serve_query(struct http_request *req, struct reqctx *c, bool *wait)
 		if (apid_routes[c->route].kind == APID_K_READY)
 			return respond_error(req, c, 503,
 			    "Database unreachable");
+		if (c->oa != NULL)
+			return oauth_query_failed(req, c);
 		return respond_dbfail(req, c);
 	}
 	return c->state == REQ_LEASE ? lease_done(req, c) :

@@ -621,3 +621,87 @@ const char store_sql_sync_user[] =
     "SELECT CASE WHEN u.user_id IS NULL THEN 404 ELSE 200 END,"
     " CASE WHEN u.user_id IS NULL THEN 'User ' || $1 || ' not found'"
     " ELSE '' END FROM (SELECT 1) one LEFT JOIN users u ON u.user_id = $1";
+
+/*
+ * The SaaS OAuth bridge (oauth.c).  States and temporary codes are stored
+ * as SHA-256 hashes only, each single-use: a state is consumed by the
+ * first callback that presents it whatever happens next, a code by the
+ * first exchange.  Rows a day past their expiry are purged as new ones
+ * are written; until then a replay is recognised as one and audited.
+ */
+/* $1 state hash, $2 the caller's callback URL, $3 client_id ('' none) */
+const char store_sql_oauth_state_new[] =
+    "WITH d AS (DELETE FROM oauth_states"
+    " WHERE expires_at < now() - interval '1 day'),"
+    " i AS (INSERT INTO oauth_states (state_hash, redirect_uri, client_id,"
+    " expires_at) VALUES ($1, $2, nullif($3::text, ''),"
+    " now() + interval '10 minutes') RETURNING 1)"
+    " SELECT 200, 'ok' FROM i";
+
+/*
+ * $1 state hash -> (200, verdict, callback URL, client_id) when the state
+ * is known: verdict "ok", "state_expired" or "state_replayed"; else
+ * (401, "state_unknown").  The row is marked used in the same statement,
+ * so two callbacks racing with one state see one "ok".
+ */
+const char store_sql_oauth_state_take[] =
+    "WITH s AS (SELECT state_hash, redirect_uri, client_id, used_at,"
+    " expires_at FROM oauth_states WHERE state_hash = $1 FOR UPDATE),"
+    " v AS (SELECT s.*, CASE WHEN s.used_at IS NOT NULL"
+    " THEN 'state_replayed' WHEN s.expires_at <= now()"
+    " THEN 'state_expired' ELSE 'ok' END AS verdict FROM s),"
+    " u AS (UPDATE oauth_states o SET used_at = now() FROM v"
+    " WHERE o.state_hash = v.state_hash AND v.used_at IS NULL),"
+    " a AS (INSERT INTO audit_log (actor, action, details)"
+    " SELECT 'apid:oauth', 'oauth.' || v.verdict,"
+    " json_build_object('callback_url', v.redirect_uri,"
+    " 'client_id', v.client_id) FROM v WHERE v.verdict <> 'ok')"
+    " SELECT CASE WHEN v.verdict IS NULL THEN 401 ELSE 200 END,"
+    " coalesce(v.verdict, 'state_unknown'), v.redirect_uri, v.client_id"
+    " FROM (SELECT 1) one LEFT JOIN v ON true";
+
+/* $1 code hash, $2 user, $3 client_id ('' none): a 5-minute code */
+const char store_sql_oauth_code_new[] =
+    "WITH d AS (DELETE FROM temp_auth_codes"
+    " WHERE expires_at < now() - interval '1 day'),"
+    " i AS (INSERT INTO temp_auth_codes (code_hash, user_id, client_id,"
+    " expires_at) VALUES ($1, $2::text, nullif($3::text, ''),"
+    " now() + interval '5 minutes') RETURNING 1),"
+    " a AS (INSERT INTO audit_log (actor, action, user_id, details)"
+    " VALUES ('apid:oauth', 'oauth.connected', $2::text,"
+    " json_build_object('client_id', nullif($3::text, ''))))"
+    " SELECT 200, 'ok' FROM i";
+
+/*
+ * $1 code hash, $2 client_id ('' none), $3/$4 the new key's hash and
+ * prefix, $5 its hourly limit -> (200, user) with the key stored, or
+ * (401, message, verdict).  A code is spent by its first presentation,
+ * even a refused one.  The user's earlier bridge keys are revoked: a
+ * SaaS that connects a user again holds only the newest key; keys made
+ * otherwise (polarctl) are left alone.
+ */
+const char store_sql_oauth_exchange[] =
+    "WITH c AS (SELECT code_hash, user_id, client_id, is_used, expires_at"
+    " FROM temp_auth_codes WHERE code_hash = $1 FOR UPDATE),"
+    " v AS (SELECT c.*, CASE WHEN c.is_used THEN 'code_replayed'"
+    " WHEN c.expires_at <= now() THEN 'code_expired'"
+    " WHEN c.client_id IS NOT NULL AND"
+    " c.client_id IS DISTINCT FROM nullif($2::text, '')"
+    " THEN 'code_client_mismatch' ELSE 'ok' END AS verdict FROM c),"
+    " u AS (UPDATE temp_auth_codes t SET is_used = true FROM v"
+    " WHERE t.code_hash = v.code_hash RETURNING v.user_id, v.verdict),"
+    " r AS (UPDATE api_keys k SET is_active = false, revoked_at = now()"
+    " FROM u WHERE u.verdict = 'ok' AND k.user_id = u.user_id"
+    " AND k.is_active AND k.name = 'OAuth bridge' RETURNING k.id),"
+    " k AS (INSERT INTO api_keys (key_hash, key_prefix, name, user_id,"
+    " rate_limit_requests) SELECT $3, $4, 'OAuth bridge', u.user_id,"
+    " $5::integer FROM u WHERE u.verdict = 'ok' RETURNING id, user_id),"
+    " a AS (INSERT INTO audit_log (actor, action, user_id, details)"
+    " SELECT 'apid:oauth', CASE WHEN v.verdict = 'ok'"
+    " THEN 'oauth.exchange' ELSE 'oauth.' || v.verdict END, v.user_id,"
+    " json_build_object('key_id', (SELECT id FROM k),"
+    " 'revoked_keys', (SELECT count(*) FROM r)) FROM v)"
+    " SELECT CASE WHEN (SELECT id FROM k) IS NULL THEN 401 ELSE 200 END,"
+    " coalesce((SELECT user_id FROM k),"
+    " 'Invalid or expired authorization code'),"
+    " coalesce((SELECT verdict FROM v), 'code_unknown')";

@@ -78,6 +78,8 @@ static const struct key keys[] = {
 	{ "api_rate_limit", K_INT, OFF(api_rate_limit), "1000", 1, 100000000,
 	    0, NULL, NULL },
 	{ "base_url", K_STR, OFF(base_url), "", 0, 0, 0, "BASE_URL", NULL },
+	{ "oauth_allowed_callbacks", K_STR, OFF(oauth_allowed_callbacks), "",
+	    0, 0, 0, "OAUTH_ALLOWED_CALLBACK_ORIGINS", NULL },
 	{ "polar_client_id", K_STR, OFF(polar_client_id), "", 0, 0, 0,
 	    "POLAR_CLIENT_ID", NULL },
 	{ "polar_client_secret", K_STR, OFF(polar_client_secret), "", 0, 0,

@@ -62,6 +62,8 @@ struct pf_config {
 	char			*api_user;	/* kore workers' user, "" none */
 	char			*api_chroot;	/* their root, "" none */
 	char			*base_url;
+	char			*oauth_allowed_callbacks; /* origins, blank- or
+						     comma-separated */
 
 	/* Polar */
 	char			*polar_client_id;
