@@ -30,14 +30,6 @@ const struct apid_route apid_routes[] = {
 	{ GET, "/schema/openapi.json", APID_K_OPENAPI, 0, NODAYS, NULL,
 	    NULL },
 
-	/* the SaaS OAuth bridge (oauth.c): no key, out of openapi.json */
-	{ GET, "/oauth/start", APID_K_OAUTH_START, APID_R_HIDDEN, NODAYS,
-	    NULL, NULL },
-	{ GET, "/oauth/callback", APID_K_OAUTH_CALLBACK, APID_R_HIDDEN,
-	    NODAYS, NULL, NULL },
-	{ POST, "/oauth/exchange", APID_K_OAUTH_EXCHANGE, APID_R_HIDDEN,
-	    NODAYS, NULL, NULL },
-
 	/* the synced data, as upstream serves it */
 	{ GET, U "/sleep", APID_K_SQL, A | C | D(7, 365),
 	    store_sql_sleep_list, NULL },
@@ -146,6 +138,14 @@ const struct apid_route apid_routes[] = {
 	    store_sql_key_info, NULL },
 	{ GET, U "/status", APID_K_SQL, A, NODAYS, store_sql_user_status,
 	    NULL },
+
+	/* the SaaS OAuth bridge (oauth.c): no key, out of openapi.json */
+	{ GET, "/oauth/start", APID_K_OAUTH_START, APID_R_HIDDEN, NODAYS,
+	    NULL, NULL },
+	{ GET, "/oauth/callback", APID_K_OAUTH_CALLBACK, APID_R_HIDDEN,
+	    NODAYS, NULL, NULL },
+	{ POST, "/oauth/exchange", APID_K_OAUTH_EXCHANGE, APID_R_HIDDEN,
+	    NODAYS, NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
