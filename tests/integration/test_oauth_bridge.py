@@ -3,6 +3,7 @@ through real apid + syncd + polarsim + PostgreSQL: the whole flow, then
 every way it can fail.  A failure after the state is known goes back to
 the SaaS callback as error=..&status=failed; before that it is apid's
 JSON error; never a 500, never an unconsumed state."""
+import concurrent.futures
 import http.client
 import json
 import os
@@ -223,6 +224,38 @@ def test_replayed_state(bridge):
     assert b.audits("oauth.state_replayed") == 1
     # the replay never reached Polar with the spent code
     assert b.sim.stats()["by_pattern"]["POST /v2/oauth2/token"] == 1
+
+
+def test_racing_callbacks_spend_the_state_once(bridge):
+    b = bridge
+    path = b.consent(b.start())
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(lambda _: b.back(path), range(4)))
+    assert sorted(q["status"] for q in got) == \
+        ["connected", "failed", "failed", "failed"]
+    assert {q.get("error") for q in got} == {None, "state_replayed"}
+    assert b.sim.stats()["by_pattern"]["POST /v2/oauth2/token"] == 1
+
+
+def test_no_allow_list_refuses_every_callback(migrated, tmp_path, polarsim):
+    a = Apid(migrated, tmp_path, extra_conf=(
+        "polar_client_id = polarsim-client\n"))
+    try:
+        st, h, body = raw(a.port, "GET", "/oauth/start?callback_url=" +
+                          urllib.parse.quote(CB, safe=""))
+        assert st == 400 and "location" not in h
+        assert "oauth_allowed_callbacks" in json.loads(body)["detail"]
+    finally:
+        a.stop()
+    b = Apid(migrated, tmp_path, extra_conf=(
+        f"oauth_allowed_callbacks = '{ALLOWED}'\n"))
+    try:
+        st, _, body = raw(b.port, "GET", "/oauth/start?callback_url=" + CB)
+        assert st == 404
+        assert json.loads(body)["detail"] == \
+            "OAuth credentials not configured on server"
+    finally:
+        b.stop()
 
 
 def test_expired_state(bridge):
