@@ -64,6 +64,9 @@ enum apid_kind {
 	APID_K_METRICS,
 	APID_K_OPENAPI,
 	APID_K_MCP,		/* MCP JSON-RPC (mcp.c) */
+	APID_K_OAUTH_START,	/* the SaaS OAuth bridge (oauth.c) */
+	APID_K_OAUTH_CALLBACK,
+	APID_K_OAUTH_EXCHANGE,
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -75,6 +78,7 @@ enum apid_kind {
 #define APID_R_BIND_DAYS  0x08	/* ... bound as the statement's last $n */
 #define APID_R_DROP_KEYS  0x10	/* success drops the user's cached keys
 				   in every worker */
+#define APID_R_HIDDEN	  0x20	/* left out of openapi.json */
 #define APID_R_BIND_CALLER 0x40	/* binds the calling key's id (0: none)
 				   and its quota left, after the captures */
 #define APID_R_SERVICE	  0x80	/* a user's own key may not: a service
@@ -119,6 +123,20 @@ int	route_match(const char *method, const char *path,
  * returns how many routes match the path (0: the path is not served).
  */
 size_t	route_allow(const char *path, char *buf, size_t len);
+
+/* oauthurl.c -- the SaaS OAuth bridge's callback URLs */
+#define OAUTH_CALLBACK_MAX	2048
+#define OAUTH_CLIENT_ID_MAX	255
+/*
+ * Checks a SaaS callback URL against allowed (oauth_allowed_callbacks:
+ * origins separated by blanks or commas).  Returns 0, or -1 with the
+ * reason, a sentence fit for the caller, in why.
+ */
+int	oauth_callback_check(const char *url, const char *allowed, char *why,
+	    size_t whylen);
+/* Appends "?name=value" or "&name=value" to the URL in b, value escaped. */
+void	oauth_url_param(struct pf_buf *b, const char *name,
+	    const char *value);
 
 /* frontparse.c -- a request's header block, before kore parses it. */
 #define FRONT_MORE	0	/* the header block is not whole yet */
@@ -297,7 +315,7 @@ void	cache_drop_user(struct apid_cache *c, const char *uid);
 size_t	minify_json(char *s, size_t len);
 
 /* metrics.c */
-#define APID_NSTATUS	21
+#define APID_NSTATUS	23
 #define APID_NBUCKETS	12
 struct apid_metrics {
 	uint64_t	req[APID_MAX_ROUTES + 1][APID_NSTATUS];
@@ -463,5 +481,9 @@ extern const char store_sql_mcp_sync_status[];
 extern const char store_sql_mcp_daily[];
 extern const char store_sql_mcp_recovery_score[];
 extern const char store_sql_mcp_alerts[];
+extern const char store_sql_oauth_state_new[];
+extern const char store_sql_oauth_state_take[];
+extern const char store_sql_oauth_code_new[];
+extern const char store_sql_oauth_exchange[];
 
 #endif /* PF_APID_H */

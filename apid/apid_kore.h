@@ -58,6 +58,8 @@ struct ctl_call {
 	char		 uid[PF_USER_ID_MAX + 1];	/* "": no user_id */
 	int		 days;		/* 0: no days */
 	bool		 wait;		/* sync.trigger: answer when done */
+	char		*code;		/* oauth.exchange: owned, freed by */
+	char		*redirect_uri;	/* call_free() */
 	int		 timeout_ms;
 	int		 rc;		/* out */
 	json_t		*reply;		/* out; the caller json_decref()s */

@@ -36,6 +36,8 @@ request(const struct ctl_call *cc)
 	    .trigger = PF_MSG_TRIGGER_API };
 	struct pf_msg_analytics_recompute	ar = { .user_id = cc->uid };
 	struct pf_msg_user_delete		ud = { .user_id = cc->uid };
+	struct pf_msg_oauth_exchange		oe = { .code = cc->code,
+	    .redirect_uri = cc->redirect_uri };
 
 	if (strcmp(cc->type, PF_MSG_SYNC_TRIGGER) == 0)
 		return pf_msg_sync_trigger_pack(&st);
@@ -43,6 +45,8 @@ request(const struct ctl_call *cc)
 		return pf_msg_analytics_recompute_pack(&ar);
 	if (strcmp(cc->type, PF_MSG_USER_DELETE) == 0)
 		return pf_msg_user_delete_pack(&ud);
+	if (strcmp(cc->type, PF_MSG_OAUTH_EXCHANGE) == 0 && cc->code != NULL)
+		return pf_msg_oauth_exchange_pack(&oe);
 	return pf_ipc_msg_new(cc->type);
 }
 

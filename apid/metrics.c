@@ -9,8 +9,8 @@
 #include "apid/apid.h"
 
 const int metrics_status_codes[APID_NSTATUS] = {
-	200, 202, 204, 303, 400, 401, 404, 405, 408, 409, 413, 414, 422, 429,
-	431, 500, 501, 502, 503, 505, 0
+	200, 201, 202, 204, 302, 303, 400, 401, 404, 405, 408, 409, 413, 414,
+	422, 429, 431, 500, 501, 502, 503, 505, 0
 };
 
 const double metrics_buckets_s[APID_NBUCKETS] = {

@@ -73,6 +73,7 @@ struct reqctx {
 	size_t			 ckeylen;	/* 0: not cacheable */
 
 	struct call_job		*job;		/* REQ_CALL; synctask.c owns */
+	struct oauth_ctx	*oa;		/* OAuth bridge; oauth.c owns */
 	call_done_fn		 call_done;	/* runs once job finished */
 
 	struct mcp_req		*mcp;		/* APID_K_MCP; mcp.c owns */
@@ -86,6 +87,13 @@ int	route_begin(struct http_request *, struct reqctx *);
 /* Runs q with c's parameters next; RETRY. */
 int	start_query(struct reqctx *c, const char *q);
 void	ctx_clear_cols(struct reqctx *c);
+
+/* oauth.c -- the SaaS OAuth bridge's three routes */
+int	oauth_begin(struct http_request *, struct reqctx *, int kind);
+/* A statement of the bridge answered (c->rows/c->col), or failed. */
+int	oauth_query_done(struct http_request *, struct reqctx *);
+int	oauth_query_failed(struct http_request *, struct reqctx *);
+void	oauth_free(struct reqctx *);
 
 /* auth.c */
 /* Answers (OK), or leads to REQ_LEASE or on into route_begin (RETRY). */
@@ -141,15 +149,18 @@ int	user_delete(struct http_request *, struct reqctx *);
 int	recompute_begin(struct http_request *, struct reqctx *);
 /* /ready: asks syncd whether it runs, then answers. */
 int	ready_begin(struct http_request *, struct reqctx *);
+/* oauth.exchange of Polar's code to syncd; done runs when it answered. */
+int	oauth_exchange_call(struct http_request *, struct reqctx *,
+	    const char *code, const char *redirect_uri, call_done_fn done);
 /* REQ_CALL: true once the task has finished (c->call_done may run). */
 bool	call_finished(struct reqctx *c);
+/* The finished call's rc and reply, in call_done. */
+const struct ctl_call *call_result(const struct reqctx *c);
 void	call_free(struct reqctx *c);
 
 /* synctask.c, for mcp.c: sync.trigger for c->uid, answered at once. */
 int	mcp_sync_call(struct http_request *, struct reqctx *,
 	    call_done_fn done);
-/* The finished call's rc and reply (borrowed). */
-const struct ctl_call *call_result(const struct reqctx *c);
 
 /* mcp.c */
 /* The CORS headers of an OPTIONS /mcp from an allowed Origin. */

@@ -151,6 +151,14 @@ const struct apid_route apid_routes[] = {
 
 	/* MCP: Streamable HTTP without a server stream (mcp.c) */
 	{ POST, "/mcp", APID_K_MCP, A, NODAYS, NULL, NULL },
+
+	/* the SaaS OAuth bridge (oauth.c): no key, out of openapi.json */
+	{ GET, "/oauth/start", APID_K_OAUTH_START, APID_R_HIDDEN, NODAYS,
+	    NULL, NULL },
+	{ GET, "/oauth/callback", APID_K_OAUTH_CALLBACK, APID_R_HIDDEN,
+	    NODAYS, NULL, NULL },
+	{ POST, "/oauth/exchange", APID_K_OAUTH_EXCHANGE, APID_R_HIDDEN,
+	    NODAYS, NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);

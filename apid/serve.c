@@ -49,6 +49,7 @@ ctx_free(struct http_request *req)
 		kore_pgsql_cleanup(&c->sql);
 	call_free(c);
 	mcp_free(c);
+	oauth_free(c);
 	ctx_clear_cols(c);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
@@ -295,6 +296,10 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return key_regen_begin(req, c, rt);
 	case APID_K_MCP:
 		return mcp_begin(req, c);
+	case APID_K_OAUTH_START:
+	case APID_K_OAUTH_CALLBACK:
+	case APID_K_OAUTH_EXCHANGE:
+		return oauth_begin(req, c, rt->kind);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -347,6 +352,8 @@ query_done(struct http_request *req, struct reqctx *c)
 		return ready_begin(req, c);
 	if (rt->kind == APID_K_MCP)
 		return mcp_query_done(req, c);
+	if (c->oa != NULL)
+		return oauth_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	code = atoi(c->col[0]);
@@ -417,6 +424,8 @@ serve_query(struct http_request *req, struct reqctx *c, bool *wait)
 		if (apid_routes[c->route].kind == APID_K_MCP &&
 		    c->state == REQ_QUERY)
 			return mcp_dbfail(req, c);
+		if (c->oa != NULL)
+			return oauth_query_failed(req, c);
 		return respond_dbfail(req, c);
 	}
 	return c->state == REQ_LEASE ? lease_done(req, c) :

@@ -679,8 +679,8 @@ const char store_sql_mcp_first_user[] =
 
 const char store_sql_mcp_sleep[] = MCP_WINDOW(MCP_DAYS,
     "json_build_object('date', date, 'sleep_score', sleep_score,"
-    " 'sleep_start_time', sleep_start_time,"
-    " 'sleep_end_time', sleep_end_time,"
+    " 'sleep_start_time', " TS("sleep_start_time") ","
+    " 'sleep_end_time', " TS("sleep_end_time") ","
     " 'total_sleep_hours', " MCP_HOURS("total_sleep_seconds") ","
     " 'light_sleep_hours', " MCP_HOURS("light_sleep_seconds") ","
     " 'deep_sleep_hours', " MCP_HOURS("deep_sleep_seconds") ","
@@ -738,7 +738,7 @@ const char store_sql_mcp_activity[] = MCP_WINDOW(MCP_DAYS,
 
 /* Upstream drops calories under 1 kcal per 10 minutes as implausible. */
 const char store_sql_mcp_exercises[] = MCP_WINDOW(MCP_DAYS,
-    "json_build_object('id', id, 'start_time', start_time, 'sport', sport,"
+    "json_build_object('id', id, 'start_time', " TS("start_time") ", 'sport', sport,"
     " 'duration_minutes', " R1("duration_seconds / 60") ","
     " 'distance_km', " R2("distance_meters / 1000") ","
     " 'calories', CASE WHEN calories >= coalesce(duration_seconds, 0) / 600"
@@ -753,7 +753,7 @@ const char store_sql_mcp_exercise[] =
     " CASE WHEN e.id IS NULL THEN 'Exercise ' || $2 || ' not found'"
     " ELSE json_build_object('id', e.id,"
     " 'polar_exercise_id', e.polar_exercise_id,"
-    " 'start_time', e.start_time, 'sport', e.sport,"
+    " 'start_time', " TS("e.start_time") ", 'sport', e.sport,"
     " 'duration_seconds', " JF("e.duration_seconds") ","
     " 'distance_meters', " JF("e.distance_meters") ","
     " 'calories', e.calories,"
@@ -780,7 +780,7 @@ const char store_sql_mcp_exercise[] =
 #define MCP_METRIC(m)	"'metric', '" m "'::text, " MCP_DAYS
 
 const char store_sql_mcp_spo2[] = MCP_WINDOW(MCP_METRIC("spo2"),
-    "json_build_object('test_time', test_time,"
+    "json_build_object('test_time', " TS("test_time") ","
     " 'blood_oxygen_percent', blood_oxygen_percent,"
     " 'spo2_class', spo2_class,"
     " 'avg_heart_rate_bpm', nullif(avg_heart_rate, 0),"
@@ -789,7 +789,7 @@ const char store_sql_mcp_spo2[] = MCP_WINDOW(MCP_METRIC("spo2"),
     "spo2", "", "test_time", "test_time DESC");
 
 const char store_sql_mcp_ecg[] = MCP_WINDOW(MCP_METRIC("ecg"),
-    "json_build_object('test_time', test_time,"
+    "json_build_object('test_time', " TS("test_time") ","
     " 'avg_heart_rate_bpm', nullif(avg_heart_rate, 0),"
     " 'hrv_ms', " JF("hrv_ms") ", 'hrv_level', hrv_level,"
     " 'rri_ms', " JF("rri_ms") ","
@@ -799,7 +799,7 @@ const char store_sql_mcp_ecg[] = MCP_WINDOW(MCP_METRIC("ecg"),
 
 const char store_sql_mcp_bodytemp[] = MCP_WINDOW(
     MCP_METRIC("body_temperature"),
-    "json_build_object('start_time', start_time, 'end_time', end_time,"
+    "json_build_object('start_time', " TS("start_time") ", 'end_time', " TS("end_time") ","
     " 'measurement_type', nullif(measurement_type, ''),"
     " 'sensor_location', nullif(sensor_location, ''),"
     " 'temp_min_celsius', " JF("temp_min") ","
@@ -822,19 +822,19 @@ const char store_sql_mcp_hr[] = MCP_WINDOW(MCP_METRIC("heart_rate"),
     "continuous_heart_rate", "", "date", "date DESC");
 
 const char store_sql_mcp_alertness[] = MCP_WINDOW(MCP_METRIC("alertness"),
-    "json_build_object('period_start_time', period_start_time,"
-    " 'period_end_time', period_end_time, 'grade', " JF("grade") ","
+    "json_build_object('period_start_time', " TS("period_start_time") ","
+    " 'period_end_time', " TS("period_end_time") ", 'grade', " JF("grade") ","
     " 'grade_classification', grade_classification)",
     "sleepwise_alertness", "", "period_start_time",
     "period_start_time DESC");
 
 const char store_sql_mcp_bedtime[] = MCP_WINDOW(MCP_METRIC("bedtime"),
-    "json_build_object('period_start_time', period_start_time,"
-    " 'period_end_time', period_end_time,"
-    " 'preferred_sleep_start', preferred_sleep_start,"
-    " 'preferred_sleep_end', preferred_sleep_end,"
-    " 'sleep_gate_start', sleep_gate_start,"
-    " 'sleep_gate_end', sleep_gate_end, 'quality', quality)",
+    "json_build_object('period_start_time', " TS("period_start_time") ","
+    " 'period_end_time', " TS("period_end_time") ","
+    " 'preferred_sleep_start', " TS("preferred_sleep_start") ","
+    " 'preferred_sleep_end', " TS("preferred_sleep_end") ","
+    " 'sleep_gate_start', " TS("sleep_gate_start") ","
+    " 'sleep_gate_end', " TS("sleep_gate_end") ", 'quality', quality)",
     "sleepwise_bedtime", "", "period_start_time", "period_start_time DESC");
 
 const char store_sql_mcp_baselines[] =
@@ -843,7 +843,7 @@ const char store_sql_mcp_baselines[] =
     " b AS (SELECT count(*) n, coalesce(json_agg(" BASELINE " ORDER BY "
     BASELINE_ORDER "), '[]') j FROM user_baselines WHERE user_id = $1)"
     " SELECT 200, json_build_object('count', b.n, 'physical_info',"
-    " (SELECT json_build_object('recorded_at', recorded_at,"
+    " (SELECT json_build_object('recorded_at', " TS("recorded_at") ","
     " 'vo2_max', vo2_max, 'maximum_heart_rate_bpm', maximum_heart_rate,"
     " 'resting_heart_rate_bpm', resting_heart_rate,"
     " 'aerobic_threshold_bpm', aerobic_threshold,"
@@ -885,8 +885,8 @@ const char store_sql_mcp_sync_status[] =
     " WHERE user_id = $1 AND status = 'started'"
     " AND started_at > now() - interval '1 hour'),"
     " 'last_sync', (SELECT json_build_object('status', status,"
-    " 'trigger', trigger, 'started_at', started_at,"
-    " 'completed_at', completed_at, 'duration_ms', duration_ms,"
+    " 'trigger', trigger, 'started_at', " TS("started_at") ","
+    " 'completed_at', " TS("completed_at") ", 'duration_ms', duration_ms,"
     " 'records_synced', records_synced, 'api_calls_made', api_calls_made,"
     " 'error_type', error_type, 'error_message', error_message) FROM l),"
     " 'polar_rate_limit', coalesce((SELECT json_build_object("
@@ -918,6 +918,90 @@ const char store_sql_mcp_alerts[] = MCP_WINDOW(MCP_DAYS,
     " 'severity', severity, 'value', " JF("value") ","
     " 'lower_bound', " JF("lower_bound") ","
     " 'upper_bound', " JF("upper_bound") ", 'direction', direction,"
-    " 'first_seen_at', first_seen_at, 'last_seen_at', last_seen_at,"
-    " 'cleared_at', cleared_at, 'active', cleared_at IS NULL)",
+    " 'first_seen_at', " TS("first_seen_at") ", 'last_seen_at', " TS("last_seen_at") ","
+    " 'cleared_at', " TS("cleared_at") ", 'active', cleared_at IS NULL)",
     "analytics_alerts", "", "day", "day DESC, metric_name");
+
+/*
+ * The SaaS OAuth bridge (oauth.c).  States and temporary codes are stored
+ * as SHA-256 hashes only, each single-use: a state is consumed by the
+ * first callback that presents it whatever happens next, a code by the
+ * first exchange.  Rows a day past their expiry are purged as new ones
+ * are written; until then a replay is recognised as one and audited.
+ */
+/* $1 state hash, $2 the caller's callback URL, $3 client_id ('' none) */
+const char store_sql_oauth_state_new[] =
+    "WITH d AS (DELETE FROM oauth_states"
+    " WHERE expires_at < now() - interval '1 day'),"
+    " i AS (INSERT INTO oauth_states (state_hash, redirect_uri, client_id,"
+    " expires_at) VALUES ($1, $2, nullif($3::text, ''),"
+    " now() + interval '10 minutes') RETURNING 1)"
+    " SELECT 200, 'ok' FROM i";
+
+/*
+ * $1 state hash -> (200, verdict, callback URL, client_id) when the state
+ * is known: verdict "ok", "state_expired" or "state_replayed"; else
+ * (401, "state_unknown").  The row is marked used in the same statement,
+ * so two callbacks racing with one state see one "ok".
+ */
+const char store_sql_oauth_state_take[] =
+    "WITH s AS (SELECT state_hash, redirect_uri, client_id, used_at,"
+    " expires_at FROM oauth_states WHERE state_hash = $1 FOR UPDATE),"
+    " v AS (SELECT s.*, CASE WHEN s.used_at IS NOT NULL"
+    " THEN 'state_replayed' WHEN s.expires_at <= now()"
+    " THEN 'state_expired' ELSE 'ok' END AS verdict FROM s),"
+    " u AS (UPDATE oauth_states o SET used_at = now() FROM v"
+    " WHERE o.state_hash = v.state_hash AND v.used_at IS NULL),"
+    " a AS (INSERT INTO audit_log (actor, action, details)"
+    " SELECT 'apid:oauth', 'oauth.' || v.verdict,"
+    " json_build_object('callback_url', v.redirect_uri,"
+    " 'client_id', v.client_id) FROM v WHERE v.verdict <> 'ok')"
+    " SELECT CASE WHEN v.verdict IS NULL THEN 401 ELSE 200 END,"
+    " coalesce(v.verdict, 'state_unknown'), v.redirect_uri, v.client_id"
+    " FROM (SELECT 1) one LEFT JOIN v ON true";
+
+/* $1 code hash, $2 user, $3 client_id ('' none): a 5-minute code */
+const char store_sql_oauth_code_new[] =
+    "WITH d AS (DELETE FROM temp_auth_codes"
+    " WHERE expires_at < now() - interval '1 day'),"
+    " i AS (INSERT INTO temp_auth_codes (code_hash, user_id, client_id,"
+    " expires_at) VALUES ($1, $2::text, nullif($3::text, ''),"
+    " now() + interval '5 minutes') RETURNING 1),"
+    " a AS (INSERT INTO audit_log (actor, action, user_id, details)"
+    " VALUES ('apid:oauth', 'oauth.connected', $2::text,"
+    " json_build_object('client_id', nullif($3::text, ''))))"
+    " SELECT 200, 'ok' FROM i";
+
+/*
+ * $1 code hash, $2 client_id ('' none), $3/$4 the new key's hash and
+ * prefix, $5 its hourly limit -> (200, user) with the key stored, or
+ * (401, message, verdict).  A code is spent by its first presentation,
+ * even a refused one.  The user's earlier bridge keys are revoked: a
+ * SaaS that connects a user again holds only the newest key; keys made
+ * otherwise (polarctl) are left alone.
+ */
+const char store_sql_oauth_exchange[] =
+    "WITH c AS (SELECT code_hash, user_id, client_id, is_used, expires_at"
+    " FROM temp_auth_codes WHERE code_hash = $1 FOR UPDATE),"
+    " v AS (SELECT c.*, CASE WHEN c.is_used THEN 'code_replayed'"
+    " WHEN c.expires_at <= now() THEN 'code_expired'"
+    " WHEN c.client_id IS NOT NULL AND"
+    " c.client_id IS DISTINCT FROM nullif($2::text, '')"
+    " THEN 'code_client_mismatch' ELSE 'ok' END AS verdict FROM c),"
+    " u AS (UPDATE temp_auth_codes t SET is_used = true FROM v"
+    " WHERE t.code_hash = v.code_hash RETURNING v.user_id, v.verdict),"
+    " r AS (UPDATE api_keys k SET is_active = false, revoked_at = now()"
+    " FROM u WHERE u.verdict = 'ok' AND k.user_id = u.user_id"
+    " AND k.is_active AND k.name = 'OAuth bridge' RETURNING k.id),"
+    " k AS (INSERT INTO api_keys (key_hash, key_prefix, name, user_id,"
+    " rate_limit_requests) SELECT $3, $4, 'OAuth bridge', u.user_id,"
+    " $5::integer FROM u WHERE u.verdict = 'ok' RETURNING id, user_id),"
+    " a AS (INSERT INTO audit_log (actor, action, user_id, details)"
+    " SELECT 'apid:oauth', CASE WHEN v.verdict = 'ok'"
+    " THEN 'oauth.exchange' ELSE 'oauth.' || v.verdict END, v.user_id,"
+    " json_build_object('key_id', (SELECT id FROM k),"
+    " 'revoked_keys', (SELECT count(*) FROM r)) FROM v)"
+    " SELECT CASE WHEN (SELECT id FROM k) IS NULL THEN 401 ELSE 200 END,"
+    " coalesce((SELECT user_id FROM k),"
+    " 'Invalid or expired authorization code'),"
+    " coalesce((SELECT verdict FROM v), 'code_unknown')";

@@ -129,6 +129,12 @@ call_finished(struct reqctx *c)
 	return kore_task_finished(&c->job->task);
 }
 
+const struct ctl_call *
+call_result(const struct reqctx *c)
+{
+	return &c->job->call;
+}
+
 void
 call_free(struct reqctx *c)
 {
@@ -139,6 +145,8 @@ call_free(struct reqctx *c)
 			own_threads--;
 		kore_task_destroy(&c->job->task);
 		json_decref(c->job->call.reply);
+		free(c->job->call.code);
+		free(c->job->call.redirect_uri);
 		free(c->job);
 	} else
 		pf_log_warnx("request freed with its task running");
@@ -436,8 +444,21 @@ mcp_sync_call(struct http_request *req, struct reqctx *c, call_done_fn done)
 	return call_run(req, c, false, done);
 }
 
-const struct ctl_call *
-call_result(const struct reqctx *c)
+/*
+ * Polar's code to syncd, which exchanges it (once: a code presented
+ * twice revokes the grant), registers the user and stores the sealed
+ * token.  Two Polar calls of up to sync_http_timeout_seconds each, so
+ * the call waits on a thread of its own.
+ */
+int
+oauth_exchange_call(struct http_request *req, struct reqctx *c,
+    const char *code, const char *redirect_uri, call_done_fn done)
 {
-	return &c->job->call;
+	struct ctl_call	*cc;
+
+	cc = call_new(c, "syncd", PF_MSG_OAUTH_EXCHANGE,
+	    2 * env->cfg->sync_http_timeout_seconds * 1000 + 5000);
+	cc->code = pf_xstrdup(code);
+	cc->redirect_uri = pf_xstrdup(redirect_uri);
+	return call_run(req, c, true, done);
 }

@@ -80,6 +80,8 @@ static const struct key keys[] = {
 	{ "base_url", K_STR, OFF(base_url), "", 0, 0, 0, "BASE_URL", NULL },
 	{ "mcp_allowed_origins", K_STR, OFF(mcp_allowed_origins), "", 0, 0, 0,
 	    NULL, NULL },
+	{ "oauth_allowed_callbacks", K_STR, OFF(oauth_allowed_callbacks), "",
+	    0, 0, 0, "OAUTH_ALLOWED_CALLBACK_ORIGINS", NULL },
 	{ "polar_client_id", K_STR, OFF(polar_client_id), "", 0, 0, 0,
 	    "POLAR_CLIENT_ID", NULL },
 	{ "polar_client_secret", K_STR, OFF(polar_client_secret), "", 0, 0,

@@ -63,6 +63,8 @@ struct pf_config {
 	char			*api_chroot;	/* their root, "" none */
 	char			*base_url;
 	char			*mcp_allowed_origins;	/* "a,b"; "*": any */
+	char			*oauth_allowed_callbacks; /* origins, blank- or
+						     comma-separated */
 
 	/* Polar */
 	char			*polar_client_id;

@@ -18,7 +18,8 @@ libsodium-dev libcmocka-dev kore clang libclang-rt-14-dev
 postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
 python3-numpy python3-scipy
-mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2"
+mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2
+php-cli php-guzzlehttp-guzzle"
 # Node.js may come from elsewhere (a NodeSource build brings its own npm
 # and npx); Debian's packages are installed only when there is no npx.
 command -v npx >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
