@@ -53,6 +53,8 @@ struct reqctx {
 	int			 nparams;
 	const char		*pv[APID_MAX_PARAMS];
 	char			 pbuf[APID_MAX_PARAMS][128];
+	char			*pheap[APID_MAX_PARAMS];	/* long
+						   parameters (hrv.c); freed */
 	int			 days;		/* APID_R_DAYS routes */
 	int			 rows;
 	char			*col[REQ_NCOL];
@@ -122,6 +124,14 @@ int	respond_body(struct http_request *, struct reqctx *,
  * under which query_done() stores the answer (RETRY).
  */
 int	cache_begin(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt);
+
+/* hrv.c -- the HRV session routes (APID_K_HRV_*) */
+/* Once authenticated (and, but for APID_R_NOUSER, bound): OK or RETRY. */
+int	hrv_begin(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt);
+/* The route's statement answered: the response. */
+int	hrv_query_done(struct http_request *, struct reqctx *,
 	    const struct apid_route *rt);
 
 /* synctask.c */

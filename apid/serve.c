@@ -42,6 +42,7 @@ static void
 ctx_free(struct http_request *req)
 {
 	struct reqctx	*c = req->hdlr_extra;
+	int		 i;
 
 	if (c == NULL)
 		return;
@@ -49,6 +50,8 @@ ctx_free(struct http_request *req)
 		kore_pgsql_cleanup(&c->sql);
 	call_free(c);
 	ctx_clear_cols(c);
+	for (i = 0; i < APID_MAX_PARAMS; i++)
+		free(c->pheap[i]);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
 	req->hdlr_extra = NULL;
@@ -266,6 +269,9 @@ route_begin(struct http_request *req, struct reqctx *c)
 {
 	const struct apid_route	*rt = &apid_routes[c->route];
 
+	/* The HRV Metrics API's routes name no user of ours. */
+	if (rt->flags & APID_R_NOUSER)
+		return hrv_begin(req, c, rt);
 	/* Upstream's guard: a user-scoped key reads only its own user. */
 	if (c->m.ncap > 0 && c->key_user[0] != '\0' &&
 	    (strlen(c->key_user) != c->m.cap[0].len ||
@@ -288,6 +294,11 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return recompute_begin(req, c);
 	case APID_K_KEY_REGEN:
 		return key_regen_begin(req, c, rt);
+	case APID_K_HRV_POST:
+	case APID_K_HRV_LIST:
+	case APID_K_HRV_PAGE:
+	case APID_K_HRV_ONE:
+		return hrv_begin(req, c, rt);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -340,6 +351,8 @@ query_done(struct http_request *req, struct reqctx *c)
 		return ready_begin(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
+	if (rt->kind >= APID_K_HRV_POST && rt->kind <= APID_K_HRV_ONE)
+		return hrv_query_done(req, c, rt);
 	code = atoi(c->col[0]);
 	if (code != 200)
 		return respond_error(req, c, code, c->col[1]);
