@@ -849,3 +849,94 @@ store_outdated_users(struct pf_db *db, int32_t today,
 	return rc;
 }
 
+
+/*
+ * HRV sessions (hrv.c).  What a run must (re)analyse for user $1 before
+ * it loads the user's series: Polar exercises with RR samples (sample
+ * type 11) that have no session, an older one than the exercise, or one
+ * from an older algorithm version than $2; and posted sessions of an
+ * older version.  Columns: source, recording id, start time, tag (the
+ * sport), device, the RR text (Polar's CSV, or a float8[] literal), the
+ * session id (posted ones), motion reported.
+ */
+static const char q_hrv_todo[] =
+    "SELECT 'polar', 'polar:' || e.polar_exercise_id, e.start_time::text,"
+    " coalesce(e.sport, e.detailed_sport_info, 'EXERCISE'),"
+    " coalesce(e.device, ''), t.s->>'data', NULL::text, false"
+    " FROM exercise e CROSS JOIN LATERAL (SELECT x FROM"
+    " jsonb_array_elements(CASE WHEN jsonb_typeof(e.samples) = 'array'"
+    " THEN e.samples ELSE '[]' END) AS x WHERE coalesce(x->>'sample-type',"
+    " x->>'sample_type') = '11' AND jsonb_typeof(x->'data') = 'string'"
+    " LIMIT 1) AS t(s)"
+    " LEFT JOIN hrv_sessions h ON h.user_id = e.user_id"
+    " AND h.recording_id = 'polar:' || e.polar_exercise_id"
+    " WHERE e.user_id = $1 AND (h.id IS NULL OR h.algo_version < $2::int"
+    " OR h.updated_at < e.updated_at) "
+    "UNION ALL SELECT 'api', recording_id, recorded_at::text, NULL, NULL,"
+    " rr::text, id::text, motion_artifacts FROM hrv_sessions"
+    " WHERE user_id = $1 AND source = 'api' AND algo_version < $2::int";
+
+/*
+ * A session made from a Polar exercise, or its new analysis: $1 user,
+ * $2 recording id, $3 start, $4 tag, $5 device model, $6 RR, $7 NN
+ * (float8[] literals), $8 pf_hrv_json_result()'s document.
+ */
+static const char q_hrv_polar[] =
+    "INSERT INTO hrv_sessions AS h (user_id, recording_id, source,"
+    " recorded_at, tags, device, rr, nn, algo_version, metrics, compat,"
+    " rmssd, valid, reason)"
+    " SELECT $1, $2, 'polar', $3::timestamptz, ARRAY[$4::text],"
+    " CASE WHEN $5 = '' THEN '{}'::jsonb ELSE jsonb_build_object('model',"
+    " $5::text) END, $6::float8[], $7::float8[], (r->>'algo_version')::int,"
+    " r->'metrics', r->'compat', (r->'metrics'->>'rmssd')::float8,"
+    " (r->>'valid')::boolean, r->>'reason' FROM (SELECT $8::jsonb AS r) p"
+    " ON CONFLICT (user_id, recording_id) DO UPDATE SET"
+    " recorded_at = excluded.recorded_at, tags = excluded.tags,"
+    " device = excluded.device, rr = excluded.rr, nn = excluded.nn,"
+    " algo_version = excluded.algo_version, metrics = excluded.metrics,"
+    " compat = excluded.compat, rmssd = excluded.rmssd,"
+    " valid = excluded.valid, reason = excluded.reason,"
+    " computed_at = now(), updated_at = now()";
+
+/* A posted session's new analysis: $1 user, $2 id, $3 NN, $4 result. */
+static const char q_hrv_recompute[] =
+    "UPDATE hrv_sessions SET nn = $3::float8[],"
+    " algo_version = (r->>'algo_version')::int, metrics = r->'metrics',"
+    " compat = r->'compat', rmssd = (r->'metrics'->>'rmssd')::float8,"
+    " valid = (r->>'valid')::boolean, reason = r->>'reason',"
+    " computed_at = now(), updated_at = now()"
+    " FROM (SELECT $4::jsonb AS r) p WHERE user_id = $1 AND id = $2::uuid";
+
+int
+store_hrv_todo(struct pf_db *db, const char *user_id, int algo_version,
+    PGresult **out)
+{
+	char		 v[16];
+	const char	*p[2] = { user_id, v };
+
+	snprintf(v, sizeof(v), "%d", algo_version);
+	return pf_db_exec(db, out, q_hrv_todo, 2, p);
+}
+
+int
+store_hrv_put(struct pf_db *db, const struct hrv_put *s)
+{
+	const char	*p[8];
+
+	if (s->session_id != NULL) {
+		p[0] = s->user_id;
+		p[1] = s->session_id;
+		p[2] = s->nn;
+		p[3] = s->result;
+		return pf_db_exec(db, NULL, q_hrv_recompute, 4, p);
+	}
+	p[0] = s->user_id;
+	p[1] = s->recording_id;
+	p[2] = s->start;
+	p[3] = s->tag;
+	p[4] = s->device;
+	p[5] = s->rr;
+	p[6] = s->nn;
+	p[7] = s->result;
+	return pf_db_exec(db, NULL, q_hrv_polar, 8, p);
+}
