@@ -195,20 +195,23 @@ struct hrv_body {
 	char	 recorded_at[32];	/* canonical UTC text */
 	int	 heart_rate;		/* -1: absent */
 	bool	 motion;
+	bool	 feeds;			/* a tag of feed_tags: analytics */
 	double	*rr;			/* n intervals, ms; owned */
 	size_t	 n;
-	/* {recorded_at, tags, device, client_user?, heart_rate?, motion},
-	   the statement's $3; owned */
+	/* {recorded_at, tags, device, client_user?, heart_rate?, motion,
+	   feeds}, the statement's $3; owned */
 	char	*meta;
 };
 /*
  * Parses and checks len bytes of body in apid's spelling or (compat) the
  * HRV Metrics API's: 0, or -1 with err holding the 400's detail, which
- * names the field and the rule.  At most max_beats intervals.  On 0 the
- * caller owns out (hrv_body_free); on -1 there is nothing to free.
+ * names the field and the rule.  At most max_beats intervals.  feeds is
+ * set when a tag is one of feed_tags (hrv_morning_tags; NULL: none).  On
+ * 0 the caller owns out (hrv_body_free); on -1 there is nothing to free.
  */
 int	hrv_body_parse(const char *buf, size_t len, bool compat,
-	    size_t max_beats, struct hrv_body *out, char *err, size_t errlen);
+	    size_t max_beats, const char *feed_tags, struct hrv_body *out,
+	    char *err, size_t errlen);
 void	hrv_body_free(struct hrv_body *b);
 /*
  * A path capture as text: percent-decoded, 1..max bytes, no control

@@ -324,8 +324,8 @@ post_begin(struct http_request *req, struct reqctx *c,
 		return hrv_error(req, c, rt, 413, "Request body too large",
 		    NULL);
 	}
-	r = hrv_body_parse(body.p, body.len, compat(rt), max, &hb, err,
-	    sizeof(err));
+	r = hrv_body_parse(body.p, body.len, compat(rt), max,
+	    env->cfg->hrv_morning_tags, &hb, err, sizeof(err));
 	pf_buf_free(&body);
 	if (r != 0)
 		return hrv_error(req, c, rt, 400, err, NULL);

@@ -159,8 +159,8 @@ get_time(const json_t *o, const char *key, struct hrv_body *out, char *err,
 
 /* tags: an array of 0..HRV_NTAGS_MAX strings, into meta as a JSON array. */
 static int
-get_tags(const json_t *o, const char *key, json_t *meta, char *err,
-    size_t errlen)
+get_tags(const json_t *o, const char *key, const char *feed_tags,
+    struct hrv_body *out, json_t *meta, char *err, size_t errlen)
 {
 	json_t		*a, *v, *tags = json_array();
 	const char	*s;
@@ -182,6 +182,8 @@ get_tags(const json_t *o, const char *key, json_t *meta, char *err,
 			return fail(err, errlen, "%s[%zu] must be a string of "
 			    "1 to %d characters", key, i, HRV_TAG_MAX);
 		json_array_append_new(tags, json_string(s));
+		if (feed_tags != NULL && pf_hrv_tag_listed(s, feed_tags))
+			out->feeds = true;
 	}
 	return 0;
 }
@@ -220,7 +222,8 @@ get_device(const json_t *o, const char *key, json_t *meta, char *err,
 
 static int
 parse(const json_t *o, const struct names *nm, size_t max_beats,
-    struct hrv_body *out, json_t *meta, char *err, size_t errlen)
+    const char *feed_tags, struct hrv_body *out, json_t *meta, char *err,
+    size_t errlen)
 {
 	const char	*s;
 	int		 r;
@@ -239,7 +242,7 @@ parse(const json_t *o, const struct names *nm, size_t max_beats,
 	}
 	if (get_time(o, nm->recorded_at, out, err, errlen) != 0 ||
 	    get_rr(o, nm->rr, max_beats, out, err, errlen) != 0 ||
-	    get_tags(o, nm->tags, meta, err, errlen) != 0 ||
+	    get_tags(o, nm->tags, feed_tags, out, meta, err, errlen) != 0 ||
 	    get_device(o, nm->device, meta, err, errlen) != 0)
 		return -1;
 	r = pf_json_opt_int(o, nm->heart_rate, &out->heart_rate, &has);
@@ -257,7 +260,7 @@ parse(const json_t *o, const struct names *nm, size_t max_beats,
 
 int
 hrv_body_parse(const char *buf, size_t len, bool compat, size_t max_beats,
-    struct hrv_body *out, char *err, size_t errlen)
+    const char *feed_tags, struct hrv_body *out, char *err, size_t errlen)
 {
 	json_t	*o = NULL, *meta = NULL;
 	char	 perr[PF_JSON_ERR_LEN];
@@ -281,8 +284,8 @@ hrv_body_parse(const char *buf, size_t len, bool compat, size_t max_beats,
 		goto out;
 	}
 	meta = json_object();
-	if (parse(o, compat ? &compat_names : &native_names, max_beats, out,
-	    meta, err, errlen) != 0)
+	if (parse(o, compat ? &compat_names : &native_names, max_beats,
+	    feed_tags, out, meta, err, errlen) != 0)
 		goto out;
 	json_object_set_new(meta, "recorded_at",
 	    json_string(out->recorded_at));
@@ -293,6 +296,7 @@ hrv_body_parse(const char *buf, size_t len, bool compat, size_t max_beats,
 		json_object_set_new(meta, "heart_rate",
 		    json_integer(out->heart_rate));
 	json_object_set_new(meta, "motion", json_boolean(out->motion));
+	json_object_set_new(meta, "feeds", json_boolean(out->feeds));
 	out->meta = json_dumps(meta, JSON_COMPACT);
 	if (out->meta == NULL) {
 		fail(err, errlen, "The request body could not be stored");

@@ -624,13 +624,14 @@ const char store_sql_sync_user[] =
     " u AS (SELECT user_id FROM users WHERE user_id = $1)," \
     " ins AS (INSERT INTO hrv_sessions (user_id, recording_id, source," \
     " client_user, recorded_at, tags, device, heart_rate," \
-    " motion_artifacts, rr, nn, algo_version, metrics, compat, rmssd," \
-    " valid, reason)" \
+    " motion_artifacts, feeds_analytics, rr, nn, algo_version, metrics," \
+    " compat, rmssd, valid, reason)" \
     " SELECT u.user_id, coalesce(nullif($2, ''), gen_random_uuid()::text)," \
     " 'api', nullif(m->>'client_user', u.user_id)," \
     " (m->>'recorded_at')::timestamptz," \
     " ARRAY(SELECT jsonb_array_elements_text(m->'tags'))," \
     " m->'device', (m->>'heart_rate')::int, (m->>'motion')::boolean," \
+    " (m->>'feeds')::boolean," \
     " $4::float8[], $5::float8[], (r->>'algo_version')::int," \
     " r->'metrics', r->'compat', (r->'metrics'->>'rmssd')::float8," \
     " (r->>'valid')::boolean, r->>'reason' FROM u, p" \

@@ -253,6 +253,11 @@ void	pf_hrv_pg_array(const double *x, size_t n, struct pf_buf *b);
  */
 bool	pf_hrv_validity(const struct pf_hrv_result *r, bool motion,
 	    char *reason, size_t len);
+/*
+ * Whether tag is one of list's comma-separated tags (blanks around them
+ * ignored, case ignored): hrv_morning_tags.
+ */
+bool	pf_hrv_tag_listed(const char *tag, const char *list);
 /* The compatible API's label of a quality score (0..1). */
 const char	*pf_hrv_quality_label(double score);
 

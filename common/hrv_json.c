@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/buf.h"
 #include "common/err.h"
@@ -271,4 +272,24 @@ pf_hrv_json_result(const struct pf_hrv_result *r,
 	pf_buf_adds(b, ",\"compat\":");
 	pf_hrv_json_compat(r, m, motion, b);
 	pf_buf_adds(b, "}");
+}
+
+bool
+pf_hrv_tag_listed(const char *tag, const char *list)
+{
+	const char	*p = list, *e;
+	size_t		 n, tl = strlen(tag);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p + strcspn(p, ",");
+		n = (size_t)(e - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n > 0 && n == tl && strncasecmp(p, tag, n) == 0)
+			return true;
+		p = e;
+	}
+	return false;
 }

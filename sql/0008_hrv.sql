@@ -22,6 +22,9 @@ CREATE TABLE hrv_sessions (
 	device			jsonb NOT NULL DEFAULT '{}',
 	heart_rate		integer,	-- as the client reported it
 	motion_artifacts	boolean NOT NULL DEFAULT false,
+	-- a posted session with a tag of hrv_morning_tags (the morning
+	-- lnRMSSD series): its insert or delete marks the user for analyticsd
+	feeds_analytics		boolean NOT NULL DEFAULT false,
 	rr			double precision[] NOT NULL,
 	nn			double precision[] NOT NULL,
 	algo_version		integer NOT NULL,
@@ -41,36 +44,38 @@ CREATE TABLE hrv_sessions (
 );
 CREATE INDEX hrv_sessions_user_time_idx
 	ON hrv_sessions (user_id, recorded_at);
-CREATE INDEX hrv_sessions_tags_idx ON hrv_sessions USING gin (tags);
 CREATE INDEX hrv_sessions_client_idx ON hrv_sessions (client_user)
 	WHERE client_user IS NOT NULL;
 CREATE INDEX hrv_sessions_recording_idx ON hrv_sessions (recording_id);
-CREATE INDEX hrv_sessions_algo_idx ON hrv_sessions (algo_version);
 
--- A posted or deleted session changes the user's analytics (the morning
--- lnRMSSD series): mark the user for analyticsd.  Sessions analyticsd
--- makes itself from Polar exercises do not, or its own writes would make
--- the user stale again after every run.
+-- A posted or deleted session that feeds the analytics (a morning tag)
+-- marks the user for analyticsd.  Only those: every mark also tells apid
+-- (NOTIFY from analytics_state), which would halve the rate of posts, and
+-- other sessions change no analytics.  Sessions analyticsd makes itself
+-- from Polar exercises never do, or its own writes would make the user
+-- stale again after every run.
 CREATE FUNCTION pf_hrv_mark() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
-	r hrv_sessions;
+	u text;
 BEGIN
 	IF TG_OP = 'DELETE' THEN
-		r := OLD;
+		u := OLD.user_id;
 	ELSE
-		r := NEW;
+		u := NEW.user_id;
 	END IF;
-	IF r.source = 'api' THEN
-		INSERT INTO analytics_state AS s (user_id, data_changed_at)
-		VALUES (r.user_id, now())
-		ON CONFLICT (user_id) DO UPDATE
-			SET data_changed_at = excluded.data_changed_at;
-	END IF;
+	INSERT INTO analytics_state AS s (user_id, data_changed_at)
+	VALUES (u, now())
+	ON CONFLICT (user_id) DO UPDATE
+		SET data_changed_at = excluded.data_changed_at;
 	RETURN NULL;
 END $$;
-CREATE TRIGGER hrv_sessions_mark AFTER INSERT OR DELETE ON hrv_sessions
-	FOR EACH ROW EXECUTE FUNCTION pf_hrv_mark();
+CREATE TRIGGER hrv_sessions_mark_ins AFTER INSERT ON hrv_sessions
+	FOR EACH ROW WHEN (NEW.feeds_analytics)
+	EXECUTE FUNCTION pf_hrv_mark();
+CREATE TRIGGER hrv_sessions_mark_del AFTER DELETE ON hrv_sessions
+	FOR EACH ROW WHEN (OLD.feeds_analytics)
+	EXECUTE FUNCTION pf_hrv_mark();
 
 -- apid stores and deletes posted sessions; analyticsd makes Polar's and
 -- recomputes old results; polarctl administers.

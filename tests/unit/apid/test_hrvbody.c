@@ -34,7 +34,8 @@ static int
 parse(const char *s, bool compat, size_t max, struct hrv_body *hb,
     char *err, size_t errlen)
 {
-	return hrv_body_parse(s, strlen(s), compat, max, hb, err, errlen);
+	return hrv_body_parse(s, strlen(s), compat, max, "Rest, wake check",
+	    hb, err, errlen);
 }
 
 static void
@@ -56,6 +57,7 @@ test_native_ok(void **state)
 	assert_string_equal(hb.recorded_at, "2025-03-26T04:30:00.000Z");
 	assert_int_equal(hb.heart_rate, 61);
 	assert_false(hb.motion);
+	assert_true(hb.feeds);	/* "Rest" is a morning tag */
 	assert_non_null(strstr(hb.meta, "\"tags\":[\"Rest\",\"AM\"]"));
 	assert_non_null(strstr(hb.meta, "\"device\":{\"model\":\"H10\"}"));
 	assert_null(strstr(hb.meta, "client_user"));
@@ -80,6 +82,7 @@ test_compat_ok(void **state)
 	assert_string_equal(hb.recorded_at, "2025-03-25T23:10:00.000Z");
 	assert_int_equal(hb.heart_rate, -1);
 	assert_true(hb.motion);
+	assert_false(hb.feeds);
 	assert_non_null(strstr(hb.meta, "\"client_user\":\"a@b.c\""));
 	hrv_body_free(&hb);
 	free(s);
@@ -141,7 +144,7 @@ test_refusals(void **state)
 	assert_non_null(strstr(err, "not valid JSON"));
 	assert_int_equal(parse("[]", false, 100, &hb, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "must be a JSON object"));
-	assert_int_equal(hrv_body_parse("", 0, true, 100, &hb, err,
+	assert_int_equal(hrv_body_parse("", 0, true, 100, NULL, &hb, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "empty"));
 	/* compat: its own names */
