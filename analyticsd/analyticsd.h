@@ -71,6 +71,7 @@ struct user_input {
 	struct series	 cl_ratio;		/* cardio_load_ratio */
 	struct series	 ex_load;		/* sum exercise.training_load */
 	struct series	 chr_rhr;		/* resting HR from continuous HR */
+	struct series	 hrv_morning;		/* morning-tag sessions' RMSSD */
 	double		 sleep_goal_profile;	/* physical_info, NaN if none */
 };
 
@@ -92,6 +93,7 @@ struct recovery_today {
 	double				 ctl, atl, tsb;
 	double				 debt_s, goal_s;
 	struct recovery_admin_status	 admin;	/* upstream's dashboard */
+	struct hrv_band_day		 morning; /* morning sessions' band */
 };
 
 /* The data days behind the analytics status, in the document's order. */
@@ -240,6 +242,7 @@ struct hrv_put {
 	const char	*session_id;	/* posted: update its results only */
 	const char	*recording_id;	/* "polar:<exercise id>" */
 	const char	*start, *tag, *device;
+	const char	*offset;	/* the start's UTC offset, minutes */
 	const char	*rr, *nn;	/* float8[] literals */
 	const char	*result;	/* pf_hrv_json_result() */
 };

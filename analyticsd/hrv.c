@@ -110,6 +110,7 @@ refresh_one(struct pf_db *db, const char *user_id, PGresult *r, int row,
 	put.start = pf_db_get_str(r, row, 2);
 	put.tag = tag != NULL && *tag != '\0' ? tag : pf_db_get_str(r, row, 3);
 	put.device = pf_db_get_str(r, row, 4);
+	put.offset = pf_db_get_str(r, row, 8);
 	put.session_id = PQgetisnull(r, row, 6) ? NULL :
 	    pf_db_get_str(r, row, 6);
 	put.rr = a.p;
@@ -119,6 +120,8 @@ refresh_one(struct pf_db *db, const char *user_id, PGresult *r, int row,
 		put.tag = "EXERCISE";
 	if (put.device == NULL)
 		put.device = "";
+	if (put.offset == NULL)
+		put.offset = "0";
 	rc = store_hrv_put(db, &put);
 	pf_buf_free(&a);
 	pf_buf_free(&nn);

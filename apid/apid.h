@@ -193,13 +193,14 @@ struct hrv_body {
 	char	 recording_id[HRV_RECID_MAX + 1];	/* "": none given */
 	char	 client_user[HRV_CLIENT_USER_MAX + 1];	/* its user_id */
 	char	 recorded_at[32];	/* canonical UTC text */
+	int	 utc_offset;		/* its zone, minutes (none: 0) */
 	int	 heart_rate;		/* -1: absent */
 	bool	 motion;
 	bool	 feeds;			/* a tag of feed_tags: analytics */
 	double	*rr;			/* n intervals, ms; owned */
 	size_t	 n;
-	/* {recorded_at, tags, device, client_user?, heart_rate?, motion,
-	   feeds}, the statement's $3; owned */
+	/* {recorded_at, utc_offset, tags, device, client_user?,
+	   heart_rate?, motion, feeds}, the statement's $3; owned */
 	char	*meta;
 };
 /*

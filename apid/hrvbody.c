@@ -138,7 +138,7 @@ get_time(const json_t *o, const char *key, struct hrv_body *out, char *err,
 {
 	const char	*s;
 	int64_t		 ms;
-	int		 r;
+	int		 r, off = 0;
 
 	if ((r = pf_json_get_strn(o, key, 64, &s)) != PF_OK) {
 		if (r == PF_ERR_NOTFOUND || r == PF_ERR_NULL)
@@ -149,11 +149,12 @@ get_time(const json_t *o, const char *key, struct hrv_body *out, char *err,
 	}
 	/* Without a zone the time is taken as UTC, as the peer did. */
 	if (!clean_text(s) ||
-	    pf_time_parse_datetime(s, strlen(s), &ms, NULL, NULL) != PF_OK ||
+	    pf_time_parse_datetime(s, strlen(s), &ms, &off, NULL) != PF_OK ||
 	    pf_time_format_datetime(ms, 0, 0, out->recorded_at,
 	    sizeof(out->recorded_at)) != PF_OK)
 		return fail(err, errlen, "%s is not an ISO 8601 date-time "
 		    "(like 2025-03-25T23:10:00Z)", key);
+	out->utc_offset = off;
 	return 0;
 }
 
@@ -289,6 +290,7 @@ hrv_body_parse(const char *buf, size_t len, bool compat, size_t max_beats,
 		goto out;
 	json_object_set_new(meta, "recorded_at",
 	    json_string(out->recorded_at));
+	json_object_set_new(meta, "utc_offset", json_integer(out->utc_offset));
 	if (out->client_user[0] != '\0')
 		json_object_set_new(meta, "client_user",
 		    json_string(out->client_user));

@@ -623,12 +623,12 @@ const char store_sql_sync_user[] =
     "WITH p AS (SELECT $3::jsonb AS m, $6::jsonb AS r)," \
     " u AS (SELECT user_id FROM users WHERE user_id = $1)," \
     " ins AS (INSERT INTO hrv_sessions (user_id, recording_id, source," \
-    " client_user, recorded_at, tags, device, heart_rate," \
-    " motion_artifacts, feeds_analytics, rr, nn, algo_version, metrics," \
+    " client_user, recorded_at, utc_offset_minutes, tags, device," \
+    " heart_rate, motion_artifacts, feeds_analytics, rr, nn, algo_version, metrics," \
     " compat, rmssd, valid, reason)" \
     " SELECT u.user_id, coalesce(nullif($2, ''), gen_random_uuid()::text)," \
     " 'api', nullif(m->>'client_user', u.user_id)," \
-    " (m->>'recorded_at')::timestamptz," \
+    " (m->>'recorded_at')::timestamptz, (m->>'utc_offset')::int," \
     " ARRAY(SELECT jsonb_array_elements_text(m->'tags'))," \
     " m->'device', (m->>'heart_rate')::int, (m->>'motion')::boolean," \
     " (m->>'feeds')::boolean," \

@@ -14,6 +14,8 @@ import math
 
 import pytest
 
+import harness
+from fx_analyticsd import analyticsd  # noqa: F401
 from fx_apid import MASTER, apid, users  # noqa: F401
 
 U = "/api/v1/users/{}/hrv/sessions"
@@ -297,3 +299,56 @@ def test_too_many_corrections_stored_but_invalid(apid, users):
     j = r.json()
     assert r.status == 200 and j["status"] == "error"
     assert "motion" in j["message"] and "metrics" not in j["data"]
+
+
+def test_morning_readings_make_their_own_series(apid, users, migrated,
+                                                 analyticsd):  # noqa: F811
+    """Sessions with a morning tag (hrv_morning_tags: Rest, Wake Check,
+    Morning) make a per-user lnRMSSD series with its 7-day baseline and
+    60-day band, beside the nightly-recharge one; other tags do not."""
+    import datetime
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    state = ("SELECT data_changed_at > coalesce(analytics_run_at, "
+             "'-infinity') FROM analytics_state WHERE user_id = 'alice'")
+    lnr = {}
+    for k in range(16):
+        d = today - datetime.timedelta(days=k)
+        amp = 20 + (k % 5) * 4
+        rr = [900 + amp * math.sin(2 * math.pi * i / 4.4) for i in range(300)]
+        r = post(apid, U.format("alice"), users["alice"], native_body(
+            rid=f"m{k}", rr=rr, tags=["wake check"],
+            recorded_at=f"{d}T06:30:00+02:00"))
+        assert r.status == 201, r.body
+        lnr[str(d)] = math.log(r.json()["metrics"]["rmssd"])
+    assert migrated.scalar(state) is True      # marked for analyticsd
+    # a non-morning session changes nothing in the series
+    r = post(apid, U.format("alice"), users["alice"], native_body(
+        rid="sleep", tags=["Sleep"], recorded_at=f"{today}T01:00:00Z",
+        rr=[700.0 + 50 * math.sin(i) for i in range(300)]))
+    assert r.status == 201
+
+    a = analyticsd().start()
+    rr = a.call({"v": 1, "type": "analytics.recompute", "user_id": "alice"})
+    assert rr and rr.get("ok"), rr
+    harness.wait_until(lambda: migrated.scalar(state) is False, timeout=30,
+                       what="analytics run")
+    rows = apid.get("/api/v1/users/alice/analytics/daily/hrv_morning_band"
+                    "?days=30", users["alice"]).json()
+    assert len(rows) == 16, (rows, a.log()[-3000:])
+    by = {r["date"]: r for r in rows}
+    t = by[str(today)]
+    assert t["details"]["ln_rmssd"] == pytest.approx(lnr[str(today)],
+                                                     rel=1e-9)
+    week = [lnr[str(today - datetime.timedelta(days=k))] for k in range(7)]
+    assert t["value"] == pytest.approx(sum(week) / 7, rel=1e-9)
+    assert t["details"]["status"] in ("below", "within", "above")
+    assert t["details"]["band_low"] < t["details"]["band_high"]
+    # the nightly-recharge series is untouched (no recharge data here)
+    assert apid.get("/api/v1/users/alice/analytics/daily/hrv_band",
+                    users["alice"]).json() == []
+    ins = migrated.scalar("SELECT payload FROM analytics_documents WHERE "
+                          "user_id = 'alice' AND kind = 'insights'")
+    assert ins["hrv_morning"]["mean_7d"] == pytest.approx(t["value"])
+    rec = migrated.scalar("SELECT payload FROM analytics_documents WHERE "
+                          "user_id = 'alice' AND kind = 'recovery'")
+    assert rec["hrv_morning_band"]["status"] == t["details"]["status"]
