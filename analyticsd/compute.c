@@ -267,7 +267,7 @@ struct dense {
 	double			*acwr, *acwr_unc, *acwr_ewma;
 	double			*ctl, *atl, *tsb, *debt;
 	struct hrv_band_day	*band;
-	struct hrv_band_day	*mband;		/* morning sessions' */
+	struct hrv_band_day	*mband;		/* morning readings' */
 	double			 goal_s;
 };
 

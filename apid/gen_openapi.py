@@ -233,12 +233,12 @@ PATHP = {
     "metric": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
     "kind": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
     "session_id": {"type": "string", "format": "uuid"},
-    "hrv_user_id": {"type": "string", "minLength": 1, "maxLength": 127,
+    "hrv_user_id": {"type": "string", "minLength": 1, "maxLength": 254,
                     "description": "The HRV Metrics API's user_id (an "
                     "e-mail) or a user id of this server"},
     "tag_name": {"type": "string", "minLength": 1, "maxLength": 64},
     "recording_session_id": {"type": "string", "minLength": 1,
-                             "maxLength": 127},
+                             "maxLength": 200},
 }
 
 RR = {"type": "array", "minItems": 30, "maxItems": 10000,

@@ -203,13 +203,15 @@ static int
 compat_capture(struct http_request *req, struct reqctx *c,
     const struct apid_route *rt, size_t max)
 {
+	char	text[HRV_CLIENT_USER_MAX + 1], msg[96];
+
 	if (c->m.ncap != 1 ||
-	    hrv_path_text(&c->m.cap[0], max, c->pbuf[0], sizeof(c->pbuf[0]))
-	    != 0)
-		return verror(req, c, rt, "path", "path", "The path segment "
-		    "must be 1 to 127 characters of text");
-	c->pv[0] = c->pbuf[0];
-	c->nparams = 1;
+	    hrv_path_text(&c->m.cap[0], max, text, sizeof(text)) != 0) {
+		snprintf(msg, sizeof(msg), "The path segment must be 1 to %zu "
+		    "characters of text", max);
+		return verror(req, c, rt, "path", "path", msg);
+	}
+	bind_heap(c, 0, pf_xstrdup(text));
 	bind_text(c, 1, c->key_user);
 	return -1;	/* not answered */
 }
@@ -221,7 +223,7 @@ page_begin(struct http_request *req, struct reqctx *c,
 	const char	*qs = req->query_string;
 	int		 skip, limit;
 
-	if (compat_capture(req, c, rt, 127) != -1)
+	if (compat_capture(req, c, rt, HRV_CLIENT_USER_MAX) != -1)
 		return KORE_RESULT_OK;
 	if (query_int(qs, "skip", 0, 0, OFFSET_MAX, &skip) != 0)
 		return verror(req, c, rt, "skip", "query", "skip must be an "
@@ -246,8 +248,7 @@ one_begin(struct http_request *req, struct reqctx *c,
 	int	r;
 
 	if (compat(rt)) {
-		if (compat_capture(req, c, rt, HRV_RECID_MAX < 127 ?
-		    HRV_RECID_MAX : 127) != -1)
+		if (compat_capture(req, c, rt, HRV_RECID_MAX) != -1)
 			return KORE_RESULT_OK;
 		return start_query(c, rt->sql);
 	}
@@ -316,9 +317,10 @@ post_begin(struct http_request *req, struct reqctx *c,
 	struct hrv_body		 hb;
 	struct pf_buf		 body = PF_BUF_INIT, a = PF_BUF_INIT;
 	char			 err[300];
-	size_t			 need, max = (size_t)env->cfg->hrv_max_beats;
+	size_t			 need, max;
 	int			 r;
 
+	max = (size_t)env->cfg->hrv_max_beats;
 	if (!read_body(req, &body)) {
 		pf_buf_free(&body);
 		return hrv_error(req, c, rt, 413, "Request body too large",

@@ -32,7 +32,7 @@ struct names {
 	const char	*device;
 	const char	*heart_rate;
 	const char	*motion;
-	const char	*user;		/* NULL: the path names the user */
+	const char	*user;	/* NULL: the path names the user */
 };
 
 static const struct names native_names = {

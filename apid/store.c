@@ -624,8 +624,8 @@ const char store_sql_sync_user[] =
     " u AS (SELECT user_id FROM users WHERE user_id = $1)," \
     " ins AS (INSERT INTO hrv_sessions (user_id, recording_id, source," \
     " client_user, recorded_at, utc_offset_minutes, tags, device," \
-    " heart_rate, motion_artifacts, feeds_analytics, rr, nn, algo_version, metrics," \
-    " compat, rmssd, valid, reason)" \
+    " heart_rate, motion_artifacts, feeds_analytics, rr, nn," \
+    " algo_version, metrics, compat, rmssd, valid, reason)" \
     " SELECT u.user_id, coalesce(nullif($2, ''), gen_random_uuid()::text)," \
     " 'api', nullif(m->>'client_user', u.user_id)," \
     " (m->>'recorded_at')::timestamptz, (m->>'utc_offset')::int," \
@@ -667,7 +667,8 @@ const char store_sql_sync_user[] =
     " 'user_id', coalesce(" s ".client_user, " s ".user_id)," \
     " 'device_info', " s ".device, 'tags', " s ".tags," \
     " 'valid', " s ".valid, 'reason', " s ".reason," \
-    " 'motionArtifacts', " s ".motion_artifacts) || (" s ".compat->'quality'))" \
+    " 'motionArtifacts', " s ".motion_artifacts)" \
+    " || (" s ".compat->'quality'))" \
     " || CASE WHEN " s ".valid THEN jsonb_build_object('metrics'," \
     " " s ".compat->'metrics', 'indexes', " s ".compat->'indexes')" \
     " ELSE '{}' END)"

@@ -14,14 +14,15 @@ CREATE TABLE hrv_sessions (
 	-- the client's recordingSessionId, or "polar:<polar_exercise_id>"
 	recording_id		text NOT NULL
 				CHECK (length(recording_id) BETWEEN 1 AND 200),
-	source			text NOT NULL CHECK (source IN ('api', 'polar')),
+	source			text NOT NULL
+				CHECK (source IN ('api', 'polar')),
 	-- the HRV Metrics API's own user_id (an e-mail) when it differs
 	client_user		text,
 	recorded_at		timestamptz NOT NULL,
 	-- the zone the recording was made in (its local day): the body's
 	-- offset, Polar's start_time_utc_offset
 	utc_offset_minutes	integer NOT NULL DEFAULT 0
-				CHECK (utc_offset_minutes BETWEEN -1080 AND 1080),
+				CHECK (abs(utc_offset_minutes) <= 1080),
 	tags			text[] NOT NULL DEFAULT '{}',
 	device			jsonb NOT NULL DEFAULT '{}',
 	heart_rate		integer,	-- as the client reported it

@@ -110,7 +110,8 @@ test_refusals(void **state)
 		{ ",\"recorded_at\":\"2025-01-01T00:00:00Z\","
 		  "\"heart_rate\":400", 40, "heart_rate must be a whole" },
 		{ ",\"recorded_at\":\"2025-01-01T00:00:00Z\","
-		  "\"recording_id\":\"\"", 40, "recording_id must be 1 to 200" },
+		  "\"recording_id\":\"\"", 40,
+		  "recording_id must be 1 to 200" },
 		{ ",\"recorded_at\":\"2025-01-01T00:00:00Z\","
 		  "\"recording_id\":\"a\\nb\"", 40, "without control" },
 	};
@@ -136,7 +137,8 @@ test_refusals(void **state)
 	    sizeof(err)), -1);	/* too few is checked first */
 	assert_non_null(strstr(err, "at least 30"));
 	s = body("rr_intervals", 40, ",\"x\":1");
-	s[strlen("{\"rr_intervals\":[800,801,802")] = ' ';	/* 802 -> 80 */
+	/* "802,803" -> "802 803" */
+	s[strlen("{\"rr_intervals\":[800,801,802")] = ' ';
 	assert_int_equal(parse(s, false, 100, &hb, err, sizeof(err)), -1);
 	free(s);
 	assert_int_equal(parse("{\"rr_intervals\":[800,801]", false, 100,
