@@ -127,6 +127,8 @@ def lua(path, compat, rr, tag):
     with open(path, "w") as f:
         f.write(f"local u = {{\n{users}\n}}\n"
                 f"local n = 0\nlocal TAG = '{tag}'\n"
+                # unique per wrk run: the warm-up's ids are not reused
+                "local RUN = tostring(os.time())\n"
                 "local threads = 0\n"
                 "setup = function(thread)\n"
                 "  threads = threads + 1\n"
@@ -134,7 +136,8 @@ def lua(path, compat, rr, tag):
                 "request = function()\n"
                 "  n = n + 1\n"
                 "  local x = u[math.random(#u)]\n"
-                "  local id = 'b' .. tostring(tid) .. '-' .. tostring(n)\n"
+                "  local id = 'b' .. RUN .. '-' .. tostring(tid) .. '-' ..\n"
+                "    tostring(n)\n"
                 f"  local body = {body}\n"
                 f"  return wrk.format('POST', {path_expr},\n"
                 "    {['X-API-Key'] = x[2],\n"
@@ -192,6 +195,10 @@ INSERT INTO api_keys (key_hash, key_prefix, user_id, rate_limit_requests)
                                   ("native", False, "Rest")):
             script = os.path.join(work, f"{name}.lua")
             lua(script, compat, rr, tag)
+            # a short warm-up: connections, caches, plans
+            subprocess.run(["wrk", "-t2", f"-c{CONNS}", "-d2s", "-s",
+                            script, f"http://127.0.0.1:{port}"],
+                           capture_output=True)
             # CPU per request, apid's and PostgreSQL's: what 2 dedicated
             # cores could serve, whatever else shares this machine now
             a0, p0 = cpu_s(tree(apid.pid)), cpu_s(tree(postmaster))
