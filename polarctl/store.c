@@ -208,6 +208,8 @@ static const struct {
 	DEL("sync_cursors"), DEL("user_baselines"), DEL("pattern_analyses"),
 	DEL("analytics_alerts"), DEL("analytics_daily"),
 	DEL("analytics_documents"), DEL("api_keys"), DEL("temp_auth_codes"),
+	/* before analytics_state: its delete trigger may mark the user */
+	DEL("hrv_sessions"),
 	DEL("analytics_state"), DEL("users"),
 #undef DEL
 };

@@ -121,9 +121,15 @@ def test_user_delete_removes_every_row(migrated, polarctl):
         migrated.execute(
             "INSERT INTO sync_logs (user_id, trigger) VALUES (%s, 'manual')",
             (uid,))
+        migrated.execute(
+            "INSERT INTO hrv_sessions (user_id, recording_id, source, "
+            "recorded_at, rr, nn, algo_version, metrics, compat, valid, "
+            "feeds_analytics) VALUES (%s, 'r1', 'api', now(), '{800}', "
+            "'{800}', 1, '{}', '{}', true, true)", (uid,))
     out = json.loads(polarctl("-j", "user", "delete", "111",
                               check=True).stdout)
     assert out["rows"]["sleep"] == 1 and out["rows"]["users"] == 1
+    assert out["rows"]["hrv_sessions"] == 1
     tables = [r[0] for r in migrated.query(
         "SELECT table_name FROM information_schema.columns "
         "WHERE table_schema = 'public' AND column_name = 'user_id' "
