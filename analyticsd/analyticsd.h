@@ -71,6 +71,7 @@ struct user_input {
 	struct series	 cl_ratio;		/* cardio_load_ratio */
 	struct series	 ex_load;		/* sum exercise.training_load */
 	struct series	 chr_rhr;		/* resting HR from continuous HR */
+	struct series	 hrv_morning;		/* morning-tag sessions' RMSSD */
 	double		 sleep_goal_profile;	/* physical_info, NaN if none */
 };
 
@@ -92,6 +93,7 @@ struct recovery_today {
 	double				 ctl, atl, tsb;
 	double				 debt_s, goal_s;
 	struct recovery_admin_status	 admin;	/* upstream's dashboard */
+	struct hrv_band_day		 morning; /* morning sessions' band */
 };
 
 /* The data days behind the analytics status, in the document's order. */
@@ -227,6 +229,34 @@ int	 store_load(struct pf_db *db, const char *user_id, int32_t today,
 /* Writes every result of in/res in one transaction. */
 int	 store_write(struct pf_db *db, const struct user_input *in,
 	    const struct result *res, int64_t duration_ms, bool *still_stale);
+/*
+ * HRV sessions to (re)analyse for user_id (see q_hrv_todo for the
+ * columns); the caller PQclear()s *out.
+ */
+struct pg_result;
+int	 store_hrv_todo(struct pf_db *db, const char *user_id,
+	    int algo_version, struct pg_result **out);
+/* One session's analysis: a posted one's (session_id) or a Polar one's. */
+struct hrv_put {
+	const char	*user_id;
+	const char	*session_id;	/* posted: update its results only */
+	const char	*recording_id;	/* "polar:<exercise id>" */
+	const char	*start, *tag, *device;
+	const char	*offset;	/* the start's UTC offset, minutes */
+	const char	*rr, *nn;	/* float8[] literals */
+	const char	*result;	/* pf_hrv_json_result() */
+};
+int	 store_hrv_put(struct pf_db *db, const struct hrv_put *s);
+
+/* hrv.c: HRV sessions from Polar's RR samples; recompute of old ones. */
+/*
+ * Analyses what store_hrv_todo() lists for user_id, each session written
+ * on its own (an exercise whose RR cannot be analysed is skipped and
+ * logged).  *made counts the sessions written.  PF_OK or a database
+ * error.
+ */
+int	 hrv_refresh_user(struct pf_db *db, const char *user_id, int *made);
+
 /* Records a failed run (last_error) outside the results transaction. */
 int	 store_fail(struct pf_db *db, const char *user_id, const char *msg);
 /*

@@ -66,12 +66,19 @@ user_input_cleanup(struct user_input *in)
 	series_free(&in->cl_ratio);
 	series_free(&in->ex_load);
 	series_free(&in->chr_rhr);
+	series_free(&in->hrv_morning);
 }
 
 void
 result_init(struct result *res)
 {
+	struct hrv_band_day	*m = &res->recovery.morning;
+
 	memset(res, 0, sizeof(*res));
+	/* No morning reading (documents of a user never run, or none). */
+	m->ln_rmssd = m->mean7 = m->cv7_pct = NAN;
+	m->band_mean = m->band_sd = m->band_lo = m->band_hi = NAN;
+	m->status = HRV_BAND_INSUFFICIENT;
 }
 
 void
@@ -131,7 +138,8 @@ static int32_t
 first_day_of(const struct user_input *in)
 {
 	const struct series *all[] = { &in->sleep_score, &in->rc_hrv,
-	    &in->steps, &in->cl_load, &in->ex_load, &in->chr_rhr };
+	    &in->steps, &in->cl_load, &in->ex_load, &in->chr_rhr,
+	    &in->hrv_morning };
 	int32_t	first = in->today;
 	size_t	i, j;
 
@@ -255,10 +263,11 @@ struct dense {
 	size_t			 ndays;
 	double			*hrv, *sleep, *rhr, *ans, *steps, *cal;
 	double			*load_raw, *load, *cl_load, *sleep_total;
-	double			*bedtime, *chr_rhr;
+	double			*bedtime, *chr_rhr, *morning;
 	double			*acwr, *acwr_unc, *acwr_ewma;
 	double			*ctl, *atl, *tsb, *debt;
 	struct hrv_band_day	*band;
+	struct hrv_band_day	*mband;		/* morning readings' */
 	double			 goal_s;
 };
 
@@ -271,6 +280,7 @@ dense_free(struct dense *d)
 	free(d->chr_rhr); free(d->acwr); free(d->acwr_unc);
 	free(d->acwr_ewma); free(d->ctl); free(d->atl); free(d->tsb);
 	free(d->debt); free(d->band);
+	free(d->morning); free(d->mband);
 }
 
 static double *
@@ -299,6 +309,7 @@ dense_build(const struct user_input *in, double band_k, struct dense *d)
 	d->sleep_total = dense(&in->sleep_total, d->first, n);
 	d->bedtime = dense(&in->bedtime, d->first, n);
 	d->chr_rhr = dense(&in->chr_rhr, d->first, n);
+	d->morning = dense(&in->hrv_morning, d->first, n);
 	ex = dense(&in->ex_load, d->first, n);
 
 	/*
@@ -330,6 +341,9 @@ dense_build(const struct user_input *in, double band_k, struct dense *d)
 	load_acwr_ewma(d->load, n, d->acwr_ewma);
 	load_pmc(d->load, n, NULL, d->ctl, d->atl, d->tsb);
 	load_hrv_band(d->hrv, n, band_k, d->band);
+	/* The same method on the morning readings, a series of its own. */
+	d->mband = pf_xreallocarray(NULL, n ? n : 1, sizeof(*d->mband));
+	load_hrv_band(d->morning, n, band_k, d->mband);
 
 	d->goal_s = DEFAULT_SLEEP_GOAL_S;
 	if (latest(&in->sleep_goal, INT32_MIN, &v, &day) && v > 0)
@@ -439,6 +453,10 @@ compute_daily(const struct user_input *in, const struct dense *d,
 		if (isfinite(d->band[t].ln_rmssd) || isfinite(d->band[t].mean7))
 			daily_add(res, "hrv_band", day, d->band[t].mean7,
 			    doc_hrv_band(&d->band[t]));
+		if (isfinite(d->mband[t].ln_rmssd) ||
+		    isfinite(d->mband[t].mean7))
+			daily_add(res, "hrv_morning_band", day,
+			    d->mband[t].mean7, doc_hrv_band(&d->mband[t]));
 
 		if (t < 27 && d->load[t] == 0 && d->ctl[t] == 0) {
 			/* no training recorded yet */
@@ -627,6 +645,7 @@ compute_recovery(const struct user_input *in, const struct dense *d,
 		/* leaves score NaN, level NULL: "no data today" */
 	}
 	rt->band = d->band[t];
+	rt->morning = d->mband[t];
 	rt->load = d->load_raw[t];
 	rt->acwr = d->acwr[t];
 	rt->acwr_uncoupled = d->acwr_unc[t];

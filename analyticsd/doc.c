@@ -364,6 +364,9 @@ doc_insights(const struct result *res)
 		json_array_append_new(a, anomaly_json(&res->anom[i], true));
 	json_object_set_new(doc, "anomalies", a);
 	json_object_set_new(doc, "observations", insights_texts(it));
+	/* The morning HRV readings' own baseline and normal band. */
+	json_object_set_new(doc, "hrv_morning",
+	    doc_hrv_band(&res->recovery.morning));
 	json_object_set_new(doc, "suggestions", insights_suggestions(it));
 	return doc;
 }
@@ -511,6 +514,8 @@ doc_recovery(const struct result *res)
 		    pf_json_real(rt->weights.w[i]));
 	json_object_set_new(doc, "weights", o);
 	json_object_set_new(doc, "hrv_band", doc_hrv_band(&rt->band));
+	json_object_set_new(doc, "hrv_morning_band",
+	    doc_hrv_band(&rt->morning));
 	o = json_object();
 	json_object_set_new(o, "load", pf_json_real(rt->load));
 	json_object_set_new(o, "acwr", pf_json_real(rt->acwr));

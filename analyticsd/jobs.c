@@ -209,11 +209,18 @@ run_one(struct job *j)
 	int64_t			t0, t1, t2, dur;
 	int32_t			today;
 	bool			stale = false;
-	int			rc;
+	int			rc, made;
 
 	t0 = pf_time_mono_ms();
 	today = (int32_t)pf_time_local_day(pf_time_now_ms(), 0);
 	result_init(&res);
+	/*
+	 * HRV sessions first, so that the load sees them; a failure there
+	 * costs the sessions, not the rest of the user's analytics.
+	 */
+	if ((rc = hrv_refresh_user(env->db, j->user_id, &made)) != PF_OK)
+		pf_log_warnx("user %s: HRV sessions not refreshed: %s",
+		    j->user_id, pf_strerror(rc));
 	rc = store_load(env->db, j->user_id, today, j->first_day, &in);
 	t1 = pf_time_mono_ms();
 	if (rc == PF_OK)

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "common/buf.h"
+#include "common/config.h"
 #include "common/db.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -62,6 +63,8 @@
  *	   earlier run computed, when the row has not changed since), t1 the
  *	   samples when that is missing and the day is within the last 90
  *	8  physical info: a the newest sleep goal
+ *	9  HRV sessions with a morning tag ($4, hrv_morning_tags): a the
+ *	   geometric mean RMSSD of the day's valid ones, by local day
  */
 static const char q_load[] =
     "WITH st AS (SELECT data_changed_at, analytics_started_at "
@@ -105,7 +108,15 @@ static const char q_load[] =
     " WHERE c.user_id = $1 "
     "UNION ALL (SELECT 8, NULL, sleep_goal_seconds, NULL, NULL, NULL, NULL, "
     " NULL, NULL, NULL FROM physical_info WHERE user_id = $1 "
-    " AND sleep_goal_seconds > 0 ORDER BY recorded_at DESC LIMIT 1)";
+    " AND sleep_goal_seconds > 0 ORDER BY recorded_at DESC LIMIT 1) "
+    "UNION ALL SELECT 9, x.d, exp(x.l), NULL, NULL, NULL, NULL, NULL, NULL, "
+    " x.g FROM (SELECT ((recorded_at AT TIME ZONE 'UTC') + make_interval("
+    " mins => utc_offset_minutes))::date - DATE '1970-01-01' AS d, "
+    " avg(ln(rmssd)) AS l, bool_or(updated_at >= " SINCE ") AS g "
+    " FROM hrv_sessions WHERE user_id = $1 AND valid AND rmssd > 0 "
+    " AND EXISTS (SELECT 1 FROM unnest(tags) AS tg WHERE lower(tg) = "
+    " ANY (SELECT btrim(x) FROM unnest(string_to_array(lower($4::text), "
+    " ',')) AS x)) GROUP BY 1) AS x";
 
 /*
  * Every result of a run in one statement: data-modifying CTEs run exactly
@@ -367,7 +378,7 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
     int32_t dirty_from, struct user_input *in)
 {
 	PGresult	*r = NULL;
-	const char	*p[3];
+	const char	*p[4];
 	char		 tbuf[16];
 	int64_t		 ms;
 	int		 rc, i, n, k, day, off;
@@ -386,7 +397,8 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 	p[0] = user_id;
 	p[1] = dirty_from == AD_DAY_ALL ? "1" : "0";
 	p[2] = tbuf;
-	if ((rc = exec_stmt(db, S_LOAD, &r, 3, p)) != PF_OK)
+	p[3] = env->cfg->hrv_morning_tags;
+	if ((rc = exec_stmt(db, S_LOAD, &r, 4, p)) != PF_OK)
 		return rc;
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
@@ -444,6 +456,9 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 			break;
 		case 6:
 			series_push(&in->ex_load, day, a);
+			break;
+		case 9:
+			series_push(&in->hrv_morning, day, a);
 			break;
 		case 7:
 			if (!isfinite(a) || a <= 0)
@@ -849,3 +864,99 @@ store_outdated_users(struct pf_db *db, int32_t today,
 	return rc;
 }
 
+
+/*
+ * HRV sessions (hrv.c).  What a run must (re)analyse for user $1 before
+ * it loads the user's series: Polar exercises with RR samples (sample
+ * type 11) that have no session, an older one than the exercise, or one
+ * from an older algorithm version than $2; and posted sessions of an
+ * older version.  Columns: source, recording id, start time, tag (the
+ * sport), device, the RR text (Polar's CSV, or a float8[] literal), the
+ * session id (posted ones), motion reported, the start's UTC offset.
+ */
+static const char q_hrv_todo[] =
+    "SELECT 'polar', 'polar:' || e.polar_exercise_id, e.start_time::text,"
+    " coalesce(e.sport, e.detailed_sport_info, 'EXERCISE'),"
+    " coalesce(e.device, ''), t.s->>'data', NULL::text, false,"
+    " coalesce(e.start_offset_minutes, 0)"
+    " FROM exercise e CROSS JOIN LATERAL (SELECT x FROM"
+    " jsonb_array_elements(CASE WHEN jsonb_typeof(e.samples) = 'array'"
+    " THEN e.samples ELSE '[]' END) AS x WHERE coalesce(x->>'sample-type',"
+    " x->>'sample_type') = '11' AND jsonb_typeof(x->'data') = 'string'"
+    " LIMIT 1) AS t(s)"
+    " LEFT JOIN hrv_sessions h ON h.user_id = e.user_id"
+    " AND h.recording_id = 'polar:' || e.polar_exercise_id"
+    " WHERE e.user_id = $1 AND (h.id IS NULL OR h.algo_version < $2::int"
+    " OR h.updated_at < e.updated_at) "
+    "UNION ALL SELECT 'api', recording_id, recorded_at::text, NULL, NULL,"
+    " rr::text, id::text, motion_artifacts, utc_offset_minutes"
+    " FROM hrv_sessions"
+    " WHERE user_id = $1 AND source = 'api' AND algo_version < $2::int";
+
+/*
+ * A session made from a Polar exercise, or its new analysis: $1 user,
+ * $2 recording id, $3 start, $4 tag, $5 device model, $6 RR, $7 NN
+ * (float8[] literals), $8 pf_hrv_json_result()'s document, $9 the
+ * start's UTC offset (minutes).
+ */
+static const char q_hrv_polar[] =
+    "INSERT INTO hrv_sessions AS h (user_id, recording_id, source,"
+    " recorded_at, utc_offset_minutes, tags, device, rr, nn, algo_version,"
+    " metrics, compat, rmssd, valid, reason)"
+    " SELECT $1, $2, 'polar', $3::timestamptz, $9::int, ARRAY[$4::text],"
+    " CASE WHEN $5 = '' THEN '{}'::jsonb ELSE jsonb_build_object('model',"
+    " $5::text) END, $6::float8[], $7::float8[], (r->>'algo_version')::int,"
+    " r->'metrics', r->'compat', (r->'metrics'->>'rmssd')::float8,"
+    " (r->>'valid')::boolean, r->>'reason' FROM (SELECT $8::jsonb AS r) p"
+    " ON CONFLICT (user_id, recording_id) DO UPDATE SET"
+    " recorded_at = excluded.recorded_at,"
+    " utc_offset_minutes = excluded.utc_offset_minutes, tags = excluded.tags,"
+    " device = excluded.device, rr = excluded.rr, nn = excluded.nn,"
+    " algo_version = excluded.algo_version, metrics = excluded.metrics,"
+    " compat = excluded.compat, rmssd = excluded.rmssd,"
+    " valid = excluded.valid, reason = excluded.reason,"
+    " computed_at = now(), updated_at = now()";
+
+/* A posted session's new analysis: $1 user, $2 id, $3 NN, $4 result. */
+static const char q_hrv_recompute[] =
+    "UPDATE hrv_sessions SET nn = $3::float8[],"
+    " algo_version = (r->>'algo_version')::int, metrics = r->'metrics',"
+    " compat = r->'compat', rmssd = (r->'metrics'->>'rmssd')::float8,"
+    " valid = (r->>'valid')::boolean, reason = r->>'reason',"
+    " computed_at = now(), updated_at = now()"
+    " FROM (SELECT $4::jsonb AS r) p WHERE user_id = $1 AND id = $2::uuid";
+
+int
+store_hrv_todo(struct pf_db *db, const char *user_id, int algo_version,
+    PGresult **out)
+{
+	char		 v[16];
+	const char	*p[2] = { user_id, v };
+
+	snprintf(v, sizeof(v), "%d", algo_version);
+	return pf_db_exec(db, out, q_hrv_todo, 2, p);
+}
+
+int
+store_hrv_put(struct pf_db *db, const struct hrv_put *s)
+{
+	const char	*p[9];
+
+	if (s->session_id != NULL) {
+		p[0] = s->user_id;
+		p[1] = s->session_id;
+		p[2] = s->nn;
+		p[3] = s->result;
+		return pf_db_exec(db, NULL, q_hrv_recompute, 4, p);
+	}
+	p[0] = s->user_id;
+	p[1] = s->recording_id;
+	p[2] = s->start;
+	p[3] = s->tag;
+	p[4] = s->device;
+	p[5] = s->rr;
+	p[6] = s->nn;
+	p[7] = s->result;
+	p[8] = s->offset;
+	return pf_db_exec(db, NULL, q_hrv_polar, 9, p);
+}

@@ -67,6 +67,10 @@ enum apid_kind {
 	APID_K_OAUTH_START,	/* the SaaS OAuth bridge (oauth.c) */
 	APID_K_OAUTH_CALLBACK,
 	APID_K_OAUTH_EXCHANGE,
+	APID_K_HRV_POST,	/* a session: body checked and analysed (hrv.c) */
+	APID_K_HRV_LIST,	/* sessions with ?tag, from, to, limit, offset */
+	APID_K_HRV_PAGE,	/* the HRV Metrics API's ?skip, limit lists */
+	APID_K_HRV_ONE,		/* one session (?rr=true: with its series) */
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -83,6 +87,9 @@ enum apid_kind {
 				   and its quota left, after the captures */
 #define APID_R_SERVICE	  0x80	/* a user's own key may not: a service
 				   key (no user) or the master key */
+#define APID_R_NOUSER	  0x100	/* the HRV Metrics API's routes: no
+				   capture is a user id; the caller's key
+				   decides the user (hrv.c) */
 
 struct apid_route {
 	const char	*method;	/* "GET" / "POST" */
@@ -200,6 +207,43 @@ int	validate_days(const char *qs, int def, int min, int max, int *out,
 int	validate_capture(const char *name, size_t namelen,
 	    const struct apid_span *v, char *out, size_t outlen,
 	    struct apid_verr *e);
+
+/* hrvbody.c -- a posted HRV session's body */
+#define HRV_RECID_MAX		200
+#define HRV_CLIENT_USER_MAX	254
+#define HRV_TAG_MAX		64
+#define HRV_NTAGS_MAX		16
+struct hrv_body {
+	char	 recording_id[HRV_RECID_MAX + 1];	/* "": none given */
+	char	 client_user[HRV_CLIENT_USER_MAX + 1];	/* its user_id */
+	char	 recorded_at[32];	/* canonical UTC text */
+	int	 utc_offset;		/* its zone, minutes (none: 0) */
+	int	 heart_rate;		/* -1: absent */
+	bool	 motion;
+	bool	 feeds;			/* a tag of feed_tags: analytics */
+	double	*rr;			/* n intervals, ms; owned */
+	size_t	 n;
+	/* {recorded_at, utc_offset, tags, device, client_user?,
+	   heart_rate?, motion, feeds}, the statement's $3; owned */
+	char	*meta;
+};
+/*
+ * Parses and checks len bytes of body in apid's spelling or (compat) the
+ * HRV Metrics API's: 0, or -1 with err holding the 400's detail, which
+ * names the field and the rule.  At most max_beats intervals.  feeds is
+ * set when a tag is one of feed_tags (hrv_morning_tags; NULL: none).  On
+ * 0 the caller owns out (hrv_body_free); on -1 there is nothing to free.
+ */
+int	hrv_body_parse(const char *buf, size_t len, bool compat,
+	    size_t max_beats, const char *feed_tags, struct hrv_body *out,
+	    char *err, size_t errlen);
+void	hrv_body_free(struct hrv_body *b);
+/*
+ * A path capture as text: percent-decoded, 1..max bytes, no control
+ * characters, into out (outlen bytes).  0, or -1 when it is not.
+ */
+int	hrv_path_text(const struct apid_span *v, size_t max, char *out,
+	    size_t outlen);
 
 /* render.c */
 /*
@@ -485,5 +529,13 @@ extern const char store_sql_oauth_state_new[];
 extern const char store_sql_oauth_state_take[];
 extern const char store_sql_oauth_code_new[];
 extern const char store_sql_oauth_exchange[];
+extern const char store_sql_hrv_post[];
+extern const char store_sql_hrv_compat_post[];
+extern const char store_sql_hrv_list[];
+extern const char store_sql_hrv_one[];
+extern const char store_sql_hrv_delete[];
+extern const char store_sql_hrv_compat_user[];
+extern const char store_sql_hrv_compat_tag[];
+extern const char store_sql_hrv_compat_one[];
 
 #endif /* PF_APID_H */

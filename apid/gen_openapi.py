@@ -241,7 +241,109 @@ PATHP = {
     "value": {"type": "number"},
     "metric": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
     "kind": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
+    "session_id": {"type": "string", "format": "uuid"},
+    "hrv_user_id": {"type": "string", "minLength": 1, "maxLength": 254,
+                    "description": "The HRV Metrics API's user_id (an "
+                    "e-mail) or a user id of this server"},
+    "tag_name": {"type": "string", "minLength": 1, "maxLength": 64},
+    "recording_session_id": {"type": "string", "minLength": 1,
+                             "maxLength": 200},
 }
+
+RR = {"type": "array", "minItems": 30, "maxItems": 10000,
+      "description": "RR intervals in milliseconds, each 200-3000 "
+      "(at most hrv_max_beats)",
+      "items": {"type": "number", "minimum": 200, "maximum": 3000}}
+TAGS = {"type": "array", "maxItems": 16,
+        "items": {"type": "string", "minLength": 1, "maxLength": 64}}
+DEVICE = {"type": "object", "maxProperties": 8,
+          "additionalProperties": {"type": "string", "maxLength": 100}}
+SCHEMAS.update({
+    "HrvSessionBody": {
+        "type": "object", "required": ["recorded_at", "rr_intervals"],
+        "properties": {
+            "recording_id": {"type": "string", "minLength": 1,
+                             "maxLength": 200,
+                             "description": "Unique per user; made when "
+                             "absent. A repeated one is 409."},
+            "recorded_at": {"type": "string", "format": "date-time",
+                            "description": "Start of the recording; "
+                            "without a zone, UTC"},
+            "rr_intervals": RR, "tags": TAGS, "device": DEVICE,
+            "heart_rate": {"type": "integer", "minimum": 20,
+                           "maximum": 300},
+            "motion_artifacts": BOOL}},
+    "HrvSession": obj({"id": {"type": "string", "format": "uuid"},
+                       "user_id": {"type": "string"},
+                       "recording_id": {"type": "string"},
+                       "source": {"type": "string",
+                                  "enum": ["api", "polar"]},
+                       "recorded_at": TS, "tags": arr({"type": "string"}),
+                       "device": {"type": "object"}, "heart_rate": INT,
+                       "motion_artifacts": BOOL, "valid": BOOL,
+                       "reason": STR, "algo_version": {"type": "integer"},
+                       "computed_at": TS, "created_at": TS,
+                       "metrics": {"type": "object", "description":
+                                   "Every metric of common/hrv (null "
+                                   "where undefined), warnings, beat "
+                                   "classes, corrected intervals"},
+                       "rr": arr({"type": "number"}),
+                       "nn": arr({"type": "number"})}),
+    "HrvSessionList": obj({
+        "total": {"type": "integer"}, "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+        "sessions": arr(obj({"id": {"type": "string"},
+                             "recording_id": {"type": "string"},
+                             "source": {"type": "string"},
+                             "recorded_at": TS,
+                             "tags": arr({"type": "string"}),
+                             "valid": BOOL,
+                             "algo_version": {"type": "integer"},
+                             "n_nn": INT, "duration_s": NUM,
+                             "mean_hr": NUM, "rmssd": NUM,
+                             "ln_rmssd": NUM, "sdnn": NUM,
+                             "corrected_pct": NUM}))}),
+    "HrvCompatBody": {
+        "type": "object",
+        "required": ["user_id", "recordingSessionId", "timestamp",
+                     "rrIntervals"],
+        "properties": {
+            "user_id": {"type": "string", "maxLength": 254},
+            "device_info": DEVICE,
+            "recordingSessionId": {"type": "string", "minLength": 1,
+                                   "maxLength": 200},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "rrIntervals": RR,
+            "heartRate": {"type": ["integer", "null"], "minimum": 20,
+                          "maximum": 300},
+            "motionArtifacts": BOOL, "tags": TAGS}},
+    "HrvCompatPosted": obj({
+        "status": {"type": "string", "enum": ["success", "error"]},
+        "message": {"type": "string"},
+        "data": obj({"metadata": {"type": "object"},
+                     "metrics": {"type": "object"},
+                     "indexes": {"type": "object"}})}),
+    "HrvCompatSummary": obj({"id": {"type": "string"},
+                             "recordingSessionId": {"type": "string"},
+                             "timestamp": TS, "valid": BOOL,
+                             "quality_score": NUM, "quality_label": STR,
+                             "tags": arr({"type": "string"})}),
+    "HrvCompatDetail": obj({"id": {"type": "string"},
+                            "recordingSessionId": {"type": "string"},
+                            "timestamp": TS, "user_id": {"type": "string"},
+                            "device": {"type": "object"}, "valid": BOOL,
+                            "reason": STR, "quality_score": NUM,
+                            "quality_label": STR,
+                            "tags": arr({"type": "string"}),
+                            "metrics": {"type": "object"},
+                            "indexes": {"type": "object"},
+                            "algo_version": {"type": "integer"}}),
+})
+
+
+def qp(name, schema, desc):
+    return {"name": name, "in": "query", "required": False,
+            "description": desc, "schema": schema}
 
 SYNC_RESULT = {
     "type": "object",
@@ -380,6 +482,23 @@ DOC = {r[:2]: r[2:] for r in [
      "A whole analytics document: recovery (readiness score with inputs "
      "and weights), insights, status or anomalies", "analytics",
      ref("Document"), True),
+    ("post", U + "/hrv/sessions", "Store an HRV session (RR intervals) "
+     "with its analysis", "hrv", ref("HrvSession"), True),
+    ("get", U + "/hrv/sessions", "HRV sessions, newest first", "hrv",
+     ref("HrvSessionList"), False),
+    ("get", U + "/hrv/sessions/{session_id}", "One HRV session with every "
+     "metric", "hrv", ref("HrvSession"), True),
+    ("delete", U + "/hrv/sessions/{session_id}", "Delete an HRV session",
+     "hrv", obj({"deleted": BOOL, "id": {"type": "string"}}), True),
+    ("post", "/api/hrv/session", "HRV Metrics API: store and analyse a "
+     "session", "hrv", ref("HrvCompatPosted"), True),
+    ("get", "/api/hrv/sessions/user/{hrv_user_id}", "HRV Metrics API: a "
+     "user's sessions", "hrv", arr(ref("HrvCompatSummary")), False),
+    ("get", "/api/hrv/sessions/tag/{tag_name}", "HRV Metrics API: sessions "
+     "with a tag", "hrv", arr(ref("HrvCompatSummary")), False),
+    ("get", "/api/hrv/session/{recording_session_id}", "HRV Metrics API: "
+     "one session by its recordingSessionId", "hrv",
+     ref("HrvCompatDetail"), True),
     ("post", U + "/api-key/regenerate", "Replace the user's key", "keys",
      obj({"api_key": {"type": "string"}, "message": {"type": "string"}}), True),
     ("post", U + "/api-key/revoke", "Revoke the user's key", "keys",
@@ -464,6 +583,40 @@ def err(desc):
         "schema": ref("Error")}}}
 
 
+CONFLICT = {"409": err("A session with this recording id exists already "
+                       "(its id in extra/data.session_id); never "
+                       "overwritten")}
+PAGE = [qp("skip", {"type": "integer", "minimum": 0, "default": 0},
+           "Sessions to skip"),
+        qp("limit", {"type": "integer", "minimum": 1, "maximum": 1000,
+                     "default": 100}, "Sessions to return")]
+EXTRA.update({
+    ("post", U + "/hrv/sessions"): {
+        "status": "201", "ok": "Stored, with its analysis",
+        "body": ref("HrvSessionBody"), "responses": CONFLICT},
+    ("get", U + "/hrv/sessions"): {"params": [
+        qp("tag", {"type": "string", "maxLength": 64}, "Only sessions "
+           "with this tag"),
+        qp("from", {"type": "string"}, "Recorded at or after (date or "
+           "date-time, UTC)"),
+        qp("to", {"type": "string"}, "Recorded before (a date includes "
+           "its day)"),
+        qp("limit", {"type": "integer", "minimum": 1, "maximum": 500,
+                     "default": 50}, "Sessions to return"),
+        qp("offset", {"type": "integer", "minimum": 0, "default": 0},
+           "Sessions to skip")]},
+    ("get", U + "/hrv/sessions/{session_id}"): {"params": [
+        qp("rr", {"type": "boolean", "default": False}, "Include the RR "
+           "series as posted (rr) and as corrected (nn)")]},
+    ("post", "/api/hrv/session"): {
+        "ok": "Stored (status success, or error for a stored session "
+        "that is not valid: motion, too many corrected beats)",
+        "body": ref("HrvCompatBody"), "responses": CONFLICT},
+    ("get", "/api/hrv/sessions/user/{hrv_user_id}"): {"params": PAGE},
+    ("get", "/api/hrv/sessions/tag/{tag_name}"): {"params": PAGE},
+})
+
+
 def read_routes(tool):
     """(method, path, (days default, max) or None) per route, in order."""
     out = subprocess.run([tool], check=True, capture_output=True,
@@ -512,12 +665,15 @@ def build(routes):
             if path == "/mcp":
                 content["text/event-stream"] = {"schema": {
                     "type": "string"}}
-        resp = {"200": {"description": extra.get("ok", "OK"),
-                        "content": content}}
+        resp = {extra.get("status", "200"): {
+            "description": extra.get("ok", "OK"), "content": content}}
         if "security" in extra:
             op["security"] = extra["security"]
             op["requestBody"] = extra["body"]
-        elif path.startswith("/api/"):
+        elif "body" in extra:
+            op["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": extra["body"]}}}
+        if "security" not in extra and path.startswith("/api/"):
             op["security"] = [{"ApiKey": []}, {"Bearer": []}]
             resp["400"] = err("Validation failed")
             resp["401"] = err("Missing, invalid or foreign API key")
@@ -545,7 +701,7 @@ def build(routes):
         "servers": [{"url": "http://127.0.0.1:8000"}],
         "tags": [{"name": t, "description": t.capitalize() + " routes"}
                  for t in ("operations", "data", "export", "sync",
-                           "analytics", "keys", "mcp")],
+                           "analytics", "hrv", "keys", "mcp")],
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,

@@ -54,6 +54,8 @@ struct reqctx {
 	int			 nparams;
 	const char		*pv[APID_MAX_PARAMS];
 	char			 pbuf[APID_MAX_PARAMS][128];
+	char			*pheap[APID_MAX_PARAMS];	/* long
+						   parameters (hrv.c); freed */
 	int			 days;		/* APID_R_DAYS routes */
 	int			 rows;
 	char			*col[REQ_NCOL];
@@ -139,6 +141,14 @@ int	cache_begin(struct http_request *, struct reqctx *,
  * the day it was made on.  False (and no key) when it does not fit.
  */
 bool	cache_key(struct reqctx *c, const char *tag);
+
+/* hrv.c -- the HRV session routes (APID_K_HRV_*) */
+/* Once authenticated (and, but for APID_R_NOUSER, bound): OK or RETRY. */
+int	hrv_begin(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt);
+/* The route's statement answered: the response. */
+int	hrv_query_done(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt);
 
 /* synctask.c */
 /* POST .../sync/trigger, once the user is known to exist. */

@@ -17,6 +17,7 @@
 #define U	"/api/v1/users/{user_id}"
 #define GET	"GET"
 #define POST	"POST"
+#define DELETE	"DELETE"
 #define A	APID_R_AUTH
 #define C	APID_R_CACHE
 /* "days": default, 1..max, bound as the statement's last parameter */
@@ -126,6 +127,29 @@ const struct apid_route apid_routes[] = {
 	    store_sql_document, NULL },
 
 	/*
+	 * HRV sessions from RR intervals: posted, listed, read (with
+	 * ?rr=true its series), deleted.  Never cached: a POST answers with
+	 * what it stored, and the lists are read right after.
+	 */
+	{ POST, U "/hrv/sessions", APID_K_HRV_POST, A, NODAYS,
+	    store_sql_hrv_post, NULL },
+	{ GET, U "/hrv/sessions", APID_K_HRV_LIST, A, NODAYS,
+	    store_sql_hrv_list, NULL },
+	{ GET, U "/hrv/sessions/{session_id}", APID_K_HRV_ONE, A, NODAYS,
+	    store_sql_hrv_one, NULL },
+	{ DELETE, U "/hrv/sessions/{session_id}", APID_K_SQL, A, NODAYS,
+	    store_sql_hrv_delete, NULL },
+	/* The HRV Metrics API's own routes, for its clients (hrv.c). */
+	{ POST, "/api/hrv/session", APID_K_HRV_POST, A | APID_R_NOUSER,
+	    NODAYS, store_sql_hrv_compat_post, NULL },
+	{ GET, "/api/hrv/sessions/user/{hrv_user_id}", APID_K_HRV_PAGE,
+	    A | APID_R_NOUSER, NODAYS, store_sql_hrv_compat_user, NULL },
+	{ GET, "/api/hrv/sessions/tag/{tag_name}", APID_K_HRV_PAGE,
+	    A | APID_R_NOUSER, NODAYS, store_sql_hrv_compat_tag, NULL },
+	{ GET, "/api/hrv/session/{recording_session_id}", APID_K_HRV_ONE,
+	    A | APID_R_NOUSER, NODAYS, store_sql_hrv_compat_one, NULL },
+
+	/*
 	 * Keys and the user: their rows change without an apid_data
 	 * notification, so they are never cached.
 	 */
@@ -222,7 +246,7 @@ size_t
 route_allow(const char *path, char *buf, size_t len)
 {
 	size_t			i, n = 0;
-	bool			get = false, post = false;
+	bool			get = false, post = false, del = false;
 	struct apid_match	tmp;
 
 	for (i = 0; i < apid_nroutes; i++) {
@@ -231,10 +255,12 @@ route_allow(const char *path, char *buf, size_t len)
 		n++;
 		if (strcmp(apid_routes[i].method, GET) == 0)
 			get = true;
+		else if (strcmp(apid_routes[i].method, DELETE) == 0)
+			del = true;
 		else
 			post = true;
 	}
 	snprintf(buf, len, "%s%s%sOPTIONS", get ? "GET, HEAD, " : "",
-	    post ? "POST" : "", post ? ", " : "");
+	    post ? "POST, " : "", del ? "DELETE, " : "");
 	return n;
 }

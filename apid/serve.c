@@ -42,6 +42,7 @@ static void
 ctx_free(struct http_request *req)
 {
 	struct reqctx	*c = req->hdlr_extra;
+	int		 i;
 
 	if (c == NULL)
 		return;
@@ -51,6 +52,8 @@ ctx_free(struct http_request *req)
 	mcp_free(c);
 	oauth_free(c);
 	ctx_clear_cols(c);
+	for (i = 0; i < APID_MAX_PARAMS; i++)
+		free(c->pheap[i]);
 	explicit_bzero(c->newkey, sizeof(c->newkey));
 	free(c);
 	req->hdlr_extra = NULL;
@@ -268,6 +271,9 @@ route_begin(struct http_request *req, struct reqctx *c)
 {
 	const struct apid_route	*rt = &apid_routes[c->route];
 
+	/* The HRV Metrics API's routes name no user of ours. */
+	if (rt->flags & APID_R_NOUSER)
+		return hrv_begin(req, c, rt);
 	/* Upstream's guard: a user-scoped key reads only its own user. */
 	if (c->m.ncap > 0 && c->key_user[0] != '\0' &&
 	    (strlen(c->key_user) != c->m.cap[0].len ||
@@ -300,6 +306,11 @@ route_begin(struct http_request *req, struct reqctx *c)
 	case APID_K_OAUTH_CALLBACK:
 	case APID_K_OAUTH_EXCHANGE:
 		return oauth_begin(req, c, rt->kind);
+	case APID_K_HRV_POST:
+	case APID_K_HRV_LIST:
+	case APID_K_HRV_PAGE:
+	case APID_K_HRV_ONE:
+		return hrv_begin(req, c, rt);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -356,6 +367,8 @@ query_done(struct http_request *req, struct reqctx *c)
 		return oauth_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
+	if (rt->kind >= APID_K_HRV_POST && rt->kind <= APID_K_HRV_ONE)
+		return hrv_query_done(req, c, rt);
 	code = atoi(c->col[0]);
 	if (code != 200)
 		return respond_error(req, c, code, c->col[1]);

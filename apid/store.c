@@ -1005,3 +1005,149 @@ const char store_sql_oauth_exchange[] =
     " coalesce((SELECT user_id FROM k),"
     " 'Invalid or expired authorization code'),"
     " coalesce((SELECT verdict FROM v), 'code_unknown')";
+
+/*
+ * HRV sessions.  A POST is one INSERT of the session, its RR series and
+ * its analysis (made in C by common/hrv before the statement runs):
+ * $1 user, $2 recording id ("" for a new one), $3 the body's metadata
+ * (hrvbody.c), $4 the RR and $5 the corrected series (float8[] literals),
+ * $6 pf_hrv_json_result()'s document.  Answers 201 with the session, 404
+ * for an unknown user, or 409 with the existing session's id in the third
+ * column: a recording id is never stored twice, never overwritten.
+ */
+#define HRV_INSERT(body) \
+    "WITH p AS (SELECT $3::jsonb AS m, $6::jsonb AS r)," \
+    " u AS (SELECT user_id FROM users WHERE user_id = $1)," \
+    " ins AS (INSERT INTO hrv_sessions (user_id, recording_id, source," \
+    " client_user, recorded_at, utc_offset_minutes, tags, device," \
+    " heart_rate, motion_artifacts, feeds_analytics, rr, nn," \
+    " algo_version, metrics, compat, rmssd, valid, reason)" \
+    " SELECT u.user_id, coalesce(nullif($2, ''), gen_random_uuid()::text)," \
+    " 'api', nullif(m->>'client_user', u.user_id)," \
+    " (m->>'recorded_at')::timestamptz, (m->>'utc_offset')::int," \
+    " ARRAY(SELECT jsonb_array_elements_text(m->'tags'))," \
+    " m->'device', (m->>'heart_rate')::int, (m->>'motion')::boolean," \
+    " (m->>'feeds')::boolean," \
+    " $4::float8[], $5::float8[], (r->>'algo_version')::int," \
+    " r->'metrics', r->'compat', (r->'metrics'->>'rmssd')::float8," \
+    " (r->>'valid')::boolean, r->>'reason' FROM u, p" \
+    " ON CONFLICT (user_id, recording_id) DO NOTHING RETURNING *) " \
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM u) THEN 404" \
+    " WHEN s.id IS NULL THEN 409 ELSE 201 END," \
+    " CASE WHEN NOT EXISTS (SELECT 1 FROM u) THEN 'User ' || $1 ||" \
+    " ' not found' WHEN s.id IS NULL THEN 'A session with recording id '" \
+    " || $2 || ' already exists' ELSE (" body ")::text END," \
+    " (SELECT e.id::text FROM hrv_sessions e WHERE s.id IS NULL" \
+    " AND e.user_id = $1 AND e.recording_id = $2)" \
+    " FROM (SELECT 1) one LEFT JOIN ins s ON true"
+
+#define HRV_SESSION(s) \
+    "jsonb_build_object('id', " s ".id, 'user_id', " s ".user_id," \
+    " 'recording_id', " s ".recording_id, 'source', " s ".source," \
+    " 'recorded_at', " TS(s ".recorded_at") ", 'tags', " s ".tags," \
+    " 'device', " s ".device, 'heart_rate', " s ".heart_rate," \
+    " 'motion_artifacts', " s ".motion_artifacts, 'valid', " s ".valid," \
+    " 'reason', " s ".reason, 'algo_version', " s ".algo_version," \
+    " 'computed_at', " TS(s ".computed_at") "," \
+    " 'created_at', " TS(s ".created_at") "," \
+    " 'metrics', " s ".metrics)"
+
+/* The HRV Metrics API's POST answer (invalid sessions: metadata only). */
+#define HRV_COMPAT_POSTED(s) \
+    "jsonb_build_object('status', CASE WHEN " s ".valid THEN 'success'" \
+    " ELSE 'error' END, 'message', CASE WHEN " s ".valid THEN" \
+    " 'Session processed and stored successfully' ELSE" \
+    " 'Invalid HRV session: ' || " s ".reason END, 'data'," \
+    " jsonb_build_object('metadata', jsonb_build_object('id', " s ".id," \
+    " 'timestamp', " s ".recorded_at," \
+    " 'recordingSessionId', " s ".recording_id," \
+    " 'user_id', coalesce(" s ".client_user, " s ".user_id)," \
+    " 'device_info', " s ".device, 'tags', " s ".tags," \
+    " 'valid', " s ".valid, 'reason', " s ".reason," \
+    " 'motionArtifacts', " s ".motion_artifacts)" \
+    " || (" s ".compat->'quality'))" \
+    " || CASE WHEN " s ".valid THEN jsonb_build_object('metrics'," \
+    " " s ".compat->'metrics', 'indexes', " s ".compat->'indexes')" \
+    " ELSE '{}' END)"
+
+const char store_sql_hrv_post[] = HRV_INSERT(HRV_SESSION("s"));
+const char store_sql_hrv_compat_post[] =
+    HRV_INSERT(HRV_COMPAT_POSTED("s"));
+
+/*
+ * $1 user, $2 tag ("" any), $3 from, $4 to (canonical timestamps, "" for
+ * open), $5 limit, $6 offset.
+ */
+const char store_sql_hrv_list[] =
+    "WITH f AS (SELECT * FROM hrv_sessions WHERE user_id = $1"
+    " AND (nullif($2, '') IS NULL OR $2 = ANY(tags))"
+    " AND recorded_at >= coalesce(nullif($3, '')::timestamptz,"
+    " '-infinity') AND recorded_at < coalesce(nullif($4, '')::timestamptz,"
+    " 'infinity')) "
+    "SELECT 200, json_build_object('total', (SELECT count(*) FROM f),"
+    " 'limit', $5::int, 'offset', $6::int, 'sessions',"
+    " coalesce((SELECT json_agg(json_build_object('id', id,"
+    " 'recording_id', recording_id, 'source', source,"
+    " 'recorded_at', " TS("recorded_at") ", 'tags', tags, 'valid', valid,"
+    " 'algo_version', algo_version, 'n_nn', metrics->'n_nn',"
+    " 'duration_s', metrics->'duration_s', 'mean_hr', metrics->'mean_hr',"
+    " 'rmssd', metrics->'rmssd', 'ln_rmssd', metrics->'ln_rmssd',"
+    " 'sdnn', metrics->'sdnn', 'corrected_pct', metrics->'corrected_pct')"
+    " ORDER BY recorded_at DESC, id) FROM (SELECT * FROM f"
+    " ORDER BY recorded_at DESC, id LIMIT $5::int OFFSET $6::int) g),"
+    " '[]'))::text";
+
+/* $1 user, $2 session id, $3 "true": with the RR and corrected series. */
+const char store_sql_hrv_one[] =
+    "SELECT CASE WHEN j IS NULL THEN 404 ELSE 200 END,"
+    " coalesce(j::text, 'HRV session ' || $2 || ' not found') FROM (SELECT"
+    " (SELECT " HRV_SESSION("s") " || CASE WHEN $3::boolean THEN"
+    " jsonb_build_object('rr', s.rr, 'nn', s.nn) ELSE '{}' END"
+    " FROM hrv_sessions s WHERE s.user_id = $1 AND s.id = $2::uuid) AS j) x";
+
+const char store_sql_hrv_delete[] =
+    "WITH d AS (DELETE FROM hrv_sessions WHERE user_id = $1"
+    " AND id = $2::uuid RETURNING id) "
+    "SELECT CASE WHEN count(*) = 0 THEN 404 ELSE 200 END,"
+    " CASE WHEN count(*) = 0 THEN 'HRV session ' || $2 || ' not found'"
+    " ELSE json_build_object('deleted', true, 'id', $2)::text END FROM d";
+
+/*
+ * The HRV Metrics API's reads.  Its user_id is an e-mail: a session
+ * matches by our user id or by the client's own (client_user).  $2 is the
+ * calling key's user ("" for a service or master key): a user's key sees
+ * only that user's sessions.  Lists: $3 skip, $4 limit.
+ */
+#define HRV_COMPAT_LIST(where) \
+    "SELECT 200, coalesce(json_agg(json_build_object('id', id," \
+    " 'recordingSessionId', recording_id, 'timestamp', recorded_at," \
+    " 'valid', valid, 'quality_score', compat->'quality'->'quality_score'," \
+    " 'quality_label', compat->'quality'->'quality_label', 'tags', tags)" \
+    " ORDER BY recorded_at DESC, id), '[]')::text FROM (SELECT * FROM" \
+    " hrv_sessions WHERE " where " AND (nullif($2, '') IS NULL OR" \
+    " user_id = $2) ORDER BY recorded_at DESC, id OFFSET $3::int" \
+    " LIMIT $4::int) s"
+
+const char store_sql_hrv_compat_user[] =
+    HRV_COMPAT_LIST("(user_id = $1 OR client_user = $1)");
+const char store_sql_hrv_compat_tag[] = HRV_COMPAT_LIST("$1 = ANY(tags)");
+
+const char store_sql_hrv_compat_one[] =
+    "SELECT CASE WHEN j IS NULL THEN 404 ELSE 200 END,"
+    " coalesce(j::text, 'Session not found') FROM (SELECT (SELECT"
+    " jsonb_build_object('id', s.id, 'recordingSessionId', s.recording_id,"
+    " 'timestamp', s.recorded_at,"
+    " 'user_id', coalesce(s.client_user, s.user_id),"
+    " 'device', jsonb_build_object('model', s.device->'model',"
+    " 'firmware_version', s.device->'firmwareVersion'),"
+    " 'valid', s.valid, 'reason', s.reason,"
+    " 'quality_score', s.compat->'quality'->'quality_score',"
+    " 'quality_label', s.compat->'quality'->'quality_label',"
+    " 'tags', s.tags, 'metrics', (SELECT jsonb_object_agg(k, v) FROM"
+    " jsonb_each(s.compat->'metrics') AS e(k, v) WHERE k = ANY(ARRAY["
+    " 'mean_rr', 'sdnn', 'rmssd', 'pnn50', 'cv_rr', 'rr_count', 'lfPower',"
+    " 'hfPower', 'lfHfRatio', 'breathingRate'])),"
+    " 'indexes', s.compat->'indexes', 'algo_version', s.algo_version)"
+    " FROM hrv_sessions s WHERE s.recording_id = $1"
+    " AND (nullif($2, '') IS NULL OR s.user_id = $2)"
+    " ORDER BY s.created_at DESC LIMIT 1) AS j) x";

@@ -242,7 +242,8 @@ validate_capture(const char *name, size_t namelen, const struct apid_span *v,
 			return -1;
 		}
 		return 0;
-	} else if (NAMEIS("exercise_id") || NAMEIS("ecg_id")) {
+	} else if (NAMEIS("exercise_id") || NAMEIS("ecg_id") ||
+	    NAMEIS("session_id")) {
 		if (!validate_uuid(v->p, v->len)) {
 			verr(e, key, "path", "Input should be a valid UUID");
 			return -1;

@@ -109,6 +109,14 @@ static const struct key keys[] = {
 	    OFF(analytics_reconcile_seconds), "300", 5, 86400, 0, NULL, NULL },
 	{ "analytics_hrv_band_sd", K_DOUBLE, OFF(analytics_hrv_band_sd), "1.0",
 	    0.1, 5.0, 0, NULL, NULL },
+	{ "hrv_max_beats", K_INT, OFF(hrv_max_beats), "10000", 30, 100000, 0,
+	    NULL, NULL },
+	{ "hrv_max_corrected_pct", K_DOUBLE, OFF(hrv_max_corrected_pct), "5.0",
+	    0.0, 100.0, 0, NULL, NULL },
+	{ "hrv_morning_tags", K_STR, OFF(hrv_morning_tags),
+	    "Rest,Wake Check,Morning", 0, 0, 0, NULL, NULL },
+	{ "hrv_polar_tag", K_STR, OFF(hrv_polar_tag), "", 0, 0, 0, NULL,
+	    NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

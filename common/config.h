@@ -84,6 +84,12 @@ struct pf_config {
 	/* analyticsd */
 	int			 analytics_reconcile_seconds;
 	double			 analytics_hrv_band_sd;
+
+	/* HRV sessions (apid posts, analyticsd Polar RR) */
+	int			 hrv_max_beats;
+	double			 hrv_max_corrected_pct;
+	char			*hrv_morning_tags;	/* comma-separated */
+	char			*hrv_polar_tag;		/* "": the sport */
 };
 
 /*

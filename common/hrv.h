@@ -66,6 +66,7 @@
 #ifndef PF_COMMON_HRV_H
 #define PF_COMMON_HRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -225,5 +226,39 @@ int	pf_hrv_compat_metric(const struct pf_hrv_result *r, const char *key,
 /* Stable lower-case names for JSON keys and logs. */
 const char	*pf_hrv_beat_name(enum pf_hrv_beat b);
 const char	*pf_hrv_artifact_name(enum pf_hrv_artifact_method m);
+
+/*
+ * hrv_json.c -- a session's analysis as the JSON text both daemons store
+ * (appended to b; b owns its bytes).  A metric that is NaN is null.
+ *
+ * pf_hrv_json_metrics: every metric, the warnings by name, the beat-class
+ * counts and the corrected input intervals ({"index", "class"}).
+ * pf_hrv_json_compat: {"metrics", "indexes", "quality"} in the HRV
+ * Metrics API's keys (motion and the artifact method are the session's).
+ * pf_hrv_json_result: {"algo_version", "valid", "reason", "metrics",
+ * "compat"}, the document apid and analyticsd hand their INSERT.
+ * pf_hrv_pg_array: x as a PostgreSQL float8[] literal, exact digits.
+ */
+struct pf_buf;
+void	pf_hrv_json_metrics(const struct pf_hrv_result *r,
+	    enum pf_hrv_artifact_method m, struct pf_buf *b);
+void	pf_hrv_json_compat(const struct pf_hrv_result *r,
+	    enum pf_hrv_artifact_method m, bool motion, struct pf_buf *b);
+void	pf_hrv_json_result(const struct pf_hrv_result *r,
+	    enum pf_hrv_artifact_method m, bool motion, struct pf_buf *b);
+void	pf_hrv_pg_array(const double *x, size_t n, struct pf_buf *b);
+/*
+ * Whether the session counts: no motion reported and no more corrected
+ * beats than the limit.  reason (len bytes) gets why not, or "".
+ */
+bool	pf_hrv_validity(const struct pf_hrv_result *r, bool motion,
+	    char *reason, size_t len);
+/*
+ * Whether tag is one of list's comma-separated tags (blanks around them
+ * ignored, case ignored): hrv_morning_tags.
+ */
+bool	pf_hrv_tag_listed(const char *tag, const char *list);
+/* The compatible API's label of a quality score (0..1). */
+const char	*pf_hrv_quality_label(double score);
 
 #endif /* PF_COMMON_HRV_H */

@@ -27,7 +27,10 @@ BEGIN
 	    AND NOT a.attisdropped
 	    WHERE c.relnamespace = 'public'::regnamespace
 	    AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-	    ORDER BY c.relname::text = 'users', c.relname LOOP
+	    -- analytics_state after the tables whose triggers mark the user
+	    -- in it, users last
+	    ORDER BY c.relname::text IN ('analytics_state', 'users'),
+	    c.relname::text = 'users', c.relname LOOP
 		EXECUTE format('DELETE FROM %s WHERE user_id = $1', t)
 		    USING p_user;
 		GET DIAGNOSTICS n = ROW_COUNT;

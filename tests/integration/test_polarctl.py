@@ -121,6 +121,11 @@ def test_user_delete_removes_every_row(migrated, polarctl):
         migrated.execute(
             "INSERT INTO sync_logs (user_id, trigger) VALUES (%s, 'manual')",
             (uid,))
+        migrated.execute(
+            "INSERT INTO hrv_sessions (user_id, recording_id, source, "
+            "recorded_at, rr, nn, algo_version, metrics, compat, valid, "
+            "feeds_analytics) VALUES (%s, 'r1', 'api', now(), '{800}', "
+            "'{800}', 1, '{}', '{}', true, true)", (uid,))
     # a table no list names: the catalog finds it
     migrated.execute("CREATE TABLE later_feature (user_id text, x int)")
     migrated.execute("INSERT INTO later_feature VALUES ('111', 1)")
@@ -135,6 +140,7 @@ def test_user_delete_removes_every_row(migrated, polarctl):
                               check=True).stdout)
     assert out["rows"]["sleep"] == 1 and out["rows"]["users"] == 1
     assert out["rows"]["later_feature"] == 1
+    assert out["rows"]["hrv_sessions"] == 1
     # every table, the audit log included: no row names the user
     tables = [r[0] for r in migrated.query(
         "SELECT table_name FROM information_schema.columns "

@@ -171,8 +171,10 @@ CONTROL
       POST   /_sim/users/{u}/night        {"date"?} force a night (default
                                            today; re-generates if present)
       POST   /_sim/users/{u}/exercise     {"sport":run|bike|walk|swim|strength|
-                                           yoga,"intensity","minutes"}: an
-                                           exercise uploaded "now"
+                                           yoga,"intensity","minutes","rr":
+                                           bool}: an exercise uploaded "now"
+                                           (rr: with RR samples, type 11,
+                                           whatever the device)
       POST   /_sim/users/{u}/consents     {"ok":false} -> 403 everywhere
       POST   /_sim/users/{u}/physical-info {"present":false} -> 404
       POST   /_sim/revoke                 {"token":T} or {"user":u}
@@ -613,7 +615,7 @@ class Sim:
     def add_exercise(self, u, p, save=True):
         now_local = datetime.strptime(p["now_local"], "%Y-%m-%dT%H:%M:%S")
         rec = u.add_exercise_now(now_local, p.get("sport", "run"), p.get("intensity", "easy"),
-                                 int(p.get("minutes", 45)))
+                                 int(p.get("minutes", 45)), bool(p.get("rr", False)))
         if not hasattr(u, "extra_params"):
             u.extra_params = []
         u.extra_params.append(p)

@@ -270,7 +270,8 @@ class User:
         rec["seed"] = r.getrandbits(32)
         return rec
 
-    def add_exercise_now(self, now_local, key="run", inten="easy", minutes=45):
+    def add_exercise_now(self, now_local, key="run", inten="easy", minutes=45,
+                         rr=False):
         d = now_local.date()
         i = 100 + len(self.extra_exercises)
         start = now_local - timedelta(minutes=minutes + 10)
@@ -279,6 +280,10 @@ class User:
             hour = 0.0
         rec = self._exercise_record(d, i, key, inten, minutes, hour, True,
                                     upload=now_local - timedelta(minutes=self.tz))
+        if rr:
+            # RR samples whatever the device (a chest strap's recording)
+            rec["rr"] = True
+            rec["no_hr"] = False
         self.extra_exercises.append(rec)
         self.invalidate()
         return rec
@@ -783,7 +788,7 @@ class User:
                 acc += v / 3.6
                 dist.append("%.1f" % acc)
             samples.append({"recording-rate": 1, "sample-type": "10", "data": ",".join(dist)})
-        if not ex["no_hr"] and self.energy:
+        if not ex["no_hr"] and (self.energy or ex.get("rr")):
             rr = []
             t = 0.0
             while t < n:

@@ -50,6 +50,12 @@ test_route_match(void **state)
 		assert_true(route_allow("/api/v1/users/u/sync/trigger", allow,
 		    sizeof(allow)) >= 1);
 		assert_string_equal(allow, "POST, OPTIONS");
+		assert_int_equal(route_allow("/api/v1/users/u/hrv/sessions/x",
+		    allow, sizeof(allow)), 2);
+		assert_string_equal(allow, "GET, HEAD, DELETE, OPTIONS");
+		assert_int_equal(route_allow("/api/v1/users/u/hrv/sessions",
+		    allow, sizeof(allow)), 2);
+		assert_string_equal(allow, "GET, HEAD, POST, OPTIONS");
 		assert_int_equal(route_allow("/nope", allow, sizeof(allow)), 0);
 	}
 	assert_int_equal(find("GET", "/api/v1/users//sleep"), -1);
@@ -128,6 +134,16 @@ static const struct {
 	{ "GET", U "/status", store_sql_user_status },
 	{ "DELETE", "/api/v1/users/{user_id}", store_sql_sync_user },
 	{ "GET", U "/export", store_sql_user_export },
+	{ "POST", U "/hrv/sessions", store_sql_hrv_post },
+	{ "GET", U "/hrv/sessions", store_sql_hrv_list },
+	{ "GET", U "/hrv/sessions/{session_id}", store_sql_hrv_one },
+	{ "DELETE", U "/hrv/sessions/{session_id}", store_sql_hrv_delete },
+	{ "POST", "/api/hrv/session", store_sql_hrv_compat_post },
+	{ "GET", "/api/hrv/sessions/user/{hrv_user_id}",
+	    store_sql_hrv_compat_user },
+	{ "GET", "/api/hrv/sessions/tag/{tag_name}", store_sql_hrv_compat_tag },
+	{ "GET", "/api/hrv/session/{recording_session_id}",
+	    store_sql_hrv_compat_one },
 };
 
 static const char *
@@ -167,11 +183,22 @@ captures(const char *path)
 
 /*
  * What serve.c binds: the captures, the calling key and its quota left,
- * "days", the new key's hash+prefix.
+ * "days", the new key's hash+prefix; hrv.c: a POST's five (the user,
+ * then the recording id, metadata, series and result), a list's query,
+ * the compatible routes' calling user and paging, the ?rr flag.
  */
 static int
 bound(const struct apid_route *r)
 {
+	switch (r->kind) {
+	case APID_K_HRV_POST:
+	case APID_K_HRV_LIST:
+		return 6;
+	case APID_K_HRV_PAGE:
+		return 4;
+	case APID_K_HRV_ONE:
+		return (r->flags & APID_R_NOUSER) ? 2 : 3;
+	}
 	return captures(r->path) + ((r->flags & APID_R_BIND_DAYS) ? 1 : 0) +
 	    ((r->flags & APID_R_BIND_CALLER) ? 2 : 0) +
 	    (r->kind == APID_K_KEY_REGEN ? 2 : 0);
