@@ -100,7 +100,8 @@ front_extent(const char *buf, size_t have, size_t add)
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 				ve--;
 			cl = parse_length(v, (size_t)(ve - v));
-			if (cl < 0 || cl > APID_BODY_MAX)
+			if (cl < 0 || (cl > APID_BODY_MAX &&
+			    (size_t)cl > apid_ingest_body_max))
 				cl = 0;
 			break;
 		}
@@ -304,8 +305,14 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 			    "body");
 		return FRONT_PASS;
 	}
-	if (cl > APID_BODY_MAX)
-		return refuse(fr, 413, "Request body too large");
+	if (cl > APID_BODY_MAX) {
+		/* the ingest routes take more (api_ingest_body_max_kb) */
+		struct apid_match	m;
+
+		if (!fr->path_whole || (size_t)cl > route_body_max(
+		    route_match(fr->method, fr->path, &m)))
+			return refuse(fr, 413, "Request body too large");
+	}
 	if (cl < 0) {
 		/* An empty body: say so before the empty line. */
 		size_t	at = (size_t)(end - buf) + 2;

@@ -150,6 +150,7 @@ kore_parent_configure(int argc, char **argv)
 	if (env == NULL)
 		fatalx("out of memory");
 	env->cfg = cfg;
+	apid_ingest_body_max = (size_t)cfg->api_ingest_body_max_kb * 1024;
 	env->metrics = mmap(NULL, sizeof(*env->metrics),
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (env->metrics == MAP_FAILED)

@@ -37,6 +37,8 @@
 #define CONF_PGSQL_CONN_MAX	16	/* pooled database connections */
 #define CONF_HEADER_MAX		8192	/* bytes of request headers */
 #define CONF_KEEPALIVE_S	30
+/* a whole body's time: an export of hundreds of MB over a phone's link */
+#define CONF_BODY_TIMEOUT_S	600
 
 extern char	*__progname;
 
@@ -52,7 +54,11 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 {
 	FILE	*fp;
 	char	 tmp[PATH_MAX];
+	size_t	 body_max = (size_t)cfg->api_ingest_body_max_kb * 1024;
 
+	/* kore's own cap: apid's front door refuses first, per route */
+	if (body_max < APID_BODY_READ_MAX)
+		body_max = APID_BODY_READ_MAX;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return -1;
 	if ((fp = fopen(tmp, "w")) == NULL)
@@ -70,7 +76,10 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "worker_set_affinity 0\n"
 	    "pgsql_conn_max %d\n"
 	    "pidfile %s/apid.pid\n"
-	    "http_body_max %d\n"
+	    "http_body_max %zu\n"
+	    "http_body_disk_offload %d\n"
+	    "http_body_disk_path %s\n"
+	    "http_body_timeout %d\n"
 	    "http_header_max %d\n"
 	    "http_keepalive_time %d\n"
 	    "http_server_version polarflow-apid\n"
@@ -81,7 +90,8 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "}\n",
 	    cfg->path ? cfg->path : "(defaults)", so, cfg->api_host,
 	    cfg->api_port, cfg->api_workers, CONF_MAX_CONNECTIONS,
-	    CONF_PGSQL_CONN_MAX, cfg->rundir, APID_BODY_READ_MAX,
+	    CONF_PGSQL_CONN_MAX, cfg->rundir, body_max, APID_BODY_OFFLOAD,
+	    cfg->api_ingest_spool_dir, CONF_BODY_TIMEOUT_S,
 	    CONF_HEADER_MAX, CONF_KEEPALIVE_S);
 	if (fclose(fp) != 0 || rename(tmp, path) != 0)
 		return -1;
@@ -153,6 +163,10 @@ main(int argc, char *argv[])
 	}
 
 	check_schema(cfg);
+	/* kore spools large pushes there; a missing one would 500 them */
+	if (access(cfg->api_ingest_spool_dir, W_OK | X_OK) != 0)
+		pf_fatalx("api_ingest_spool_dir %s: %s",
+		    cfg->api_ingest_spool_dir, strerror(errno));
 
 	if ((so = getenv("POLARFLOW_APID_SO")) == NULL) {
 		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)

@@ -18,6 +18,7 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/pgsql.h>
+#include <kore/tasks.h>
 
 #include "common/crypto.h"
 
@@ -33,11 +34,13 @@ enum req_state {
 	REQ_ROUTE,	/* authenticated: validate, dispatch */
 	REQ_QUERY,	/* the route's statement runs */
 	REQ_CALL,	/* a call to syncd/analyticsd runs in a task */
+	REQ_INGEST,	/* an Apple Health push is stored and parsed */
 	REQ_DONE,
 };
 
 struct reqctx;
 struct call_job;
+struct ingest_job;
 typedef int	(*call_done_fn)(struct http_request *, struct reqctx *);
 
 struct reqctx {
@@ -73,6 +76,7 @@ struct reqctx {
 
 	struct call_job		*job;		/* REQ_CALL; synctask.c owns */
 	call_done_fn		 call_done;	/* runs once job finished */
+	struct ingest_job	*ijob;		/* REQ_INGEST; ingest.c owns */
 };
 
 #define METRIC_INC(field)	\
@@ -134,5 +138,20 @@ int	ready_begin(struct http_request *, struct reqctx *);
 /* REQ_CALL: true once the task has finished (c->call_done may run). */
 bool	call_finished(struct reqctx *c);
 void	call_free(struct reqctx *c);
+/*
+ * A task on a detached thread of its own (at most APID_TASK_THREADS per
+ * worker); false when none can start.  task_own_release() once it has
+ * finished and is destroyed.
+ */
+bool	task_own_start(struct kore_task *t);
+void	task_own_release(void);
+
+/* ingest.c */
+/* POST /api/v1/ingest: checks, then the job (REQ_INGEST, RETRY). */
+int	ingest_begin(struct http_request *, struct reqctx *);
+bool	ingest_finished(struct reqctx *c);
+/* The job's answer, once it has finished. */
+int	ingest_done(struct http_request *, struct reqctx *);
+void	ingest_free(struct reqctx *c);
 
 #endif /* PF_APID_REQUEST_H */

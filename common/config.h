@@ -54,6 +54,9 @@ struct pf_config {
 	int			 api_port;
 	int			 api_workers;
 	int			 api_rate_limit;	/* requests per hour */
+	int			 api_ingest_body_max_kb;	/* one push */
+	int			 api_ingest_quota_kb_per_hour;	/* 0: none */
+	char			*api_ingest_spool_dir;	/* large bodies */
 	char			*base_url;
 
 	/* Polar */
