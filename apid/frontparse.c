@@ -174,13 +174,20 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 {
 	const char	*end, *p, *eol, *sp1, *sp2;
 	size_t		 len = *lenp, i, nfields = 0, nhost = 0, ncl = 0;
+	size_t		 hlen = len;
 	size_t		 mlen, tlen;
 	long long	 cl = -1;
 	bool		 http10;
 	enum method_kind kind;
 
 	memset(fr, 0, sizeof(*fr));
-	for (i = 0; i < len; i++) {
+	/*
+	 * Only the header block: body bytes read with it (front_extent)
+	 * are the body's, and a JSON body has bare newlines.
+	 */
+	if ((end = find_crlfcrlf(buf, 0, len)) != NULL)
+		hlen = (size_t)(end - buf) + 4;
+	for (i = 0; i < hlen; i++) {
 		if (buf[i] == '\0')
 			return refuse(fr, 400, "Malformed request: NUL byte");
 		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))

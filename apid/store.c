@@ -672,5 +672,7 @@ const char store_sql_health_workouts[] =
     " 'route_points', s.route_points, 'route', s.route,"
     " 'metadata', s.metadata) ORDER BY s.start_at)"
     " FROM health_workouts s WHERE s.user_id = $1"
-    " AND ($2 = '' OR s.name = $2) AND" HRANGE "), '[]'))::text"
+    " AND ($2 = '' OR s.name = $2) AND" HRANGE
+    /* agg ($5, always one of these) has no use here but needs a type */
+    " AND $5 IN ('raw', 'day')), '[]'))::text"
     " FROM" HWIN;
