@@ -39,6 +39,7 @@
 #include "common/err.h"
 #include "common/ingest.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "common/xmalloc.h"
 
 #include "apid/request.h"
@@ -191,12 +192,13 @@ ingest_run(struct ingest_job *j)
 	struct pf_ingest	*g = NULL;
 	unsigned char		*buf = NULL;
 	char			 err[256], st[32];
-	int64_t			 id = 0;
+	int64_t			 id = 0, t0, t1;
 	uint64_t		 off = 0;
 	ssize_t			 n;
 	int			 r;
 	bool			 ok = false;
 
+	t0 = pf_time_mono_us();
 	if ((db = pool_get(err, sizeof(err))) == NULL) {
 		pf_log_warnx("ingest: %s", err);
 		reply_error(j, 503, "Database unreachable", 0);
@@ -236,6 +238,7 @@ ingest_run(struct ingest_job *j)
 		id = 0;
 		goto dbfail;
 	}
+	t1 = pf_time_mono_us();
 	/* stored: from here on a failure leaves a replayable body */
 	if ((g = pf_ingest_new(db, j->uid, id)) == NULL)
 		goto dbfail;
@@ -251,6 +254,10 @@ ingest_run(struct ingest_job *j)
 	}
 	if (pf_ingest_finish(g, false, &j->reply, &j->status) != PF_OK)
 		goto dbfail;
+	pf_log_debug("ingest %" PRId64 " of %s: %" PRIu64 " bytes stored in "
+	    "%lld ms, parsed and stored in %lld ms", id, j->uid, j->size,
+	    (long long)(t1 - t0) / 1000,
+	    (long long)(pf_time_mono_us() - t1) / 1000);
 	ok = true;
 	goto out;
 dbfail:

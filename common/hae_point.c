@@ -90,8 +90,22 @@ static char *
 extra_of(const json_t *pt, const char *const *keys)
 {
 	json_t		*copy;
+	const char	*k, *const *kk;
+	json_t		*v;
 	char		*s = NULL;
+	bool		 more = false;
 
+	/* the common case, nothing beyond the fields read: no copy */
+	json_object_foreach((json_t *)pt, k, v) {
+		for (kk = keys; *kk != NULL && strcmp(*kk, k) != 0; kk++)
+			;
+		if (*kk == NULL) {
+			more = true;
+			break;
+		}
+	}
+	if (!more)
+		return NULL;
 	copy = json_copy((json_t *)pt);
 	for (; *keys != NULL; keys++)
 		json_object_del(copy, *keys);

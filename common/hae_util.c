@@ -191,13 +191,23 @@ pf_hae_unit_si(const char *unit, const char **si_unit, double *factor,
 {
 	size_t	i;
 
+	/* points of one metric share their unit: the last one found */
+	static _Thread_local const struct unit	*last;
+
 	*si_unit = NULL;
 	*factor = 1;
 	*offset = 0;
 	if (unit == NULL)
 		return false;
+	if (last != NULL && strcmp(last->name, unit) == 0) {
+		*si_unit = last->si;
+		*factor = last->factor;
+		*offset = last->offset;
+		return true;
+	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(units[i].name, unit) == 0) {
+			last = &units[i];
 			*si_unit = units[i].si;
 			*factor = units[i].factor;
 			*offset = units[i].offset;
@@ -317,11 +327,16 @@ static const char *const known_metrics[] = {
 bool
 pf_hae_metric_known(const char *name)
 {
-	size_t	i;
+	static _Thread_local const char	*last;
+	size_t				 i;
 
+	if (last != NULL && strcmp(last, name) == 0)
+		return true;
 	for (i = 0; i < sizeof(known_metrics) / sizeof(known_metrics[0]); i++)
-		if (strcmp(known_metrics[i], name) == 0)
+		if (strcmp(known_metrics[i], name) == 0) {
+			last = known_metrics[i];
 			return true;
+		}
 	return false;
 }
 

@@ -11,6 +11,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,12 @@
 #include "common/xmalloc.h"
 
 #define PF_INGEST_BATCH	50000
+#define KEYSLOTS	131072		/* > 2 * PF_INGEST_BATCH, power of 2 */
 #define NMONTHS		(12 * 301)	/* 1900-01 .. 2200-12 */
+
+/* Months whose partition exists, for every run of this process. */
+static pthread_mutex_t	months_mtx = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char	months_made[NMONTHS / 8 + 1];
 
 static const char sql_stage[] =
     "CREATE TEMP TABLE IF NOT EXISTS hae_stage ("
@@ -41,32 +47,48 @@ static const char sql_copy[] =
 static const char sql_ensure[] =
     "SELECT health_samples_ensure($1::timestamptz[])";
 
-/* $1 user, $2 ingestion: changed rows per metric. */
-static const char sql_upsert[] =
-    "WITH s AS (SELECT DISTINCT ON (metric, start_ms, source) *"
-    "  FROM pg_temp.hae_stage ORDER BY metric, start_ms, source, seq DESC),"
-    " up AS (INSERT INTO health_samples AS h (user_id, metric, start_at,"
-    "  source, end_at, utc_offset_min, value, unit, value_orig, unit_orig,"
-    "  vmin, vavg, vmax, extra, known, ingestion_id)"
-    "  SELECT $1, metric, timestamptz 'epoch' + start_ms * interval '1 ms',"
-    "  source, timestamptz 'epoch' + end_ms * interval '1 ms',"
-    "  utc_offset_min, value, unit, value_orig, unit_orig, vmin, vavg,"
-    "  vmax, extra, known, $2::bigint FROM s"
-    "  ON CONFLICT (user_id, metric, start_at, source) DO UPDATE SET"
-    "  end_at = EXCLUDED.end_at, utc_offset_min = EXCLUDED.utc_offset_min,"
-    "  value = EXCLUDED.value, unit = EXCLUDED.unit,"
-    "  value_orig = EXCLUDED.value_orig, unit_orig = EXCLUDED.unit_orig,"
-    "  vmin = EXCLUDED.vmin, vavg = EXCLUDED.vavg, vmax = EXCLUDED.vmax,"
-    "  extra = EXCLUDED.extra, known = EXCLUDED.known,"
-    "  ingestion_id = EXCLUDED.ingestion_id, updated_at = now()"
-    "  WHERE (h.end_at, h.utc_offset_min, h.value, h.unit, h.value_orig,"
-    "  h.unit_orig, h.vmin, h.vavg, h.vmax, h.extra, h.known)"
-    "  IS DISTINCT FROM (EXCLUDED.end_at, EXCLUDED.utc_offset_min,"
-    "  EXCLUDED.value, EXCLUDED.unit, EXCLUDED.value_orig,"
-    "  EXCLUDED.unit_orig, EXCLUDED.vmin, EXCLUDED.vavg, EXCLUDED.vmax,"
-    "  EXCLUDED.extra, EXCLUDED.known)"
-    "  RETURNING h.metric)"
-    " SELECT metric, count(*) FROM up GROUP BY metric";
+/*
+ * The batch's transaction: the samples can always be derived again from
+ * the raw body, committed (synchronously) before, so their commit need
+ * not wait for the disk; the sort of a batch fits in memory.
+ */
+static const char sql_batch_tx[] =
+    "SELECT set_config('synchronous_commit', 'off', true),"
+    " set_config('work_mem', '64MB', true)";
+
+/*
+ * $1 user, $2 ingestion: changed rows per metric.  A batch with equal
+ * keys (the same sample twice in one body) keeps the last one, which
+ * needs a sort; a batch without goes straight in.
+ */
+#define UPSERT(from) \
+    "WITH s AS (" from ")," \
+    " up AS (INSERT INTO health_samples AS h (user_id, metric, start_at," \
+    "  source, end_at, utc_offset_min, value, unit, value_orig, unit_orig," \
+    "  vmin, vavg, vmax, extra, known, ingestion_id)" \
+    "  SELECT $1, metric, timestamptz 'epoch' + start_ms * interval '1 ms'," \
+    "  source, timestamptz 'epoch' + end_ms * interval '1 ms'," \
+    "  utc_offset_min, value, unit, value_orig, unit_orig, vmin, vavg," \
+    "  vmax, extra, known, $2::bigint FROM s" \
+    "  ON CONFLICT (user_id, metric, start_at, source) DO UPDATE SET" \
+    "  end_at = EXCLUDED.end_at, utc_offset_min = EXCLUDED.utc_offset_min," \
+    "  value = EXCLUDED.value, unit = EXCLUDED.unit," \
+    "  value_orig = EXCLUDED.value_orig, unit_orig = EXCLUDED.unit_orig," \
+    "  vmin = EXCLUDED.vmin, vavg = EXCLUDED.vavg, vmax = EXCLUDED.vmax," \
+    "  extra = EXCLUDED.extra, known = EXCLUDED.known," \
+    "  ingestion_id = EXCLUDED.ingestion_id, updated_at = now()" \
+    "  WHERE (h.end_at, h.utc_offset_min, h.value, h.unit, h.value_orig," \
+    "  h.unit_orig, h.vmin, h.vavg, h.vmax, h.extra, h.known)" \
+    "  IS DISTINCT FROM (EXCLUDED.end_at, EXCLUDED.utc_offset_min," \
+    "  EXCLUDED.value, EXCLUDED.unit, EXCLUDED.value_orig," \
+    "  EXCLUDED.unit_orig, EXCLUDED.vmin, EXCLUDED.vavg, EXCLUDED.vmax," \
+    "  EXCLUDED.extra, EXCLUDED.known)" \
+    "  RETURNING h.metric)" \
+    " SELECT metric, count(*) FROM up GROUP BY metric"
+static const char sql_upsert_dedup[] = UPSERT(
+    "SELECT DISTINCT ON (metric, start_ms, source) * FROM pg_temp.hae_stage"
+    " ORDER BY metric, start_ms, source, seq DESC");
+static const char sql_upsert[] = UPSERT("SELECT * FROM pg_temp.hae_stage");
 
 /* Each returns one row, (xmax = 0): true inserted, false updated. */
 static const char sql_night[] =
@@ -191,8 +213,9 @@ struct pf_ingest {
 	uint64_t	 batch_rows;
 	uint64_t	 seq;
 	uint64_t	 samples;	/* accepted + duplicate */
-	unsigned char	 months[NMONTHS / 8 + 1];	/* ensured */
 	unsigned char	 want[NMONTHS / 8 + 1];		/* in the batch */
+	uint64_t	*keys;		/* the batch's key hashes */
+	bool		 batch_dup;	/* two keys may be equal */
 
 	struct count	*counts;
 	size_t		 ncounts;
@@ -318,8 +341,13 @@ ensure_months(struct pf_ingest *g)
 	int		 i, n = 0, r = PF_OK;
 
 	pf_buf_adds(&arr, "{");
+	pthread_mutex_lock(&months_mtx);
+	for (i = 0; i < NMONTHS; i++)
+		if (BIT_GET(months_made, i))
+			g->want[i / 8] &= (unsigned char)~(1u << (i % 8));
+	pthread_mutex_unlock(&months_mtx);
 	for (i = 0; i < NMONTHS; i++) {
-		if (!BIT_GET(g->want, i) || BIT_GET(g->months, i))
+		if (!BIT_GET(g->want, i))
 			continue;
 		pf_buf_addf(&arr, "%s\"%04d-%02d-01 00:00:00+00\"",
 		    n ? "," : "", 1900 + i / 12, i % 12 + 1);
@@ -329,10 +357,13 @@ ensure_months(struct pf_ingest *g)
 	if (n > 0) {
 		pv[0] = arr.p;
 		r = pf_db_exec(g->db, NULL, sql_ensure, 1, pv);
-		if (r == PF_OK)
+		if (r == PF_OK) {
+			pthread_mutex_lock(&months_mtx);
 			for (i = 0; i < NMONTHS; i++)
 				if (BIT_GET(g->want, i))
-					BIT_SET(g->months, i);
+					BIT_SET(months_made, i);
+			pthread_mutex_unlock(&months_mtx);
+		}
 	}
 	memset(g->want, 0, sizeof(g->want));
 	pf_buf_free(&arr);
@@ -353,7 +384,8 @@ flush(struct pf_ingest *g)
 		return g->dberr;
 	if ((r = ensure_months(g)) != PF_OK)
 		goto out;
-	if ((r = pf_db_begin(g->db)) != PF_OK)
+	if ((r = pf_db_begin(g->db)) != PF_OK ||
+	    (r = pf_db_exec(g->db, NULL, sql_batch_tx, 0, NULL)) != PF_OK)
 		goto out;
 	res = PQexec(conn, sql_copy);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -379,7 +411,8 @@ flush(struct pf_ingest *g)
 	PQclear(res);
 	while ((res = PQgetResult(conn)) != NULL)
 		PQclear(res);
-	if ((r = pf_db_exec(g->db, &res, sql_upsert, 2, pv)) != PF_OK)
+	if ((r = pf_db_exec(g->db, &res, g->batch_dup ? sql_upsert_dedup :
+	    sql_upsert, 2, pv)) != PF_OK)
 		goto out;
 	n = PQntuples(res);
 	/* every staged sample is a duplicate unless the upsert changed it */
@@ -410,7 +443,45 @@ out:
 		g->counts[k].staged = 0;
 	g->copy.len = 0;
 	g->batch_rows = 0;
+	g->batch_dup = false;
+	if (g->keys != NULL)
+		memset(g->keys, 0, KEYSLOTS * sizeof(*g->keys));
 	return r;
+}
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char	*c = p;
+
+	while (n-- > 0)
+		h = (h ^ *c++) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* Notes the sample's key; a possible repeat makes the batch sort. */
+static void
+key_seen(struct pf_ingest *g, const struct pf_hae_sample *s)
+{
+	uint64_t	h = UINT64_C(0xcbf29ce484222325);
+	size_t		i;
+
+	if (g->batch_dup)
+		return;
+	if (g->keys == NULL)
+		g->keys = pf_xcalloc(KEYSLOTS, sizeof(*g->keys));
+	h = fnv(h, s->metric, strlen(s->metric) + 1);
+	h = fnv(h, &s->start_ms, sizeof(s->start_ms));
+	h = fnv(h, s->source, strlen(s->source) + 1);
+	if (h == 0)
+		h = 1;
+	for (i = h & (KEYSLOTS - 1); g->keys[i] != 0;
+	    i = (i + 1) & (KEYSLOTS - 1))
+		if (g->keys[i] == h) {
+			g->batch_dup = true;	/* or a collision: sort */
+			return;
+		}
+	g->keys[i] = h;
 }
 
 static int
@@ -428,6 +499,7 @@ on_sample(void *arg, const struct pf_hae_sample *s)
 		return 0;
 	}
 	BIT_SET(g->want, m);
+	key_seen(g, s);
 	pf_buf_addf(b, "%" PRIu64 "\t", g->seq++);
 	copy_str(b, s->metric);
 	pf_buf_addf(b, "\t%" PRId64 "\t", s->start_ms);
@@ -1063,6 +1135,7 @@ pf_ingest_free(struct pf_ingest *g)
 		(void)pf_db_rollback(g->db);
 	pf_hae_free(g->hae);
 	pf_buf_free(&g->copy);
+	free(g->keys);
 	for (i = 0; i < g->ncounts; i++) {
 		free(g->counts[i].section);
 		free(g->counts[i].name);
