@@ -126,6 +126,8 @@ static const struct {
 	{ "GET", U "/api-key/info", store_sql_key_info },
 	{ "GET", U "/sync/status", store_sql_sync_status },
 	{ "GET", U "/status", store_sql_user_status },
+	{ "GET", U "/health/metrics", store_sql_health_metrics },
+	{ "GET", U "/health/workouts", store_sql_health_workouts },
 };
 
 static const char *
@@ -165,12 +167,13 @@ captures(const char *path)
 
 /*
  * What serve.c binds: the captures, the calling key and its quota left,
- * "days", the new key's hash+prefix.
+ * the health reads' name/from/to/agg, "days", the new key's hash+prefix.
  */
 static int
 bound(const struct apid_route *r)
 {
 	return captures(r->path) + ((r->flags & APID_R_BIND_DAYS) ? 1 : 0) +
+	    ((r->flags & APID_R_HEALTH_Q) ? 4 : 0) +
 	    ((r->flags & APID_R_BIND_CALLER) ? 2 : 0) +
 	    (r->kind == APID_K_KEY_REGEN ? 2 : 0);
 }
