@@ -196,6 +196,7 @@ struct count {
 	char		*name;		/* metric, or NULL for a section */
 	bool		 known;
 	uint64_t	 staged;	/* samples waiting in the batch */
+	uint64_t	 inflight;	/* ... in the batch being upserted */
 	uint64_t	 accepted;
 	uint64_t	 duplicate;
 	uint64_t	 rejected;
@@ -216,6 +217,7 @@ struct pf_ingest {
 	unsigned char	 want[NMONTHS / 8 + 1];		/* in the batch */
 	uint64_t	*keys;		/* the batch's key hashes */
 	bool		 batch_dup;	/* two keys may be equal */
+	bool		 pending;	/* a batch's upsert runs (flush) */
 
 	struct count	*counts;
 	size_t		 ncounts;
@@ -370,18 +372,84 @@ ensure_months(struct pf_ingest *g)
 	return r;
 }
 
-/* The batch into health_samples; counts updated from the answer. */
+/*
+ * The batch in flight finishes: its upsert's answer gives the counts
+ * (every sample a duplicate unless it changed a row), then its commit.
+ */
+static int
+batch_wait(struct pf_ingest *g)
+{
+	PGconn		*conn = pf_db_conn(g->db);
+	PGresult	*res;
+	int		 r = PF_OK, i, n;
+	size_t		 k;
+	bool		 got = false;
+
+	if (!g->pending)
+		return g->dberr;
+	g->pending = false;
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (got || r != PF_OK) {
+			PQclear(res);
+			continue;
+		}
+		got = true;
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			r = pf_db_sqlstate_err(PQresultErrorField(res,
+			    PG_DIAG_SQLSTATE));
+			snprintf(g->dbmsg, sizeof(g->dbmsg), "%s",
+			    PQresultErrorMessage(res));
+			PQclear(res);
+			continue;
+		}
+		for (k = 0; k < g->ncounts; k++) {
+			g->counts[k].duplicate += g->counts[k].inflight;
+			g->samples += g->counts[k].inflight;
+		}
+		n = PQntuples(res);
+		for (i = 0; i < n; i++) {
+			struct count	*c = count_of(g, "metrics",
+			    PQgetvalue(res, i, 0));
+			uint64_t	 ch = strtoull(PQgetvalue(res, i, 1),
+			    NULL, 10);
+
+			if (ch > c->duplicate)
+				ch = c->duplicate;
+			c->duplicate -= ch;
+			c->accepted += ch;
+		}
+		PQclear(res);
+	}
+	for (k = 0; k < g->ncounts; k++)
+		g->counts[k].inflight = 0;
+	if (r == PF_OK && !got)
+		r = PF_ERR_DB_CONN;
+	if (r == PF_OK)
+		r = pf_db_commit(g->db);
+	if (r != PF_OK) {
+		(void)pf_db_rollback(g->db);
+		db_failed(g, r);
+	}
+	return r;
+}
+
+/*
+ * The batch into health_samples: copied into the staging table, then
+ * its upsert is sent and left running -- the parse of the next batch
+ * goes on meanwhile, on the other core -- until batch_wait() collects
+ * it, before anything else is sent on the connection.
+ */
 static int
 flush(struct pf_ingest *g)
 {
 	PGconn		*conn = pf_db_conn(g->db);
 	PGresult	*res = NULL;
 	const char	*pv[2] = { g->uid, g->idtext };
-	int		 r, i, n;
+	int		 r;
 	size_t		 k;
 
-	if (g->batch_rows == 0 || g->dberr != 0)
-		return g->dberr;
+	if ((r = batch_wait(g)) != PF_OK || g->batch_rows == 0)
+		goto reset;
 	if ((r = ensure_months(g)) != PF_OK)
 		goto out;
 	if ((r = pf_db_begin(g->db)) != PF_OK ||
@@ -411,34 +479,21 @@ flush(struct pf_ingest *g)
 	PQclear(res);
 	while ((res = PQgetResult(conn)) != NULL)
 		PQclear(res);
-	if ((r = pf_db_exec(g->db, &res, g->batch_dup ? sql_upsert_dedup :
-	    sql_upsert, 2, pv)) != PF_OK)
+	if (PQsendQueryParams(conn, g->batch_dup ? sql_upsert_dedup :
+	    sql_upsert, 2, NULL, pv, NULL, NULL, 0) != 1) {
+		r = PF_ERR_DB_CONN;
 		goto out;
-	n = PQntuples(res);
-	/* every staged sample is a duplicate unless the upsert changed it */
-	for (k = 0; k < g->ncounts; k++) {
-		g->counts[k].duplicate += g->counts[k].staged;
-		g->samples += g->counts[k].staged;
 	}
-	for (i = 0; i < n; i++) {
-		struct count	*c = count_of(g, "metrics",
-		    PQgetvalue(res, i, 0));
-		uint64_t	 ch = strtoull(PQgetvalue(res, i, 1), NULL, 10);
-
-		if (ch > c->duplicate)
-			ch = c->duplicate;
-		c->duplicate -= ch;
-		c->accepted += ch;
-	}
-	PQclear(res);
-	res = NULL;
-	r = pf_db_commit(g->db);
+	g->pending = true;
+	for (k = 0; k < g->ncounts; k++)
+		g->counts[k].inflight = g->counts[k].staged;
 out:
 	PQclear(res);
 	if (r != PF_OK) {
 		(void)pf_db_rollback(g->db);
 		db_failed(g, r);
 	}
+reset:
 	for (k = 0; k < g->ncounts; k++)
 		g->counts[k].staged = 0;
 	g->copy.len = 0;
@@ -563,7 +618,7 @@ upsert_one(struct pf_ingest *g, struct count *c, const char *sql, int np,
 	PGresult	*res;
 	int		 r;
 
-	if (g->dberr != 0)
+	if (g->dberr != 0 || batch_wait(g) != PF_OK)
 		return -1;
 	if ((r = pf_db_exec(g->db, &res, sql, np, pv)) != PF_OK) {
 		db_failed(g, r);
@@ -1075,8 +1130,8 @@ pf_ingest_finish(struct pf_ingest *g, bool replay, json_t **report,
 	*report = NULL;
 	if (g->dberr == 0 && pf_hae_finish(g->hae) != 0 && g->dberr == 0)
 		parse_err = pf_hae_errmsg(g->hae);
-	if (g->dberr == 0)
-		(void)flush(g);
+	if (g->dberr == 0 && flush(g) == PF_OK)
+		(void)batch_wait(g);
 	if (g->dberr != 0)
 		return g->dberr;
 	for (i = 0; i < g->ncounts; i++)
@@ -1131,6 +1186,12 @@ pf_ingest_free(struct pf_ingest *g)
 
 	if (g == NULL)
 		return;
+	if (g->pending) {
+		PGresult	*res;
+
+		while ((res = PQgetResult(pf_db_conn(g->db))) != NULL)
+			PQclear(res);
+	}
 	if (pf_db_in_tx(g->db))
 		(void)pf_db_rollback(g->db);
 	pf_hae_free(g->hae);
