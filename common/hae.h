@@ -85,6 +85,9 @@ struct pf_hae_sink {
 		    int index, const char *reason);
 };
 
+/* Longest metric or array name taken; a longer one is an item error. */
+#define PF_HAE_NAME_MAX	128
+
 struct pf_hae;
 
 /* A parser for one body; NULL only when memory is out.  Caller frees. */

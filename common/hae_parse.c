@@ -178,6 +178,12 @@ child_kind(struct pf_hae *h, bool is_map, bool is_array)
 		}
 		if (!is_array)
 			return F_SKIP;
+		if (strlen(f->key) > PF_HAE_NAME_MAX) {
+			if (h->sink.error)
+				h->sink.error(h->sink.arg, "data", NULL, -1,
+				    "array name too long: not read");
+			return F_SKIP;
+		}
 		for (i = 0; i < sizeof(item_arrays) / sizeof(*item_arrays); i++)
 			if (strcmp(f->key, item_arrays[i]) == 0)
 				h->sections++;

@@ -224,6 +224,11 @@ pf_hae_point(const struct pf_hae_sink *sink, const char *metric,
 	    json_object_get(pt, "asleep") != NULL))
 		return night(sink, units, pt, index);
 
+	if (strlen(metric) > PF_HAE_NAME_MAX) {
+		item_error(sink, "metrics", NULL, index, "metric name longer "
+		    "than 128 bytes%s", NULL);
+		return 0;
+	}
 	memset(&s, 0, sizeof(s));
 	s.metric = metric;
 	s.known = pf_hae_metric_known(metric);

@@ -261,6 +261,18 @@ test_bad_bodies(void **state)
 	assert_int_equal(w.errors, 1);
 	assert_string_equal(w.last_reason, "missing date");
 	assert_int_equal(w.last_index, 0);
+	/* names are bounded: a longer one is an error, never stored */
+	{
+		char	big[600];
+
+		snprintf(big, sizeof(big), "{\"data\": {\"metrics\": [{"
+		    "\"name\": \"%0200d\", \"data\": [{\"date\":"
+		    " \"2025-03-01T06:00:00Z\", \"qty\": 1}]}], \"%0200d\":"
+		    " [{}]}}", 0, 0);
+		assert_int_equal(parse(big, 64, &w), 0);
+		assert_int_equal(w.samples + w.events, 0);
+		assert_int_equal(w.errors, 2);
+	}
 }
 
 int
