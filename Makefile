@@ -43,7 +43,7 @@ endif
 
 PKGS	:= libpq libcurl jansson libsodium
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread -lm
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lyajl -lpthread -lm
 
 # CFLAGS, CPPFLAGS and LDFLAGS are the user's: "make CFLAGS=-O0" replaces
 # CFLAGS only.  What the build needs whatever they say (include paths, the

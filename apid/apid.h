@@ -38,6 +38,12 @@
  */
 #define APID_BODY_MAX		65536
 #define APID_BODY_READ_MAX	(16 * APID_BODY_MAX)
+/*
+ * The ingest routes take much more (api_ingest_body_max_kb); kore keeps
+ * a body over APID_BODY_OFFLOAD in a file of api_ingest_spool_dir
+ * instead of memory, so a worker's memory stays bounded.
+ */
+#define APID_BODY_OFFLOAD	(1024 * 1024)
 #define APID_KEY_LEN_MAX	256	/* longer: not a key, not hashed */
 #define APID_KEY_TTL_MS		2000	/* key rows re-read: no LISTEN channel */
 #define APID_KEY_TTL_LONG_MS	60000	/* ... with the channel (listen.c) */
@@ -71,6 +77,7 @@ enum apid_kind {
 	APID_K_HRV_LIST,	/* sessions with ?tag, from, to, limit, offset */
 	APID_K_HRV_PAGE,	/* the HRV Metrics API's ?skip, limit lists */
 	APID_K_HRV_ONE,		/* one session (?rr=true: with its series) */
+	APID_K_INGEST,		/* an Apple Health push (ingest.c) */
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -83,6 +90,8 @@ enum apid_kind {
 #define APID_R_DROP_KEYS  0x10	/* success drops the user's cached keys
 				   in every worker */
 #define APID_R_HIDDEN	  0x20	/* left out of openapi.json */
+#define APID_R_HEALTH_Q	  0x200	/* binds ?name, from, to, agg (validate.c,
+				   validate_health_query) after the user */
 #define APID_R_BIND_CALLER 0x40	/* binds the calling key's id (0: none)
 				   and its quota left, after the captures */
 #define APID_R_SERVICE	  0x80	/* a user's own key may not: a service
@@ -125,6 +134,10 @@ extern const size_t		apid_nroutes;
  */
 int	route_match(const char *method, const char *path,
 	    struct apid_match *m);
+/* The ingest routes' body limit in bytes, set once at start-up. */
+extern size_t	apid_ingest_body_max;
+/* The largest body route (an index of apid_routes, or -1) accepts. */
+size_t	route_body_max(int route);
 /*
  * The Allow header's value for path ("GET, HEAD, OPTIONS", ...) into buf;
  * returns how many routes match the path (0: the path is not served).
@@ -244,6 +257,15 @@ void	hrv_body_free(struct hrv_body *b);
  */
 int	hrv_path_text(const struct apid_span *v, size_t max, char *out,
 	    size_t outlen);
+/* The health reads' query: every field "" when absent (agg: "raw"). */
+struct apid_health_q {
+	char	name[101];
+	char	from[11];
+	char	to[11];
+	char	agg[8];
+};
+int	validate_health_query(const char *qs, struct apid_health_q *q,
+	    struct apid_verr *e);
 
 /* render.c */
 /*
@@ -537,5 +559,7 @@ extern const char store_sql_hrv_delete[];
 extern const char store_sql_hrv_compat_user[];
 extern const char store_sql_hrv_compat_tag[];
 extern const char store_sql_hrv_compat_one[];
+extern const char store_sql_health_metrics[];
+extern const char store_sql_health_workouts[];
 
 #endif /* PF_APID_H */

@@ -100,7 +100,8 @@ front_extent(const char *buf, size_t have, size_t add)
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 				ve--;
 			cl = parse_length(v, (size_t)(ve - v));
-			if (cl < 0 || cl > APID_BODY_MAX)
+			if (cl < 0 || (cl > APID_BODY_MAX &&
+			    (size_t)cl > apid_ingest_body_max))
 				cl = 0;
 			break;
 		}
@@ -173,13 +174,20 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 {
 	const char	*end, *p, *eol, *sp1, *sp2;
 	size_t		 len = *lenp, i, nfields = 0, nhost = 0, ncl = 0;
+	size_t		 hlen = len;
 	size_t		 mlen, tlen;
 	long long	 cl = -1;
 	bool		 http10;
 	enum method_kind kind;
 
 	memset(fr, 0, sizeof(*fr));
-	for (i = 0; i < len; i++) {
+	/*
+	 * Only the header block: body bytes read with it (front_extent)
+	 * are the body's, and a JSON body has bare newlines.
+	 */
+	if ((end = find_crlfcrlf(buf, 0, len)) != NULL)
+		hlen = (size_t)(end - buf) + 4;
+	for (i = 0; i < hlen; i++) {
 		if (buf[i] == '\0')
 			return refuse(fr, 400, "Malformed request: NUL byte");
 		if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
@@ -304,8 +312,14 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 			    "body");
 		return FRONT_PASS;
 	}
-	if (cl > APID_BODY_MAX)
-		return refuse(fr, 413, "Request body too large");
+	if (cl > APID_BODY_MAX) {
+		/* the ingest routes take more (api_ingest_body_max_kb) */
+		struct apid_match	m;
+
+		if (!fr->path_whole || (size_t)cl > route_body_max(
+		    route_match(fr->method, fr->path, &m)))
+			return refuse(fr, 413, "Request body too large");
+	}
 	if (cl < 0) {
 		/* An empty body: say so before the empty line. */
 		size_t	at = (size_t)(end - buf) + 2;

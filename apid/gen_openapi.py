@@ -207,6 +207,52 @@ SCHEMAS = {
                     "rate_limit_requests": INT,
                     "rate_limit_remaining": INT, "created_at": TS,
                     "last_used_at": TS}, nullable=True),
+    "IngestCounts": obj({"accepted": {"type": "integer"},
+                         "duplicate": {"type": "integer"},
+                         "rejected": {"type": "integer"}}),
+    "IngestResult": {
+        "type": "object",
+        "required": ["ingestion_id", "processing_status"],
+        "description": "Counts per metric (metrics) and per other array "
+        "(workouts, ecg, stateOfMind, medications, symptoms, "
+        "cycleTracking, heartRateNotifications, and any unknown array, "
+        "each as IngestCounts); duplicate = already stored unchanged.",
+        "properties": {
+            "ingestion_id": {"type": "integer"},
+            "processing_status": {"type": "string", "enum": [
+                "processed", "partial_success", "error"]},
+            "duplicate_payload": BOOL,
+            "metrics": {"type": "object", "additionalProperties":
+                        {"$ref": "#/components/schemas/IngestCounts"}},
+            "unknown_metrics": {"type": "object",
+                                "additionalProperties": {"type": "integer"}},
+            "errors": arr(obj({"section": {"type": "string"},
+                               "metric": {"type": "string"},
+                               "index": {"type": "integer"},
+                               "reason": {"type": "string"}})),
+            "error_count": {"type": "integer"},
+            "samples_stored": {"type": "integer"},
+            "parse_error": {"type": "string"}},
+        "additionalProperties": True},
+    "HealthSample": obj({"start": TS, "end": TS, "utc_offset_min": INT,
+                         "source": {"type": "string"}, "value": NUM,
+                         "unit": STR, "value_orig": NUM, "unit_orig": STR,
+                         "min": NUM, "avg": NUM, "max": NUM,
+                         "extra": ANY}),
+    "HealthDay": obj({"date": DATE, "count": {"type": "integer"},
+                      "sum": NUM, "avg": NUM, "min": NUM, "max": NUM,
+                      "unit": STR}),
+    "HealthMetricInfo": obj({"name": {"type": "string"}, "unit": STR,
+                             "count": {"type": "integer"}, "first": TS,
+                             "last": TS, "known": BOOL}),
+    "HealthWorkout": obj({"id": {"type": "string"},
+                          "format": {"type": "integer"}, "name": STR,
+                          "start": TS, "end": TS, "utc_offset_min": INT,
+                          "duration_s": NUM, "location": STR,
+                          "summary": ANY, "heart_rate": ANY,
+                          "heart_rate_recovery": ANY, "series": ANY,
+                          "route_points": {"type": "integer"},
+                          "route": ANY, "metadata": ANY}),
     "UserStatus": obj({"polar_user_id": STR, "is_active": BOOL,
                        "last_synced_at": TS, "has_api_key": BOOL,
                        "api_key_prefix": STR}),
@@ -215,6 +261,11 @@ SCHEMAS = {
 
 def ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def err(desc):
+    return {"description": desc, "content": {"application/json": {
+        "schema": ref("Error")}}}
 
 
 def days(default, hi):
@@ -519,11 +570,64 @@ DOC = {r[:2]: r[2:] for r in [
                                           "format": "date-time"},
           "tables": {"type": "object", "additionalProperties": {
               "type": "array", "items": {"type": "object"}}}}), True),
+    ("post", "/api/v1/ingest", "Push Apple Health data (Health Auto Export "
+     "JSON) with the user's key: stored raw first, then parsed", "health",
+     ref("IngestResult"), False),
+    ("post", "/api/v1/sync", "The same as POST /api/v1/ingest (the Health "
+     "Export REST API's path)", "health", ref("IngestResult"), False),
+    ("get", U + "/health/metrics", "Apple Health samples of one metric "
+     "(name), per day (agg=day), or without name the metrics stored",
+     "health", {"oneOf": [
+         arr(ref("HealthMetricInfo")),
+         obj({"name": {"type": "string"}, "agg": {"type": "string"},
+              "from": DATE, "to": DATE,
+              "samples": arr(ref("HealthSample")),
+              "days": arr(ref("HealthDay"))})]}, False),
+    ("get", U + "/health/workouts", "Apple Health workouts", "health",
+     obj({"from": DATE, "to": DATE,
+          "workouts": arr(ref("HealthWorkout"))}), False),
 ]}
 
 MCP_ERR = {"application/json": {"schema": obj({
     "error": {"type": "string"}})}}
 RPC_ERR = {"application/json": {"schema": ref("JsonRpcResponse")}}
+
+HEALTHQ = [
+    {"name": "name", "in": "query", "required": False,
+     "description": "The metric (HAE's name, e.g. heart_rate); absent: "
+     "list the metrics stored.",
+     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,100}$"}},
+    {"name": "from", "in": "query", "required": False,
+     "description": "First local day (default: to - 30 days).",
+     "schema": DATE},
+    {"name": "to", "in": "query", "required": False,
+     "description": "Last local day (default: today, UTC).",
+     "schema": DATE},
+    {"name": "agg", "in": "query", "required": False,
+     "description": "raw: the samples (at most 10000); day: per local day.",
+     "schema": {"type": "string", "enum": ["raw", "day"],
+                "default": "raw"}},
+]
+
+INGEST = {
+    "ok": "Processed, or the same body was received before "
+    "(duplicate_payload, the first ingestion's id)",
+    "body": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "description": "Health Auto Export's "
+                   "JSON: {data: {metrics, workouts, stateOfMind, "
+                   "medications, symptoms, cycleTracking, ecg, "
+                   "heartRateNotifications}}"}}}},
+    "responses": {
+        "207": {"description": "Stored with item errors (see errors)",
+                "content": {"application/json": {
+                    "schema": ref("IngestResult")}}},
+        "403": err("Not a user-scoped key"),
+        "413": err("Body over api_ingest_body_max_kb"),
+        "422": {"description": "Nothing readable (not JSON); the body is "
+                "kept for polarctl ingest replay",
+                "content": {"application/json": {
+                    "schema": ref("IngestResult")}}}},
+}
 
 # What a route documents beyond the common shape: the 200's description,
 # extra parameters, extra responses (after the common ones).
@@ -573,14 +677,16 @@ EXTRA = {
     },
 }
 
+EXTRA[("post", "/api/v1/ingest")] = INGEST
+EXTRA[("post", "/api/v1/sync")] = INGEST
+EXTRA[("get", U + "/health/metrics")] = {"params": HEALTHQ}
+EXTRA[("get", U + "/health/workouts")] = {"params": [
+    dict(HEALTHQ[0], description="Only workouts of this name."),
+    HEALTHQ[1], HEALTHQ[2]]}
+
 # POST .../sync/trigger passes "days" on to syncd; absent, syncd syncs its
 # own default window, documented as the default.
 SYNCD_DAYS_DEFAULT = 30
-
-
-def err(desc):
-    return {"description": desc, "content": {"application/json": {
-        "schema": ref("Error")}}}
 
 
 CONFLICT = {"409": err("A session with this recording id exists already "
@@ -654,6 +760,8 @@ def build(routes):
         if d:
             params.append(days(*d))
         params += extra.get("params", [])
+        if "body" in extra:
+            op["requestBody"] = extra["body"]
         if params:
             op["parameters"] = params
         if schema == "csv":
@@ -701,7 +809,7 @@ def build(routes):
         "servers": [{"url": "http://127.0.0.1:8000"}],
         "tags": [{"name": t, "description": t.capitalize() + " routes"}
                  for t in ("operations", "data", "export", "sync",
-                           "analytics", "hrv", "keys", "mcp")],
+                           "analytics", "hrv", "health", "keys", "mcp")],
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,

@@ -54,7 +54,9 @@ struct apid_env	*env;
  * - gettid, for ASan builds;
  * - mremap: glibc's realloc() of a block above the mmap threshold, which
  *   libpq does when a large result (a 100-250 KB exercise or ECG
- *   document) grows its input buffer.
+ *   document) grows its input buffer;
+ * - dup, pread64: an Apple Health push that kore spooled to disk is read
+ *   back by its ingest thread (ingest.c).
  * Without one of these the kernel kills the calling thread only: an nng
  * thread dies silently and its caller waits forever, and a dead main
  * thread leaves a zombie worker (guard.c ends it).  A new syscall is
@@ -86,6 +88,8 @@ KORE_SECCOMP_FILTER("apid",
 	KORE_SYSCALL_ALLOW(poll),
 	KORE_SYSCALL_ALLOW(socketpair),	/* kore task channels */
 	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(dup),	/* ingest.c: its own handle on a */
+	KORE_SYSCALL_ALLOW(pread64),	/* spooled body, read in chunks */
 );
 
 static void
@@ -150,6 +154,7 @@ kore_parent_configure(int argc, char **argv)
 	if (env == NULL)
 		fatalx("out of memory");
 	env->cfg = cfg;
+	apid_ingest_body_max = (size_t)cfg->api_ingest_body_max_kb * 1024;
 	env->metrics = mmap(NULL, sizeof(*env->metrics),
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (env->metrics == MAP_FAILED)

@@ -44,6 +44,8 @@
 #define CONF_PGSQL_CONN_MAX	16	/* pooled database connections */
 #define CONF_HEADER_MAX		8192	/* bytes of request headers */
 #define CONF_KEEPALIVE_S	30
+/* a whole body's time: an export of hundreds of MB over a phone's link */
+#define CONF_BODY_TIMEOUT_S	600
 
 extern char	*__progname;
 
@@ -59,7 +61,11 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 {
 	FILE	*fp;
 	char	 tmp[PATH_MAX];
+	size_t	 body_max = (size_t)cfg->api_ingest_body_max_kb * 1024;
 
+	/* kore's own cap: apid's front door refuses first, per route */
+	if (body_max < APID_BODY_READ_MAX)
+		body_max = APID_BODY_READ_MAX;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return -1;
 	if ((fp = fopen(tmp, "w")) == NULL)
@@ -77,7 +83,10 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "worker_set_affinity 0\n"
 	    "pgsql_conn_max %d\n"
 	    "pidfile %s/apid.pid\n"
-	    "http_body_max %d\n"
+	    "http_body_max %zu\n"
+	    "http_body_disk_offload %d\n"
+	    "http_body_disk_path %s\n"
+	    "http_body_timeout %d\n"
 	    "http_header_max %d\n"
 	    "http_keepalive_time %d\n"
 	    "http_server_version polarflow-apid\n"
@@ -90,7 +99,8 @@ write_conf(const char *path, const struct pf_config *cfg, const char *so)
 	    "}\n",
 	    cfg->path ? cfg->path : "(defaults)", so, cfg->api_host,
 	    cfg->api_port, cfg->api_workers, CONF_MAX_CONNECTIONS,
-	    CONF_PGSQL_CONN_MAX, cfg->rundir, APID_BODY_READ_MAX,
+	    CONF_PGSQL_CONN_MAX, cfg->rundir, body_max, APID_BODY_OFFLOAD,
+	    cfg->api_ingest_spool_dir, CONF_BODY_TIMEOUT_S,
 	    CONF_HEADER_MAX, CONF_KEEPALIVE_S,
 	    *cfg->api_user ? "runas " : "", cfg->api_user,
 	    *cfg->api_user ? "\n" : "",
@@ -172,6 +182,7 @@ main(int argc, char *argv[])
 	char			 err[512], exe[PATH_MAX], sopath[PATH_MAX];
 	char			 installed[PATH_MAX], built[PATH_MAX];
 	char			 conf[PATH_MAX], abspath[PATH_MAX];
+	char			 spool[PATH_MAX];
 	char			*av[8], *sav[10];
 	int			 ch, noaction = 0, verbose = 0, ac = 0;
 	ssize_t			 n;
@@ -212,6 +223,16 @@ main(int argc, char *argv[])
 	}
 
 	check_schema_as(cfg);
+	/*
+	 * kore spools large pushes there (inside api_chroot when set, where
+	 * the workers see it); a missing one would 500 them.
+	 */
+	if ((size_t)snprintf(spool, sizeof(spool), "%s%s", cfg->api_chroot,
+	    cfg->api_ingest_spool_dir) >= sizeof(spool))
+		pf_fatalx("api_ingest_spool_dir: path too long");
+	if (access(spool, W_OK | X_OK) != 0)
+		pf_fatalx("api_ingest_spool_dir %s: %s", spool,
+		    strerror(errno));
 
 	if ((so = getenv("POLARFLOW_APID_SO")) == NULL) {
 		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)

@@ -18,6 +18,7 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/pgsql.h>
+#include <kore/tasks.h>
 
 #include "common/crypto.h"
 
@@ -33,12 +34,14 @@ enum req_state {
 	REQ_ROUTE,	/* authenticated: validate, dispatch */
 	REQ_QUERY,	/* the route's statement runs */
 	REQ_CALL,	/* a call to syncd/analyticsd runs in a task */
+	REQ_INGEST,	/* an Apple Health push is stored and parsed */
 	REQ_DONE,
 };
 
 struct reqctx;
 struct call_job;
 struct mcp_req;
+struct ingest_job;
 typedef int	(*call_done_fn)(struct http_request *, struct reqctx *);
 
 struct reqctx {
@@ -79,6 +82,7 @@ struct reqctx {
 	call_done_fn		 call_done;	/* runs once job finished */
 
 	struct mcp_req		*mcp;		/* APID_K_MCP; mcp.c owns */
+	struct ingest_job	*ijob;		/* REQ_INGEST; ingest.c owns */
 };
 
 #define METRIC_INC(field)	\
@@ -167,6 +171,21 @@ bool	call_finished(struct reqctx *c);
 /* The finished call's rc and reply, in call_done. */
 const struct ctl_call *call_result(const struct reqctx *c);
 void	call_free(struct reqctx *c);
+/*
+ * A task on a detached thread of its own (at most APID_TASK_THREADS per
+ * worker); false when none can start.  task_own_release() once it has
+ * finished and is destroyed.
+ */
+bool	task_own_start(struct kore_task *t);
+void	task_own_release(void);
+
+/* ingest.c */
+/* POST /api/v1/ingest: checks, then the job (REQ_INGEST, RETRY). */
+int	ingest_begin(struct http_request *, struct reqctx *);
+bool	ingest_finished(struct reqctx *c);
+/* The job's answer, once it has finished. */
+int	ingest_done(struct http_request *, struct reqctx *);
+void	ingest_free(struct reqctx *c);
 
 /* synctask.c, for mcp.c: sync.trigger for c->uid, answered at once. */
 int	mcp_sync_call(struct http_request *, struct reqctx *,

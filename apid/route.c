@@ -183,9 +183,32 @@ const struct apid_route apid_routes[] = {
 	    NODAYS, NULL, NULL },
 	{ POST, "/oauth/exchange", APID_K_OAUTH_EXCHANGE, APID_R_HIDDEN,
 	    NODAYS, NULL, NULL },
+
+	/*
+	 * Apple Health (Health Auto Export): pushes with the user's key, the
+	 * seed's /api/v1/sync answered by the same handler; reads of what
+	 * was pushed (not cached: the pushes do not notify apid_data).
+	 */
+	{ POST, "/api/v1/ingest", APID_K_INGEST, A, NODAYS, NULL, NULL },
+	{ POST, "/api/v1/sync", APID_K_INGEST, A, NODAYS, NULL, NULL },
+	{ GET, U "/health/metrics", APID_K_SQL, A | APID_R_HEALTH_Q, NODAYS,
+	    store_sql_health_metrics, NULL },
+	{ GET, U "/health/workouts", APID_K_SQL, A | APID_R_HEALTH_Q, NODAYS,
+	    store_sql_health_workouts, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
+
+size_t	apid_ingest_body_max = 512 * 1024 * 1024;
+
+size_t
+route_body_max(int route)
+{
+	if (route >= 0 && (size_t)route < apid_nroutes &&
+	    apid_routes[route].kind == APID_K_INGEST)
+		return apid_ingest_body_max;
+	return APID_BODY_MAX;
+}
 
 static int
 match_one(const char *tmpl, const char *path, struct apid_match *m)

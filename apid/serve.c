@@ -51,6 +51,7 @@ ctx_free(struct http_request *req)
 	call_free(c);
 	mcp_free(c);
 	oauth_free(c);
+	ingest_free(c);
 	ctx_clear_cols(c);
 	for (i = 0; i < APID_MAX_PARAMS; i++)
 		free(c->pheap[i]);
@@ -234,6 +235,23 @@ bind_params(struct http_request *req, struct reqctx *c,
 		c->pv[c->nparams] = c->pbuf[c->nparams];
 		c->nparams++;
 	}
+	if (rt->flags & APID_R_HEALTH_Q) {
+		struct apid_health_q	q;
+
+		if (validate_health_query(req->query_string, &q, &e) != 0 ||
+		    c->nparams + 4 > APID_MAX_PARAMS)
+			goto verror;
+		snprintf(c->pbuf[c->nparams], sizeof(c->pbuf[0]), "%s",
+		    q.name);
+		snprintf(c->pbuf[c->nparams + 1], sizeof(c->pbuf[0]), "%s",
+		    q.from);
+		snprintf(c->pbuf[c->nparams + 2], sizeof(c->pbuf[0]), "%s",
+		    q.to);
+		snprintf(c->pbuf[c->nparams + 3], sizeof(c->pbuf[0]), "%s",
+		    q.agg);
+		for (i = 0; i < 4; i++, c->nparams++)
+			c->pv[c->nparams] = c->pbuf[c->nparams];
+	}
 	if (!(rt->flags & APID_R_DAYS))
 		return 0;
 	if (validate_days(req->query_string, rt->days_def, rt->days_min,
@@ -311,6 +329,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 	case APID_K_HRV_PAGE:
 	case APID_K_HRV_ONE:
 		return hrv_begin(req, c, rt);
+	case APID_K_INGEST:
+		return ingest_begin(req, c);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -409,7 +429,7 @@ serve_begin(struct http_request *req, struct reqctx *c)
 	if ((req->method == HTTP_METHOD_POST ||
 	    req->method == HTTP_METHOD_PUT ||
 	    req->method == HTTP_METHOD_PATCH) &&
-	    req->content_length > APID_BODY_MAX)
+	    req->content_length > route_body_max(c->route))
 		return respond_error(req, c, 413, "Request body too large");
 	/* DNS rebinding: a browser's Origin is checked before the key. */
 	if (apid_routes[c->route].kind == APID_K_MCP &&
@@ -486,6 +506,13 @@ apid_serve(struct http_request *req)
 				return KORE_RESULT_RETRY;
 			}
 			r = c->call_done(req, c);
+			break;
+		case REQ_INGEST:
+			if (!ingest_finished(c)) {
+				http_request_sleep(req);
+				return KORE_RESULT_RETRY;
+			}
+			r = ingest_done(req, c);
 			break;
 		case REQ_DONE:
 			return KORE_RESULT_OK;

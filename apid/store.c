@@ -1151,3 +1151,70 @@ const char store_sql_hrv_compat_one[] =
     " FROM hrv_sessions s WHERE s.recording_id = $1"
     " AND (nullif($2, '') IS NULL OR s.user_id = $2)"
     " ORDER BY s.created_at DESC LIMIT 1) AS j) x";
+
+/*
+ * Apple Health reads.  $2 name ('' lists the metrics stored), $3 from and
+ * $4 to (dates, '' for the last 30 days to today), $5 agg: 'raw' (the
+ * samples, at most 10000, oldest first) or 'day' (per local day, as the
+ * sample's own offset had it).  Values are SI with the sent ones beside.
+ */
+#define HWIN \
+    " (SELECT coalesce(nullif($3, '')::date, coalesce(nullif($4, '')::date," \
+    " current_date) - 30) AS f," \
+    " coalesce(nullif($4, '')::date, current_date) AS t) w"
+#define HLOCALDAY \
+    "((s.start_at AT TIME ZONE 'UTC') + coalesce(s.utc_offset_min, 0) *" \
+    " interval '1 minute')::date"
+/* local days lie within 14 h of the UTC ones */
+#define HRANGE \
+    " s.start_at >= w.f - interval '14 hours'" \
+    " AND s.start_at < w.t + 1 + interval '14 hours'" \
+    " AND " HLOCALDAY " BETWEEN w.f AND w.t"
+
+const char store_sql_health_metrics[] =
+    "SELECT 200, CASE WHEN $2 = '' THEN"
+    " (SELECT coalesce(json_agg(json_build_object('name', metric,"
+    " 'unit', unit, 'count', n, 'first', first, 'last', last,"
+    " 'known', known) ORDER BY metric), '[]')::text FROM"
+    " (SELECT metric, max(unit) AS unit, count(*) AS n,"
+    " min(start_at) AS first, max(start_at) AS last,"
+    " bool_and(known) AS known FROM health_samples"
+    " WHERE user_id = $1 GROUP BY metric) m)"
+    " WHEN $5 = 'day' THEN"
+    " (SELECT json_build_object('name', $2, 'agg', 'day', 'from', w.f,"
+    " 'to', w.t, 'days', coalesce((SELECT json_agg(json_build_object("
+    " 'date', d, 'count', n, 'sum', sm, 'avg', av, 'min', mn, 'max', mx,"
+    " 'unit', u) ORDER BY d) FROM (SELECT " HLOCALDAY " AS d,"
+    " count(*) AS n, sum(s.value) AS sm, avg(coalesce(s.vavg, s.value))"
+    " AS av, min(coalesce(s.vmin, s.value)) AS mn,"
+    " max(coalesce(s.vmax, s.value)) AS mx, max(s.unit) AS u"
+    " FROM health_samples s WHERE s.user_id = $1 AND s.metric = $2 AND"
+    HRANGE " GROUP BY 1) x), '[]'))::text FROM" HWIN ")"
+    " ELSE"
+    " (SELECT json_build_object('name', $2, 'agg', 'raw', 'from', w.f,"
+    " 'to', w.t, 'samples', coalesce((SELECT json_agg(json_build_object("
+    " 'start', s.start_at, 'end', s.end_at,"
+    " 'utc_offset_min', s.utc_offset_min, 'source', s.source,"
+    " 'value', s.value, 'unit', s.unit, 'value_orig', s.value_orig,"
+    " 'unit_orig', s.unit_orig, 'min', s.vmin, 'avg', s.vavg,"
+    " 'max', s.vmax, 'extra', s.extra) ORDER BY s.start_at, s.source)"
+    " FROM (SELECT s.* FROM health_samples s WHERE s.user_id = $1 AND"
+    " s.metric = $2 AND" HRANGE " ORDER BY s.start_at, s.source"
+    " LIMIT 10000) s), '[]'))::text FROM" HWIN ")"
+    " END";
+
+const char store_sql_health_workouts[] =
+    "SELECT 200, json_build_object('from', w.f, 'to', w.t, 'workouts',"
+    " coalesce((SELECT json_agg(json_build_object('id', s.workout_key,"
+    " 'format', s.format, 'name', s.name, 'start', s.start_at,"
+    " 'end', s.end_at, 'utc_offset_min', s.utc_offset_min,"
+    " 'duration_s', s.duration_s, 'location', s.location,"
+    " 'summary', s.summary, 'heart_rate', s.heart_rate,"
+    " 'heart_rate_recovery', s.hr_recovery, 'series', s.series,"
+    " 'route_points', s.route_points, 'route', s.route,"
+    " 'metadata', s.metadata) ORDER BY s.start_at)"
+    " FROM health_workouts s WHERE s.user_id = $1"
+    " AND ($2 = '' OR s.name = $2) AND" HRANGE
+    /* agg ($5, always one of these) has no use here but needs a type */
+    " AND $5 IN ('raw', 'day')), '[]'))::text"
+    " FROM" HWIN;

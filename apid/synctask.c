@@ -81,9 +81,12 @@ own_thread(void *arg)
 	return NULL;
 }
 
-/* Runs the task on a new detached thread; false when none can start. */
-static bool
-run_own(struct kore_task *t)
+/*
+ * Runs the task on a new detached thread; false when none can start.
+ * Counted until task_own_release().
+ */
+bool
+task_own_start(struct kore_task *t)
 {
 	pthread_attr_t	attr;
 	pthread_t	tid;
@@ -98,7 +101,15 @@ run_own(struct kore_task *t)
 	pthread_attr_destroy(&attr);
 	if (!ok)
 		kore_platform_disable_read(t->fds[0]);
+	else
+		own_threads++;
 	return ok;
+}
+
+void
+task_own_release(void)
+{
+	own_threads--;
 }
 
 /*
@@ -113,10 +124,9 @@ call_run(struct http_request *req, struct reqctx *c, bool long_wait,
 
 	kore_task_create(&j->task, call_task);
 	kore_task_bind_request(&j->task, req);
-	if (long_wait && run_own(&j->task)) {
+	if (long_wait && task_own_start(&j->task))
 		j->own = true;
-		own_threads++;
-	} else
+	else
 		kore_task_run(&j->task);
 	c->call_done = done;
 	c->state = REQ_CALL;
@@ -142,7 +152,7 @@ call_free(struct reqctx *c)
 		return;
 	if (kore_task_finished(&c->job->task)) {
 		if (c->job->own)
-			own_threads--;
+			task_own_release();
 		kore_task_destroy(&c->job->task);
 		json_decref(c->job->call.reply);
 		free(c->job->call.code);

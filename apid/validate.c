@@ -284,3 +284,67 @@ validate_capture(const char *name, size_t namelen, const struct apid_span *v,
 	out[v->len] = '\0';
 	return 0;
 }
+
+/* One optional query parameter of the health reads into buf ("" absent). */
+static int
+health_param(const char *qs, const char *name, char *buf, size_t len,
+    struct apid_verr *e)
+{
+	switch (query_get(qs, name, buf, len)) {
+	case 0:
+		buf[0] = '\0';
+		return 0;
+	case -1:
+		verr(e, name, "query", "Value too long or invalid");
+		return -1;
+	case -2:
+		verr(e, name, "query", "Parameter must be given only once");
+		return -1;
+	}
+	return 0;
+}
+
+int
+validate_health_query(const char *qs, struct apid_health_q *q,
+    struct apid_verr *e)
+{
+	char	tmp[16];
+	size_t	i, n;
+
+	if (health_param(qs, "name", q->name, sizeof(q->name), e) != 0)
+		return -1;
+	n = strlen(q->name);
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)q->name[i]) &&
+		    q->name[i] != '_' && q->name[i] != '-' &&
+		    q->name[i] != '.') {
+			verr(e, "name", "query", "A metric name is letters, "
+			    "digits, '_', '-' and '.'");
+			return -1;
+		}
+	if (health_param(qs, "from", tmp, sizeof(tmp), e) != 0)
+		return -1;
+	q->from[0] = '\0';
+	if (tmp[0] != '\0' && !validate_date(tmp, strlen(tmp), q->from)) {
+		verr(e, "from", "query", "Input should be a valid date "
+		    "(YYYY-MM-DD)");
+		return -1;
+	}
+	if (health_param(qs, "to", tmp, sizeof(tmp), e) != 0)
+		return -1;
+	q->to[0] = '\0';
+	if (tmp[0] != '\0' && !validate_date(tmp, strlen(tmp), q->to)) {
+		verr(e, "to", "query", "Input should be a valid date "
+		    "(YYYY-MM-DD)");
+		return -1;
+	}
+	if (health_param(qs, "agg", q->agg, sizeof(q->agg), e) != 0)
+		return -1;
+	if (q->agg[0] == '\0')
+		snprintf(q->agg, sizeof(q->agg), "raw");
+	if (strcmp(q->agg, "raw") != 0 && strcmp(q->agg, "day") != 0) {
+		verr(e, "agg", "query", "Input should be 'raw' or 'day'");
+		return -1;
+	}
+	return 0;
+}

@@ -61,6 +61,9 @@ struct pf_config {
 	int			 api_rate_limit;	/* requests per hour */
 	char			*api_user;	/* kore workers' user, "" none */
 	char			*api_chroot;	/* their root, "" none */
+	int			 api_ingest_body_max_kb;	/* one push */
+	int			 api_ingest_quota_kb_per_hour;	/* 0: none */
+	char			*api_ingest_spool_dir;	/* large bodies */
 	char			*base_url;
 	char			*mcp_allowed_origins;	/* "a,b"; "*": any */
 	char			*oauth_allowed_callbacks; /* origins, blank- or

@@ -39,6 +39,10 @@ static const struct cmd cmds[] = {
 	{ { "key", "list" }, "[--user user_id]", cmd_key_list },
 	{ { "key", "revoke" }, "<id | prefix>", cmd_key_revoke },
 	{ { "key", "regenerate" }, "<id | prefix>", cmd_key_regenerate },
+	{ { "ingest", "list" }, "[--user user_id] [--status status] "
+	    "[--limit n]", cmd_ingest_list },
+	{ { "ingest", "show" }, "<id>", cmd_ingest_show },
+	{ { "ingest", "replay" }, "<id>", cmd_ingest_replay },
 	{ { "show", "config" }, "", cmd_show_config },
 	{ { "show", "status" }, "[syncd | analyticsd | apid]",
 	    cmd_show_status },

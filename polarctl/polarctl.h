@@ -96,6 +96,11 @@ int	 cmd_user_list(struct ctl *, int, char **);
 int	 cmd_user_show(struct ctl *, int, char **);
 int	 cmd_user_delete(struct ctl *, int, char **);
 
+/* cmd_ingest.c */
+int	 cmd_ingest_list(struct ctl *, int, char **);
+int	 cmd_ingest_show(struct ctl *, int, char **);
+int	 cmd_ingest_replay(struct ctl *, int, char **);
+
 /* cmd_ctl.c */
 int	 ctl_call(struct ctl *, const char *daemon, const json_t *msg,
 	    json_t **reply, int timeout_ms, bool quiet);
@@ -153,6 +158,11 @@ int	 store_key_insert(struct pf_db *, const char *hash, const char *prefix,
 int	 store_key_active_for_user(struct pf_db *, const char *user_id,
 	    int64_t *id);
 int	 store_key_list(struct pf_db *, const char *user_id, PGresult **);
+/* raw_ingestions: newest first; one row (PF_ERR_NOTFOUND); its user. */
+int	 store_ingest_list(struct pf_db *, const char *user_id,
+	    const char *status, int limit, PGresult **);
+int	 store_ingest_get(struct pf_db *, int64_t id, PGresult **);
+int	 store_ingest_user(struct pf_db *, int64_t id, char *uid, size_t len);
 int	 store_key_get(struct pf_db *, int64_t id, PGresult **);
 int	 store_key_find_prefix(struct pf_db *, const char *prefix,
 	    int64_t *id);

@@ -537,3 +537,64 @@ store_login_role(struct pf_db *db, const char *login, const char *group,
 	PQclear(res);
 	return PF_OK;
 }
+
+/* Apple Health pushes (cmd_ingest.c); the ingest's own statements are in
+ * common/ingest*.c, shared with apid. */
+#define INGEST_COLS \
+    "id, user_id, received_at, payload_size, payload_sha256, content_type," \
+    " chunks, status, processed_at, replays, error_count "
+
+int
+store_ingest_list(struct pf_db *db, const char *user_id, const char *status,
+    int limit, PGresult **res)
+{
+	char		 lim[16];
+	const char	*p[3] = { user_id, status, lim };
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	return pf_db_exec(db, res, "SELECT " INGEST_COLS
+	    "FROM raw_ingestions WHERE ($1::text IS NULL OR user_id = $1)"
+	    " AND ($2::text IS NULL OR status = $2)"
+	    " ORDER BY id DESC LIMIT $3::int", 3, p);
+}
+
+int
+store_ingest_get(struct pf_db *db, int64_t id, PGresult **res)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+	int		 r;
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((r = pf_db_exec(db, res, "SELECT " INGEST_COLS ", counts,"
+	    " errors FROM raw_ingestions WHERE id = $1::bigint", 1, p)) !=
+	    PF_OK)
+		return r;
+	if (PQntuples(*res) != 1) {
+		PQclear(*res);
+		*res = NULL;
+		return PF_ERR_NOTFOUND;
+	}
+	return PF_OK;
+}
+
+int
+store_ingest_user(struct pf_db *db, int64_t id, char *uid, size_t len)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+	PGresult	*res;
+	int		 r;
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((r = pf_db_exec(db, &res, "SELECT user_id FROM raw_ingestions"
+	    " WHERE id = $1::bigint", 1, p)) != PF_OK)
+		return r;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return PF_ERR_NOTFOUND;
+	}
+	snprintf(uid, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return PF_OK;
+}

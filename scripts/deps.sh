@@ -14,7 +14,7 @@ set -eu
 
 PKGS="build-essential pkg-config
 libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
-libsodium-dev libcmocka-dev kore clang libclang-rt-14-dev
+libsodium-dev libcmocka-dev libyajl-dev kore clang libclang-rt-14-dev
 postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
 python3-numpy python3-scipy

@@ -40,6 +40,31 @@ status_of(const char *s)
 	return fr.status;
 }
 
+/* Per-route body limits; a JSON body read with the headers is its own. */
+static void
+test_body_limits_and_body_bytes(void **state)
+{
+	struct front_req	fr;
+	size_t			len;
+
+	(void)state;
+	apid_ingest_body_max = 1024 * 1024;
+	assert_int_equal(status_of("POST /api/v1/ingest HTTP/1.1\r\nHost: h"
+	    "\r\nContent-Length: 1048576\r\n\r\n"), 0);
+	assert_int_equal(status_of("POST /api/v1/sync HTTP/1.1\r\nHost: h"
+	    "\r\nContent-Length: 1048577\r\n\r\n"), 413);
+	assert_int_equal(status_of("POST /api/v1/users/a/sync/trigger "
+	    "HTTP/1.1\r\nHost: h\r\nContent-Length: 65537\r\n\r\n"), 413);
+	assert_int_equal(status_of("POST /api/v1/users/a/sync/trigger "
+	    "HTTP/1.1\r\nHost: h\r\nContent-Length: 65536\r\n\r\n"), 0);
+	/* bare newlines in the body are not the header block's */
+	assert_int_equal(check("POST /api/v1/ingest HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Length: 9\r\n\r\n{\n\"a\":\n1}", &len, &fr), FRONT_PASS);
+	assert_int_equal(status_of("POST /api/v1/ingest HTTP/1.1\nHost: h"
+	    "\r\n\r\n"), 400);
+	apid_ingest_body_max = 512 * 1024 * 1024;
+}
+
 static void
 test_pass_and_more(void **state)
 {
@@ -184,6 +209,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_body_limits_and_body_bytes),
 		cmocka_unit_test(test_pass_and_more),
 		cmocka_unit_test(test_rewrites),
 		cmocka_unit_test(test_refusals),

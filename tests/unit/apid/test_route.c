@@ -144,6 +144,8 @@ static const struct {
 	{ "GET", "/api/hrv/sessions/tag/{tag_name}", store_sql_hrv_compat_tag },
 	{ "GET", "/api/hrv/session/{recording_session_id}",
 	    store_sql_hrv_compat_one },
+	{ "GET", U "/health/metrics", store_sql_health_metrics },
+	{ "GET", U "/health/workouts", store_sql_health_workouts },
 };
 
 static const char *
@@ -186,6 +188,7 @@ captures(const char *path)
  * "days", the new key's hash+prefix; hrv.c: a POST's five (the user,
  * then the recording id, metadata, series and result), a list's query,
  * the compatible routes' calling user and paging, the ?rr flag.
+ * the health reads' name/from/to/agg, "days", the new key's hash+prefix.
  */
 static int
 bound(const struct apid_route *r)
@@ -200,6 +203,7 @@ bound(const struct apid_route *r)
 		return (r->flags & APID_R_NOUSER) ? 2 : 3;
 	}
 	return captures(r->path) + ((r->flags & APID_R_BIND_DAYS) ? 1 : 0) +
+	    ((r->flags & APID_R_HEALTH_Q) ? 4 : 0) +
 	    ((r->flags & APID_R_BIND_CALLER) ? 2 : 0) +
 	    (r->kind == APID_K_KEY_REGEN ? 2 : 0);
 }
