@@ -131,6 +131,35 @@ trigger_reaches_syncd() {
 }
 check "a chrooted worker reaches syncd's control socket" trigger_reaches_syncd
 
+# An Apple Health push over 1 MiB: kore spools it to disk inside the
+# chroot, the worker reads it back and stores every sample.
+big_push() {
+	f=/root/push.json
+	{
+		printf '{"data":{"metrics":[{"name":"step_count","units":"count",'
+		printf '"data":['
+		seq 1 20000 | while read -r i; do
+			[ "$i" -gt 1 ] && printf ','
+			printf '{"qty":%d,"date":"2026-01-01 %02d:%02d:%02d +0000",' \
+			    "$i" $((i / 3600 % 24)) $((i / 60 % 60)) $((i % 60))
+			printf '"source":"Apple Watch boot-check padding"}'
+		done
+		printf ']}]}}'
+	} >"$f"
+	size=$(stat -c %s "$f")
+	out=$(curl -s -w ' HTTP %{http_code}' -H "Authorization: Bearer $BK" \
+	    -H 'Content-Type: application/json' --data-binary "@$f" \
+	    http://127.0.0.1:8000/api/v1/ingest)
+	echo "push of $size bytes: $out"
+	[ "$size" -gt 1048576 ] || return 1
+	case $out in *"HTTP 200") ;; *) return 1 ;; esac
+	n=$(runuser -u postgres -- psql -X -At -d polarflow -c \
+	    "SELECT count(*) FROM health_samples WHERE user_id = 'boot1'")
+	echo "samples stored: $n"
+	[ "$n" = 20000 ]
+}
+check "a chrooted worker takes a spooled Apple Health push" big_push
+
 # Each daemon's database role, through peer authentication as installed.
 check "_polarapi selects users" psql_as _polarapi "SELECT user_id FROM users"
 refuse "_polarapi cannot select a token column" \

@@ -35,7 +35,8 @@ fi
 fresh_base
 
 PKGS="systemd systemd-sysv dbus sudo postgresql postgresql-client kore
-libpq5 libcurl4 libjansson4 libnng1 libsodium23 curl ca-certificates procps"
+libpq5 libcurl4 libjansson4 libnng1 libsodium23 libyajl2 curl ca-certificates
+procps"
 boot=$FRESH_DIR/boot
 stamp=$(printf '%s' "$PKGS" | sha256sum | cut -c1-16)
 if [ ! -f "$boot/.complete-$stamp" ]; then
