@@ -92,7 +92,8 @@ enum field_kind {
 	FK_DURATION,	/* ISO-8601 duration -> seconds */
 	FK_OBJECT,	/* kept as jsonb */
 	FK_ARRAY,	/* kept as jsonb */
-	FK_CLOCKMAP,	/* {"HH:MM": number in min..max}, kept as jsonb */
+	/* {"HH:MM": number in min..max}, kept as [["HH:MM", number], ...] */
+	FK_CLOCKMAP,
 	FK_DERIVED,	/* no Polar key: set by the stream's derive hook */
 };
 

@@ -448,7 +448,7 @@ f_json(struct rec *r, const struct field *fd)
 
 /*
  * An "HH:MM" -> number object (hypnogram, HR/HRV/breathing samples):
- * keys must be clock times, values numbers in min..max.  Kept as is.
+ * keys must be clock times, values numbers in min..max.
  */
 static bool
 clock_entry_ok(const struct field *fd, const char *k, const json_t *v)
@@ -461,14 +461,16 @@ clock_entry_ok(const struct field *fd, const char *k, const json_t *v)
 }
 
 /*
- * A bad entry (key not a clock time, value not a number in range) is
- * dropped alone: the series keeps every good sample.  Returns a new
- * reference.
+ * The series as [time, value] pairs in the order Polar sent them, which is
+ * time order: a jsonb object would sort its keys and put a night's
+ * "00:05" before its "23:55".  A bad entry (key not a clock time, value
+ * not a number in range) is dropped alone: the series keeps every good
+ * sample.  Returns a new reference.
  */
 static json_t *
 f_clockmap(struct rec *r, const struct field *fd)
 {
-	json_t		*m, *v, *tmp, *out;
+	json_t		*m, *v, *out;
 	const char	*k;
 	char		 why[64];
 	size_t		 bad = 0;
@@ -476,19 +478,21 @@ f_clockmap(struct rec *r, const struct field *fd)
 	if (field_check(r, fd->key, pf_json_get_object(r->src, fd->key, &m),
 	    fd->flags) != PF_OK)
 		return NULL;
-	json_object_foreach(m, k, v)
-		if (!clock_entry_ok(fd, k, v))
-			bad++;
-	if (bad == 0)
-		return json_incref(m);
-	if ((out = json_copy(m)) == NULL)
+	if ((out = json_array()) == NULL)
 		pf_fatalx("%s: out of memory", __func__);
-	json_object_foreach_safe(out, tmp, k, v)
-		if (!clock_entry_ok(fd, k, v))
-			json_object_del(out, k);
-	snprintf(why, sizeof(why), "%zu bad entr%s dropped", bad,
-	    bad == 1 ? "y" : "ies");
-	rec_drop(r, fd->key, why);
+	json_object_foreach(m, k, v) {
+		if (!clock_entry_ok(fd, k, v)) {
+			bad++;
+			continue;
+		}
+		if (json_array_append_new(out, json_pack("[sO]", k, v)) != 0)
+			pf_fatalx("%s: out of memory", __func__);
+	}
+	if (bad > 0) {
+		snprintf(why, sizeof(why), "%zu bad entr%s dropped", bad,
+		    bad == 1 ? "y" : "ies");
+		rec_drop(r, fd->key, why);
+	}
 	return out;
 }
 
@@ -603,8 +607,8 @@ void
 derive_sleep(struct rec *r)
 {
 	struct span	 hr = { 0, 0, 0, 0 };
-	json_t		*m, *v;
-	const char	*k;
+	json_t		*v;
+	size_t		 i;
 	double		 l, d, rem, u = 0, bpm;
 
 	if (row_num(r, "light_sleep_seconds", &l) &&
@@ -614,10 +618,11 @@ derive_sleep(struct rec *r)
 		json_object_set_new(r->row, "total_sleep_seconds",
 		    json_integer((json_int_t)(l + d + rem + u)));
 	}
-	if ((m = json_object_get(r->row, "heart_rate_samples")) == NULL)
-		return;
-	json_object_foreach(m, k, v) {
-		if (pf_json_as_double(v, &bpm) != PF_OK || bpm <= 0)
+	/* [time, bpm] pairs (f_clockmap) */
+	json_array_foreach(json_object_get(r->row, "heart_rate_samples"), i,
+	    v) {
+		if (pf_json_as_double(json_array_get(v, 1), &bpm) != PF_OK ||
+		    bpm <= 0)
 			continue;	/* 0 = no signal */
 		span_add(&hr, bpm);
 	}
