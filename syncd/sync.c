@@ -426,9 +426,10 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 	struct stream_result	*s = &job->st[c->st];
 	struct day_offsets	 known = { 0, NULL, NULL };
 	struct rowset		 rs;
-	json_t			*doc = NULL;
+	struct body		 body;
 	char			 err[PF_JSON_ERR_LEN], *fixed = NULL;
 	size_t			 flen, nbad;
+	bool			 commit = false;
 	int			 r;
 
 	if (x->err != PF_OK) {
@@ -478,10 +479,10 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 		job_note(job, c->st, json_pack("{s:s,s:s}", "field", "*",
 		    "reason", "invalid UTF-8 replaced by U+FFFD"));
 	}
-	r = pf_json_parse(fixed ? fixed : x->resp ? x->resp : "", fixed ?
-	    flen : x->resp_len, PF_JSON_ALLOW_NUL, &doc, err, sizeof(err));
-	free(fixed);
+	r = body_parse(c->st, fixed ? fixed : x->resp ? x->resp : "", fixed ?
+	    flen : x->resp_len, &body, err, sizeof(err));
 	if (r != PF_OK) {
+		free(fixed);
 		st_fail(job, c->st, 200, "malformed response: %s", err);
 		return;
 	}
@@ -490,30 +491,41 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 	    store_day_offsets(env->db, job->user_id, &known) != PF_OK)
 		pf_log_warnx("user %s: could not read the known UTC offsets: "
 		    "%s", job->user_id, pf_db_errmsg(env->db));
+	rowset_init(&rs);
 	switch (c->kind) {
 	case RK_EX_LIST:
-		on_exercise_list(job, doc);
+		on_exercise_list(job, body.doc);
 		break;
 	case RK_CHR_DAY:
 	case RK_PART:
-		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		if (transform_body(c->st, &body, job->user_id, pf_time_now_ms(),
 		    &known, &s->rows) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		break;
 	case RK_LIST:
 	case RK_EX_DETAIL:
-		rowset_init(&rs);
-		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		if (transform_body(c->st, &body, job->user_id, pf_time_now_ms(),
 		    &known, &rs) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		else
-			commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
-			    job->to_day : -1);
-		rowset_cleanup(&rs);
+			commit = true;
 		break;
 	}
 	day_offsets_free(&known);
-	json_decref(doc);
+	/*
+	 * The rows hold all that is kept of the body: it goes before they
+	 * are written, so a big body and its rows are not both held while
+	 * the database is sent a copy of the rows.
+	 */
+	body_free(&body);
+	free(fixed);
+	free(x->resp);
+	x->resp = NULL;
+	x->resp_len = x->resp_cap = 0;
+	if (commit)
+		commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
+		    job->to_day : -1);
+	rowset_cleanup(&rs);
 }
 
 static void

@@ -165,6 +165,12 @@ struct stream_def {
 	 * only an empty one is poorer than a stored one with samples.
 	 */
 	const char *const	*series_changes;
+	/*
+	 * Key paths of a record's sample arrays that may be long (each the
+	 * key of an FK_ARRAY field): in a big body they are read from the
+	 * text one element at a time (bigbody.c).  NULL-terminated.
+	 */
+	const char *const	*big;
 };
 extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
@@ -189,6 +195,39 @@ void	 day_offsets_free(struct day_offsets *o);
 /* The offset of day, else of the day before or after; false if none. */
 bool	 day_offsets_find(const struct day_offsets *o, int64_t day, int *off);
 
+/*
+ * bigbody.c -- a big response body parsed without a tree of its long
+ * sample arrays.  Each cut array stays in the body's text (borrowed: the
+ * body must outlive the struct body) and is an empty array in doc.
+ */
+struct cut {
+	const char	*text;		/* "[...]", in the body */
+	size_t		 len;
+	size_t		 n;		/* elements, each valid JSON */
+	bool		 nul;		/* some element holds a \u0000 */
+	size_t		 record;	/* index of its record */
+	const char	*path;		/* its key path (streams[].big) */
+	const json_t	*arr;		/* its empty stand-in in doc */
+};
+struct body {
+	json_t		*doc;		/* owned */
+	struct cut	*cut;		/* owned, ncut of them, in text order */
+	size_t		 ncut;
+};
+/*
+ * Parses len bytes of buf, a response of stream st, into b (the caller
+ * calls body_free).  Returns what pf_json_parse() does; err gets the
+ * reason of a PF_ERR_PARSE.
+ */
+int	 body_parse(enum stream st, const char *buf, size_t len,
+	    struct body *b, char *err, size_t errlen);
+void	 body_free(struct body *b);
+/*
+ * Past the JSON value that starts at p (before end), NULL if its strings
+ * or brackets do not close; only the extent is found, not validity.
+ */
+const char *body_skip_value(const char *p, const char *end);
+
 /* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
 void	 rowset_cleanup(struct rowset *rs);
@@ -209,6 +248,12 @@ int	 transform(enum stream st, const json_t *doc, const char *user_id,
 int	 transform_at(enum stream st, const json_t *doc, const char *user_id,
 	    int64_t now_ms, const struct day_offsets *known,
 	    struct rowset *out);
+/* The same for a body parsed by body_parse() (b borrowed). */
+int	 transform_body(enum stream st, const struct body *b,
+	    const char *user_id, int64_t now_ms,
+	    const struct day_offsets *known, struct rowset *out);
+/* Does v hold a string with U+0000 (which no jsonb or text column takes)? */
+bool	 transform_has_nul(const json_t *v);
 /* Exercise list: the ids (borrowed from doc) of valid entries. */
 int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
