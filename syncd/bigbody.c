@@ -25,8 +25,7 @@
 
 #include "syncd.h"
 
-/* Bodies from this size on are cut, and arrays from this size on. */
-#define BIG_BODY	(1024 * 1024)
+/* Arrays from this size on are cut (in bodies of SYNCD_BIG_BODY or more). */
 #define BIG_ARRAY	(64 * 1024)
 #define MAX_CUTS	4096
 
@@ -315,7 +314,7 @@ body_parse(enum stream st, const char *buf, size_t len, struct body *b,
 	int			 r;
 
 	memset(b, 0, sizeof(*b));
-	if (len < BIG_BODY || def->big == NULL)
+	if (len < SYNCD_BIG_BODY || def->big == NULL)
 		return pf_json_parse(buf, len, PF_JSON_ALLOW_NUL, &b->doc, err,
 		    errlen);
 	memset(&s, 0, sizeof(s));

@@ -202,6 +202,15 @@ upsert_sql(enum stream st)
 	return sql[st];
 }
 
+void
+store_init(void)
+{
+	int	 st;
+
+	for (st = 0; st < ST__COUNT; st++)
+		(void)upsert_sql((enum stream)st);
+}
+
 static const char SQL_CURSOR_OK[] =
     "INSERT INTO sync_cursors AS c (user_id, stream, last_success_at, "
     "last_attempt_at, covered_until, last_error, consecutive_failures) "

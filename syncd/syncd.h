@@ -39,6 +39,8 @@
 #define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
 #define SYNCD_MAX_DROPPED	100	/* notes of dropped data per sync */
+/* Bodies (and rows to write) from this size on go to the worker. */
+#define SYNCD_BIG_BODY		(1024 * 1024)
 
 enum stream {
 	ST_SLEEP,
@@ -228,9 +230,58 @@ void	 body_free(struct body *b);
  */
 const char *body_skip_value(const char *p, const char *end);
 
+/*
+ * worker.c -- one thread that parses, transforms and writes big responses
+ * on its own database connection, so the loop goes on meanwhile.
+ */
+struct pf_db_opts;
+struct work {
+	TAILQ_ENTRY(work) entry;
+	/* in, set before worker_submit() */
+	enum stream	 st;
+	char		 user_id[PF_USER_ID_MAX + 1];
+	char		*body;		/* owned; NULL: write rows only */
+	size_t		 len;
+	bool		 offsets;	/* look up the user's known offsets */
+	bool		 commit;	/* write the rows (store_upsert) */
+	int64_t		 covered;	/* its cursor day, -1 none */
+	int64_t		 now_ms;
+	/* the body's rows (out), or the rows to write (in); owned */
+	struct rowset	 rows;
+	/* called on the loop once the item is done or cancelled */
+	void		(*done)(struct work *);
+	void		*arg;
+	/* out */
+	bool		 cancelled;	/* shut down before it started */
+	size_t		 utf8_bad;	/* invalid bytes replaced */
+	int		 parse_rv;	/* PF_OK, PF_ERR_PARSE (err), _PROTO */
+	int		 db_rv;
+	char		 err[300];
+	int		 changed, kept;
+	int64_t		 first, last;
+	int64_t		 ms;		/* the write took */
+};
+TAILQ_HEAD(workq, work);
+/* Starts the thread; it connects to database_url itself. */
+int	 worker_init(const char *database_url, const struct pf_db_opts *opts);
+/* Takes w until its done() runs (which frees it, with work_free). */
+void	 worker_submit(struct work *w);
+/* poll() integration: one descriptor, and what to run when it is ready. */
+int	 worker_pollfds(struct pollfd *pfd, int max);
+int	 worker_fd(void);		/* -1 when not running */
+void	 worker_poll_done(void);
+size_t	 worker_queued(void);
+/* Waits for the item in progress, cancels the rest, runs every done(). */
+void	 worker_fini(void);
+void	 work_free(struct work *w);
+
 /* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
 void	 rowset_cleanup(struct rowset *rs);
+/* Moves the rows and notes of src to the end of dst; src is left empty. */
+void	 rowset_take(struct rowset *dst, struct rowset *src);
+/* Bytes of row text in rs. */
+size_t	 rowset_bytes(const struct rowset *rs);
 /*
  * Appends the rows of one response body (doc, borrowed) of stream st to
  * out.  user_id is only used in log lines; now_ms is the clock for
@@ -374,6 +425,7 @@ struct stream_result {
 	int		 kept;		/* records with a poorer field kept */
 	int		 calls;
 	int		 pending;	/* requests outstanding */
+	int		 working;	/* items with the worker */
 	bool		 failed;
 	bool		 nodata;
 	bool		 skipped_stream;
@@ -398,6 +450,7 @@ struct job {
 	int		 calls;
 	int		 est_calls;
 	int		 pending;
+	int		 working;	/* items with the worker (worker.c) */
 	bool		 aborted;	/* 401 or shutdown */
 	bool		 reauth;
 	bool		 consent;
@@ -470,6 +523,8 @@ struct due_user {
 	char	 user_id[PF_USER_ID_MAX + 1];
 	bool	 never;
 };
+/* Builds every stream's upsert before a second thread may use them. */
+void	 store_init(void);
 int	 store_startup_cleanup(struct pf_db *db);
 int	 store_due_users(struct pf_db *db, int limit, bool all,
 	    struct due_user *out, int *n);

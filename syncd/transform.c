@@ -51,6 +51,41 @@ rowset_cleanup(struct rowset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+void
+rowset_take(struct rowset *dst, struct rowset *src)
+{
+	size_t	 i;
+
+	if (dst->n + src->n > dst->cap) {
+		dst->cap = dst->n + src->n;
+		dst->row = pf_xreallocarray(dst->row, dst->cap, sizeof(char *));
+		dst->day = pf_xreallocarray(dst->day, dst->cap,
+		    sizeof(int64_t));
+	}
+	for (i = 0; i < src->n; i++) {
+		dst->row[dst->n] = src->row[i];
+		dst->day[dst->n++] = src->day[i];
+	}
+	src->n = 0;
+	dst->skipped += src->skipped;
+	if (src->dropped != NULL) {
+		if (dst->dropped == NULL)
+			dst->dropped = json_array();
+		json_array_extend(dst->dropped, src->dropped);
+	}
+	rowset_cleanup(src);
+}
+
+size_t
+rowset_bytes(const struct rowset *rs)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		n += strlen(rs->row[i]);
+	return n;
+}
+
 static void
 rowset_add(struct rowset *rs, char *text, int64_t day)
 {
