@@ -25,9 +25,11 @@
 
 #include "syncd.h"
 
-/* Arrays from this size on are cut (in bodies of SYNCD_BIG_BODY or more). */
-#define BIG_ARRAY	(64 * 1024)
-#define MAX_CUTS	4096
+/*
+ * Arrays from this size on are cut (in bodies of SYNCD_BIG_BODY or more):
+ * a day of activity steps is about 70 KB.
+ */
+#define BIG_ARRAY	(8 * 1024)
 
 static const char *
 skip_ws(const char *p, const char *end)
@@ -107,6 +109,7 @@ key_is(const char *k, size_t len, const char *seg, size_t seglen)
 struct scan {
 	const char	*buf, *end;
 	struct body	*b;
+	size_t		 cap;		/* of b->cut */
 	const char *const *big;
 	size_t		 record;
 	char		 err[PF_JSON_ERR_LEN];
@@ -229,8 +232,11 @@ record(struct scan *s, const char *p)
 		if (v == NULL || *v != '[' || (e = body_skip_value(v, s->end)) ==
 		    NULL || (size_t)(e - v) < BIG_ARRAY)
 			continue;
-		if (s->b->ncut == MAX_CUTS)
-			return 0;
+		if (s->b->ncut == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 16;
+			s->b->cut = pf_xreallocarray(s->b->cut, s->cap,
+			    sizeof(*s->b->cut));
+		}
 		c = &s->b->cut[s->b->ncut];
 		memset(c, 0, sizeof(*c));
 		c->text = v;
@@ -322,14 +328,14 @@ body_parse(enum stream st, const char *buf, size_t len, struct body *b,
 	s.end = buf + len;
 	s.b = b;
 	s.big = def->big;
-	b->cut = pf_xcalloc(MAX_CUTS, sizeof(*b->cut));
 	if (scan_records(&s, def) != 0 && s.err[0] != '\0') {
 		snprintf(err, errlen, "%s", s.err);
 		body_free(b);
 		return PF_ERR_PARSE;
 	}
 	/* bad structure elsewhere: jansson says where, below */
-	qsort(b->cut, b->ncut, sizeof(*b->cut), cut_order);
+	if (b->ncut > 0)
+		qsort(b->cut, b->ncut, sizeof(*b->cut), cut_order);
 	for (i = 1, k = 0; i < b->ncut; i++)	/* nested paths: outermost */
 		if (b->cut[i].text >= b->cut[k].text + b->cut[k].len)
 			b->cut[++k] = b->cut[i];

@@ -293,6 +293,30 @@ test_exercise_activity_ecg(void **state)
 	pf_buf_free(&b);
 }
 
+/* A list of many records, each with its own array of some kilobytes. */
+static void
+test_many_medium_records(void **state)
+{
+	struct pf_buf	 b;
+	char		 day[128];
+	size_t		 i;
+
+	(void)state;
+	pf_buf_init(&b);
+	pf_buf_adds(&b, "[");
+	for (i = 0; i < 150; i++) {
+		snprintf(day, sizeof(day), "%s{\"date\": \"2026-%02zu-%02zu\", "
+		    "\"steps\": {\"interval_ms\": 60000, \"samples\": ",
+		    i ? ", " : "", 1 + i / 28, 1 + i % 28);
+		pf_buf_adds(&b, day);
+		add_series(&b, 200, step_sample);
+		pf_buf_adds(&b, "}}");
+	}
+	pf_buf_adds(&b, "]");
+	assert_int_equal(same_rows(ST_ACTIVITY_SAMPLES, b.p, b.len), 150);
+	pf_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -302,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_malformed_element_fails_the_body),
 		cmocka_unit_test(test_duplicate_key_is_left_whole),
 		cmocka_unit_test(test_exercise_activity_ecg),
+		cmocka_unit_test(test_many_medium_records),
 	};
 
 	pf_log_set_sink(sink);
