@@ -1,11 +1,13 @@
 /*
  * syncd.h -- polarflow-syncd: the only process that talks to Polar.
  *
- * One single-threaded poll() loop drives libcurl multi transfers (fetch.c),
- * per-user sync jobs (sync.c), the schedule and the quota budget
- * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  What each
- * Polar stream is sits in one table (stream.c); Polar JSON becomes rows in
- * transform.c, which is pure; every SQL statement lives in store.c.
+ * One poll() loop drives libcurl multi transfers (fetch.c), per-user sync
+ * jobs (sync.c), the schedule and the quota budget (sched.c), the control
+ * socket (ctl.c) and OAuth (oauth.c); one worker thread parses and writes
+ * the big responses (worker.c, bigbody.c) so the loop never waits for
+ * them.  What each Polar stream is sits in one table (stream.c); Polar
+ * JSON becomes rows in transform.c, which is pure; every SQL statement
+ * lives in store.c.
  */
 #ifndef PF_SYNCD_H
 #define PF_SYNCD_H
