@@ -81,7 +81,8 @@ const char store_sql_sleep_day[] =
     " 'group_duration_score', " JF("group_duration_score") ","
     " 'group_solidity_score', " JF("group_solidity_score") ","
     " 'group_regeneration_score', " JF("group_regeneration_score") ","
-    " 'hypnogram', hypnogram, 'heart_rate_samples', heart_rate_samples)"
+    " 'hypnogram', pf_clock_object(hypnogram),"
+    " 'heart_rate_samples', pf_clock_object(heart_rate_samples))"
     " FROM sleep WHERE user_id = $1 AND date = $2::date)::text, 'null')";
 
 const char store_sql_activity_list[] = LIST(

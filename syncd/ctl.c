@@ -52,6 +52,9 @@ ctl_status(void)
 	json_object_set_new(r, "queue", json_integer(sched_queue_len()));
 	json_object_set_new(r, "http", json_pack("{s:I,s:I}", "active",
 	    (json_int_t)fetch_inflight(), "queued", (json_int_t)fetch_queued()));
+	/* big responses being parsed or written off the loop */
+	json_object_set_new(r, "worker", json_pack("{s:I}", "items",
+	    (json_int_t)worker_queued()));
 	json_object_set_new(r, "syncs_done", json_integer(syncd->syncs_done));
 	json_object_set_new(r, "syncs_failed",
 	    json_integer(syncd->syncs_failed));

@@ -26,8 +26,9 @@
 
 /*
  * One statement per stream upserts a batch of its rows given as a JSON
- * array ($2): one plan and one firing of the change-tracking triggers per
- * batch instead of per row.  A key repeated in the batch keeps its last
+ * array ($2), or one row as its object (a long row is not copied into an
+ * array first): one plan and one firing of the change-tracking triggers
+ * per batch instead of per row.  A key repeated in the batch keeps its last
  * row, as row-by-row upserts would have (and a later batch of the same
  * transaction overwrites an earlier one).  All CTEs read the snapshot from
  * before the insert.
@@ -48,9 +49,10 @@
  * some column was kept.
  */
 static const char UPSERT_FMT[] =
-    "WITH r AS (SELECT DISTINCT ON (%2$s) * FROM "
-    "jsonb_populate_recordset(NULL::%1$s, $2::jsonb) "
-    "WITH ORDINALITY ORDER BY %2$s, ordinality DESC), "
+    "WITH r AS (SELECT DISTINCT ON (%2$s) x.* FROM "
+    "(SELECT $2::jsonb AS j) p, jsonb_populate_recordset(NULL::%1$s, "
+    "CASE jsonb_typeof(p.j) WHEN 'object' THEN jsonb_build_array(p.j) "
+    "ELSE p.j END) WITH ORDINALITY AS x ORDER BY %2$s, ordinality DESC), "
     "o AS (SELECT * FROM %1$s WHERE user_id = $1::text AND (%2$s) IN "
     "(SELECT %2$s FROM r)), "
     "m AS (SELECT r.ordinality, %2$s, %6$s, o.user_id IS NOT NULL AS had, "
@@ -200,6 +202,15 @@ upsert_sql(enum stream st)
 	return sql[st];
 }
 
+void
+store_init(void)
+{
+	int	 st;
+
+	for (st = 0; st < ST__COUNT; st++)
+		(void)upsert_sql((enum stream)st);
+}
+
 static const char SQL_CURSOR_OK[] =
     "INSERT INTO sync_cursors AS c (user_id, stream, last_success_at, "
     "last_attempt_at, covered_until, last_error, consecutive_failures) "
@@ -280,7 +291,13 @@ upsert_batch(struct pf_db *db, struct upsert_arg *a, size_t from, size_t *to)
 	int		 i, r;
 
 	params[0] = a->user_id;
-	params[1] = rows = rows_array(a->rs, from, to);
+	rows = NULL;
+	if (a->rs->n - from == 1 || strlen(a->rs->row[from]) + 3 >
+	    UPSERT_BATCH_BYTES) {
+		params[1] = a->rs->row[from];	/* alone: as it is */
+		*to = from + 1;
+	} else
+		params[1] = rows = rows_array(a->rs, from, to);
 	params[2] = stream_name(a->st);
 	if ((r = pf_db_exec(db, &res, upsert_sql(a->st), 3, params)) != PF_OK)
 		goto out;

@@ -403,6 +403,12 @@ static const struct field physical_fields[] = {
 	END
 };
 
+/* Sample arrays that may be long: read from a big body's text (bigbody.c). */
+static const char *const exercise_big[] = { "samples", "route", NULL };
+static const char *const chr_big[] = { "heart_rate_samples", NULL };
+static const char *const ecg_big[] = { "samples", NULL };
+static const char *const body_temp_big[] = { "samples", NULL };
+static const char *const activity_samples_big[] = { "steps/samples", NULL };
 /*
  * A 404 is "no data" only where Polar documents it for the request:
  * continuous heart rate per day, physical info, and an exercise's detail
@@ -453,6 +459,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.derive = derive_activity_samples,
 		.raw_drop = activity_samples_drop,
 		.series_changes = activity_samples_series,
+		.big = activity_samples_big,
 	},
 	[ST_EXERCISE] = {
 		.name = "exercise", .table = "exercise",
@@ -463,6 +470,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = exercise_fields, .derive = derive_exercise,
 		.raw_drop = exercise_drop,
 		.series = exercise_series,
+		.big = exercise_big,
 	},
 	[ST_CARDIO_LOAD] = {
 		.name = "cardio_load", .table = "cardio_load",
@@ -501,6 +509,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = chr_fields, .derive = derive_chr,
 		.raw_drop = chr_drop,
 		.series = chr_series,
+		.big = chr_big,
 	},
 	[ST_SPO2] = {
 		.name = "spo2", .table = "spo2",
@@ -519,6 +528,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = ecg_fields, .derive = derive_ecg,
 		.raw_drop = ecg_drop,
 		.series = ecg_series,
+		.big = ecg_big,
 	},
 	[ST_BODY_TEMP] = {
 		.name = "body_temperature", .table = "body_temperature",
@@ -529,6 +539,7 @@ const struct stream_def streams[ST__COUNT] = {
 		.fields = body_temp_fields, .derive = derive_body_temp,
 		.raw_drop = body_temp_drop,
 		.series = body_temp_series,
+		.big = body_temp_big,
 	},
 	[ST_SKIN_TEMP] = {
 		.name = "skin_temperature", .table = "skin_temperature",

@@ -271,38 +271,40 @@ job_note(struct job *job, enum stream st, json_t *note)
 	json_array_append_new(job->dropped, note);
 }
 
+/* The notes of what rs did not keep, and its skipped records. */
 static void
-commit_rows(struct job *job, enum stream st, struct rowset *rs,
-    int64_t covered)
+rows_noted(struct job *job, enum stream st, const struct rowset *rs)
 {
-	struct stream_result	*s = &job->st[st];
-	int64_t			 first, last;
-	int			 changed, kept, r;
-
-	int64_t			 t0 = pf_time_mono_ms();
-	json_t			*d;
-	size_t			 i;
+	json_t	*d;
+	size_t	 i;
 
 	json_array_foreach(rs->dropped, i, d)
 		job_note(job, st, json_copy(d));
-	s->skipped += (int)rs->skipped;
-	if ((r = store_upsert(env->db, st, job->user_id, rs, covered,
-	    &changed, &kept, &first, &last)) != PF_OK) {
+	job->st[st].skipped += (int)rs->skipped;
+}
+
+/* What a write of nrows rows of st did (r: its result; err if it failed). */
+static void
+rows_written(struct job *job, enum stream st, size_t nrows, int r,
+    const char *err, int changed, int kept, int64_t first, int64_t last,
+    int64_t ms)
+{
+	struct stream_result	*s = &job->st[st];
+
+	if (r != PF_OK) {
 		job->db_failed = true;
 		st_fail(job, st, 0, "database error: %.*s",
-		    (int)strcspn(pf_db_errmsg(env->db), "\n"),
-		    pf_db_errmsg(env->db)[0] ? pf_db_errmsg(env->db) :
-		    pf_strerror(r));
+		    (int)strcspn(err, "\n"), err[0] ? err : pf_strerror(r));
 		return;
 	}
 	pf_log_debug("user %s stream %s: %zu rows committed (%d changed) in "
-	    "%" PRId64 " ms", job->user_id, stream_name(st), rs->n, changed,
-	    pf_time_mono_ms() - t0);
+	    "%" PRId64 " ms", job->user_id, stream_name(st), nrows, changed,
+	    ms);
 	if (kept > 0)
 		pf_log_warnx("user %s stream %s: %d records came back poorer "
 		    "than stored; the stored values were kept", job->user_id,
 		    stream_name(st), kept);
-	s->records += (int)rs->n;
+	s->records += (int)nrows;
 	s->changed += changed;
 	s->kept += kept;
 	if (changed > 0) {
@@ -313,7 +315,33 @@ commit_rows(struct job *job, enum stream st, struct rowset *rs,
 	}
 }
 
+static void
+commit_rows(struct job *job, enum stream st, struct rowset *rs,
+    int64_t covered)
+{
+	int64_t	 first = 0, last = 0, t0 = pf_time_mono_ms();
+	int	 changed = 0, kept = 0, r;
+
+	rows_noted(job, st, rs);
+	r = store_upsert(env->db, st, job->user_id, rs, covered, &changed,
+	    &kept, &first, &last);
+	rows_written(job, st, rs->n, r, r == PF_OK ? "" :
+	    pf_db_errmsg(env->db), changed, kept, first, last,
+	    pf_time_mono_ms() - t0);
+}
+
 static void	 req_done(struct xfer *, void *);
+static void	 response_worked(struct work *);
+
+/* A body with invalid UTF-8: noted, and read with U+FFFD in their place. */
+static void
+utf8_noted(struct job *job, enum stream st, size_t nbad)
+{
+	pf_log_warnx("user %s stream %s: %zu invalid UTF-8 bytes replaced by "
+	    "U+FFFD", job->user_id, stream_name(st), nbad);
+	job_note(job, st, json_pack("{s:s,s:s}", "field", "*", "reason",
+	    "invalid UTF-8 replaced by U+FFFD"));
+}
 
 static void
 submit(struct job *job, enum stream st, enum req_kind kind, int64_t day,
@@ -420,38 +448,71 @@ abort_job(struct job *job, const char *why)
 	job->pending = 0;
 }
 
+/*
+ * The response's body goes to the worker, which parses it, turns it into
+ * rows and (for a list or an exercise) writes them; response_worked() takes
+ * it from there, on the loop.
+ */
 static void
+to_worker(struct job *job, struct req_ctx *c, struct xfer *x)
+{
+	struct work	*w = pf_xcalloc(1, sizeof(*w));
+
+	w->st = c->st;
+	snprintf(w->user_id, sizeof(w->user_id), "%s", job->user_id);
+	w->body = x->resp;		/* taken from the transfer */
+	w->len = x->resp_len;
+	x->resp = NULL;
+	x->resp_len = x->resp_cap = 0;
+	w->offsets = has_local(c->st);
+	w->commit = c->kind == RK_LIST || c->kind == RK_EX_DETAIL;
+	w->covered = c->kind == RK_LIST ? job->to_day : -1;
+	w->now_ms = pf_time_now_ms();
+	rowset_init(&w->rows);
+	w->done = response_worked;
+	w->arg = c;
+	job->working++;
+	job->st[c->st].working++;
+	worker_submit(w);
+}
+
+/*
+ * Handles one answer; true when its body went to the worker, which then
+ * owns c until response_worked().
+ */
+static bool
 on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 {
 	struct stream_result	*s = &job->st[c->st];
 	struct day_offsets	 known = { 0, NULL, NULL };
 	struct rowset		 rs;
-	json_t			*doc = NULL;
+	struct body		 body;
 	char			 err[PF_JSON_ERR_LEN], *fixed = NULL;
 	size_t			 flen, nbad;
+	bool			 commit = false;
 	int			 r;
 
 	if (x->err != PF_OK) {
 		st_fail(job, c->st, 0, "%s", x->errmsg);
-		return;
+		return false;
 	}
 	if (x->status == 401) {
 		job->reauth = true;
 		st_fail(job, c->st, 401, "401 Unauthorized: access token is "
 		    "invalid or revoked; the user must authorise again");
 		abort_job(job, "token rejected by Polar (401)");
-		return;
+		return false;
 	}
 	if (x->status == 403) {
 		job->consent = true;
 		st_fail(job, c->st, 403, "403 Forbidden: the Polar user has not "
 		    "accepted the required data sharing consents");
-		return;
+		return false;
 	}
 	if (x->status == 429) {
 		st_fail(job, c->st, 429, "429 Too Many Requests: Polar's rate "
 		    "limit is exhausted");
-		return;
+		return false;
 	}
 	if (is_nodata(c, x->status)) {
 		if (c->kind == RK_LIST) {
@@ -459,11 +520,16 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 			rowset_init(&rs);
 			commit_rows(job, c->st, &rs, job->to_day);
 		}
-		return;
+		return false;
 	}
 	if (x->status != 200) {
 		st_fail(job, c->st, (int)x->status, "API error %ld", x->status);
-		return;
+		return false;
+	}
+	/* Big bodies are parsed and written off the loop. */
+	if (x->resp_len >= SYNCD_BIG_BODY && c->kind != RK_EX_LIST) {
+		to_worker(job, c, x);
+		return true;
 	}
 	/*
 	 * An invalid UTF-8 byte would make the whole body unreadable: it
@@ -471,49 +537,158 @@ on_response(struct job *job, struct req_ctx *c, struct xfer *x)
 	 * string that holds it (transform.c), not with the body.
 	 */
 	if ((nbad = transform_utf8_fix(x->resp ? x->resp : "", x->resp_len,
-	    &fixed, &flen)) > 0) {
-		pf_log_warnx("user %s stream %s: %zu invalid UTF-8 bytes "
-		    "replaced by U+FFFD", job->user_id, stream_name(c->st),
-		    nbad);
-		job_note(job, c->st, json_pack("{s:s,s:s}", "field", "*",
-		    "reason", "invalid UTF-8 replaced by U+FFFD"));
-	}
-	r = pf_json_parse(fixed ? fixed : x->resp ? x->resp : "", fixed ?
-	    flen : x->resp_len, PF_JSON_ALLOW_NUL, &doc, err, sizeof(err));
-	free(fixed);
+	    &fixed, &flen)) > 0)
+		utf8_noted(job, c->st, nbad);
+	r = body_parse(c->st, fixed ? fixed : x->resp ? x->resp : "", fixed ?
+	    flen : x->resp_len, &body, err, sizeof(err));
 	if (r != PF_OK) {
+		free(fixed);
 		st_fail(job, c->st, 200, "malformed response: %s", err);
-		return;
+		return false;
 	}
 	/* Local times without an offset take the one known for their day. */
 	if (c->kind != RK_EX_LIST && has_local(c->st) &&
 	    store_day_offsets(env->db, job->user_id, &known) != PF_OK)
 		pf_log_warnx("user %s: could not read the known UTC offsets: "
 		    "%s", job->user_id, pf_db_errmsg(env->db));
+	rowset_init(&rs);
 	switch (c->kind) {
 	case RK_EX_LIST:
-		on_exercise_list(job, doc);
+		on_exercise_list(job, body.doc);
 		break;
 	case RK_CHR_DAY:
 	case RK_PART:
-		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		if (transform_body(c->st, &body, job->user_id, pf_time_now_ms(),
 		    &known, &s->rows) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		break;
 	case RK_LIST:
 	case RK_EX_DETAIL:
-		rowset_init(&rs);
-		if (transform_at(c->st, doc, job->user_id, pf_time_now_ms(),
+		if (transform_body(c->st, &body, job->user_id, pf_time_now_ms(),
 		    &known, &rs) != PF_OK)
 			st_fail(job, c->st, 200, "unexpected response shape");
 		else
-			commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
-			    job->to_day : -1);
-		rowset_cleanup(&rs);
+			commit = true;
 		break;
 	}
 	day_offsets_free(&known);
-	json_decref(doc);
+	/*
+	 * The rows hold all that is kept of the body: it goes before they
+	 * are written, so a big body and its rows are not both held while
+	 * the database is sent a copy of the rows.
+	 */
+	body_free(&body);
+	free(fixed);
+	free(x->resp);
+	x->resp = NULL;
+	x->resp_len = x->resp_cap = 0;
+	if (commit)
+		commit_rows(job, c->st, &rs, c->kind == RK_LIST ?
+		    job->to_day : -1);
+	rowset_cleanup(&rs);
+	return false;
+}
+
+static void
+job_maybe_finish(struct job *job)
+{
+	if (job->pending <= 0 && job->working == 0)
+		job_finish(job);
+}
+
+/* The end of a written batch the worker wrote (arg: its req_ctx). */
+static void
+rows_worked(struct work *w)
+{
+	struct req_ctx	*c = w->arg;
+	struct job	*job = c->job;
+
+	job->working--;
+	job->st[c->st].working--;
+	if (w->cancelled && !job->aborted)
+		st_fail(job, c->st, 0, "not written: syncd is shutting down");
+	else if (!job->aborted)
+		rows_written(job, c->st, w->rows.n, w->db_rv, w->err,
+		    w->changed, w->kept, w->first, w->last, w->ms);
+	work_free(w);
+	free(c);
+	job_maybe_finish(job);
+}
+
+/*
+ * After each answer of stream st: continuous HR days and the ranges of a
+ * split list are committed together once all are in (and no part is
+ * still with the worker), and not at all if one failed.  Frees c.
+ */
+static void
+req_after(struct job *job, struct req_ctx *c)
+{
+	struct stream_result	*s = &job->st[c->st];
+	struct req_ctx		*wc;
+	struct work		*w;
+
+	if (!job->aborted && (c->kind == RK_CHR_DAY || c->kind == RK_PART) &&
+	    s->pending == 0 && s->working == 0 && !s->failed) {
+		if (s->rows.n == 0)
+			s->nodata = true;
+		if (rowset_bytes(&s->rows) < SYNCD_BIG_BODY)
+			commit_rows(job, c->st, &s->rows, job->to_day);
+		else {
+			/* long rows are written off the loop too */
+			rows_noted(job, c->st, &s->rows);
+			w = pf_xcalloc(1, sizeof(*w));
+			w->st = c->st;
+			snprintf(w->user_id, sizeof(w->user_id), "%s",
+			    job->user_id);
+			w->commit = true;
+			w->covered = job->to_day;
+			rowset_init(&w->rows);
+			rowset_take(&w->rows, &s->rows);
+			wc = pf_xcalloc(1, sizeof(*wc));
+			*wc = *c;
+			w->done = rows_worked;
+			w->arg = wc;
+			job->working++;
+			s->working++;
+			worker_submit(w);
+		}
+		rowset_cleanup(&s->rows);
+	}
+	free(c);
+	job_maybe_finish(job);
+}
+
+/* The end of a response the worker parsed (and perhaps wrote). */
+static void
+response_worked(struct work *w)
+{
+	struct req_ctx		*c = w->arg;
+	struct job		*job = c->job;
+	struct stream_result	*s = &job->st[c->st];
+
+	job->working--;
+	s->working--;
+	if (w->cancelled) {
+		if (!job->aborted)
+			st_fail(job, c->st, 0, "not read: syncd is shutting "
+			    "down");
+	} else if (!job->aborted) {
+		if (w->utf8_bad > 0)
+			utf8_noted(job, c->st, w->utf8_bad);
+		if (w->parse_rv != PF_OK && w->err[0] != '\0')
+			st_fail(job, c->st, 200, "malformed response: %s",
+			    w->err);
+		else if (w->parse_rv != PF_OK)
+			st_fail(job, c->st, 200, "unexpected response shape");
+		else if (w->commit) {
+			rows_noted(job, c->st, &w->rows);
+			rows_written(job, c->st, w->rows.n, w->db_rv, w->err,
+			    w->changed, w->kept, w->first, w->last, w->ms);
+		} else
+			rowset_take(&s->rows, &w->rows);
+	}
+	work_free(w);
+	req_after(job, c);
 }
 
 static void
@@ -531,22 +706,9 @@ req_done(struct xfer *x, void *arg)
 	s->calls++;
 	s->pending--;
 	job->pending--;
-	if (!job->aborted)
-		on_response(job, c, x);
-	/*
-	 * Continuous HR days and the ranges of a split list are committed
-	 * together once all are in, and not at all if one failed.
-	 */
-	if (!job->aborted && (c->kind == RK_CHR_DAY || c->kind == RK_PART) &&
-	    s->pending == 0 && !s->failed) {
-		if (s->rows.n == 0)
-			s->nodata = true;
-		commit_rows(job, c->st, &s->rows, job->to_day);
-		rowset_cleanup(&s->rows);
-	}
-	free(c);
-	if (job->pending <= 0)
-		job_finish(job);
+	if (!job->aborted && on_response(job, c, x))
+		return;
+	req_after(job, c);
 }
 
 /* The oldest day a sync of this job may ask for in stream st. */

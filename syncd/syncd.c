@@ -42,15 +42,55 @@ tick(int64_t now)
 	fetch_run();
 }
 
+/* The worker's eventfd first, then libcurl's sockets. */
+static int
+pollfds(struct pollfd *pfd, int max)
+{
+	int	 n = worker_pollfds(pfd, max);
+
+	return n + fetch_pollfds(pfd + n, max - n);
+}
+
+static void
+pollin(struct pollfd *pfd, int n)
+{
+	int	 k = n > 0 && worker_fd() >= 0 && pfd[0].fd == worker_fd();
+
+	if (k == 1 && pfd[0].revents != 0)
+		worker_poll_done();
+	fetch_poll_done(pfd + k, n - k);
+}
+
 static const struct pf_daemon_hooks hooks = {
 	.reload = syncd_reload,
 	.status = ctl_status,
 	.verbs = ctl_verbs,
-	.pollfds = fetch_pollfds,
+	.pollfds = pollfds,
 	.deadline = deadline,
-	.pollin = fetch_poll_done,
+	.pollin = pollin,
 	.tick = tick,
 };
+
+/*
+ * The worker writes responses of tens of megabytes, which take
+ * PostgreSQL tens of seconds: its statements may run ten times longer
+ * than the loop's.
+ */
+static void
+start_worker(void)
+{
+	struct pf_db_opts	 o;
+	int64_t			 t;
+
+	pf_db_opts_default(&o);
+	o.connect_attempts = env->cfg->database_connect_attempts;
+	t = (int64_t)env->cfg->database_statement_timeout_ms * 10;
+	o.statement_timeout_ms = t > 3600000 ? 3600000 : (int)t;
+	o.application_name = SYNCD_PROG;
+	store_init();
+	if (worker_init(env->cfg->database_url, &o) != PF_OK)
+		pf_fatalx("could not start the worker thread");
+}
 
 int
 main(int argc, char *argv[])
@@ -83,6 +123,7 @@ main(int argc, char *argv[])
 		pf_fatalx("could not initialise libcurl");
 	sync_init();
 	sched_init();
+	start_worker();
 	if (store_startup_cleanup(env->db) != PF_OK)
 		pf_log_warnx("could not close interrupted sync logs: %s",
 		    pf_db_errmsg(env->db));
@@ -96,6 +137,7 @@ main(int argc, char *argv[])
 
 	pf_daemon_loop(env, &hooks);
 
+	worker_fini();
 	sync_abort_all("syncd is shutting down");
 	sync_fini();
 	fetch_fini();

@@ -1,11 +1,13 @@
 /*
  * syncd.h -- polarflow-syncd: the only process that talks to Polar.
  *
- * One single-threaded poll() loop drives libcurl multi transfers (fetch.c),
- * per-user sync jobs (sync.c), the schedule and the quota budget
- * (sched.c), the control socket (ctl.c) and OAuth (oauth.c).  What each
- * Polar stream is sits in one table (stream.c); Polar JSON becomes rows in
- * transform.c, which is pure; every SQL statement lives in store.c.
+ * One poll() loop drives libcurl multi transfers (fetch.c), per-user sync
+ * jobs (sync.c), the schedule and the quota budget (sched.c), the control
+ * socket (ctl.c) and OAuth (oauth.c); one worker thread parses and writes
+ * the big responses (worker.c, bigbody.c) so the loop never waits for
+ * them.  What each Polar stream is sits in one table (stream.c); Polar
+ * JSON becomes rows in transform.c, which is pure; every SQL statement
+ * lives in store.c.
  */
 #ifndef PF_SYNCD_H
 #define PF_SYNCD_H
@@ -39,6 +41,8 @@
 #define SYNCD_PER_USER_XFERS	6	/* transfers one user may hold */
 #define SYNCD_PHYS_REFRESH_MS	(6 * 3600 * 1000)	/* physical info */
 #define SYNCD_MAX_DROPPED	100	/* notes of dropped data per sync */
+/* Bodies (and rows to write) from this size on go to the worker. */
+#define SYNCD_BIG_BODY		(1024 * 1024)
 
 enum stream {
 	ST_SLEEP,
@@ -92,7 +96,8 @@ enum field_kind {
 	FK_DURATION,	/* ISO-8601 duration -> seconds */
 	FK_OBJECT,	/* kept as jsonb */
 	FK_ARRAY,	/* kept as jsonb */
-	FK_CLOCKMAP,	/* {"HH:MM": number in min..max}, kept as jsonb */
+	/* {"HH:MM": number in min..max}, kept as [["HH:MM", number], ...] */
+	FK_CLOCKMAP,
 	FK_DERIVED,	/* no Polar key: set by the stream's derive hook */
 };
 
@@ -164,6 +169,12 @@ struct stream_def {
 	 * only an empty one is poorer than a stored one with samples.
 	 */
 	const char *const	*series_changes;
+	/*
+	 * Key paths of a record's sample arrays that may be long (each the
+	 * key of an FK_ARRAY field): in a big body they are read from the
+	 * text one element at a time (bigbody.c).  NULL-terminated.
+	 */
+	const char *const	*big;
 };
 extern const struct stream_def streams[ST__COUNT];
 const char *stream_name(enum stream st);
@@ -188,9 +199,91 @@ void	 day_offsets_free(struct day_offsets *o);
 /* The offset of day, else of the day before or after; false if none. */
 bool	 day_offsets_find(const struct day_offsets *o, int64_t day, int *off);
 
+/*
+ * bigbody.c -- a big response body parsed without a tree of its long
+ * sample arrays.  Each cut array stays in the body's text (borrowed: the
+ * body must outlive the struct body) and is an empty array in doc.
+ */
+struct cut {
+	const char	*text;		/* "[...]", in the body */
+	size_t		 len;
+	size_t		 n;		/* elements, each valid JSON */
+	bool		 nul;		/* some element holds a \u0000 */
+	size_t		 record;	/* index of its record */
+	const char	*path;		/* its key path (streams[].big) */
+	const json_t	*arr;		/* its empty stand-in in doc */
+};
+struct body {
+	json_t		*doc;		/* owned */
+	struct cut	*cut;		/* owned, ncut of them, in text order */
+	size_t		 ncut;
+};
+/*
+ * Parses len bytes of buf, a response of stream st, into b (the caller
+ * calls body_free).  Returns what pf_json_parse() does; err gets the
+ * reason of a PF_ERR_PARSE.
+ */
+int	 body_parse(enum stream st, const char *buf, size_t len,
+	    struct body *b, char *err, size_t errlen);
+void	 body_free(struct body *b);
+/*
+ * Past the JSON value that starts at p (before end), NULL if its strings
+ * or brackets do not close; only the extent is found, not validity.
+ */
+const char *body_skip_value(const char *p, const char *end);
+
+/*
+ * worker.c -- one thread that parses, transforms and writes big responses
+ * on its own database connection, so the loop goes on meanwhile.
+ */
+struct pf_db_opts;
+struct work {
+	TAILQ_ENTRY(work) entry;
+	/* in, set before worker_submit() */
+	enum stream	 st;
+	char		 user_id[PF_USER_ID_MAX + 1];
+	char		*body;		/* owned; NULL: write rows only */
+	size_t		 len;
+	bool		 offsets;	/* look up the user's known offsets */
+	bool		 commit;	/* write the rows (store_upsert) */
+	int64_t		 covered;	/* its cursor day, -1 none */
+	int64_t		 now_ms;
+	/* the body's rows (out), or the rows to write (in); owned */
+	struct rowset	 rows;
+	/* called on the loop once the item is done or cancelled */
+	void		(*done)(struct work *);
+	void		*arg;
+	/* out */
+	bool		 cancelled;	/* shut down before it started */
+	size_t		 utf8_bad;	/* invalid bytes replaced */
+	int		 parse_rv;	/* PF_OK, PF_ERR_PARSE (err), _PROTO */
+	int		 db_rv;
+	char		 err[300];
+	int		 changed, kept;
+	int64_t		 first, last;
+	int64_t		 ms;		/* the write took */
+};
+TAILQ_HEAD(workq, work);
+/* Starts the thread; it connects to database_url itself. */
+int	 worker_init(const char *database_url, const struct pf_db_opts *opts);
+/* Takes w until its done() runs (which frees it, with work_free). */
+void	 worker_submit(struct work *w);
+/* poll() integration: one descriptor, and what to run when it is ready. */
+int	 worker_pollfds(struct pollfd *pfd, int max);
+int	 worker_fd(void);		/* -1 when not running */
+void	 worker_poll_done(void);
+size_t	 worker_queued(void);
+/* Waits for the item in progress, cancels the rest, runs every done(). */
+void	 worker_fini(void);
+void	 work_free(struct work *w);
+
 /* transform.c -- Polar JSON to rows; pure, logs skipped records. */
 void	 rowset_init(struct rowset *rs);
 void	 rowset_cleanup(struct rowset *rs);
+/* Moves the rows and notes of src to the end of dst; src is left empty. */
+void	 rowset_take(struct rowset *dst, struct rowset *src);
+/* Bytes of row text in rs. */
+size_t	 rowset_bytes(const struct rowset *rs);
 /*
  * Appends the rows of one response body (doc, borrowed) of stream st to
  * out.  user_id is only used in log lines; now_ms is the clock for
@@ -208,6 +301,12 @@ int	 transform(enum stream st, const json_t *doc, const char *user_id,
 int	 transform_at(enum stream st, const json_t *doc, const char *user_id,
 	    int64_t now_ms, const struct day_offsets *known,
 	    struct rowset *out);
+/* The same for a body parsed by body_parse() (b borrowed). */
+int	 transform_body(enum stream st, const struct body *b,
+	    const char *user_id, int64_t now_ms,
+	    const struct day_offsets *known, struct rowset *out);
+/* Does v hold a string with U+0000 (which no jsonb or text column takes)? */
+bool	 transform_has_nul(const json_t *v);
 /* Exercise list: the ids (borrowed from doc) of valid entries. */
 int	 transform_exercise_ids(const json_t *doc, const char *user_id,
 	    const char ***ids, size_t *n);
@@ -329,6 +428,7 @@ struct stream_result {
 	int		 kept;		/* records with a poorer field kept */
 	int		 calls;
 	int		 pending;	/* requests outstanding */
+	int		 working;	/* items with the worker */
 	bool		 failed;
 	bool		 nodata;
 	bool		 skipped_stream;
@@ -353,6 +453,7 @@ struct job {
 	int		 calls;
 	int		 est_calls;
 	int		 pending;
+	int		 working;	/* items with the worker (worker.c) */
 	bool		 aborted;	/* 401 or shutdown */
 	bool		 reauth;
 	bool		 consent;
@@ -428,6 +529,8 @@ struct due_user {
 	char	 user_id[PF_USER_ID_MAX + 1];
 	bool	 never;
 };
+/* Builds every stream's upsert before a second thread may use them. */
+void	 store_init(void);
 int	 store_startup_cleanup(struct pf_db *db);
 int	 store_due_users(struct pf_db *db, int limit, bool all,
 	    struct due_user *out, int *n);

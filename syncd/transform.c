@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -48,6 +49,41 @@ rowset_cleanup(struct rowset *rs)
 	free(rs->day);
 	json_decref(rs->dropped);
 	memset(rs, 0, sizeof(*rs));
+}
+
+void
+rowset_take(struct rowset *dst, struct rowset *src)
+{
+	size_t	 i;
+
+	if (dst->n + src->n > dst->cap) {
+		dst->cap = dst->n + src->n;
+		dst->row = pf_xreallocarray(dst->row, dst->cap, sizeof(char *));
+		dst->day = pf_xreallocarray(dst->day, dst->cap,
+		    sizeof(int64_t));
+	}
+	for (i = 0; i < src->n; i++) {
+		dst->row[dst->n] = src->row[i];
+		dst->day[dst->n++] = src->day[i];
+	}
+	src->n = 0;
+	dst->skipped += src->skipped;
+	if (src->dropped != NULL) {
+		if (dst->dropped == NULL)
+			dst->dropped = json_array();
+		json_array_extend(dst->dropped, src->dropped);
+	}
+	rowset_cleanup(src);
+}
+
+size_t
+rowset_bytes(const struct rowset *rs)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		n += strlen(rs->row[i]);
+	return n;
 }
 
 static void
@@ -76,6 +112,13 @@ struct rec {
 	const struct stream_def	*def;
 	const struct field *cur;	/* the field being mapped, if any */
 	json_t		*drops;		/* [{field, reason}], owned */
+	const struct body *body;	/* its cut arrays, or NULL */
+	/* columns whose array is still in the body's text (bigbody.c) */
+	struct lazy {
+		const char	 *col;
+		const struct cut *cut;
+	}		 lazy[4];
+	size_t		 nlazy;
 	char		 err[160];
 };
 
@@ -439,16 +482,117 @@ f_json(struct rec *r, const struct field *fd)
 	json_t	*v;
 	int	 rv;
 
+	size_t	 i;
+
 	rv = fd->kind == FK_OBJECT ? pf_json_get_object(r->src, fd->key, &v) :
 	    pf_json_get_array(r->src, fd->key, &v);
 	if (field_check(r, fd->key, rv, fd->flags) != PF_OK)
 		return NULL;
+	/* an array cut out of a big body is read from its text later */
+	for (i = 0; r->body != NULL && i < r->body->ncut; i++) {
+		if (r->body->cut[i].arr != v)
+			continue;
+		if (r->nlazy == sizeof(r->lazy) / sizeof(r->lazy[0])) {
+			rec_fail(r, fd->key, "too many long series");
+			return NULL;
+		}
+		r->lazy[r->nlazy].col = fd->col;
+		r->lazy[r->nlazy++].cut = &r->body->cut[i];
+		return NULL;
+	}
 	return v;
 }
 
 /*
+ * The elements of a series column, one at a time, whether the array is
+ * in the row or still in the body's text: at most one element read from
+ * the text is held at a time.
+ */
+struct series {
+	const json_t	*arr;
+	const struct cut *cut;
+	size_t		 i, n;
+	const char	*p;		/* the next element's text */
+	json_t		*cur;		/* owned */
+	struct rec	*notes;		/* where to note scrubbed strings */
+};
+
+/* false when the row has no such column. */
+static bool
+series_open(struct rec *r, const char *col, struct series *s)
+{
+	size_t	 i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < r->nlazy; i++)
+		if (strcmp(r->lazy[i].col, col) == 0) {
+			s->cut = r->lazy[i].cut;
+			s->n = s->cut->n;
+			s->p = s->cut->text + 1;
+			return true;
+		}
+	if ((s->arr = json_object_get(r->row, col)) == NULL ||
+	    !json_is_array(s->arr))
+		return false;
+	s->n = json_array_size(s->arr);
+	return true;
+}
+
+static void	 scrub_nul(json_t *, const char *, struct rec *);
+
+/* The next element (borrowed until the next call), NULL at the end. */
+static const json_t *
+series_next(struct series *s)
+{
+	const char	*e, *end;
+	json_error_t	 jerr;
+
+	if (s->i == s->n)
+		return NULL;
+	if (s->arr != NULL)
+		return json_array_get(s->arr, s->i++);
+	json_decref(s->cur);
+	s->cur = NULL;
+	end = s->cut->text + s->cut->len;
+	/* body_parse() found n valid elements here */
+	while (s->p < end && strchr(" \t\r\n,", *s->p) != NULL)
+		s->p++;
+	e = body_skip_value(s->p, end);
+	if (e == NULL || (s->cur = json_loadb(s->p, (size_t)(e - s->p),
+	    JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)) == NULL)
+		pf_fatalx("%s: out of memory", __func__);
+	s->p = e;
+	s->i++;
+	if (s->cut->nul && json_is_string(s->cur) &&
+	    transform_has_nul(s->cur)) {
+		if (s->notes != NULL)
+			rec_drop(s->notes, s->cut->path, "contains U+0000");
+		json_decref(s->cur);
+		s->cur = json_null();
+	} else if (s->cut->nul) {
+		if (s->notes != NULL)
+			scrub_nul(s->cur, s->cut->path, s->notes);
+		else {
+			struct rec	 quiet;
+
+			memset(&quiet, 0, sizeof(quiet));
+			scrub_nul(s->cur, s->cut->path, &quiet);
+			json_decref(quiet.drops);
+		}
+	}
+	return s->cur;
+}
+
+static void
+series_close(struct series *s)
+{
+	json_decref(s->cur);
+	s->cur = NULL;
+}
+
+/*
  * An "HH:MM" -> number object (hypnogram, HR/HRV/breathing samples):
- * keys must be clock times, values numbers in min..max.  Kept as is.
+ * keys must be clock times, values numbers in min..max.
  */
 static bool
 clock_entry_ok(const struct field *fd, const char *k, const json_t *v)
@@ -461,14 +605,16 @@ clock_entry_ok(const struct field *fd, const char *k, const json_t *v)
 }
 
 /*
- * A bad entry (key not a clock time, value not a number in range) is
- * dropped alone: the series keeps every good sample.  Returns a new
- * reference.
+ * The series as [time, value] pairs in the order Polar sent them, which is
+ * time order: a jsonb object would sort its keys and put a night's
+ * "00:05" before its "23:55".  A bad entry (key not a clock time, value
+ * not a number in range) is dropped alone: the series keeps every good
+ * sample.  Returns a new reference.
  */
 static json_t *
 f_clockmap(struct rec *r, const struct field *fd)
 {
-	json_t		*m, *v, *tmp, *out;
+	json_t		*m, *v, *out;
 	const char	*k;
 	char		 why[64];
 	size_t		 bad = 0;
@@ -476,19 +622,21 @@ f_clockmap(struct rec *r, const struct field *fd)
 	if (field_check(r, fd->key, pf_json_get_object(r->src, fd->key, &m),
 	    fd->flags) != PF_OK)
 		return NULL;
-	json_object_foreach(m, k, v)
-		if (!clock_entry_ok(fd, k, v))
-			bad++;
-	if (bad == 0)
-		return json_incref(m);
-	if ((out = json_copy(m)) == NULL)
+	if ((out = json_array()) == NULL)
 		pf_fatalx("%s: out of memory", __func__);
-	json_object_foreach_safe(out, tmp, k, v)
-		if (!clock_entry_ok(fd, k, v))
-			json_object_del(out, k);
-	snprintf(why, sizeof(why), "%zu bad entr%s dropped", bad,
-	    bad == 1 ? "y" : "ies");
-	rec_drop(r, fd->key, why);
+	json_object_foreach(m, k, v) {
+		if (!clock_entry_ok(fd, k, v)) {
+			bad++;
+			continue;
+		}
+		if (json_array_append_new(out, json_pack("[sO]", k, v)) != 0)
+			pf_fatalx("%s: out of memory", __func__);
+	}
+	if (bad > 0) {
+		snprintf(why, sizeof(why), "%zu bad entr%s dropped", bad,
+		    bad == 1 ? "y" : "ies");
+		rec_drop(r, fd->key, why);
+	}
 	return out;
 }
 
@@ -603,8 +751,8 @@ void
 derive_sleep(struct rec *r)
 {
 	struct span	 hr = { 0, 0, 0, 0 };
-	json_t		*m, *v;
-	const char	*k;
+	json_t		*v;
+	size_t		 i;
 	double		 l, d, rem, u = 0, bpm;
 
 	if (row_num(r, "light_sleep_seconds", &l) &&
@@ -614,10 +762,11 @@ derive_sleep(struct rec *r)
 		json_object_set_new(r->row, "total_sleep_seconds",
 		    json_integer((json_int_t)(l + d + rem + u)));
 	}
-	if ((m = json_object_get(r->row, "heart_rate_samples")) == NULL)
-		return;
-	json_object_foreach(m, k, v) {
-		if (pf_json_as_double(v, &bpm) != PF_OK || bpm <= 0)
+	/* [time, bpm] pairs (f_clockmap) */
+	json_array_foreach(json_object_get(r->row, "heart_rate_samples"), i,
+	    v) {
+		if (pf_json_as_double(json_array_get(v, 1), &bpm) != PF_OK ||
+		    bpm <= 0)
 			continue;	/* 0 = no signal */
 		span_add(&hr, bpm);
 	}
@@ -668,7 +817,8 @@ derive_activity_samples(struct rec *r)
 	};
 	json_t		*obj, *arr, *it;
 	struct rec	 sub;
-	size_t		 i;
+	struct series	 ss;
+	const json_t	*cit;
 	int64_t		 v;
 	const char	*s;
 
@@ -678,18 +828,21 @@ derive_activity_samples(struct rec *r)
 		sub.src = obj;
 		fields_apply(&sub, steps);
 		r->drops = sub.drops;
-		if ((arr = json_object_get(r->row, "samples")) != NULL) {
-			json_array_foreach(arr, i, it) {
-				if (pf_json_get_int64(it, "steps", &v) !=
-				    PF_OK || v < 0 || pf_json_get_strn(it,
+		memcpy(r->lazy, sub.lazy, sizeof(r->lazy));
+		r->nlazy = sub.nlazy;
+		if (series_open(r, "samples", &ss)) {
+			while ((cit = series_next(&ss)) != NULL) {
+				if (pf_json_get_int64(cit, "steps", &v) !=
+				    PF_OK || v < 0 || pf_json_get_strn(cit,
 				    "timestamp", 40, &s) != PF_OK) {
 					rec_fail(&sub, "steps/samples",
 					    "bad sample");
 					break;
 				}
 			}
+			series_close(&ss);
 			json_object_set_new(r->row, "sample_count",
-			    json_integer((json_int_t)json_array_size(arr)));
+			    json_integer((json_int_t)ss.n));
 		}
 		if (!rec_ok(&sub)) {
 			memcpy(r->err, sub.err, sizeof(r->err));
@@ -746,28 +899,30 @@ void
 derive_chr(struct rec *r)
 {
 	struct span	 hr = { 0, 0, 0, 0 };
-	json_t		*arr, *it;
+	struct series	 ss;
+	const json_t	*it;
 	const char	*s;
-	size_t		 i;
 	int64_t		 v;
 	int		 sec;
 
-	if ((arr = json_object_get(r->row, "samples")) == NULL) {
+	if (!series_open(r, "samples", &ss)) {
 		json_object_set_new(r->row, "sample_count", json_integer(0));
 		return;
 	}
-	json_array_foreach(arr, i, it) {
+	while ((it = series_next(&ss)) != NULL) {
 		if (pf_json_get_int64(it, "heart_rate", &v) != PF_OK ||
 		    v > 300 || pf_json_get_strn(it, "sample_time", 16, &s) !=
 		    PF_OK || pf_time_parse_clock(s, strlen(s), &sec) != PF_OK) {
+			series_close(&ss);
 			rec_fail(r, "heart_rate_samples", "bad sample");
 			return;
 		}
 		if (v > 0)
 			span_add(&hr, (double)v);
 	}
-	json_object_set_new(r->row, "sample_count",
-	    json_integer((json_int_t)json_array_size(arr)));
+	series_close(&ss);
+	json_object_set_new(r->row, "sample_count", json_integer(
+	    (json_int_t)ss.n));
 	if (hr.n > 0) {
 		json_object_set_new(r->row, "hr_min",
 		    json_integer((json_int_t)hr.min));
@@ -782,26 +937,29 @@ derive_chr(struct rec *r)
 void
 derive_ecg(struct rec *r)
 {
-	json_t	*arr, *it;
-	int64_t	 dt, maxdt = -1;
-	double	 mv;
-	size_t	 i;
+	struct series	 ss;
+	const json_t	*it;
+	int64_t		 dt, maxdt = -1;
+	double		 mv;
+	bool		 has;
 
-	arr = json_object_get(r->row, "samples");
+	has = series_open(r, "samples", &ss);
 	json_object_set_new(r->row, "sample_count",
-	    json_integer(arr ? (json_int_t)json_array_size(arr) : 0));
-	if (arr == NULL)
+	    json_integer((json_int_t)ss.n));
+	if (!has)
 		return;
-	json_array_foreach(arr, i, it) {
+	while ((it = series_next(&ss)) != NULL) {
 		if (pf_json_get_int64(it, "recording_time_delta_ms", &dt) !=
 		    PF_OK || dt < 0 || pf_json_get_double(it, "amplitude_mv",
 		    &mv) != PF_OK) {
+			series_close(&ss);
 			rec_fail(r, "samples", "bad sample");
 			return;
 		}
 		if (dt > maxdt)
 			maxdt = dt;
 	}
+	series_close(&ss);
 	if (maxdt >= 0)
 		json_object_set_new(r->row, "duration_seconds",
 		    json_real((double)maxdt / 1000.0));
@@ -812,22 +970,24 @@ void
 derive_body_temp(struct rec *r)
 {
 	struct span	 t = { 0, 0, 0, 0 };
-	json_t		*arr, *it;
+	struct series	 ss;
+	const json_t	*it;
 	int64_t		 dt;
 	double		 c;
-	size_t		 i;
 
-	if ((arr = json_object_get(r->row, "samples")) != NULL) {
-		json_array_foreach(arr, i, it) {
+	if (series_open(r, "samples", &ss)) {
+		while ((it = series_next(&ss)) != NULL) {
 			if (pf_json_get_double(it, "temperature_celsius", &c) !=
 			    PF_OK || c < 0 || c > 60 || pf_json_get_int64(it,
 			    "recording_time_delta_milliseconds", &dt) !=
 			    PF_OK || dt < 0) {
+				series_close(&ss);
 				rec_fail(r, "samples", "bad sample");
 				return;
 			}
 			span_add(&t, c);
 		}
+		series_close(&ss);
 	}
 	if (t.n > 0) {
 		json_object_set_new(r->row, "temp_min", json_real(t.min));
@@ -903,9 +1063,8 @@ records_of(const struct stream_def *def, const json_t *doc, json_t **arr,
 	return PF_ERR_PROTO;
 }
 
-/* Does v hold a string with U+0000 (which no jsonb or text column takes)? */
-static bool
-has_nul(const json_t *v)
+bool
+transform_has_nul(const json_t *v)
 {
 	const char	*k;
 	json_t		*it;
@@ -915,11 +1074,11 @@ has_nul(const json_t *v)
 		return strlen(json_string_value(v)) != json_string_length(v);
 	if (json_is_object(v)) {
 		json_object_foreach((json_t *)v, k, it)
-			if (has_nul(it))
+			if (transform_has_nul(it))
 				return true;
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, it)
-			if (has_nul(it))
+			if (transform_has_nul(it))
 				return true;
 	}
 	return false;
@@ -935,7 +1094,7 @@ scrub_nul(json_t *v, const char *key, struct rec *r)
 
 	if (json_is_object(v)) {
 		json_object_foreach_safe(v, tmp, k, it) {
-			if (json_is_string(it) && has_nul(it)) {
+			if (json_is_string(it) && transform_has_nul(it)) {
 				rec_drop(r, k, "contains U+0000");
 				json_object_del(v, k);
 			} else
@@ -943,7 +1102,7 @@ scrub_nul(json_t *v, const char *key, struct rec *r)
 		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, it) {
-			if (json_is_string(it) && has_nul(it)) {
+			if (json_is_string(it) && transform_has_nul(it)) {
 				rec_drop(r, key, "contains U+0000");
 				json_array_set_new(v, i, json_null());
 			} else
@@ -1031,10 +1190,77 @@ transform(enum stream st, const json_t *doc, const char *user_id,
 	return transform_at(st, doc, user_id, now_ms, NULL, out);
 }
 
+/*
+ * The row's text: the columns in r->row, then those whose array is still
+ * in the body's text, each written as it was sent (re-written only where
+ * a \u0000 string had to go).  Caller frees.
+ */
+static char *
+row_text(struct rec *r)
+{
+	struct pf_buf	 b = PF_BUF_INIT;
+	struct series	 ss;
+	const json_t	*it;
+	char		*text, *el;
+	size_t		 i, len;
+
+	/*
+	 * 15 significant digits print every decimal Polar sends (at most
+	 * 10 or so digits) back exactly as sent, so the jsonb columns hold
+	 * Polar's numbers and not their binary neighbours
+	 * ("60.166444899999997").
+	 */
+	text = json_dumps(r->row, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (text == NULL)
+		pf_fatalx("%s: out of memory", __func__);
+	if (r->nlazy == 0)
+		return text;
+	len = strlen(text);
+	pf_buf_add(&b, text, len - 1);		/* without its '}' */
+	free(text);
+	for (i = 0; i < r->nlazy; i++) {
+		pf_buf_addf(&b, "%s\"%s\":", b.len > 1 ? "," : "",
+		    r->lazy[i].col);
+		if (!r->lazy[i].cut->nul) {
+			pf_buf_add(&b, r->lazy[i].cut->text,
+			    r->lazy[i].cut->len);
+			continue;
+		}
+		series_open(r, r->lazy[i].col, &ss);
+		ss.notes = r;
+		pf_buf_add(&b, "[", 1);
+		while ((it = series_next(&ss)) != NULL) {
+			if ((el = json_dumps(it, JSON_COMPACT | JSON_ENCODE_ANY |
+			    JSON_REAL_PRECISION(15))) == NULL)
+				pf_fatalx("%s: out of memory", __func__);
+			if (ss.i > 1)
+				pf_buf_add(&b, ",", 1);
+			pf_buf_adds(&b, el);
+			free(el);
+		}
+		series_close(&ss);
+		pf_buf_add(&b, "]", 1);
+	}
+	pf_buf_add(&b, "}", 2);			/* with its NUL */
+	return b.p;
+}
+
 int
 transform_at(enum stream st, const json_t *doc, const char *user_id,
     int64_t now_ms, const struct day_offsets *known, struct rowset *out)
 {
+	struct body	 b;
+
+	memset(&b, 0, sizeof(b));
+	b.doc = (json_t *)doc;
+	return transform_body(st, &b, user_id, now_ms, known, out);
+}
+
+int
+transform_body(enum stream st, const struct body *body, const char *user_id,
+    int64_t now_ms, const struct day_offsets *known, struct rowset *out)
+{
+	const json_t		*doc = body->doc;
 	const struct stream_def	*def;
 	json_t			*arr = NULL, *it, *copy;
 	struct rec		 r;
@@ -1058,13 +1284,14 @@ transform_at(enum stream st, const json_t *doc, const char *user_id,
 			continue;
 		}
 		copy = NULL;
-		if (has_nul(it)) {
+		if (transform_has_nul(it)) {
 			if ((copy = json_deep_copy(it)) == NULL)
 				pf_fatalx("%s: out of memory", __func__);
 			scrub_nul(copy, def->name, &r);
 			it = copy;
 		}
 		r.src = it;
+		r.body = body;
 		r.def = def;
 		r.known = known;
 		r.now_ms = now_ms;
@@ -1075,25 +1302,16 @@ transform_at(enum stream st, const json_t *doc, const char *user_id,
 			put_raw(&r, def->raw_drop);
 		if (rec_ok(&r) && def->derive != NULL)
 			def->derive(&r);
+		text = rec_ok(&r) ? row_text(&r) : NULL;
 		if (r.drops != NULL || !rec_ok(&r))
 			note_drops(out, def, user_id, i, &r);
 		json_decref(r.drops);
 		json_decref(copy);
+		json_decref(r.row);
 		if (!rec_ok(&r)) {
 			out->skipped++;
-			json_decref(r.row);
 			continue;
 		}
-		/*
-		 * 15 significant digits print every decimal Polar sends
-		 * (at most 10 or so digits) back exactly as sent, so the
-		 * jsonb columns hold Polar's numbers and not their binary
-		 * neighbours ("60.166444899999997").
-		 */
-		text = json_dumps(r.row, JSON_COMPACT | JSON_REAL_PRECISION(15));
-		json_decref(r.row);
-		if (text == NULL)
-			pf_fatalx("%s: out of memory", __func__);
 		rowset_add(out, text, r.day);
 	}
 	return PF_OK;

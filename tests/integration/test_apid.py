@@ -20,9 +20,12 @@ def seed(db, user, days=10, base=0):
         db.execute(
             "INSERT INTO sleep (user_id, date, sleep_score, "
             "total_sleep_seconds, light_sleep_seconds, deep_sleep_seconds, "
-            "rem_sleep_seconds, heart_rate_avg, hypnogram) VALUES "
+            "rem_sleep_seconds, heart_rate_avg, hypnogram, "
+            "heart_rate_samples) VALUES "
             f"(%s, {d}, %s, 27000, 14400, 5400, 7200, 55.5, "
-            "'{\"00:00\": 1}')", (user, 70 + base + i))
+            "'[[\"23:50\", 2], [\"00:00\", 1]]', "
+            "'[[\"23:55\", 58], [\"00:05\", 0], [\"00:10\", 61]]')",
+            (user, 70 + base + i))
         db.execute(
             "INSERT INTO nightly_recharge (user_id, date, hrv_avg, "
             f"ans_charge, heart_rate_avg) VALUES (%s, {d}, %s, 3.5, 52)",
@@ -242,7 +245,12 @@ def test_sleep_and_activity_shapes(apid, users, migrated):
     assert len(apid.get(f"{U}/alice/sleep?days=2", k).json()) == 3
     day = rows[0]["date"]
     one = apid.get(f"{U}/alice/sleep/{day}", k).json()
-    assert one["date"] == day and one["hypnogram"] == {"00:00": 1}
+    assert one["date"] == day
+    # series are stored as [time, value] pairs and answered as upstream's
+    # time -> value objects, in time order across midnight
+    assert list(one["hypnogram"].items()) == [("23:50", 2), ("00:00", 1)]
+    assert list(one["heart_rate_samples"].items()) == [
+        ("23:55", 58), ("00:05", 0), ("00:10", 61)]
     assert apid.get(f"{U}/alice/sleep/2001-01-01", k).json() is None
 
     act = apid.get(f"{U}/alice/activity", k).json()

@@ -73,7 +73,8 @@ def test_full_sync_lands_every_stream_with_right_values(syncd, migrated,
     assert row[6] == n["sleep_goal"]
     assert row[7] == (None if n["sleep_charge"] <= 0 else n["sleep_charge"])
     assert row[8] == (None if n["sleep_rating"] == 0 else n["sleep_rating"])
-    assert row[9] == n["hypnogram"]
+    # [time, stage] pairs in Polar's (time) order
+    assert row[9] == [list(p) for p in n["hypnogram"].items()]
     assert row[10] == n["polar_user"]          # kept in raw
     assert row[11] == n["device_id"]
 

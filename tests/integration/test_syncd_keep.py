@@ -46,7 +46,8 @@ def test_token_exchange_is_never_retried(syncd, polarsim, migrated):
 def two_nights(db, uid):
     return [d for (d,) in db.query(
         "SELECT date::text FROM sleep WHERE user_id = %s AND "
-        "hypnogram <> '{}' AND heart_rate_samples <> '{}' AND "
+        "pf_series_len(hypnogram) > 0 AND "
+        "pf_series_len(heart_rate_samples) > 0 AND "
         "sleep_score IS NOT NULL ORDER BY date DESC LIMIT 2", (uid,))]
 
 
@@ -107,7 +108,7 @@ def test_genuine_corrections_still_apply(syncd, polarsim, migrated):
     night, _ = two_nights(migrated, uid)
     old = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, night))
     score = 1 if old["sleep_score"] != 1 else 2
-    hyp = dict(old["hypnogram"])
+    hyp = dict(old["hypnogram"])                 # [time, value] pairs
     k0 = sorted(hyp)[0]
     hyp[k0] = 5 if hyp[k0] != 5 else 4           # same length, other stage
     hr = dict(old["heart_rate_samples"])
@@ -120,8 +121,8 @@ def test_genuine_corrections_still_apply(syncd, polarsim, migrated):
     assert r["degraded"] == {} and r["changed"]["sleep"] == 1, r
     new = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, night))
     assert new["sleep_score"] == score
-    assert new["hypnogram"] == hyp
-    assert new["heart_rate_samples"]["11:11"] == 77
+    assert new["hypnogram"] == [list(p) for p in hyp.items()]
+    assert dict(new["heart_rate_samples"])["11:11"] == 77
     hist = migrated.query("SELECT version FROM replaced_rows WHERE "
                           "user_id = %s", (uid,))
     assert len(hist) == 1
@@ -202,8 +203,8 @@ def test_one_bad_field_never_drops_the_record(syncd, polarsim, migrated,
     r = syncd.sync(uid)
     assert r["status"] == "success", r
     nights = [d for (d,) in migrated.query(
-        "SELECT date::text FROM sleep WHERE user_id = %s AND hypnogram "
-        "<> '{}' ORDER BY date DESC LIMIT 2", (uid,))]
+        "SELECT date::text FROM sleep WHERE user_id = %s AND "
+        "pf_series_len(hypnogram) > 0 ORDER BY date DESC LIMIT 2", (uid,))]
     ex = migrated.scalar("SELECT polar_exercise_id FROM exercise WHERE "
                          "user_id = %s LIMIT 1", (uid,))
     skin = migrated.query("SELECT sleep_date::text FROM skin_temperature "
@@ -228,7 +229,7 @@ def test_one_bad_field_never_drops_the_record(syncd, polarsim, migrated,
     assert r["status"] == "partial" and r["errors"] == {}, r
     n0 = row(migrated, "sleep", "user_id = %s AND date = %s",
              (uid, nights[0]))
-    assert n0["hypnogram"] == {"00:10": 2, "00:40": 3}
+    assert n0["hypnogram"] == [["00:10", 2], ["00:40", 3]]
     n1 = row(migrated, "sleep", "user_id = %s AND date = %s",
              (uid, nights[1]))
     assert n1 is not None and n1["device_id"] is None
@@ -406,3 +407,77 @@ def test_local_time_without_any_known_offset_is_utc_and_noted(
                            "AND sleep_start_offset_minutes = 0 AND "
                            "sleep_start_time = '2026-01-01T23:30:00Z'",
                            (uid,)) == len(notes)
+
+
+# ----------------------------------------------------------- item 5b --
+
+def clock_object(db, table, col, uid, day):
+    """The series as the REST API shows it: its JSON text, keys in order."""
+    text = db.scalar(f"SELECT pf_clock_object({col})::text FROM {table} "
+                     "WHERE user_id = %s AND date = %s", (uid, day))
+    return list(json.loads(text).items())
+
+
+def test_series_keep_their_time_order_across_midnight(syncd, polarsim,
+                                                      migrated):
+    uid = syncd.authorize(0)
+    # Polar sends a night in time order: evening first, then past midnight
+    hyp = {"23:40": 2, "23:52": 3, "00:05": 4, "01:30": 1, "06:55": 0}
+    hr = {"23:45": 63, "23:55": 58, "00:00": 57, "00:05": 0, "06:50": 60}
+    hrv = {"23:43": 41, "00:13": 44, "05:43": 39}
+    br = {"23:42": 13.9, "00:12": 14.2, "05:42": 13.5}
+    polarsim.patch("/v3/users/sleep",
+                   set={"hypnogram": hyp, "heart_rate_samples": hr})
+    polarsim.patch("/v3/users/nightly-recharge",
+                   set={"hrv_samples": hrv, "breathing_samples": br})
+    r = syncd.sync(uid)
+    assert r["status"] == "success", r
+    night, _ = two_nights(migrated, uid)
+    s = row(migrated, "sleep", "user_id = %s AND date = %s", (uid, night))
+    n = row(migrated, "nightly_recharge", "user_id = %s AND date = %s",
+            (uid, night))
+    pairs = lambda m: [list(p) for p in m.items()]
+    assert s["hypnogram"] == pairs(hyp)
+    assert s["heart_rate_samples"] == pairs(hr)
+    assert n["hrv_samples"] == pairs(hrv)
+    assert n["breathing_samples"] == pairs(br)
+    # the API's time -> value objects come out in the same order
+    assert clock_object(migrated, "sleep", "hypnogram", uid,
+                        night) == list(hyp.items())
+    assert clock_object(migrated, "sleep", "heart_rate_samples", uid,
+                        night) == list(hr.items())
+    assert s["heart_rate_min"] == 57 and s["heart_rate_max"] == 63
+
+
+def test_migration_puts_stored_series_in_time_order(db, polarctl):
+    polarctl("db", "migrate", check=True)
+    # back to the schema before 0009, with series stored as objects
+    db.execute("DROP FUNCTION pf_clock_pairs; DROP FUNCTION pf_clock_object; "
+               "DROP FUNCTION pf_local_clock; "
+               "DELETE FROM schema_migrations WHERE version = 9")
+    hyp = {"22:10": 2, "23:50": 3, "00:20": 4, "05:00": 1}
+    db.execute("INSERT INTO sleep (user_id, date, sleep_start_time, "
+               "sleep_start_offset_minutes, hypnogram, heart_rate_samples) "
+               "VALUES ('u1', '2026-03-02', '2026-03-01T20:10:00Z', 120, "
+               "%s::jsonb, %s::jsonb), ('u1', '2026-03-03', NULL, NULL, "
+               "%s::jsonb, NULL)",
+               (json.dumps(hyp), json.dumps({"23:00": 60, "01:00": 55}),
+                json.dumps({"13:00": 1, "23:00": 2, "02:00": 3})))
+    db.execute("INSERT INTO nightly_recharge (user_id, date, hrv_samples, "
+               "breathing_samples) VALUES ('u1', '2026-03-02', %s::jsonb, "
+               "'[]'), ('u1', '2026-03-04', %s::jsonb, NULL)",
+               (json.dumps({"00:10": 40, "22:15": 42}),
+                json.dumps({"11:00": 40, "12:30": 41})))
+    polarctl("db", "migrate", check=True)
+    got = dict(db.query("SELECT date::text, hypnogram FROM sleep "
+                        "ORDER BY date"))
+    # the night starts at 22:10 local (20:10 UTC at +02:00)
+    assert got["2026-03-02"] == [[k, v] for k, v in hyp.items()]
+    # without a start, noon divides the evening from the morning
+    assert got["2026-03-03"] == [["13:00", 1], ["23:00", 2], ["02:00", 3]]
+    assert db.scalar("SELECT heart_rate_samples FROM sleep WHERE date = "
+                     "'2026-03-02'") == [["23:00", 60], ["01:00", 55]]
+    rch = dict(db.query("SELECT date::text, hrv_samples FROM "
+                        "nightly_recharge ORDER BY date"))
+    assert rch["2026-03-02"] == [["22:15", 42], ["00:10", 40]]
+    assert rch["2026-03-04"] == [["12:30", 41], ["11:00", 40]]

@@ -131,6 +131,7 @@ test_sleep(void **state)
 {
 	struct rowset	 rs;
 	json_t		*row, *raw;
+	char		*text;
 
 	(void)state;
 	/*
@@ -148,7 +149,8 @@ test_sleep(void **state)
 	json_decref(row);
 	row = row_of(&rs, 2);
 	assert_col_int(row, "sleep_score", 81);
-	assert_int_equal(json_object_size(json_object_get(row, "hypnogram")), 0);
+	assert_true(json_is_array(json_object_get(row, "hypnogram")));
+	assert_int_equal(json_array_size(json_object_get(row, "hypnogram")), 0);
 	json_decref(row);
 	row = row_of(&rs, 0);
 	assert_col_str(row, "date", "2026-11-21");
@@ -165,7 +167,10 @@ test_sleep(void **state)
 	assert_col_int(row, "heart_rate_min", 57);	/* 0 ignored */
 	assert_col_int(row, "heart_rate_max", 63);
 	assert_col_dbl(row, "heart_rate_avg", 59.3);
-	assert_non_null(json_object_get(row, "hypnogram"));
+	/* [time, value] pairs in Polar's order, across midnight */
+	text = json_dumps(json_object_get(row, "hypnogram"), JSON_COMPACT);
+	assert_string_equal(text, "[[\"23:40\",2],[\"23:52\",3],[\"00:20\",4]]");
+	free(text);
 	raw = json_object_get(row, "raw");
 	assert_non_null(json_object_get(raw, "new_field"));
 	assert_null(json_object_get(raw, "hypnogram"));
