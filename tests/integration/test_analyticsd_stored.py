@@ -3,7 +3,9 @@ polarflow-analyticsd stored: the answers are value for value those of the
 statements apid ran before analyticsd stored these numbers (kept below as
 the reference: they derived the unlock thresholds, recommendation texts,
 IQR bounds and severities in SQL), on users from no data to 100 days."""
+import datetime
 import json
+import re
 
 import psycopg
 from psycopg import pq
@@ -177,11 +179,19 @@ def numbers(x):
         return [numbers(v) for v in x]
     if isinstance(x, int) and not isinstance(x, bool):
         return float(x)
+    if isinstance(x, str) and INSTANT.match(x):
+        return datetime.datetime.fromisoformat(x)
     return x
 
 
+# apid answers instants as RFC 3339 UTC with milliseconds; the reference
+# SQL prints PostgreSQL's own form: the same instant either way
+INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
 def same(a, b):
-    """(status, body) pairs equal, numbers compared by value."""
+    """(status, body) pairs equal, numbers and instants compared by
+    value."""
     return a[0] == b[0] and numbers(json.loads(a[1])) == \
         numbers(json.loads(b[1]))
 
