@@ -778,7 +778,9 @@ def build(routes):
         if "security" in extra:
             op["security"] = extra["security"]
             op["requestBody"] = extra["body"]
-        elif "body" in extra:
+        elif "body" in extra and "content" in extra["body"]:
+            op["requestBody"] = extra["body"]     # a whole requestBody
+        elif "body" in extra:                     # the JSON body's schema
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": extra["body"]}}}
         if "security" not in extra and path.startswith("/api/"):
