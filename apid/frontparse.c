@@ -174,19 +174,25 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 {
 	const char	*end, *p, *eol, *sp1, *sp2;
 	size_t		 len = *lenp, i, nfields = 0, nhost = 0, ncl = 0;
-	size_t		 hlen = len;
+	size_t		 hlen;
 	size_t		 mlen, tlen;
 	long long	 cl = -1;
 	bool		 http10;
 	enum method_kind kind;
 
 	memset(fr, 0, sizeof(*fr));
+	/* Leading empty lines are allowed before a request (RFC 9112). */
+	while (len >= 2 && buf[0] == '\r' && buf[1] == '\n')
+		cut(buf, &len, 0, 2);
+	*lenp = len;
 	/*
 	 * Only the header block: body bytes read with it (front_extent)
 	 * are the body's, and a JSON body has bare newlines.
 	 */
 	if ((end = find_crlfcrlf(buf, 0, len)) != NULL)
 		hlen = (size_t)(end - buf) + 4;
+	else
+		hlen = len;
 	for (i = 0; i < hlen; i++) {
 		if (buf[i] == '\0')
 			return refuse(fr, 400, "Malformed request: NUL byte");
@@ -194,11 +200,7 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 			return refuse(fr, 400, "Malformed request: lines "
 			    "must end with CRLF");
 	}
-	/* Leading empty lines are allowed before a request (RFC 9112). */
-	while (len >= 2 && buf[0] == '\r' && buf[1] == '\n')
-		cut(buf, &len, 0, 2);
-	*lenp = len;
-	if ((end = find_crlfcrlf(buf, 0, len)) == NULL) {
+	if (end == NULL) {
 		if (len < cap)
 			return FRONT_MORE;
 		for (i = 0; i + 1 < len; i++)
@@ -324,7 +326,9 @@ front_check(char *buf, size_t *lenp, size_t cap, struct front_req *fr)
 		/* An empty body: say so before the empty line. */
 		size_t	at = (size_t)(end - buf) + 2;
 
-		if (len + sizeof(cl_line) - 1 > cap)
+		/* One more field than kore keeps would lose the last one. */
+		if (nfields >= FRONT_MAX_FIELDS ||
+		    len + sizeof(cl_line) - 1 > cap)
 			return refuse(fr, 431, "Request header fields too "
 			    "large");
 		memmove(buf + at + sizeof(cl_line) - 1, buf + at, len - at);

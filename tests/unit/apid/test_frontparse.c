@@ -111,6 +111,30 @@ test_rewrites(void **state)
 	assert_int_equal(check("\r\n\r\nGET /health HTTP/1.1\r\nHost: h\r\n\r\n",
 	    &len, &fr), FRONT_PASS);
 	assert_memory_equal(buf, "GET /health", 11);
+	/* ... and what follows them is checked as any header block is. */
+	assert_int_equal(status_of("\r\n\r\nGET /health HTTP/1.1\r\nHost: h"
+	    "\nX: y\r\n\r\n"), 400);
+}
+
+/*
+ * A POST without Content-Length that already has as many fields as kore
+ * keeps: the added field would be the one kore drops, so it is refused.
+ */
+static void
+test_no_room_for_length(void **state)
+{
+	char	req[1024];
+	int	i, n;
+
+	(void)state;
+	n = snprintf(req, sizeof(req), "POST /api/v1/sync HTTP/1.1\r\n"
+	    "Host: h\r\n");
+	for (i = 0; i < 21; i++)
+		n += snprintf(req + n, sizeof(req) - n, "X-%d: v\r\n", i);
+	snprintf(req + n, sizeof(req) - n, "\r\n");
+	assert_int_equal(status_of(req), 0);
+	snprintf(req + n, sizeof(req) - n, "X-last: v\r\n\r\n");
+	assert_int_equal(status_of(req), 431);
 }
 
 static void
@@ -212,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_body_limits_and_body_bytes),
 		cmocka_unit_test(test_pass_and_more),
 		cmocka_unit_test(test_rewrites),
+		cmocka_unit_test(test_no_room_for_length),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_extent),
