@@ -17,15 +17,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BUILD = os.environ.get("PF_BUILD", os.path.join(TOP, "build"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BUILD, ApidStack, parse_wrk, psql,  # noqa: E402
+                      rss_kb, sh)
+
 USERS = int(os.environ.get("APID_BENCH_USERS", "1000"))
 DAYS = int(os.environ.get("APID_BENCH_DAYS", "365"))
 DUR = int(os.environ.get("APID_BENCH_SECONDS", "10"))
@@ -39,15 +39,6 @@ ROUTES = [
     ("/baselines", "/api/v1/users/{user_id}/baselines", None),
     ("/insights", "/api/v1/users/{user_id}/insights", None),
 ]
-
-
-def sh(*argv, **kw):
-    return subprocess.run(argv, check=True, capture_output=True, text=True,
-                          **kw)
-
-
-def psql(url, sql):
-    sh("psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql)
 
 
 def seed(url):
@@ -107,13 +98,6 @@ def keys():
     return out
 
 
-def lat_ms(s):
-    m = re.match(r"([\d.]+)(us|ms|s)", s)
-    v = float(m.group(1))
-    return v / 1000 if m.group(2) == "us" else v * 1000 \
-        if m.group(2) == "s" else v
-
-
 def server_hist(port):
     """apid's own latency histogram (cumulative bucket counts by le, in
     ms): request arrival to response queued, without the client's side."""
@@ -139,22 +123,9 @@ def hist_p99(a, b):
 
 
 def wrk(port, script):
-    p = subprocess.run(["wrk", "-t2", f"-c{CONNS}", f"-d{DUR}s",
-                        "--latency", "-s", script,
-                        f"http://127.0.0.1:{port}"],
-                       capture_output=True, text=True)
-    return parse_wrk(p.stdout)
-
-
-def parse_wrk(out):
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = lat_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    p99 = lat_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    bad = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": bad,
-            "errors": m.group(1) if m else ""}
+    return parse_wrk(subprocess.run(
+        ["wrk", "-t2", f"-c{CONNS}", f"-d{DUR}s", "--latency", "-s", script,
+         f"http://127.0.0.1:{port}"], capture_output=True, text=True).stdout)
 
 
 def pgbench(url, sql, days):
@@ -178,127 +149,68 @@ def pgbench(url, sql, days):
     return float(m.group(1))
 
 
-def rss_kb(parent):
-    out = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                st = f.read()
-        except OSError:
-            continue
-        if re.search(rf"^PPid:\s+{parent}$", st, re.M):
-            m = re.search(r"^VmRSS:\s+(\d+)", st, re.M)
-            out[int(pid)] = int(m.group(1)) if m else 0
-    return out
-
-
 def main():
-    work = tempfile.mkdtemp(prefix="pfab.", dir="/tmp")
-    os.chmod(work, 0o755)     # the postgres user must reach pg/
-    pg = os.path.join(work, "pg")
-    apid = None
-    try:
-        t0 = time.monotonic()
-        url = sh(os.path.join(TOP, "tests", "pgcluster.sh"), "start",
-                 pg).stdout.strip()
-        sh("psql", url, "-c", "ALTER SYSTEM SET max_connections = 300")
-        sh(os.path.join(TOP, "tests", "pgcluster.sh"), "stop", pg)
-        url = sh(os.path.join(TOP, "tests", "pgcluster.sh"), "start",
-                 pg).stdout.strip()
-        sh(os.path.join(BUILD, "bin", "polarctl"), "db", "migrate",
-           env=dict(os.environ, DATABASE_URL=url))
-        seed(url)
-        print(f"seeded {USERS} users x {DAYS} days in "
-              f"{time.monotonic() - t0:.1f} s")
+    with ApidStack("pfab.", seed=seed, max_connections=300) as st:
+        print(f"seeded {USERS} users x {DAYS} days in {st.seed_s:.1f} s")
+        run(st)
 
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        conf = os.path.join(work, "polarflow.conf")
-        with open(conf, "w") as f:
-            f.write(f"rundir = {work}/run\napi_port = {port}\n"
-                    "api_workers = 2\napi_rate_limit = 100000000\n"
-                    "log_level = warning\n")
-        log = open(os.path.join(work, "apid.log"), "wb")
-        apid = subprocess.Popen(
-            [os.path.join(BUILD, "bin", "polarflow-apid"), "-f", conf],
-            env=dict(os.environ, DATABASE_URL=url), stdout=log,
-            stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health",
-                                       timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
 
-        ks = keys()
-        lua = os.path.join(work, "users.lua")
-        results = {}
-        const_script = os.path.join(work, "const.lua")
-        with open(const_script, "w") as f:
-            f.write('request = function() return wrk.format("GET", '
-                    '"/health") end\n')
-        kore = wrk(port, const_script)
-        print(f"kore constant (/health): {kore['rps']:.0f} req/s, "
-              f"p50 {kore['p50']:.2f} ms, p99 {kore['p99']:.2f} ms")
-        for suffix, tmpl, days in ROUTES:
-            with open(lua, "w") as f:
-                f.write("local u = {\n")
-                for uid, k in ks:
-                    f.write(f'{{"{uid}","{k}"}},\n')
-                f.write("}\nrequest = function()\n"
-                        "  local x = u[math.random(#u)]\n"
-                        f'  return wrk.format("GET", "/api/v1/users/" .. '
-                        f'x[1] .. "{suffix}", {{["X-API-Key"] = x[2]}})\n'
-                        "end\n")
-            # a short warm-up fills the key caches
-            subprocess.run(["wrk", "-t2", "-c64", "-d2s", "-s", lua,
-                            f"http://127.0.0.1:{port}"],
-                           capture_output=True)
-            before = server_hist(port)
-            r = wrk(port, lua)
-            r["server_p99"] = hist_p99(before, server_hist(port))
-            with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/metrics") as m:
-                txt = m.read().decode()
-            r["cache_hits"] = int(re.search(r'result="hit"\} (\d+)',
-                                            txt).group(1))
-            sql = sh(os.path.join(BUILD, "bench", "apid_sql"), "GET",
-                     tmpl).stdout.strip()
-            pgl = pgbench(url, sql, days)
-            r["pgbench"] = pgl
-            r["rss"] = rss_kb(apid.pid)
-            results[suffix] = r
-            print(f"{suffix}: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, "
-                  f"p99 {r['p99']:.2f} ms (in apid: <= "
-                  f"{r['server_p99']:g} ms), non-2xx {r['non2xx']}"
-                  f"{', socket errors ' + r['errors'] if r['errors'] else ''}"
-                  f"; pgbench {pgl:.0f} tps -> {r['rps'] / pgl * 100:.0f} % "
-                  f"of pgbench, {r['rps'] / kore['rps'] * 100:.0f} % of kore"
-                  f"; worker RSS "
-                  f"{', '.join(f'{v / 1024:.1f} MB' for v in r['rss'].values())}")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as m:
+def run(st):
+    work, port, url = st.work, st.port, st.url
+    ks = keys()
+    lua = os.path.join(work, "users.lua")
+    results = {}
+    const_script = os.path.join(work, "const.lua")
+    with open(const_script, "w") as f:
+        f.write('request = function() return wrk.format("GET", '
+                '"/health") end\n')
+    kore = wrk(port, const_script)
+    print(f"kore constant (/health): {kore['rps']:.0f} req/s, "
+          f"p50 {kore['p50']:.2f} ms, p99 {kore['p99']:.2f} ms")
+    for suffix, tmpl, days in ROUTES:
+        with open(lua, "w") as f:
+            f.write("local u = {\n")
+            for uid, k in ks:
+                f.write(f'{{"{uid}","{k}"}},\n')
+            f.write("}\nrequest = function()\n"
+                    "  local x = u[math.random(#u)]\n"
+                    f'  return wrk.format("GET", "/api/v1/users/" .. '
+                    f'x[1] .. "{suffix}", {{["X-API-Key"] = x[2]}})\n'
+                    "end\n")
+        # a short warm-up fills the key caches
+        subprocess.run(["wrk", "-t2", "-c64", "-d2s", "-s", lua,
+                        f"http://127.0.0.1:{port}"],
+                       capture_output=True)
+        before = server_hist(port)
+        r = wrk(port, lua)
+        r["server_p99"] = hist_p99(before, server_hist(port))
+        with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/metrics") as m:
             txt = m.read().decode()
-        lq = re.search(r"apid_key_lease_queries_total (\d+)", txt).group(1)
-        hits = re.search(r'result="hit"\} (\d+)', txt).group(1)
-        miss = re.search(r'result="miss"\} (\d+)', txt).group(1)
-        print(f"over the whole run: {lq} key lease queries, response cache "
-              f"{hits} hits / {miss} misses")
-        print(json.dumps({"kore": kore, "routes": results}))
-    finally:
-        if apid is not None:
-            apid.terminate()
-            try:
-                apid.wait(20)
-            except subprocess.TimeoutExpired:
-                apid.kill()
-        subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "stop",
-                        pg], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+        r["cache_hits"] = int(re.search(r'result="hit"\} (\d+)',
+                                        txt).group(1))
+        sql = sh(os.path.join(BUILD, "bench", "apid_sql"), "GET",
+                 tmpl).stdout.strip()
+        pgl = pgbench(url, sql, days)
+        r["pgbench"] = pgl
+        r["rss"] = rss_kb(st.pid)
+        results[suffix] = r
+        print(f"{suffix}: {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, "
+              f"p99 {r['p99']:.2f} ms (in apid: <= "
+              f"{r['server_p99']:g} ms), non-2xx {r['non2xx']}"
+              f"{', socket errors ' + r['errors'] if r['errors'] else ''}"
+              f"; pgbench {pgl:.0f} tps -> {r['rps'] / pgl * 100:.0f} % "
+              f"of pgbench, {r['rps'] / kore['rps'] * 100:.0f} % of kore"
+              f"; worker RSS "
+              f"{', '.join(f'{v / 1024:.1f} MB' for v in r['rss'].values())}")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as m:
+        txt = m.read().decode()
+    lq = re.search(r"apid_key_lease_queries_total (\d+)", txt).group(1)
+    hits = re.search(r'result="hit"\} (\d+)', txt).group(1)
+    miss = re.search(r'result="miss"\} (\d+)', txt).group(1)
+    print(f"over the whole run: {lq} key lease queries, response cache "
+          f"{hits} hits / {miss} misses")
+    print(json.dumps({"kore": kore, "routes": results}))
 
 
 if __name__ == "__main__":

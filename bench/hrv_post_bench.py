@@ -16,25 +16,17 @@ import json
 import math
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BUILD = os.environ.get("PF_BUILD", os.path.join(TOP, "build"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+from benchlib import psql, sh  # noqa: E402
+
 DUR = int(os.environ.get("HRV_BENCH_SECONDS", "10"))
 USERS = 100
 CONNS = 32
 BEATS = 400
-
-
-def sh(*argv, **kw):
-    return subprocess.run(argv, check=True, capture_output=True, text=True,
-                          **kw)
 
 
 def rr_series():
@@ -51,25 +43,10 @@ def rr_series():
     return rr
 
 
-def lat_ms(s):
-    m = re.match(r"([\d.]+)(us|ms|s)", s)
-    v = float(m.group(1))
-    return v / 1000 if m.group(2) == "us" else v * 1000 \
-        if m.group(2) == "s" else v
-
-
 def wrk(port, script):
-    p = subprocess.run(["wrk", "-t2", f"-c{CONNS}", f"-d{DUR}s",
-                        "--latency", "-s", script,
-                        f"http://127.0.0.1:{port}"],
-                       capture_output=True, text=True)
-    out = p.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = lat_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    p99 = lat_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99,
-            "non2xx": int(m.group(1)) if m else 0}
+    r = benchlib.wrk(port, script, CONNS, DUR)
+    del r["out"]
+    return r
 
 
 def cpu_s(pids):
@@ -145,17 +122,8 @@ def lua(path, compat, rr, tag):
                 "end\n")
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="pfhb.", dir="/tmp")
-    os.chmod(work, 0o755)     # the postgres user must reach pg/
-    pg = os.path.join(work, "pg")
-    apid = None
-    try:
-        url = sh(os.path.join(TOP, "tests", "pgcluster.sh"), "start",
-                 pg).stdout.strip()
-        sh(os.path.join(BUILD, "bin", "polarctl"), "db", "migrate",
-           env=dict(os.environ, DATABASE_URL=url))
-        sh("psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", f"""
+def seed(url):
+    psql(url, f"""
 INSERT INTO users (user_id) SELECT 'h' || g FROM generate_series(1, {USERS}) g;
 INSERT INTO api_keys (key_hash, key_prefix, user_id, rate_limit_requests)
   SELECT encode(sha256(convert_to(k, 'UTF8')), 'hex'), left(k, 12),
@@ -163,77 +131,54 @@ INSERT INTO api_keys (key_hash, key_prefix, user_id, rate_limit_requests)
   FROM (SELECT g, 'pfk_' || left(lpad(to_hex(g * 7919 + 1), 40, '0'), 40) k
         FROM generate_series(1, {USERS}) g) s;
 """)
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        conf = os.path.join(work, "polarflow.conf")
-        with open(conf, "w") as f:
-            f.write(f"rundir = {work}/run\napi_port = {port}\n"
-                    "api_workers = 2\napi_rate_limit = 100000000\n"
-                    "log_level = warning\n")
-        log = open(os.path.join(work, "apid.log"), "wb")
-        apid = subprocess.Popen(
-            [os.path.join(BUILD, "bin", "polarflow-apid"), "-f", conf],
-            env=dict(os.environ, DATABASE_URL=url), stdout=log,
-            stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health",
-                                       timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        rr = rr_series()
-        with open(os.path.join(pg, "data", "postmaster.pid")) as f:
-            postmaster = int(f.readline())
-        results = {}
-        # "Sleep" feeds no analytics; "Rest", a morning tag, marks the
-        # user for analyticsd in the same transaction (and so NOTIFYs).
-        for name, compat, tag in (("native", False, "Sleep"),
-                                  ("compat", True, "Sleep"),
-                                  ("native", False, "Rest")):
-            script = os.path.join(work, f"{name}.lua")
-            lua(script, compat, rr, tag)
-            # a short warm-up: connections, caches, plans
-            subprocess.run(["wrk", "-t2", f"-c{CONNS}", "-d2s", "-s",
-                            script, f"http://127.0.0.1:{port}"],
-                           capture_output=True)
-            # CPU per request, apid's and PostgreSQL's: what 2 dedicated
-            # cores could serve, whatever else shares this machine now
-            a0, p0 = cpu_s(tree(apid.pid)), cpu_s(tree(postmaster))
-            r = wrk(port, script)
-            a1, p1 = cpu_s(tree(apid.pid)), cpu_s(tree(postmaster))
-            n = r["rps"] * DUR
-            r["apid_cpu_ms"] = (a1 - a0) * 1000 / n
-            r["pg_cpu_ms"] = (p1 - p0) * 1000 / n
-            r["capacity_2cores"] = 2000 / (r["apid_cpu_ms"] +
-                                           r["pg_cpu_ms"])
-            results[f"{name}_{tag}"] = r
-            print(f"POST {BEATS}-beat sessions ({name} route, {tag}): "
-                  f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, "
-                  f"p99 {r['p99']:.2f} ms, non-2xx {r['non2xx']}; CPU "
-                  f"per request: apid {r['apid_cpu_ms']:.2f} ms, "
-                  f"PostgreSQL {r['pg_cpu_ms']:.2f} ms -> "
-                  f"{r['capacity_2cores']:.0f} req/s on 2 idle cores; "
-                  f"load average {os.getloadavg()[0]:.1f}")
-        n = sh("psql", "-At", url, "-c",
-               "SELECT count(*) FROM hrv_sessions").stdout.strip()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as m:
-            txt = m.read().decode()
-        lq = re.search(r"apid_key_lease_queries_total (\d+)", txt).group(1)
-        print(f"sessions stored: {n}; key lease queries: {lq}")
-        print(json.dumps(results))
-    finally:
-        if apid is not None:
-            apid.terminate()
-            try:
-                apid.wait(20)
-            except subprocess.TimeoutExpired:
-                apid.kill()
-        subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "stop",
-                        pg], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    with benchlib.ApidStack("pfhb.", seed=seed) as st:
+        run(st)
+
+
+def run(st):
+    work, pg, port, url, apid = st.work, st.pg, st.port, st.url, st.proc
+    rr = rr_series()
+    with open(os.path.join(pg, "data", "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    results = {}
+    # "Sleep" feeds no analytics; "Rest", a morning tag, marks the
+    # user for analyticsd in the same transaction (and so NOTIFYs).
+    for name, compat, tag in (("native", False, "Sleep"),
+                              ("compat", True, "Sleep"),
+                              ("native", False, "Rest")):
+        script = os.path.join(work, f"{name}.lua")
+        lua(script, compat, rr, tag)
+        # a short warm-up: connections, caches, plans
+        subprocess.run(["wrk", "-t2", f"-c{CONNS}", "-d2s", "-s",
+                        script, f"http://127.0.0.1:{port}"],
+                       capture_output=True)
+        # CPU per request, apid's and PostgreSQL's: what 2 dedicated
+        # cores could serve, whatever else shares this machine now
+        a0, p0 = cpu_s(tree(apid.pid)), cpu_s(tree(postmaster))
+        r = wrk(port, script)
+        a1, p1 = cpu_s(tree(apid.pid)), cpu_s(tree(postmaster))
+        n = r["rps"] * DUR
+        r["apid_cpu_ms"] = (a1 - a0) * 1000 / n
+        r["pg_cpu_ms"] = (p1 - p0) * 1000 / n
+        r["capacity_2cores"] = 2000 / (r["apid_cpu_ms"] +
+                                       r["pg_cpu_ms"])
+        results[f"{name}_{tag}"] = r
+        print(f"POST {BEATS}-beat sessions ({name} route, {tag}): "
+              f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, "
+              f"p99 {r['p99']:.2f} ms, non-2xx {r['non2xx']}; CPU "
+              f"per request: apid {r['apid_cpu_ms']:.2f} ms, "
+              f"PostgreSQL {r['pg_cpu_ms']:.2f} ms -> "
+              f"{r['capacity_2cores']:.0f} req/s on 2 idle cores; "
+              f"load average {os.getloadavg()[0]:.1f}")
+    n = sh("psql", "-At", url, "-c",
+           "SELECT count(*) FROM hrv_sessions").stdout.strip()
+    lq = re.search(r"apid_key_lease_queries_total (\d+)",
+                   st.metrics()).group(1)
+    print(f"sessions stored: {n}; key lease queries: {lq}")
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -13,19 +13,15 @@ It measures; it does not pass or fail on a number.
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import apid_bench as ab  # noqa: E402
+import benchlib  # noqa: E402
 
 ab.DAYS = int(os.environ.get("MCP_BENCH_DAYS", "30"))
-TOP, BUILD = ab.TOP, ab.BUILD
 
 BODY = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                    "params": {"name": "get_health_insights",
@@ -70,12 +66,8 @@ def lua_script(path, keys, method, target, body):
 
 def wrk(port, script):
     """apid_bench's wrk run, plus the JSON-RPC errors the script counted."""
-    p = subprocess.run(["wrk", "-t2", f"-c{ab.CONNS}", f"-d{ab.DUR}s",
-                        "--latency", "-s", script,
-                        f"http://127.0.0.1:{port}"],
-                       capture_output=True, text=True)
-    r = ab.parse_wrk(p.stdout)
-    m = re.search(r"rpc errors: (\d+)", p.stdout)
+    r = benchlib.wrk(port, script, ab.CONNS, ab.DUR)
+    m = re.search(r"rpc errors: (\d+)", r.pop("out"))
     r["rpc_errors"] = int(m.group(1)) if m else -1
     return r
 
@@ -85,97 +77,59 @@ def mb(rss):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="pfmb.", dir="/tmp")
-    os.chmod(work, 0o755)     # the postgres user must reach pg/
-    pg = os.path.join(work, "pg")
-    apid = None
-    try:
-        t0 = time.monotonic()
-        cl = os.path.join(TOP, "tests", "pgcluster.sh")
-        url = ab.sh(cl, "start", pg).stdout.strip()
-        ab.sh("psql", url, "-c", "ALTER SYSTEM SET max_connections = 300")
-        ab.sh(cl, "stop", pg)
-        url = ab.sh(cl, "start", pg).stdout.strip()
-        ab.sh(os.path.join(BUILD, "bin", "polarctl"), "db", "migrate",
-              env=dict(os.environ, DATABASE_URL=url))
-        ab.seed(url)
+    with benchlib.ApidStack("pfmb.", seed=ab.seed,
+                            max_connections=300) as st:
         print(f"seeded {ab.USERS} users x {ab.DAYS} days in "
-              f"{time.monotonic() - t0:.1f} s")
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        conf = os.path.join(work, "polarflow.conf")
-        with open(conf, "w") as f:
-            f.write(f"rundir = {work}/run\napi_port = {port}\n"
-                    "api_workers = 2\napi_rate_limit = 100000000\n"
-                    "log_level = warning\n")
-        log = open(os.path.join(work, "apid.log"), "wb")
-        apid = subprocess.Popen(
-            [os.path.join(BUILD, "bin", "polarflow-apid"), "-f", conf],
-            env=dict(os.environ, DATABASE_URL=url), stdout=log,
-            stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health",
-                                       timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        rss_start = ab.rss_kb(apid.pid)
-        keys = ab.keys()
-        mcp_lua = os.path.join(work, "mcp.lua")
-        rest_lua = os.path.join(work, "rest.lua")
-        lua_script(mcp_lua, keys, "POST", "/mcp", BODY)
-        lua_script(rest_lua, keys, "GET", "/insights", None)
-        # warm-up: every key leased, every answer cached, once
-        subprocess.run(["wrk", "-t2", "-c64", "-d3s", "-s", mcp_lua,
-                        f"http://127.0.0.1:{port}"], capture_output=True)
-        rss_warm = ab.rss_kb(apid.pid)
-        results = {}
-        for name, lua in (("mcp tools/call get_health_insights", mcp_lua),
-                          ("rest GET /insights", rest_lua),
-                          ("mcp tools/call get_health_insights (again)",
-                           mcp_lua)):
-            before = ab.server_hist(port)
-            r = wrk(port, lua)
-            r["server_p99"] = ab.hist_p99(before, ab.server_hist(port))
-            results[name] = r
-            print(f"{name}: {r['rps']:.0f} calls/s, p50 {r['p50']:.2f} ms, "
-                  f"p99 {r['p99']:.2f} ms (in apid: <= "
-                  f"{r['server_p99']:g} ms), non-2xx {r['non2xx']}, "
-                  f"JSON-RPC or tool errors {r['rpc_errors']}"
-                  f"{', socket errors ' + r['errors'] if r['errors'] else ''}")
-        # one answer, checked: the bench must measure successful calls
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/mcp", data=BODY.encode(),
-            method="POST", headers={"X-API-Key": keys[0][1],
-                                    "Content-Type": "application/json"})
-        with urllib.request.urlopen(req) as r:
-            doc = json.loads(r.read())
-        ok = doc["result"]["isError"] is False and doc["result"][
-            "structuredContent"]["user_id"] == keys[0][0]
-        rss_end = ab.rss_kb(apid.pid)
-        print(f"worker RSS: at start {mb(rss_start)}; after warm-up "
-              f"{mb(rss_warm)}; after {3 * ab.DUR} s of calls "
-              f"{mb(rss_end)}")
-        growth = {p: (rss_end.get(p, 0) - rss_warm.get(p, 0)) / 1024
-                  for p in rss_warm}
-        print("worker RSS change after warm-up: " + ", ".join(
-            f"{v:+.1f} MB" for v in growth.values()))
-        print(f"answer checked: {'ok' if ok else 'WRONG: ' + str(doc)}")
-        print(json.dumps({"routes": results, "rss_kb": {
-            "start": rss_start, "warm": rss_warm, "end": rss_end}}))
-    finally:
-        if apid is not None:
-            apid.terminate()
-            try:
-                apid.wait(20)
-            except subprocess.TimeoutExpired:
-                apid.kill()
-        subprocess.run([os.path.join(TOP, "tests", "pgcluster.sh"), "stop",
-                        pg], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+              f"{st.seed_s:.1f} s")
+        run(st)
+
+
+def run(st):
+    work, port = st.work, st.port
+    rss_start = benchlib.rss_kb(st.pid)
+    keys = ab.keys()
+    mcp_lua = os.path.join(work, "mcp.lua")
+    rest_lua = os.path.join(work, "rest.lua")
+    lua_script(mcp_lua, keys, "POST", "/mcp", BODY)
+    lua_script(rest_lua, keys, "GET", "/insights", None)
+    # warm-up: every key leased, every answer cached, once
+    subprocess.run(["wrk", "-t2", "-c64", "-d3s", "-s", mcp_lua,
+                    f"http://127.0.0.1:{port}"], capture_output=True)
+    rss_warm = benchlib.rss_kb(st.pid)
+    results = {}
+    for name, lua in (("mcp tools/call get_health_insights", mcp_lua),
+                      ("rest GET /insights", rest_lua),
+                      ("mcp tools/call get_health_insights (again)",
+                       mcp_lua)):
+        before = ab.server_hist(port)
+        r = wrk(port, lua)
+        r["server_p99"] = ab.hist_p99(before, ab.server_hist(port))
+        results[name] = r
+        print(f"{name}: {r['rps']:.0f} calls/s, p50 {r['p50']:.2f} ms, "
+              f"p99 {r['p99']:.2f} ms (in apid: <= "
+              f"{r['server_p99']:g} ms), non-2xx {r['non2xx']}, "
+              f"JSON-RPC or tool errors {r['rpc_errors']}"
+              f"{', socket errors ' + r['errors'] if r['errors'] else ''}")
+    # one answer, checked: the bench must measure successful calls
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/mcp", data=BODY.encode(),
+        method="POST", headers={"X-API-Key": keys[0][1],
+                                "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        doc = json.loads(r.read())
+    ok = doc["result"]["isError"] is False and doc["result"][
+        "structuredContent"]["user_id"] == keys[0][0]
+    rss_end = benchlib.rss_kb(st.pid)
+    print(f"worker RSS: at start {mb(rss_start)}; after warm-up "
+          f"{mb(rss_warm)}; after {3 * ab.DUR} s of calls "
+          f"{mb(rss_end)}")
+    growth = {p: (rss_end.get(p, 0) - rss_warm.get(p, 0)) / 1024
+              for p in rss_warm}
+    print("worker RSS change after warm-up: " + ", ".join(
+        f"{v:+.1f} MB" for v in growth.values()))
+    print(f"answer checked: {'ok' if ok else 'WRONG: ' + str(doc)}")
+    print(json.dumps({"routes": results, "rss_kb": {
+        "start": rss_start, "warm": rss_warm, "end": rss_end}}))
 
 
 if __name__ == "__main__":
