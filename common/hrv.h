@@ -240,6 +240,17 @@ const char	*pf_hrv_artifact_name(enum pf_hrv_artifact_method m);
  * pf_hrv_pg_array: x as a PostgreSQL float8[] literal, exact digits.
  */
 struct pf_buf;
+/*
+ * The double-valued metrics by JSON key: pf_hrv_result_fields over
+ * struct pf_hrv_result, pf_hrv_spectrum_fields over struct
+ * pf_hrv_spectrum, each ending with a NULL key.
+ */
+struct pf_hrv_field {
+	const char	*key;
+	size_t		 off;
+};
+extern const struct pf_hrv_field pf_hrv_result_fields[];
+extern const struct pf_hrv_field pf_hrv_spectrum_fields[];
 void	pf_hrv_json_metrics(const struct pf_hrv_result *r,
 	    enum pf_hrv_artifact_method m, struct pf_buf *b);
 void	pf_hrv_json_compat(const struct pf_hrv_result *r,

@@ -17,26 +17,23 @@
 #include "common/err.h"
 #include "common/hrv.h"
 
-struct field {
-	const char *key;
-	size_t	 off;
-};
-
 #define SF(f)	{ #f, offsetof(struct pf_hrv_spectrum, f) }
-static const struct field spec_fields[] = {
+const struct pf_hrv_field pf_hrv_spectrum_fields[] = {
 	SF(vlf), SF(lf), SF(hf), SF(total), SF(vlf_log), SF(lf_log),
 	SF(hf_log), SF(vlf_rel), SF(lf_rel), SF(hf_rel), SF(lf_nu), SF(hf_nu),
 	SF(lf_hf), SF(vlf_peak), SF(lf_peak), SF(hf_peak), SF(resp_rate),
+	{ NULL, 0 }
 };
 #undef SF
 
 #define RF(f)	{ #f, offsetof(struct pf_hrv_result, f) }
-static const struct field result_fields[] = {
+const struct pf_hrv_field pf_hrv_result_fields[] = {
 	RF(corrected_pct), RF(duration_s), RF(mean_rr), RF(sdnn), RF(mean_hr),
 	RF(sd_hr), RF(min_hr), RF(max_hr), RF(rmssd), RF(sdsd), RF(pnn50),
 	RF(cv), RF(hti), RF(tinn), RF(si), RF(si_sqrt), RF(sd1), RF(sd2),
 	RF(sd2_sd1), RF(sampen), RF(apen), RF(dfa_a1), RF(dfa_a2), RF(pns),
 	RF(sns),
+	{ NULL, 0 }
 };
 #undef RF
 
@@ -89,12 +86,12 @@ str(struct pf_buf *b, const char *s)
 }
 
 static void
-fields(struct pf_buf *b, const void *base, const struct field *f, size_t nf)
+fields(struct pf_buf *b, const void *base, const struct pf_hrv_field *f)
 {
 	double	v;
 	size_t	i;
 
-	for (i = 0; i < nf; i++) {
+	for (i = 0; f[i].key != NULL; i++) {
 		memcpy(&v, (const char *)base + f[i].off, sizeof(v));
 		pf_buf_addf(b, "%s\"%s\":", i ? "," : "", f[i].key);
 		num(b, v);
@@ -156,16 +153,13 @@ pf_hrv_json_metrics(const struct pf_hrv_result *r,
 		pf_buf_addf(b, "%s\"%s\":%zu", i > 1 ? "," : "",
 		    pf_hrv_beat_name((enum pf_hrv_beat)i), r->n_class[i]);
 	pf_buf_adds(b, "},");
-	fields(b, r, result_fields,
-	    sizeof(result_fields) / sizeof(result_fields[0]));
+	fields(b, r, pf_hrv_result_fields);
 	pf_buf_adds(b, ",\"ln_rmssd\":");
 	num(b, r->rmssd > 0 ? log(r->rmssd) : NAN);
 	pf_buf_adds(b, ",\"welch\":{");
-	fields(b, &r->welch, spec_fields,
-	    sizeof(spec_fields) / sizeof(spec_fields[0]));
+	fields(b, &r->welch, pf_hrv_spectrum_fields);
 	pf_buf_adds(b, "},\"lomb\":{");
-	fields(b, &r->lomb, spec_fields,
-	    sizeof(spec_fields) / sizeof(spec_fields[0]));
+	fields(b, &r->lomb, pf_hrv_spectrum_fields);
 	/* Which input intervals were corrected, and how. */
 	pf_buf_adds(b, "},\"corrected\":[");
 	first = true;

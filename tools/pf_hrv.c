@@ -22,38 +22,16 @@
 
 #define MAX_BEATS	100000
 
-struct field {
-	const char *key;
-	size_t	 off;
-};
-
-#define SF(f)	{ #f, offsetof(struct pf_hrv_spectrum, f) }
-static const struct field spec_fields[] = {
-	SF(vlf), SF(lf), SF(hf), SF(total), SF(vlf_log), SF(lf_log),
-	SF(hf_log), SF(vlf_rel), SF(lf_rel), SF(hf_rel), SF(lf_nu), SF(hf_nu),
-	SF(lf_hf), SF(vlf_peak), SF(lf_peak), SF(hf_peak), SF(resp_rate),
-};
-#undef SF
-
-#define RF(f)	{ #f, offsetof(struct pf_hrv_result, f) }
-static const struct field result_fields[] = {
-	RF(corrected_pct), RF(duration_s), RF(mean_rr), RF(sdnn), RF(mean_hr),
-	RF(sd_hr), RF(min_hr), RF(max_hr), RF(rmssd), RF(sdsd), RF(pnn50),
-	RF(cv), RF(hti), RF(tinn), RF(si), RF(si_sqrt), RF(sd1), RF(sd2),
-	RF(sd2_sd1), RF(sampen), RF(apen), RF(dfa_a1), RF(dfa_a2), RF(pns),
-	RF(sns),
-};
-#undef RF
 
 /* ,"key":value for each double field of the struct at base; null when
  * the metric is undefined. */
 static void
-fields(const void *base, const struct field *f, size_t nf)
+fields(const void *base, const struct pf_hrv_field *f)
 {
 	double	v;
 	size_t	i;
 
-	for (i = 0; i < nf; i++) {
+	for (i = 0; f[i].key != NULL; i++) {
 		memcpy(&v, (const char *)base + f[i].off, sizeof(v));
 		if (isfinite(v))
 			printf(",\"%s\":%.17g", f[i].key, v);
@@ -66,7 +44,7 @@ static void
 spectrum(const char *name, const struct pf_hrv_spectrum *s)
 {
 	printf(",\"%s\":{\"method\":\"%s\"", name, name);
-	fields(s, spec_fields, sizeof(spec_fields) / sizeof(spec_fields[0]));
+	fields(s, pf_hrv_spectrum_fields);
 	printf("}");
 }
 
@@ -81,8 +59,7 @@ print(const struct pf_hrv_result *r)
 	    ",\"nn50\":%zu", r->n_input, r->n_nn, r->n_corrected, r->nn50);
 	for (i = 0; i < PF_HRV_BEAT_NCLASSES; i++)
 		printf(",\"n_%s\":%zu", pf_hrv_beat_name(i), r->n_class[i]);
-	fields(r, result_fields,
-	    sizeof(result_fields) / sizeof(result_fields[0]));
+	fields(r, pf_hrv_result_fields);
 	spectrum("welch", &r->welch);
 	spectrum("lomb", &r->lomb);
 	printf(",\"nn\":[");
