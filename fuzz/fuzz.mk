@@ -34,8 +34,12 @@ FUZZ_ARCHIVES := $(FUZZ_LIBSYNCD) $(FUZZ_LIBAPID) $(FUZZ_LIBPF)
 # Without clang and with NODEPS=1 (nothing may be installed) the targets
 # are left out of check-build; tests/run.sh then reports them as skipped.
 # Otherwise a missing clang fails the build, as any missing tool does.
+# The targets always carry ASan and UBSan, so "make check SANITIZE=1"
+# neither builds nor runs them again: the plain pass already did.
+ifneq ($(SANITIZE),1)
 ifneq ($(NODEPS)$(shell command -v $(FUZZ_CC) 2>/dev/null),1)
 TESTS += $(FUZZ_BINS)
+endif
 endif
 
 $(FUZZ_OBJ)/%.o: %.c $(BUILD)/gen/pf_schema.h

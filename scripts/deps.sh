@@ -17,7 +17,7 @@ libpq-dev libcurl4-openssl-dev libjansson-dev libnng-dev nng-utils
 libsodium-dev libcmocka-dev libyajl-dev kore clang libclang-rt-14-dev
 postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
-python3-numpy python3-scipy
+python3-pytest-xdist python3-numpy python3-scipy
 mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2
 php-cli php-guzzlehttp-guzzle"
 # Node.js may come from elsewhere (a NodeSource build brings its own npm

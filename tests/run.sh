@@ -4,10 +4,11 @@
 #
 # Starts one throwaway PostgreSQL cluster for the whole run (or uses the one
 # named by PF_TEST_PGDIR and PF_TEST_DATABASE_URL), runs every cmocka binary
-# under $BUILD/tests/unit, the pytest suites and every libFuzzer target
-# under $BUILD/fuzz (its corpus replayed, then FUZZ_CHECK_TIME seconds of
-# fuzzing, default 15), then prints the runners' counts and one closing
-# line "N passed, N failed".
+# under $BUILD/tests/unit, the pytest suites (in PF_TEST_JOBS parallel
+# workers, default 3) and every libFuzzer target under $BUILD/fuzz (its
+# corpus replayed, then FUZZ_CHECK_TIME seconds of fuzzing, default 15;
+# not under SANITIZE=1, the targets being sanitised anyway), then prints
+# the runners' counts and one closing line "N passed, N failed".
 #
 # Pass or fail is taken from each runner's own exit status, never from the
 # counts parsed out of its output: a binary that crashes before cmocka could
@@ -117,11 +118,25 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 			[ -d "$d" ] && suites="$suites $d"
 		done
 	fi
+	# The tests mostly wait (for daemons, sockets, PostgreSQL), so the
+	# whole suite runs in PF_TEST_JOBS pytest-xdist workers, a file per
+	# worker so that module fixtures are made once; each test has its own
+	# database, ports and directories.  PF_TEST_JOBS=0 runs it serially,
+	# as does a run naming its own tests.
+	jobs=${PF_TEST_JOBS:-3}
+	case $jobs in
+	''|*[!0-9]*) echo "run.sh: PF_TEST_JOBS wants a number" >&2; exit 2 ;;
+	esac
+	par=""
+	if [ $# -eq 0 ] && [ "$jobs" -gt 0 ] &&
+	    /usr/bin/python3 -c 'import xdist' 2>/dev/null; then
+		par="-n $jobs --dist loadfile"
+	fi
 	# tee for the live output; the exit status goes round the pipe in a
 	# file because POSIX sh has no pipefail.  The counts come from
 	# pytest's JUnit report, which is written whatever -q or -r say.
 	# shellcheck disable=SC2086
-	{ /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+	{ /usr/bin/python3 -m pytest -p no:cacheprovider -q $par \
 	    --junitxml="$tmp/pytest.xml" $suites "$@"; \
 	    echo $? >"$tmp/pytest.rc"; } 2>&1 | tee "$tmp/pytest.out"
 	prc=$(cat "$tmp/pytest.rc" 2>/dev/null || echo 127)
@@ -151,7 +166,11 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 	skipped=$((skipped + is))
 fi
 
-if [ "$what" = all ] || [ "$what" = fuzz ]; then
+if [ "$what" = all ] && [ "${SANITIZE:-0}" = 1 ]; then
+	# fuzz/fuzz.mk: the targets always run with ASan and UBSan, so the
+	# plain pass's run is the sanitised one; "run.sh fuzz" still runs them.
+	echo "== fuzz targets: run by the plain pass (always sanitised)"
+elif [ "$what" = all ] || [ "$what" = fuzz ]; then
 	echo "== fuzz targets (libFuzzer)"
 	fp=0 ff=0 fs=0
 	for t in fuzz/fuzz_*.c; do

@@ -65,3 +65,26 @@ def migrated(db, polarctl):
     polarctl("db", "migrate", check=True)
     db.make_roles()
     return db
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (tests/run.sh), the workers share one cluster,
+    and the first migration in it creates the cluster-wide group and
+    login roles: two workers doing that at once race on the catalogue.
+    The controller makes them once, before any worker starts; a worker,
+    or a run with its own cluster, has nothing to do."""
+    pgdir = os.environ.get("PF_TEST_PGDIR")
+    if hasattr(config, "workerinput") or not pgdir:
+        return
+    if config.getoption("numprocesses", default=None) in (None, 0):
+        return
+    d = harness.Database(pgdir)
+    try:
+        p = harness.run([harness.binary("polarctl"), "db", "migrate"],
+                        env=harness.clean_env(DATABASE_URL=d.url))
+        if p.returncode != 0:
+            raise pytest.UsageError("priming the test cluster: polarctl "
+                                    f"db migrate failed: {p.stderr}")
+        d.make_roles()
+    finally:
+        d.drop()
