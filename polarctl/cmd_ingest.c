@@ -60,7 +60,6 @@ cmd_ingest_list(struct ctl *ctl, int argc, char **argv)
 	struct pf_db	*db;
 	const char	*user = NULL, *status = NULL, *limit = "50";
 	PGresult	*res;
-	json_t		*rows;
 	int		 r;
 
 	if (ctl_opt(&argc, argv, "user", 'u', &user) == PF_ERR_INVALID ||
@@ -78,13 +77,7 @@ cmd_ingest_list(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("could not list ingestions: %s", pf_db_errmsg(db));
 		return r;
 	}
-	rows = out_rows(res);
-	PQclear(res);
-	if (ctl->json)
-		out_json(rows);
-	else
-		out_table(rows, list_cols);
-	json_decref(rows);
+	out_list(ctl, res, list_cols);
 	return PF_OK;
 }
 

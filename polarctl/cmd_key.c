@@ -182,7 +182,6 @@ cmd_key_list(struct ctl *ctl, int argc, char **argv)
 	struct pf_db	*db;
 	const char	*user = NULL;
 	PGresult	*res;
-	json_t		*rows;
 	int		 r;
 
 	if (ctl_opt(&argc, argv, "user", 'u', &user) == PF_ERR_INVALID ||
@@ -196,13 +195,7 @@ cmd_key_list(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("could not list keys: %s", pf_db_errmsg(db));
 		return r;
 	}
-	rows = out_rows(res);
-	PQclear(res);
-	if (ctl->json)
-		out_json(rows);
-	else
-		out_table(rows, key_cols);
-	json_decref(rows);
+	out_list(ctl, res, key_cols);
 	return PF_OK;
 }
 

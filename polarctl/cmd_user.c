@@ -93,7 +93,6 @@ cmd_user_list(struct ctl *ctl, int argc, char **argv)
 {
 	struct pf_db	*db;
 	PGresult	*res;
-	json_t		*rows;
 	int		 r;
 
 	(void)argv;
@@ -107,13 +106,7 @@ cmd_user_list(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("could not list users: %s", pf_db_errmsg(db));
 		return r;
 	}
-	rows = out_rows(res);
-	PQclear(res);
-	if (ctl->json)
-		out_json(rows);
-	else
-		out_table(rows, user_cols);
-	json_decref(rows);
+	out_list(ctl, res, user_cols);
 	return PF_OK;
 }
 

@@ -75,6 +75,19 @@ out_rows(const PGresult *res)
 	return rows;
 }
 
+void
+out_list(const struct ctl *ctl, PGresult *res, const struct out_col *cols)
+{
+	json_t	*rows = out_rows(res);
+
+	PQclear(res);
+	if (ctl->json)
+		out_json(rows);
+	else
+		out_table(rows, cols);
+	json_decref(rows);
+}
+
 /* Scalar as text for a column; caller frees. */
 static char *
 text_of(const json_t *v)

@@ -69,6 +69,8 @@ void	 out_json(const json_t *);
 void	 out_table(const json_t *rows, const struct out_col *cols);
 void	 out_fields(const json_t *obj, const struct out_col *cols);
 json_t	*out_rows(const PGresult *);
+/* res's rows (res is cleared here) as JSON with --json, else a table. */
+void	 out_list(const struct ctl *, PGresult *res, const struct out_col *);
 
 /* migrate.c */
 int	 cmd_db_migrate(struct ctl *, int, char **);

@@ -113,7 +113,19 @@ workers_sandboxed() {
 	done
 }
 check "apid's workers run as _polarapi, chrooted" workers_sandboxed
-refuse "apid's parent cannot read the credentials store"     nsenter -t "$apid_pid" -m -- cat /etc/polarflow/credentials/syncd/encryption_key
+# read_store PID: root reads the encryption key in the credentials store
+# from PID's mount namespace (the key itself is not logged).  It must work
+# from syncd's, or the refusal for apid would prove only that nsenter
+# failed.
+read_store() {
+	nsenter -t "$1" -m -- \
+	    cat /etc/polarflow/credentials/syncd/encryption_key >/dev/null
+}
+syncd_pid=$(systemctl show -p MainPID --value polarflow-syncd.service)
+check "root in syncd's mount namespace reads the credentials store" \
+    read_store "$syncd_pid"
+refuse "apid's parent cannot read the credentials store" \
+    read_store "$apid_pid"
 polarctl user add boot1 >>"$L" 2>&1
 BK=$(polarctl key create --user boot1 2>>"$L" | grep -o 'pfk_[0-9a-f]*' | head -n 1)
 keyed_read() {
