@@ -99,6 +99,9 @@ enum apid_kind {
 #define APID_R_NOUSER	  0x100	/* the HRV Metrics API's routes: no
 				   capture is a user id; the caller's key
 				   decides the user (hrv.c) */
+#define APID_R_NOHEAD	  0x8000 /* GET only: the GET changes state (a
+				   HEAD would do it and show nobody the
+				   answer), so HEAD gets 405 */
 
 struct apid_route {
 	const char	*method;	/* "GET" / "POST" */

@@ -484,14 +484,6 @@ exchange_answer(struct http_request *req, struct reqctx *c)
 int
 oauth_begin(struct http_request *req, struct reqctx *c, int kind)
 {
-	/*
-	 * A HEAD would consume a state (or make one) and show nobody the
-	 * answer: the bridge's GETs take GET only.
-	 */
-	if (req->method == HTTP_METHOD_HEAD) {
-		http_response_header(req, "allow", "GET");
-		return respond_error(req, c, 405, "Method Not Allowed");
-	}
 	c->oa = pf_xcalloc(1, sizeof(*c->oa));
 	switch (kind) {
 	case APID_K_OAUTH_START:

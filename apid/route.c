@@ -177,10 +177,10 @@ const struct apid_route apid_routes[] = {
 	{ POST, "/mcp", APID_K_MCP, A, NODAYS, NULL, NULL },
 
 	/* the SaaS OAuth bridge (oauth.c): no key, out of openapi.json */
-	{ GET, "/oauth/start", APID_K_OAUTH_START, APID_R_HIDDEN, NODAYS,
-	    NULL, NULL },
-	{ GET, "/oauth/callback", APID_K_OAUTH_CALLBACK, APID_R_HIDDEN,
-	    NODAYS, NULL, NULL },
+	{ GET, "/oauth/start", APID_K_OAUTH_START,
+	    APID_R_HIDDEN | APID_R_NOHEAD, NODAYS, NULL, NULL },
+	{ GET, "/oauth/callback", APID_K_OAUTH_CALLBACK,
+	    APID_R_HIDDEN | APID_R_NOHEAD, NODAYS, NULL, NULL },
 	{ POST, "/oauth/exchange", APID_K_OAUTH_EXCHANGE, APID_R_HIDDEN,
 	    NODAYS, NULL, NULL },
 
@@ -248,15 +248,17 @@ route_match(const char *method, const char *path, struct apid_match *m)
 {
 	size_t			i;
 	int			found = -1;
+	bool			head;
 	struct apid_match	tmp;
 
 	/* HEAD is GET without the body (kore leaves the body out). */
-	if (strcmp(method, "HEAD") == 0)
+	if ((head = strcmp(method, "HEAD") == 0))
 		method = GET;
 	for (i = 0; i < apid_nroutes; i++) {
 		if (!match_one(apid_routes[i].path, path, &tmp))
 			continue;
-		if (strcmp(apid_routes[i].method, method) == 0) {
+		if (strcmp(apid_routes[i].method, method) == 0 &&
+		    !(head && (apid_routes[i].flags & APID_R_NOHEAD))) {
 			*m = tmp;
 			return (int)i;
 		}
@@ -269,21 +271,24 @@ size_t
 route_allow(const char *path, char *buf, size_t len)
 {
 	size_t			i, n = 0;
-	bool			get = false, post = false, del = false;
+	bool			get = false, head = false, post = false;
+	bool			del = false;
 	struct apid_match	tmp;
 
 	for (i = 0; i < apid_nroutes; i++) {
 		if (!match_one(apid_routes[i].path, path, &tmp))
 			continue;
 		n++;
-		if (strcmp(apid_routes[i].method, GET) == 0)
+		if (strcmp(apid_routes[i].method, GET) == 0) {
 			get = true;
+			head = head || !(apid_routes[i].flags & APID_R_NOHEAD);
+		}
 		else if (strcmp(apid_routes[i].method, DELETE) == 0)
 			del = true;
 		else
 			post = true;
 	}
-	snprintf(buf, len, "%s%s%sOPTIONS", get ? "GET, HEAD, " : "",
-	    post ? "POST, " : "", del ? "DELETE, " : "");
+	snprintf(buf, len, "%s%s%s%sOPTIONS", get ? "GET, " : "",
+	    head ? "HEAD, " : "", post ? "POST, " : "", del ? "DELETE, " : "");
 	return n;
 }

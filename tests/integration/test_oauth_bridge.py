@@ -230,7 +230,7 @@ def test_head_spends_no_state(bridge):
     b = bridge
     path = b.consent(b.start())
     st, h, _ = raw(b.apid.port, "HEAD", path)
-    assert st == 405 and h["allow"] == "GET", (st, h)
+    assert st == 405 and h["allow"] == "GET, OPTIONS", (st, h)
     assert b.back(path)["status"] == "connected"
 
 

@@ -57,6 +57,12 @@ test_route_match(void **state)
 		    allow, sizeof(allow)), 2);
 		assert_string_equal(allow, "GET, HEAD, POST, OPTIONS");
 		assert_int_equal(route_allow("/nope", allow, sizeof(allow)), 0);
+		/* a GET that changes state takes no HEAD */
+		assert_int_equal(find("HEAD", "/oauth/start"), -2);
+		assert_true(find("GET", "/oauth/start") >= 0);
+		assert_int_equal(route_allow("/oauth/callback", allow,
+		    sizeof(allow)), 1);
+		assert_string_equal(allow, "GET, OPTIONS");
 	}
 	assert_int_equal(find("GET", "/api/v1/users//sleep"), -1);
 	assert_int_equal(find("GET", "/api/v1/users/u/sleep/"), -1);
