@@ -5,7 +5,7 @@
 # Starts one throwaway PostgreSQL cluster for the whole run (or uses the one
 # named by PF_TEST_PGDIR and PF_TEST_DATABASE_URL), runs every cmocka binary
 # under $BUILD/tests/unit, the pytest suites (in PF_TEST_JOBS parallel
-# workers, default 3) and every libFuzzer target under $BUILD/fuzz (its
+# workers, default 3, 2 under SANITIZE=1) and every libFuzzer target under $BUILD/fuzz (its
 # corpus replayed, then FUZZ_CHECK_TIME seconds of fuzzing, default 15;
 # not under SANITIZE=1, the targets being sanitised anyway), then prints
 # the runners' counts and one closing line "N passed, N failed".
@@ -122,8 +122,13 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 	# whole suite runs in PF_TEST_JOBS pytest-xdist workers, a file per
 	# worker so that module fixtures are made once; each test has its own
 	# database, ports and directories.  PF_TEST_JOBS=0 runs it serially,
-	# as does a run naming its own tests.
-	jobs=${PF_TEST_JOBS:-3}
+	# as does a run naming its own tests.  Daemons under ASan need about
+	# twice the CPU, so a sanitised run has one worker less.
+	if [ "${SANITIZE:-0}" = 1 ]; then
+		jobs=${PF_TEST_JOBS:-2}
+	else
+		jobs=${PF_TEST_JOBS:-3}
+	fi
 	case $jobs in
 	''|*[!0-9]*) echo "run.sh: PF_TEST_JOBS wants a number" >&2; exit 2 ;;
 	esac

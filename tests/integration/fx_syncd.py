@@ -124,7 +124,7 @@ class Syncd:
             "rundir": self.rundir,
             "sync_enabled": "false",
             "sync_on_startup": "false",
-            "sync_http_timeout_seconds": "5",
+            "sync_http_timeout_seconds": "30",
             "log_level": "debug",
         }
         conf.update({k: str(v) for k, v in extra.items()})

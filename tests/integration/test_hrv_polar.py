@@ -43,7 +43,7 @@ def test_exercise_with_rr_becomes_a_session(pair, migrated, polarsim):
     assert r["status"] == "success", r
     want = rr_exercises(migrated, uid)
     assert want, "polarsim served no RR samples"
-    wait_for(lambda: set(sessions(migrated, uid)) >= want, 30,
+    wait_for(lambda: set(sessions(migrated, uid)) >= want, 120,
              "a session for every exercise with RR")
     got = sessions(migrated, uid)
     for rid in want:
@@ -56,7 +56,7 @@ def test_exercise_with_rr_becomes_a_session(pair, migrated, polarsim):
     # the exercises' own sessions do not mark the user stale again
     wait_for(lambda: migrated.scalar(
         "SELECT count(*) FROM analytics_state WHERE user_id = %s AND "
-        "data_changed_at <= analytics_run_at", (uid,)) == 1, 30,
+        "data_changed_at <= analytics_run_at", (uid,)) == 1, 120,
         "the run done, the user not stale")
 
     # an older algorithm version is analysed again on recompute, posted
@@ -73,7 +73,7 @@ def test_exercise_with_rr_becomes_a_session(pair, migrated, polarsim):
     assert rr and rr.get("ok"), rr
     wait_for(lambda: migrated.scalar(
         "SELECT min(algo_version) FROM hrv_sessions WHERE user_id = %s",
-        (uid,)) >= 1, 30, "sessions recomputed")
+        (uid,)) >= 1, 120, "sessions recomputed")
     assert migrated.scalar(
         "SELECT count(*) FROM hrv_sessions WHERE user_id = %s AND "
         "metrics = '{}'", (uid,)) == 0
