@@ -100,7 +100,7 @@ def main():
         as_owner(os.path.join(ab.PGBIN, "pg_ctl"), "-D", f"{rep}/data",
                  "-l", f"{rep}/server.log", "-w", "-o",
                  f"-c listen_addresses= -k {rep} -p {REPLICA_PORT} "
-                 "-c hot_standby=on", "start")
+                 "-c hot_standby=on -c max_connections=200", "start")
         rep_url = url.replace(f"host={pg}", f"host={rep}").replace(
             "port=5432", f"port={REPLICA_PORT}")
         print(f"seeded {ab.USERS} users x {ab.DAYS} days; standby up")
