@@ -185,3 +185,4 @@ def test_reads_on_replica_fallback_and_revoked_key(migrated, polarctl,
     finally:
         rc = apid.stop()
         assert rc in (0, -15, 143), apid.proc.logtext()
+        assert "sandbox violation" not in apid.proc.logtext()
