@@ -184,3 +184,31 @@ def test_syncd_makes_partitions_ahead_and_resync_is_idempotent(
         assert content(migrated, t) == snap[t], t
         assert migrated.scalar(f"SELECT count(*) FROM {t} WHERE user_id "
                                f"= %s", (uid,)) == len(snap[t])
+
+
+def test_split_is_online_for_the_recent_months(migrated):
+    """While one month moves out of the default partition (its lock held
+    by an open transaction), the recent months stay writable and
+    readable: neither waits for the move."""
+    today = date.today()
+    migrated.execute("INSERT INTO users (user_id) VALUES ('u1')")
+    migrated.execute("INSERT INTO activity_samples (user_id, date, "
+                     "total_steps) SELECT 'u1', d::date, 1 FROM "
+                     "generate_series('2004-01-01'::date, '2004-03-31', "
+                     "interval '1 day') d")
+    with psycopg.connect(migrated.url) as mover, \
+            psycopg.connect(migrated.url, autocommit=True) as other:
+        assert mover.execute("SELECT pf_history_split('activity_samples')"
+                             ).fetchone()[0] == 31          # March 2004
+        other.execute("SET lock_timeout = '5s'")
+        other.execute("INSERT INTO activity_samples (user_id, date, "
+                      "total_steps) VALUES ('u1', %s, 3) ON CONFLICT "
+                      "(user_id, date) DO UPDATE SET total_steps = "
+                      "excluded.total_steps", (today,))
+        assert other.execute("SELECT total_steps FROM activity_samples "
+                             "WHERE user_id = 'u1' AND date = %s",
+                             (today,)).fetchone()[0] == 3
+        mover.commit()
+    assert migrated.scalar("SELECT count(*) FROM activity_samples_200403") \
+        == 31
+    assert migrated.scalar("SELECT count(*) FROM activity_samples") == 92
