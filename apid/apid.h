@@ -395,6 +395,8 @@ struct apid_metrics {
 	uint64_t	lease_queries;
 	uint64_t	cache_hits;
 	uint64_t	cache_misses;
+	uint64_t	replica_reads;		/* replica.c */
+	uint64_t	replica_fallbacks;
 };
 extern const int	metrics_status_codes[APID_NSTATUS];
 extern const double	metrics_buckets_s[APID_NBUCKETS];

@@ -21,6 +21,7 @@ struct apid_env {
 	int64_t			 key_ttl_ms;	/* listen.c sets it */
 	struct apid_cache	 cache;		/* per worker */
 	bool			 cache_on;	/* LISTEN channel is up */
+	bool			 replica_ok;	/* replica.c: reads may go there */
 };
 
 extern struct apid_env	*env;
@@ -49,6 +50,11 @@ bool	drain_active(void);	/* answers close their connection */
 void	listen_init(void);
 void	listen_fini(void);
 void	listen_drain(void);	/* process pending notifications */
+
+/* replica.c */
+void	replica_init(void);
+void	replica_fini(void);
+void	replica_failed(const char *why);	/* bypass until next probe */
 
 /* ctl.c -- control calls to syncd/analyticsd (nng REQ). */
 struct ctl_call {

@@ -176,6 +176,9 @@ kore_parent_configure(int argc, char **argv)
 	pf_config_normalize_db_url(cfg->database_url);
 	if (!kore_pgsql_register("db", cfg->database_url))
 		fatalx("could not register the database");
+	if (cfg->database_url_replica[0] != '\0' &&
+	    !kore_pgsql_register("replica", cfg->database_url_replica))
+		fatalx("could not register the replica");
 	pf_log_info("starting: %zu routes, statement timeout %d ms",
 	    apid_nroutes, cfg->database_statement_timeout_ms);
 	/*
@@ -209,6 +212,7 @@ kore_worker_configure(void)
 	cache_init(&env->cache, APID_CACHE_SLOTS, APID_CACHE_BYTES);
 	auth_worker_init();
 	listen_init();
+	replica_init();
 	drain_init();
 	front_init();
 	guard_start();
@@ -219,6 +223,7 @@ kore_worker_teardown(void)
 {
 	ctl_fini();
 	listen_fini();
+	replica_fini();
 	keycache_free(&env->keys);
 	cache_free(&env->cache);
 }

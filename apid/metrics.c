@@ -113,4 +113,15 @@ metrics_render(const struct apid_metrics *m, struct pf_buf *out)
 	    __ATOMIC_RELAXED),
 	    (unsigned long long)__atomic_load_n(&m->cache_misses,
 	    __ATOMIC_RELAXED));
+	pf_buf_addf(out, "# HELP apid_replica_reads_total Route statements "
+	    "answered by the replica.\n# TYPE apid_replica_reads_total "
+	    "counter\napid_replica_reads_total %llu\n"
+	    "# HELP apid_replica_fallbacks_total Statements that failed on "
+	    "the replica and ran again on the primary.\n"
+	    "# TYPE apid_replica_fallbacks_total counter\n"
+	    "apid_replica_fallbacks_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&m->replica_reads,
+	    __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&m->replica_fallbacks,
+	    __ATOMIC_RELAXED));
 }

@@ -53,6 +53,7 @@ struct reqctx {
 	struct kore_pgsql	 sql;
 	bool			 sql_used;
 	bool			 retried;
+	bool			 on_replica;	/* replica.c */
 	const char		*q;
 	int			 nparams;
 	const char		*pv[APID_MAX_PARAMS];

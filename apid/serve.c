@@ -102,6 +102,14 @@ pg_failed(struct reqctx *c)
 	    c->sqlstate, c->sql.error ? c->sql.error : "connection lost");
 	kore_pgsql_cleanup(&c->sql);
 	c->sql_used = false;
+	if (c->on_replica) {
+		/* whatever went wrong there, the primary answers */
+		replica_failed(c->sqlstate[0] ? c->sqlstate :
+		    "connection lost");
+		c->on_replica = false;
+		METRIC_INC(replica_fallbacks);
+		return true;
+	}
 	if (c->retried || !pg_conn_lost(c->sqlstate))
 		return false;
 	c->retried = true;
@@ -131,7 +139,8 @@ pg_step(struct http_request *req, struct reqctx *c)
 	for (;;) {
 		switch (c->sql.state) {
 		case KORE_PGSQL_STATE_INIT:
-			if (!kore_pgsql_setup(&c->sql, "db", KORE_PGSQL_ASYNC)) {
+			if (!kore_pgsql_setup(&c->sql, c->on_replica ?
+			    "replica" : "db", KORE_PGSQL_ASYNC)) {
 				if (c->sql.state == KORE_PGSQL_STATE_INIT)
 					return PG_WAIT;		/* queued */
 				break;
@@ -151,6 +160,8 @@ pg_step(struct http_request *req, struct reqctx *c)
 		case KORE_PGSQL_STATE_COMPLETE:
 			kore_pgsql_cleanup(&c->sql);
 			c->sql_used = false;
+			if (c->on_replica)
+				METRIC_INC(replica_reads);
 			return PG_DONE;
 		default:
 			kore_pgsql_continue(&c->sql);
@@ -309,6 +320,10 @@ route_begin(struct http_request *req, struct reqctx *c)
 	case APID_K_CSV:
 		if (cache_begin(req, c, rt) == KORE_RESULT_OK)
 			return KORE_RESULT_OK;
+		/* reads only; the caller's key and quota stay on the primary */
+		c->on_replica = env->replica_ok &&
+		    strcmp(rt->method, "GET") == 0 &&
+		    !(rt->flags & APID_R_BIND_CALLER);
 		return start_query(c, rt->sql);
 	case APID_K_SYNC:
 	case APID_K_READY:
@@ -347,7 +362,7 @@ body_done(struct http_request *req, struct reqctx *c,
 	/* Compact JSON everywhere: PostgreSQL's json functions add blanks. */
 	if (!ctype)
 		n = minify_json(c->col[1], n);
-	if (c->ckeylen > 0 && env->cache_on)
+	if (c->ckeylen > 0 && env->cache_on && !c->on_replica)
 		cache_put(&env->cache, c->ckey, c->ckeylen, c->uid, ctype,
 		    c->col[1], n);
 	if (rt->flags & APID_R_DROP_KEYS)

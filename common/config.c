@@ -54,6 +54,11 @@ static const struct key keys[] = {
 	{ "database_statement_timeout_ms", K_INT,
 	    OFF(database_statement_timeout_ms), "30000", 0, 3600000, 0, NULL,
 	    NULL },
+	{ "database_url_replica", K_STR, OFF(database_url_replica), "", 0, 0,
+	    K_SECRET, "DATABASE_URL_REPLICA", NULL },
+	{ "database_replica_max_lag_ms", K_INT,
+	    OFF(database_replica_max_lag_ms), "5000", 0, 3600000, 0, NULL,
+	    NULL },
 	{ "rundir", K_STR, OFF(rundir), "/run/polarflow", 0, 0, 0, NULL,
 	    NULL },
 	{ "control_allow_users", K_STR, OFF(control_allow_users), "_polarapi",
@@ -709,6 +714,7 @@ validate(struct pf_config *cfg, const char *where, char *err, size_t errlen)
 		return PF_ERR_INVALID;
 	}
 	pf_config_normalize_db_url(cfg->database_url);
+	pf_config_normalize_db_url(cfg->database_url_replica);
 	return PF_OK;
 }
 

@@ -42,6 +42,8 @@ struct pf_config {
 	char			*database_url;
 	int			 database_connect_attempts;
 	int			 database_statement_timeout_ms;
+	char			*database_url_replica;	/* "" none; apid */
+	int			 database_replica_max_lag_ms;
 
 	/* process */
 	char			*rundir;

@@ -22,6 +22,7 @@ static int	cmd_help(struct ctl *, int, char **);
 static const struct cmd cmds[] = {
 	{ { "db", "migrate" }, "", cmd_db_migrate },
 	{ { "db", "status" }, "", cmd_db_status },
+	{ { "db", "partitions" }, "[--split]", cmd_db_partitions },
 	{ { "setup" }, "", cmd_setup },
 	{ { "secret", "list" }, "", cmd_secret_list },
 	{ { "secret", "set" }, "name [file | -]", cmd_secret_set },

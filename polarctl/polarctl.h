@@ -76,6 +76,9 @@ void	 out_list(const struct ctl *, PGresult *res, const struct out_col *);
 int	 cmd_db_migrate(struct ctl *, int, char **);
 int	 cmd_db_status(struct ctl *, int, char **);
 
+/* cmd_partition.c */
+int	 cmd_db_partitions(struct ctl *, int, char **);
+
 /* cmd_setup.c */
 int	 cmd_setup(struct ctl *, int, char **);
 
@@ -132,6 +135,11 @@ void	 export_csv_field(FILE *, const char *);
 int	 store_migrate_lock(struct pf_db *);
 int	 store_migrate_unlock(struct pf_db *);
 int	 store_migrations_applied(struct pf_db *, PGresult **);
+/* The partitions of every partitioned table, with sizes. */
+int	 store_partition_list(struct pf_db *, PGresult **);
+/* One month out of table's default partition; *moved 0 when none left. */
+int	 store_partition_split(struct pf_db *, const char *table,
+	    int64_t *moved);
 int	 store_migration_apply(struct pf_db *, int version, const char *name,
 	    const char *sql, const char *checksum, const char *actor);
 int	 store_audit(struct pf_db *, const char *actor, const char *action,

@@ -54,6 +54,35 @@ store_migrations_applied(struct pf_db *db, PGresult **res)
 }
 
 int
+store_partition_list(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "SELECT p.relname AS table, "
+	    "c.relname AS partition, pg_get_expr(c.relpartbound, c.oid) "
+	    "AS bound, greatest(c.reltuples, 0)::bigint AS rows, "
+	    "pg_total_relation_size(c.oid) AS bytes, "
+	    "pg_size_pretty(pg_total_relation_size(c.oid)) AS size "
+	    "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+	    "JOIN pg_class p ON p.oid = i.inhparent "
+	    "WHERE p.relkind = 'p' AND p.relnamespace = "
+	    "'public'::regnamespace ORDER BY p.relname, c.relname", 0, NULL);
+}
+
+int
+store_partition_split(struct pf_db *db, const char *table, int64_t *moved)
+{
+	PGresult	*res = NULL;
+	const char	*p[1] = { table };
+	int		 r;
+
+	*moved = 0;
+	r = pf_db_exec_one(db, &res, "SELECT pf_history_split($1)", 1, p);
+	if (r == PF_OK)
+		r = pf_db_get_int64(res, 0, 0, moved);
+	PQclear(res);
+	return r;
+}
+
+int
 store_migration_apply(struct pf_db *db, int version, const char *name,
     const char *sql, const char *checksum, const char *actor)
 {

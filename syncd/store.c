@@ -401,6 +401,24 @@ store_startup_cleanup(struct pf_db *db)
 	    0, NULL);
 }
 
+/* Monthly partitions of the history tables, sql/0019; *made the new ones. */
+int
+store_history_ahead(struct pf_db *db, int months, int *made)
+{
+	PGresult	*res = NULL;
+	char		 m[16];
+	const char	*p[1] = { m };
+	int		 r;
+
+	snprintf(m, sizeof(m), "%d", months);
+	*made = 0;
+	r = pf_db_exec_one(db, &res, "SELECT pf_history_ahead($1::int)", 1, p);
+	if (r == PF_OK)
+		r = pf_db_get_int(res, 0, 0, made);
+	PQclear(res);
+	return r;
+}
+
 int
 store_log_close(struct pf_db *db, const char *user_id, int64_t log_id,
     const char *status, int64_t duration_ms, const char *error_type,

@@ -26,10 +26,12 @@ static int64_t
 deadline(int64_t now)
 {
 	int64_t	dl = fetch_next_deadline(now), t = sched_next_deadline();
-	int64_t	rc = sync_next_deadline();
+	int64_t	rc = sync_next_deadline(), pt = part_next_deadline();
 
 	if (rc < dl)
 		dl = rc;
+	if (pt < dl)
+		dl = pt;
 	return t < dl ? t : dl;
 }
 
@@ -38,6 +40,7 @@ tick(int64_t now)
 {
 	fetch_run();
 	sync_recover(now);
+	part_run(now);
 	sched_run(now);
 	fetch_run();
 }

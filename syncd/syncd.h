@@ -507,6 +507,10 @@ void	 sched_init(void);
 void	 sched_poke(void);
 void	 sched_run(int64_t now);
 int64_t	 sched_next_deadline(void);
+
+/* partition.c */
+void	 part_run(int64_t now);
+int64_t	 part_next_deadline(void);
 int	 sched_queue_len(void);
 bool	 sched_quota_wait(void);
 /* Makes every user due now and runs them, even with sync_enabled off. */
@@ -532,6 +536,7 @@ struct due_user {
 /* Builds every stream's upsert before a second thread may use them. */
 void	 store_init(void);
 int	 store_startup_cleanup(struct pf_db *db);
+int	 store_history_ahead(struct pf_db *db, int months, int *made);
 int	 store_due_users(struct pf_db *db, int limit, bool all,
 	    struct due_user *out, int *n);
 int	 store_next_due_ms(struct pf_db *db, int64_t *out_epoch_ms);
