@@ -17,6 +17,7 @@ import time
 import pytest
 
 import harness
+from fx_analyticsd import analyticsd, day, seed  # noqa: F401
 from fx_syncd import polarsim, polarsim_factory, syncd_factory  # noqa: F401
 
 FAST = {"webhook_allow_private": "true", "webhook_retry_initial_ms": "100",
@@ -324,6 +325,22 @@ def test_reauth_and_failed_sync_events(migrated, polarsim, syncd_factory,
     time.sleep(0.5)
     assert [e["type"] for e in receiver.events()].count(
         "user.reauth_required") == 1
+
+
+def test_analytics_updated_comes_from_analyticsd(
+        migrated, polarsim, syncd_factory, receiver, analyticsd, seed):
+    add_hook(migrated, receiver.url, "--events", "analytics.updated")
+    seed.sleep("bob", [(day(-i), 70 + i % 10) for i in range(20)],
+               total=27000, start_hour=22.5)
+    a = analyticsd()
+    a.start()
+    syncd_factory(extra=FAST)
+    harness.wait_until(lambda: len(receiver.got) >= 1, timeout=30,
+                       what="analytics.updated")
+    e = receiver.events()[0]
+    assert e["type"] == "analytics.updated" and e["user_id"] == "bob"
+    assert "computed_at" in e["data"]
+    assert a.stop() == 0
 
 
 PHP = shutil.which("php")
