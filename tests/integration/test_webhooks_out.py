@@ -18,6 +18,7 @@ import pytest
 
 import harness
 from fx_analyticsd import analyticsd, day, seed  # noqa: F401
+from fx_apid import MASTER, apid, make_key  # noqa: F401
 from fx_syncd import polarsim, polarsim_factory, syncd_factory  # noqa: F401
 
 FAST = {"webhook_allow_private": "true", "webhook_retry_initial_ms": "100",
@@ -341,6 +342,67 @@ def test_analytics_updated_comes_from_analyticsd(
     assert e["type"] == "analytics.updated" and e["user_id"] == "bob"
     assert "computed_at" in e["data"]
     assert a.stop() == 0
+
+
+def test_api_routes_for_service_keys(migrated, polarsim, syncd_factory,
+                                     receiver, apid, polarctl):
+    svc, other = make_key(migrated, polarctl), make_key(migrated, polarctl)
+    polarctl("user", "add", "u1", check=True)
+    own = make_key(migrated, polarctl, "u1")
+
+    def post(key, body):
+        return apid.post("/api/v1/webhooks", key, data=json.dumps(
+            body).encode(), headers={"Content-Type": "application/json"})
+    r = post(svc, {"url": receiver.url, "events": ["user.deleted"],
+                   "description": "saas"})
+    assert r.status == 200, r.body
+    hook = r.json()
+    assert hook["secret"].startswith("whsec_") and hook["enabled"] is True
+    assert hook["events"] == ["user.deleted"]
+    # bad input: the error envelope, nothing stored
+    for body, msg in [({"url": "ftp://x"}, "https://"),
+                      ({"url": receiver.url, "events": ["x"]},
+                       "unknown event type"),
+                      ({"url": receiver.url, "extra": 1}, "Unknown member"),
+                      ({"url": receiver.url, "description": "d" * 201},
+                       "description"),
+                      ([], "JSON object")]:
+        r = post(svc, body)
+        assert r.status == 400 and msg in r.json()["detail"], (body, r.body)
+    r = apid.post("/api/v1/webhooks", svc, data=b"x" * 20000)
+    assert r.status == 413
+    # a user's own key may not
+    assert post(own, {"url": receiver.url}).status == 403
+    assert apid.get("/api/v1/webhooks", own).status == 403
+    # each service key sees its own; the master key all
+    assert [h["id"] for h in apid.get("/api/v1/webhooks", svc).json()] == \
+        [hook["id"]]
+    assert apid.get("/api/v1/webhooks", other).json() == []
+    assert len(apid.get("/api/v1/webhooks", MASTER).json()) == 1
+    assert "secret" not in apid.get("/api/v1/webhooks", svc).json()[0]
+    path = f"/api/v1/webhooks/{hook['id']}"
+    assert apid.request("DELETE", path, other).status == 404
+    assert apid.get("/api/v1/webhooks/0/deliveries", svc).status == 400
+    # a delivery, in the log
+    sd = syncd_factory(extra=FAST)
+    assert polarctl("user", "delete", "--no-polar", "u1").returncode == 0
+    harness.wait_until(lambda: len(receiver.got) == 1, timeout=20,
+                       what="user.deleted")
+    h, body = receiver.got[0]
+    assert verify(hook["secret"], h, body)
+    harness.wait_until(lambda: apid.get(path + "/deliveries", svc).json()
+                       and apid.get(path + "/deliveries", svc).json()[0][
+                           "state"] == "delivered", timeout=10,
+                       what="the delivery logged")
+    d = apid.get(path + "/deliveries", svc).json()[0]
+    assert d["type"] == "user.deleted" and d["user_id"] == "u1"
+    assert d["status_code"] == 204 and d["attempts"] == 1
+    r = apid.request("DELETE", path, svc)
+    assert r.status == 200 and r.json() == {"deleted": True,
+                                            "id": hook["id"]}
+    assert apid.request("DELETE", path, svc).status == 404
+    assert apid.get(path + "/deliveries", svc).status == 404
+    assert sd.stop() == 0
 
 
 PHP = shutil.which("php")
