@@ -42,6 +42,11 @@
 #define HOOK_PRUNE_MS		(3600 * 1000)
 #define HOOK_SECRET_MAX		64	/* key bytes */
 #define HOOK_ERR_MAX		260
+#define HOOK_READY_MAX		512	/* heads read by one scan */
+#define HOOK_FLUSH_BATCH	128	/* results written at once */
+#define HOOK_FLUSH_MS		200	/* the longest a result waits */
+
+enum stmt { S_SCAN, S_FLUSH, S__COUNT };
 
 struct result {
 	int64_t		 id;
@@ -56,6 +61,13 @@ struct item {
 	int		 attempts;	/* before this one */
 };
 
+/* A due delivery read by scan(), not yet sent. */
+struct ready {
+	int64_t		 id;
+	int		 attempts;
+	char		*event_id, *url, *secret, *body;
+};
+
 static struct {
 	bool		 on;
 	PGconn		*conn;		/* the connection we LISTEN on */
@@ -65,10 +77,16 @@ static struct {
 	int64_t		 next_prune;
 	int64_t		*inflight;	/* delivery ids */
 	size_t		 ninflight;
+	struct ready	 ready[HOOK_READY_MAX];
+	size_t		 nready, rhead;	/* h.ready[rhead..nready) to send */
 	struct result	*res;		/* done, not yet written */
 	size_t		 nres;
 	size_t		 capres;
+	int64_t		 first_res;	/* mono ms of res[0] */
 	int64_t		 delivered, failed_attempts, refused;
+	PGconn		*prep_conn;	/* where the statements are prepared */
+	int		 prep_pid;
+	unsigned	 prepared;	/* 1 << enum stmt */
 } h;
 
 /* ---------- pure helpers ---------- */
@@ -271,6 +289,8 @@ sent(struct xfer *x, void *arg)
 		h.capres = h.capres ? h.capres * 2 : 64;
 		h.res = pf_xreallocarray(h.res, h.capres, sizeof(*h.res));
 	}
+	if (h.nres == 0)
+		h.first_res = pf_time_mono_ms();
 	r = &h.res[h.nres++];
 	memset(r, 0, sizeof(*r));
 	r->id = it->id;
@@ -337,6 +357,53 @@ int64_array(const int64_t *v, size_t n)
 }
 
 /*
+ * The two statements of every turn are prepared once per connection (a
+ * reconnect is noticed by its backend pid): planning them cost more than
+ * running them.
+ */
+static int
+exec_prepared(enum stmt id, PGresult **out, const char *sql, int n,
+    const char *const *params)
+{
+	static const char *const names[S__COUNT] = { "hook_scan",
+	    "hook_flush" };
+	PGconn		*conn = pf_db_conn(env->db);
+	PGresult	*r;
+	int		 rc;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+		return pf_db_exec(env->db, out, sql, n, params);
+	if (conn != h.prep_conn || PQbackendPID(conn) != h.prep_pid) {
+		h.prep_conn = conn;
+		h.prep_pid = PQbackendPID(conn);
+		h.prepared = 0;
+	}
+	if ((h.prepared & (1u << id)) == 0) {
+		r = PQprepare(conn, names[id], sql, n, NULL);
+		rc = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+		if (!rc)	/* the plain way says why */
+			return pf_db_exec(env->db, out, sql, n, params);
+		h.prepared |= 1u << id;
+	}
+	r = PQexecPrepared(conn, names[id], n, params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return PF_OK;
+	}
+	rc = PQstatus(conn) != CONNECTION_OK ? PF_ERR_DB_CONN :
+	    pf_db_sqlstate_err(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+	pf_log_warnx("%s: %s", names[id], PQresultErrorMessage(r));
+	h.prepared &= ~(1u << id);
+	PQclear(r);
+	return rc;
+}
+
+/*
  * Writes the results gathered since the last turn in one statement: each
  * delivery's row, then each subscription's health (a success clears it;
  * failing for webhook_disable_after_hours disables it).
@@ -344,9 +411,10 @@ int64_array(const int64_t *v, size_t n)
 static int
 flush(void)
 {
-	const char	*p[3];
+	const char	*p[4];
 	json_t		*a;
-	char		*txt, hrs[16], dis[16];
+	int64_t		*ids;
+	char		*txt, *idtxt, hrs[16], dis[16];
 	size_t		 i;
 	int		 r;
 
@@ -361,12 +429,19 @@ flush(void)
 		    h.res[i].delay < 0 ? NULL : h.res[i].err));
 	txt = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
+	/* the ids again, as an array: the planner probes the primary key */
+	ids = pf_xreallocarray(NULL, h.nres, sizeof(*ids));
 	snprintf(hrs, sizeof(hrs), "%d", env->cfg->webhook_retry_hours);
 	snprintf(dis, sizeof(dis), "%d", env->cfg->webhook_disable_after_hours);
+	for (i = 0; i < h.nres; i++)
+		ids[i] = h.res[i].id;
+	idtxt = int64_array(ids, h.nres);
+	free(ids);
 	p[0] = txt;
 	p[1] = hrs;
 	p[2] = dis;
-	r = pf_db_exec(env->db, NULL, "WITH r AS (SELECT * FROM "
+	p[3] = idtxt;
+	r = exec_prepared(S_FLUSH, NULL, "WITH r AS (SELECT * FROM "
 	    "jsonb_to_recordset($1::jsonb) AS r (id bigint, code int, ms int, "
 	    "delay bigint, err text)), "
 	    "d AS (UPDATE webhook_deliveries d SET attempts = d.attempts + 1, "
@@ -377,7 +452,9 @@ flush(void)
 	    " THEN 'failed' ELSE 'pending' END, "
 	    " next_attempt_at = CASE WHEN r.delay < 0 THEN d.next_attempt_at "
 	    " ELSE now() + r.delay * interval '1 millisecond' END "
-	    " FROM r WHERE d.id = r.id AND d.state = 'pending' "
+	    " FROM r WHERE d.id = r.id AND d.id = ANY ($4::bigint[]) "
+	    /* a filter, not a reason to read the whole pending index */
+	    " AND coalesce(d.state, '') = 'pending' "
 	    " RETURNING d.subscription_id, r.delay < 0 AS ok), "
 	    "g AS (SELECT subscription_id, bool_or(ok) AS ok, "
 	    " count(*) FILTER (WHERE NOT ok) AS nfail FROM d GROUP BY 1) "
@@ -393,8 +470,10 @@ flush(void)
 	    " disabled_reason = CASE WHEN NOT g.ok AND s.failing_since <= now() "
 	    " - make_interval(hours => $3::int) THEN 'failing since ' || "
 	    " s.failing_since::text ELSE s.disabled_reason END "
-	    "FROM g WHERE s.id = g.subscription_id", 3, p);
+	    "FROM g WHERE s.id = g.subscription_id AND (NOT g.ok OR "
+	    " s.failure_streak > 0 OR s.failing_since IS NOT NULL)", 4, p);
 	free(txt);
+	free(idtxt);
 	if (r != PF_OK) {
 		pf_log_warnx("could not record %zu webhook deliveries: %s "
 		    "(they will be sent again)", h.nres, pf_db_errmsg(env->db));
@@ -411,34 +490,40 @@ flush(void)
 }
 
 /*
- * The oldest pending delivery of each (subscription, user) that is not in
- * flight, soonest due first: sends the due ones while there is room and
- * notes when the next one falls due.
+ * The head of each (subscription, user): its oldest pending delivery, found
+ * with one index probe per pair (a loose index scan) rather than by reading
+ * every pending row.  Only heads that are due and not in flight are kept,
+ * in h.ready, soonest due first; the next due time is noted.  A scan runs
+ * only once h.ready is empty, after the results were written, so a
+ * user's next delivery is never read before the previous one is settled.
  */
 static void
 scan(int64_t now)
 {
 	const char	*p[2];
 	PGresult	*res;
+	struct ready	*r;
 	char		*ids, lim[16];
-	int64_t		 id, wait;
-	int		 i, n, room, att;
+	int64_t		 wait;
+	int		 i, n;
 
-	room = env->cfg->webhook_max_inflight - (int)h.ninflight;
 	h.next_scan = now + HOOK_SCAN_IDLE_MS;
-	if (room <= 0)
-		return;
 	ids = int64_array(h.inflight, h.ninflight);
-	snprintf(lim, sizeof(lim), "%d", room + 1);
+	snprintf(lim, sizeof(lim), "%d", HOOK_READY_MAX + 1);
 	p[0] = ids;
 	p[1] = lim;
-	if (pf_db_exec(env->db, &res, "SELECT d.id, d.attempts, o.event_id, "
-	    "s.url, s.secret, o.body, greatest(0, ceil(extract(epoch FROM "
-	    "d.next_attempt_at - now()) * 1000))::bigint "
-	    "FROM (SELECT DISTINCT ON (subscription_id, subject) id "
-	    " FROM webhook_deliveries WHERE state = 'pending' "
-	    " ORDER BY subscription_id, subject, id) f "
-	    "JOIN webhook_deliveries d ON d.id = f.id "
+	if (exec_prepared(S_SCAN, &res, "WITH RECURSIVE g AS ("
+	    " (SELECT subscription_id, subject, id FROM webhook_deliveries"
+	    "  WHERE state = 'pending' ORDER BY subscription_id, subject, id"
+	    "  LIMIT 1)"
+	    " UNION ALL SELECT n.* FROM g, LATERAL (SELECT subscription_id,"
+	    "  subject, id FROM webhook_deliveries d WHERE state = 'pending'"
+	    "  AND (d.subscription_id, d.subject) > (g.subscription_id,"
+	    "  g.subject) ORDER BY subscription_id, subject, id LIMIT 1) n) "
+	    "SELECT d.id, d.attempts, o.event_id, s.url, s.secret, o.body, "
+	    "greatest(0, ceil(extract(epoch FROM d.next_attempt_at - now()) * "
+	    "1000))::bigint FROM g "
+	    "JOIN webhook_deliveries d ON d.id = g.id "
 	    "JOIN webhook_outbox o ON o.seq = d.seq "
 	    "JOIN webhook_subscriptions s ON s.id = d.subscription_id "
 	    "WHERE s.enabled AND d.id <> ALL ($1::bigint[]) "
@@ -451,20 +536,54 @@ scan(int64_t now)
 	free(ids);
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		if (pf_db_get_int64(res, i, 0, &id) != PF_OK ||
-		    pf_db_get_int(res, i, 1, &att) != PF_OK ||
-		    pf_db_get_int64(res, i, 6, &wait) != PF_OK)
+		if (pf_db_get_int64(res, i, 6, &wait) != PF_OK)
 			continue;
-		if (wait > 0 || room == 0) {
+		if (wait > 0 || h.nready == HOOK_READY_MAX) {
 			if (now + wait < h.next_scan)
 				h.next_scan = now + wait;
 			break;
 		}
-		send_one(id, att, PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-		    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
-		room--;
+		r = &h.ready[h.nready];
+		if (pf_db_get_int64(res, i, 0, &r->id) != PF_OK ||
+		    pf_db_get_int(res, i, 1, &r->attempts) != PF_OK)
+			continue;
+		r->event_id = pf_xstrdup(PQgetvalue(res, i, 2));
+		r->url = pf_xstrdup(PQgetvalue(res, i, 3));
+		r->secret = pf_xstrdup(PQgetvalue(res, i, 4));
+		r->body = pf_xstrdup(PQgetvalue(res, i, 5));
+		h.nready++;
 	}
 	PQclear(res);
+	h.rhead = 0;
+}
+
+static void
+ready_free(struct ready *r)
+{
+	free(r->event_id);
+	free(r->url);
+	if (r->secret != NULL)
+		sodium_memzero(r->secret, strlen(r->secret));
+	free(r->secret);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Sends from h.ready while there is room. */
+static void
+dispatch(void)
+{
+	struct ready	*r;
+
+	while (h.rhead < h.nready &&
+	    (int)h.ninflight < env->cfg->webhook_max_inflight) {
+		r = &h.ready[h.rhead++];
+		send_one(r->id, r->attempts, r->event_id, r->url, r->secret,
+		    r->body);
+		ready_free(r);
+	}
+	if (h.rhead == h.nready)
+		h.rhead = h.nready = 0;
 }
 
 /* Delivered events a week old go, with their delivery log. */
@@ -477,6 +596,19 @@ prune(void)
 	    "d.state = 'pending')", 0, NULL) != PF_OK)
 		pf_log_warnx("could not prune the webhook outbox: %s",
 		    pf_db_errmsg(env->db));
+}
+
+/*
+ * Results are written in batches: when many are waiting, when they are
+ * needed (nothing left to send: the next scan must see them), or when the
+ * oldest has waited HOOK_FLUSH_MS.  One statement per result would cost
+ * more than the deliveries.
+ */
+static bool
+flush_due(int64_t now)
+{
+	return h.nres > 0 && (h.nres >= HOOK_FLUSH_BATCH || h.nready == 0 ||
+	    now >= h.first_res + HOOK_FLUSH_MS);
 }
 
 void
@@ -494,6 +626,8 @@ hook_fini(void)
 {
 	if (h.on)
 		flush();
+	while (h.rhead < h.nready)
+		ready_free(&h.ready[h.rhead++]);
 	free(h.inflight);
 	free(h.res);
 	memset(&h, 0, sizeof(h));
@@ -504,7 +638,14 @@ hook_next_deadline(void)
 {
 	if (!h.on)
 		return INT64_MAX;
-	if (h.wake || h.nres > 0)
+	if (h.nres > 0 && h.nready == 0)
+		return 0;
+	if (h.nres > 0 && h.first_res + HOOK_FLUSH_MS < h.next_scan)
+		return h.first_res + HOOK_FLUSH_MS;
+	if ((h.nready > 0 &&
+	    (int)h.ninflight < env->cfg->webhook_max_inflight))
+		return 0;
+	if (h.wake && h.nready == 0)
 		return 0;
 	return h.next_scan;
 }
@@ -516,16 +657,17 @@ hook_run(int64_t now)
 		return;
 	listen_check();
 	listen_drain();
-	if (h.nres > 0 && flush() != PF_OK)
+	if (flush_due(now) && flush() != PF_OK)
 		return;
 	if (now >= h.next_prune) {
 		h.next_prune = now + HOOK_PRUNE_MS;
 		prune();
 	}
-	if (h.wake || now >= h.next_scan) {
+	if (h.nready == 0 && (h.wake || now >= h.next_scan)) {
 		h.wake = false;
 		scan(now);
 	}
+	dispatch();
 }
 
 json_t *
