@@ -604,7 +604,8 @@ store_ingest_user(struct pf_db *db, int64_t id, char *uid, size_t len)
 
 /* ---------- webhooks out ---------- */
 
-#define HOOK_COLS "id, url, events, description, owner_key_id, enabled, " \
+#define HOOK_COLS "id, url, to_json(events) AS events, description, " \
+    "owner_key_id, enabled, " \
     "disabled_at, disabled_reason, failing_since, failure_streak, " \
     "created_at "
 

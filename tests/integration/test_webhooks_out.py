@@ -177,6 +177,8 @@ def test_nothing_is_kept_without_subscribers_and_filters_apply(
     assert sd.sync(uid)["ok"]
     assert outbox(migrated) == []
     add_hook(migrated, receiver.url, "--events", "user.deleted")
+    lst = json.loads(ctl(migrated, "webhook", "list").stdout)
+    assert lst[0]["events"] == ["user.deleted"] and lst[0]["pending"] == 0
     p = ctl(migrated, "webhook", "add", receiver.url, "--events",
             "data.changed,nope", check=False)
     assert p.returncode != 0 and 'unknown event type "nope"' in p.stderr
