@@ -190,7 +190,7 @@ def test_nothing_is_kept_without_subscribers_and_filters_apply(
     assert outbox(migrated) == []       # data.changed is filtered out
     p = ctl(migrated, "user", "delete", "--no-polar", uid)
     assert p.returncode == 0, p.stderr
-    harness.wait_until(lambda: len(receiver.got) == 1, timeout=20,
+    harness.wait_until(lambda: len(receiver.got) >= 1, timeout=20,
                        what="user.deleted")
     e = receiver.events()[0]
     assert e["type"] == "user.deleted" and e["user_id"] == uid
@@ -321,15 +321,15 @@ def test_reauth_and_failed_sync_events(migrated, polarsim, syncd_factory,
              "user.reauth_required,sync.failed")
     polarsim.fault("revoked")   # every call answers 401
     sd.sync(uid)
-    harness.wait_until(lambda: len(receiver.got) == 2, timeout=20,
+    harness.wait_until(lambda: len(set(receiver.ids())) == 2, timeout=20,
                        what="reauth and sync.failed")
-    types = sorted(e["type"] for e in receiver.events())
+    types = sorted({e["type"] for e in receiver.events()})
     assert types == ["sync.failed", "user.reauth_required"], types
     # the flag is already up: no second reauth event
     sd.sync(uid)
     time.sleep(0.5)
-    assert [e["type"] for e in receiver.events()].count(
-        "user.reauth_required") == 1
+    assert len({e["id"] for e in receiver.events()
+                if e["type"] == "user.reauth_required"}) == 1
 
 
 def test_analytics_updated_comes_from_analyticsd(
@@ -390,7 +390,7 @@ def test_api_routes_for_service_keys(migrated, polarsim, syncd_factory,
     # a delivery, in the log
     sd = syncd_factory(extra=FAST)
     assert polarctl("user", "delete", "--no-polar", "u1").returncode == 0
-    harness.wait_until(lambda: len(receiver.got) == 1, timeout=20,
+    harness.wait_until(lambda: len(receiver.got) >= 1, timeout=20,
                        what="user.deleted")
     h, body = receiver.got[0]
     assert verify(hook["secret"], h, body)
@@ -400,7 +400,7 @@ def test_api_routes_for_service_keys(migrated, polarsim, syncd_factory,
                        what="the delivery logged")
     d = apid.get(path + "/deliveries", svc).json()[0]
     assert d["type"] == "user.deleted" and d["user_id"] == "u1"
-    assert d["status_code"] == 204 and d["attempts"] == 1
+    assert d["status_code"] == 204 and d["attempts"] >= 1
     r = apid.request("DELETE", path, svc)
     assert r.status == 200 and r.json() == {"deleted": True,
                                             "id": hook["id"]}
