@@ -204,11 +204,15 @@ static const char q_write[] =
     "doc AS (INSERT INTO analytics_documents (user_id, kind, payload, "
     " computed_at) SELECT $1, d.key, d.value, $2 "
     " FROM jsonb_each($8::jsonb) AS d ON CONFLICT (user_id, kind) DO UPDATE "
-    " SET payload = excluded.payload, computed_at = excluded.computed_at) "
-    "UPDATE analytics_state SET analytics_run_at = $9::timestamptz, "
+    " SET payload = excluded.payload, computed_at = excluded.computed_at), "
+    "st AS (UPDATE analytics_state SET analytics_run_at = $9::timestamptz, "
     " analytics_started_at = $11::timestamptz, last_duration_ms = $10, "
     " last_error = NULL, run_count = run_count + 1 "
-    "WHERE user_id = $1 RETURNING data_changed_at > $9::timestamptz";
+    " WHERE user_id = $1 RETURNING data_changed_at > $9::timestamptz AS s) "
+    /* analytics.updated for the webhooks out, in this very write */
+    "SELECT s, pf_webhook_emit('analytics.updated', $1, jsonb_build_object("
+    " 'from', CASE WHEN $7::int > -1000000 THEN (DATE '1970-01-01' + "
+    " $7::int)::text END, 'computed_at', $2::text)) FROM st";
 
 /*
  * A big rewrite (a new user, "full") streams its daily rows with COPY

@@ -78,6 +78,7 @@ enum apid_kind {
 	APID_K_HRV_PAGE,	/* the HRV Metrics API's ?skip, limit lists */
 	APID_K_HRV_ONE,		/* one session (?rr=true: with its series) */
 	APID_K_INGEST,		/* an Apple Health push (ingest.c) */
+	APID_K_WEBHOOK_ADD,	/* a webhook subscription (webhook.c) */
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -566,5 +567,9 @@ extern const char store_sql_hrv_compat_tag[];
 extern const char store_sql_hrv_compat_one[];
 extern const char store_sql_health_metrics[];
 extern const char store_sql_health_workouts[];
+extern const char store_sql_webhook_add[];
+extern const char store_sql_webhook_list[];
+extern const char store_sql_webhook_delete[];
+extern const char store_sql_webhook_deliveries[];
 
 #endif /* PF_APID_H */

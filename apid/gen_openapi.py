@@ -32,7 +32,37 @@ def arr(items):
     return {"type": "array", "items": items}
 
 
+HOOK_EVENTS = {"type": "string", "enum": [
+    "data.changed", "analytics.updated", "user.reauth_required",
+    "user.deleted", "sync.failed"]}
+HOOK = {"id": {"type": "integer"}, "url": {"type": "string"},
+        "events": arr(HOOK_EVENTS), "description": {"type": "string"},
+        "enabled": BOOL, "disabled_at": TS, "disabled_reason": STR,
+        "failing_since": TS, "failure_streak": {"type": "integer"},
+        "created_at": TS}
+
 SCHEMAS = {
+    "Webhook": obj(HOOK),
+    "WebhookCreated": obj(dict(HOOK, secret={
+        "type": "string", "pattern": "^whsec_[A-Za-z0-9+/=]+$",
+        "description": "Standard Webhooks signing secret; shown once"})),
+    "WebhookBody": {"type": "object", "required": ["url"],
+                    "additionalProperties": False, "properties": {
+                        "url": {"type": "string", "maxLength": 2048,
+                                "pattern": "^https?://"},
+                        "events": {**arr(HOOK_EVENTS), "maxItems": 16,
+                                   "description": "Empty or absent: "
+                                   "every event type"},
+                        "description": {"type": "string",
+                                        "maxLength": 200}}},
+    "WebhookDelivery": obj({
+        "id": {"type": "integer"}, "event_id": {"type": "string"},
+        "type": {"type": "string"}, "user_id": STR,
+        "state": {"type": "string", "enum": ["pending", "delivered",
+                                             "failed"]},
+        "attempts": {"type": "integer"}, "status_code": INT,
+        "latency_ms": INT, "error": STR, "next_attempt_at": TS,
+        "last_attempt_at": TS, "created_at": TS}),
     "JsonRpcRequest": obj({"jsonrpc": {"const": "2.0"},
                            "id": {"type": ["string", "integer"]},
                            "method": {"type": "string"},
@@ -293,6 +323,7 @@ PATHP = {
     "metric": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
     "kind": {"type": "string", "pattern": "^[a-z0-9_.]{1,64}$"},
     "session_id": {"type": "string", "format": "uuid"},
+    "webhook_id": {"type": "string", "pattern": "^[1-9][0-9]{0,17}$"},
     "hrv_user_id": {"type": "string", "minLength": 1, "maxLength": 254,
                     "description": "The HRV Metrics API's user_id (an "
                     "e-mail) or a user id of this server"},
@@ -586,6 +617,17 @@ DOC = {r[:2]: r[2:] for r in [
     ("get", U + "/health/workouts", "Apple Health workouts", "health",
      obj({"from": DATE, "to": DATE,
           "workouts": arr(ref("HealthWorkout"))}), False),
+    ("post", "/api/v1/webhooks", "Subscribe a URL to the signed webhooks "
+     "out (service or master key); the secret is returned once",
+     "webhooks", ref("WebhookCreated"), False),
+    ("get", "/api/v1/webhooks", "The caller's webhook subscriptions "
+     "(the master key: every one)", "webhooks", arr(ref("Webhook")), False),
+    ("delete", "/api/v1/webhooks/{webhook_id}", "Remove a webhook "
+     "subscription and its pending deliveries", "webhooks",
+     obj({"deleted": BOOL, "id": {"type": "integer"}}), True),
+    ("get", "/api/v1/webhooks/{webhook_id}/deliveries", "The last 100 "
+     "deliveries of a webhook, newest first", "webhooks",
+     arr(ref("WebhookDelivery")), True),
 ]}
 
 MCP_ERR = {"application/json": {"schema": obj({
@@ -720,6 +762,12 @@ EXTRA.update({
         "body": ref("HrvCompatBody"), "responses": CONFLICT},
     ("get", "/api/hrv/sessions/user/{hrv_user_id}"): {"params": PAGE},
     ("get", "/api/hrv/sessions/tag/{tag_name}"): {"params": PAGE},
+    ("post", "/api/v1/webhooks"): {
+        "ok": "Subscribed", "body": ref("WebhookBody"),
+        "responses": {
+            "403": err("A user's own key"),
+            "409": err("The key has 50 webhooks already"),
+            "413": err("Body over 16 KiB")}},
 })
 
 
@@ -811,7 +859,8 @@ def build(routes):
         "servers": [{"url": "http://127.0.0.1:8000"}],
         "tags": [{"name": t, "description": t.capitalize() + " routes"}
                  for t in ("operations", "data", "export", "sync",
-                           "analytics", "hrv", "health", "keys", "mcp")],
+                           "analytics", "hrv", "health", "keys", "mcp",
+                           "webhooks")],
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,

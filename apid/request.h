@@ -155,6 +155,10 @@ int	hrv_begin(struct http_request *, struct reqctx *,
 int	hrv_query_done(struct http_request *, struct reqctx *,
 	    const struct apid_route *rt);
 
+/* webhook.c -- POST /api/v1/webhooks: checks the body, makes the secret */
+int	webhook_begin(struct http_request *, struct reqctx *,
+	    const struct apid_route *rt);
+
 /* synctask.c */
 /* POST .../sync/trigger, once the user is known to exist. */
 int	sync_trigger(struct http_request *, struct reqctx *);

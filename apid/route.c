@@ -195,6 +195,23 @@ const struct apid_route apid_routes[] = {
 	    store_sql_health_metrics, NULL },
 	{ GET, U "/health/workouts", APID_K_SQL, A | APID_R_HEALTH_Q, NODAYS,
 	    store_sql_health_workouts, NULL },
+
+	/*
+	 * The webhooks out, for service keys: a key sees the subscriptions
+	 * it made (the master key every one); syncd delivers them.
+	 */
+	{ POST, "/api/v1/webhooks", APID_K_WEBHOOK_ADD,
+	    A | APID_R_SERVICE | APID_R_BIND_CALLER, NODAYS,
+	    store_sql_webhook_add, NULL },
+	{ GET, "/api/v1/webhooks", APID_K_SQL,
+	    A | APID_R_SERVICE | APID_R_BIND_CALLER, NODAYS,
+	    store_sql_webhook_list, NULL },
+	{ DELETE, "/api/v1/webhooks/{webhook_id}", APID_K_SQL,
+	    A | APID_R_SERVICE | APID_R_BIND_CALLER, NODAYS,
+	    store_sql_webhook_delete, NULL },
+	{ GET, "/api/v1/webhooks/{webhook_id}/deliveries", APID_K_SQL,
+	    A | APID_R_SERVICE | APID_R_BIND_CALLER, NODAYS,
+	    store_sql_webhook_deliveries, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);

@@ -346,6 +346,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return hrv_begin(req, c, rt);
 	case APID_K_INGEST:
 		return ingest_begin(req, c);
+	case APID_K_WEBHOOK_ADD:
+		return webhook_begin(req, c, rt);
 	default:
 		return serve_static(req, c, rt->kind);
 	}

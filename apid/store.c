@@ -1219,3 +1219,68 @@ const char store_sql_health_workouts[] =
     /* agg ($5, always one of these) has no use here but needs a type */
     " AND $5 IN ('raw', 'day')), '[]'))::text"
     " FROM" HWIN;
+
+/*
+ * The webhooks out.  $1 is the calling key's id (0: the master key, which
+ * sees every subscription), $2 its quota left (unused), then what the
+ * route binds.  The secret is bound by webhook.c and only echoed: apid may
+ * write a secret, never read one.
+ */
+#define HOOK_JSON(s) "json_build_object('id', " s ".id, 'url', " s ".url," \
+    " 'events', " s ".events, 'description', " s ".description," \
+    " 'enabled', " s ".enabled, 'disabled_at', " TS(s ".disabled_at") "," \
+    " 'disabled_reason', " s ".disabled_reason, 'failing_since', " \
+    TS(s ".failing_since") ", 'failure_streak', " s ".failure_streak," \
+    " 'created_at', " TS(s ".created_at") ")"
+#define HOOK_MAX_PER_KEY "50"
+
+/* $3 url, $4 secret, $5 events (JSON array), $6 description */
+const char store_sql_webhook_add[] =
+    "WITH n AS (SELECT count(*) AS c FROM webhook_subscriptions"
+    " WHERE owner_key_id IS NOT DISTINCT FROM nullif($1::bigint, 0)),"
+    " i AS (INSERT INTO webhook_subscriptions (url, secret, events,"
+    " description, owner_key_id) SELECT $3, $4, coalesce((SELECT"
+    " array_agg(e) FROM jsonb_array_elements_text($5::jsonb) e), '{}'),"
+    " $6, nullif($1::bigint, 0) FROM n WHERE n.c < " HOOK_MAX_PER_KEY
+    " AND $2::int IS NOT NULL RETURNING id, url, events, description,"
+    " enabled, disabled_at, disabled_reason, failing_since,"
+    " failure_streak, created_at) "
+    "SELECT CASE WHEN i.id IS NULL THEN 409 ELSE 200 END,"
+    " CASE WHEN i.id IS NULL THEN 'This key has " HOOK_MAX_PER_KEY
+    " webhooks already' ELSE (" HOOK_JSON("i") "::jsonb ||"
+    " jsonb_build_object('secret', $4::text))::text END"
+    " FROM (SELECT 1) one LEFT JOIN i ON true";
+
+const char store_sql_webhook_list[] =
+    "SELECT 200, coalesce(json_agg(" HOOK_JSON("s") " ORDER BY s.id),"
+    " '[]')::text FROM webhook_subscriptions s"
+    " WHERE ($1::bigint = 0 OR s.owner_key_id = $1::bigint)"
+    " AND $2::int IS NOT NULL";
+
+/* $1 the webhook, $2 the key, $3 its quota */
+const char store_sql_webhook_delete[] =
+    "WITH d AS (DELETE FROM webhook_subscriptions WHERE id = $1::bigint"
+    " AND ($2::bigint = 0 OR owner_key_id = $2::bigint)"
+    " AND $3::int IS NOT NULL RETURNING id) "
+    "SELECT CASE WHEN count(*) = 0 THEN 404 ELSE 200 END,"
+    " CASE WHEN count(*) = 0 THEN 'Webhook ' || $1 || ' not found'"
+    " ELSE json_build_object('deleted', true, 'id', $1::bigint)::text END"
+    " FROM d";
+
+/* the last 100 deliveries of the webhook, newest first */
+const char store_sql_webhook_deliveries[] =
+    "SELECT CASE WHEN s.id IS NULL THEN 404 ELSE 200 END,"
+    " CASE WHEN s.id IS NULL THEN 'Webhook ' || $1 || ' not found'"
+    " ELSE coalesce((SELECT json_agg(json_build_object('id', x.id,"
+    " 'event_id', x.event_id, 'type', x.type, 'user_id', x.osubject,"
+    " 'state', x.state, 'attempts', x.attempts, 'status_code',"
+    " x.status_code, 'latency_ms', x.latency_ms, 'error', x.error,"
+    " 'next_attempt_at', " TS("x.next_attempt_at") ", 'last_attempt_at', "
+    TS("x.last_attempt_at") ", 'created_at', " TS("x.created_at") ")"
+    " ORDER BY x.id DESC) FROM (SELECT d.*, o.event_id, o.type, o.subject"
+    " AS osubject FROM webhook_deliveries d JOIN webhook_outbox o"
+    " ON o.seq = d.seq WHERE d.subscription_id = s.id"
+    " ORDER BY d.id DESC LIMIT 100) x), '[]')::text END"
+    " FROM (SELECT 1) one LEFT JOIN webhook_subscriptions s"
+    " ON s.id = $1::bigint AND ($2::bigint = 0 OR"
+    " s.owner_key_id = $2::bigint) AND $3::int IS NOT NULL";

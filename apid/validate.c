@@ -270,6 +270,17 @@ validate_capture(const char *name, size_t namelen, const struct apid_span *v,
 			return -2;
 		snprintf(out, outlen, "%.17g", d);
 		return 0;
+	} else if (NAMEIS("webhook_id")) {
+		size_t	i;
+
+		for (i = 0; i < v->len; i++)
+			if (v->p[i] < '0' || v->p[i] > '9')
+				break;
+		if (v->len == 0 || v->len > 18 || i < v->len || v->p[0] == '0') {
+			verr(e, key, "path", "Input should be a positive "
+			    "integer");
+			return -1;
+		}
 	} else if (NAMEIS("metric") || NAMEIS("kind")) {
 		if (!validate_slug(v->p, v->len)) {
 			verr(e, key, "path", "String should match pattern "

@@ -129,6 +129,20 @@ static const struct key keys[] = {
 	    "Rest,Wake Check,Morning", 0, 0, 0, NULL, NULL },
 	{ "hrv_polar_tag", K_STR, OFF(hrv_polar_tag), "", 0, 0, 0, NULL,
 	    NULL },
+	{ "webhook_allow_private", K_BOOL, OFF(webhook_allow_private),
+	    "false", 0, 0, 0, NULL, NULL },
+	{ "webhook_timeout_seconds", K_INT, OFF(webhook_timeout_seconds),
+	    "10", 1, 120, 0, NULL, NULL },
+	{ "webhook_retry_initial_ms", K_INT, OFF(webhook_retry_initial_ms),
+	    "5000", 10, 3600000, 0, NULL, NULL },
+	{ "webhook_retry_max_ms", K_INT, OFF(webhook_retry_max_ms),
+	    "3600000", 10, 86400000, 0, NULL, NULL },
+	{ "webhook_retry_hours", K_INT, OFF(webhook_retry_hours), "24", 1,
+	    720, 0, NULL, NULL },
+	{ "webhook_disable_after_hours", K_INT,
+	    OFF(webhook_disable_after_hours), "72", 1, 8760, 0, NULL, NULL },
+	{ "webhook_max_inflight", K_INT, OFF(webhook_max_inflight), "16", 1,
+	    32, 0, NULL, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -95,6 +95,15 @@ struct pf_config {
 	double			 hrv_max_corrected_pct;
 	char			*hrv_morning_tags;	/* comma-separated */
 	char			*hrv_polar_tag;		/* "": the sport */
+
+	/* webhooks out (syncd's sender) */
+	bool			 webhook_allow_private;	/* loopback, RFC 1918 */
+	int			 webhook_timeout_seconds;
+	int			 webhook_retry_initial_ms;
+	int			 webhook_retry_max_ms;
+	int			 webhook_retry_hours;	/* then: failed */
+	int			 webhook_disable_after_hours;
+	int			 webhook_max_inflight;
 };
 
 /*

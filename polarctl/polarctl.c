@@ -55,6 +55,13 @@ static const struct cmd cmds[] = {
 	{ { "reload" }, "[syncd | analyticsd]", cmd_reload },
 	{ { "export" }, "<user_id> [--format csv | json] [--stream stream] "
 	    "[--days n]", cmd_export },
+	{ { "webhook", "add" }, "<url> [--events type,...] "
+	    "[--description text]", cmd_webhook_add },
+	{ { "webhook", "list" }, "", cmd_webhook_list },
+	{ { "webhook", "remove" }, "<id>", cmd_webhook_remove },
+	{ { "webhook", "test" }, "<id>", cmd_webhook_test },
+	{ { "webhook", "deliveries" }, "[id] [--limit n]",
+	    cmd_webhook_deliveries },
 	{ { "help" }, "", cmd_help },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

@@ -179,6 +179,21 @@ int	 store_key_find_prefix(struct pf_db *, const char *prefix,
 int	 store_key_revoke(struct pf_db *, int64_t id);
 int	 store_key_replace(struct pf_db *, int64_t id, const char *hash,
 	    const char *prefix);
+/* webhooks out: subscriptions and their deliveries (cmd_webhook.c) */
+int	 store_webhook_add(struct pf_db *, const char *url, const char *secret,
+	    const char *events_json, const char *desc, int64_t *id);
+int	 store_webhook_list(struct pf_db *, PGresult **);
+int	 store_webhook_remove(struct pf_db *, int64_t id);
+int	 store_webhook_test(struct pf_db *, int64_t id, int64_t *delivery);
+int	 store_webhook_delivery(struct pf_db *, int64_t id, PGresult **);
+/* newest first; sub < 1: every subscription */
+int	 store_webhook_deliveries(struct pf_db *, int64_t sub, int limit,
+	    PGresult **);
+int	 cmd_webhook_add(struct ctl *, int, char **);
+int	 cmd_webhook_list(struct ctl *, int, char **);
+int	 cmd_webhook_remove(struct ctl *, int, char **);
+int	 cmd_webhook_test(struct ctl *, int, char **);
+int	 cmd_webhook_deliveries(struct ctl *, int, char **);
 const char	*store_export_stream(size_t);
 int	 store_export_begin(struct pf_db *, char *exported_at, size_t len);
 int	 store_export_open(struct pf_db *, size_t stream, const char *user_id,

@@ -234,8 +234,11 @@ store_user_delete(struct pf_db *db, const char *user_id, const char *actor,
 	int		 r;
 
 	*counts = NULL;
-	if ((r = pf_db_exec_one(db, &res, "SELECT pf_user_delete($1, $2)", 2,
-	    p)) != PF_OK)
+	/* One statement, one transaction: the erasure and its event. */
+	if ((r = pf_db_exec_one(db, &res, "WITH d AS MATERIALIZED (SELECT "
+	    "pf_user_delete($1, $2) AS c) SELECT c, CASE WHEN c IS NOT NULL "
+	    "THEN pf_webhook_emit('user.deleted', $1, jsonb_build_object("
+	    "'tables', c)) END FROM d", 2, p)) != PF_OK)
 		return r;
 	if (PQgetisnull(res, 0, 0))
 		r = PF_ERR_NOTFOUND;
@@ -626,4 +629,125 @@ store_ingest_user(struct pf_db *db, int64_t id, char *uid, size_t len)
 	snprintf(uid, len, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return PF_OK;
+}
+
+/* ---------- webhooks out ---------- */
+
+#define HOOK_COLS "id, url, to_json(events) AS events, description, " \
+    "owner_key_id, enabled, " \
+    "disabled_at, disabled_reason, failing_since, failure_streak, " \
+    "created_at "
+
+int
+store_webhook_add(struct pf_db *db, const char *url, const char *secret,
+    const char *events, const char *desc, int64_t *id)
+{
+	const char	*p[4] = { url, secret, events, desc };
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec_one(db, &res, "INSERT INTO webhook_subscriptions "
+	    "(url, secret, events, description) SELECT $1, $2, "
+	    "coalesce(array_agg(e), '{}'), $4 FROM "
+	    "jsonb_array_elements_text($3::jsonb) e RETURNING id", 4, p)) !=
+	    PF_OK)
+		return r;
+	r = pf_db_get_int64(res, 0, 0, id);
+	PQclear(res);
+	return r;
+}
+
+int
+store_webhook_list(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "SELECT " HOOK_COLS ", (SELECT count(*) "
+	    "FROM webhook_deliveries d WHERE d.subscription_id = s.id AND "
+	    "d.state = 'pending') AS pending FROM webhook_subscriptions s "
+	    "ORDER BY id", 0, NULL);
+}
+
+int
+store_webhook_remove(struct pf_db *db, int64_t id)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+	PGresult	*res;
+	int		 r;
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((r = pf_db_exec(db, &res, "DELETE FROM webhook_subscriptions "
+	    "WHERE id = $1::bigint RETURNING id", 1, p)) != PF_OK)
+		return r;
+	r = PQntuples(res) == 1 ? PF_OK : PF_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
+/*
+ * A "webhook.test" event for subscription id alone (enabled or not: a test
+ * is how an administrator checks a repaired endpoint); *delivery is its
+ * delivery row.
+ */
+int
+store_webhook_test(struct pf_db *db, int64_t id, int64_t *delivery)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+	PGresult	*res;
+	int		 r;
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	if ((r = pf_db_exec(db, &res, "WITH s AS (SELECT id FROM "
+	    "webhook_subscriptions WHERE id = $1::bigint), "
+	    "e AS (SELECT 'evt_' || replace(gen_random_uuid()::text, '-', '') "
+	    " AS eid), "
+	    "o AS (INSERT INTO webhook_outbox (event_id, type, subject, body) "
+	    " SELECT eid, 'webhook.test', NULL, jsonb_build_object('id', eid, "
+	    " 'type', 'webhook.test', 'user_id', NULL, 'time', "
+	    " to_char(now() AT TIME ZONE 'UTC', "
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), 'data', "
+	    " jsonb_build_object('subscription_id', $1::bigint))::text "
+	    " FROM e, s RETURNING seq), "
+	    "d AS (INSERT INTO webhook_deliveries (subscription_id, seq) "
+	    " SELECT s.id, o.seq FROM s, o RETURNING id) "
+	    "SELECT id, pg_notify('pf_webhook', '') FROM d", 1, p)) != PF_OK)
+		return r;
+	if (PQntuples(res) != 1)
+		r = PF_ERR_NOTFOUND;
+	else
+		r = pf_db_get_int64(res, 0, 0, delivery);
+	PQclear(res);
+	return r;
+}
+
+#define DELIVERY_COLS "d.id, d.subscription_id, o.event_id, o.type, " \
+    "o.subject AS user_id, d.state, d.attempts, d.status_code, " \
+    "d.latency_ms, d.error, d.next_attempt_at, d.last_attempt_at, " \
+    "d.created_at "
+
+int
+store_webhook_delivery(struct pf_db *db, int64_t id, PGresult **res)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	return pf_db_exec_one(db, res, "SELECT " DELIVERY_COLS "FROM "
+	    "webhook_deliveries d JOIN webhook_outbox o ON o.seq = d.seq "
+	    "WHERE d.id = $1::bigint", 1, p);
+}
+
+int
+store_webhook_deliveries(struct pf_db *db, int64_t sub, int limit,
+    PGresult **res)
+{
+	char		 ids[24], lim[16];
+	const char	*p[2] = { ids, lim };
+
+	snprintf(ids, sizeof(ids), "%" PRId64, sub);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	return pf_db_exec(db, res, "SELECT " DELIVERY_COLS "FROM "
+	    "webhook_deliveries d JOIN webhook_outbox o ON o.seq = d.seq "
+	    "WHERE $1::bigint < 1 OR d.subscription_id = $1::bigint "
+	    "ORDER BY d.id DESC LIMIT $2::int", 2, p);
 }

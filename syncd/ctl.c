@@ -28,6 +28,7 @@ ctl_status(void)
 	r = json_object();
 	if (store_status_users(env->db, r) != PF_OK)
 		json_object_set_new(r, "database", json_string("unavailable"));
+	json_object_set_new(r, "webhooks", hook_status());
 	qo = json_pack("{s:b,s:I,s:I}", "known", q->known, "api_calls",
 	    (json_int_t)q->calls, "rate_limited", (json_int_t)q->rate_limited);
 	if (q->known) {

@@ -10,6 +10,8 @@
  * pauses every transfer until Polar's window resets.  Every response's
  * RateLimit-* headers update the shared quota picture.
  */
+#include <sys/socket.h>
+
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -153,6 +155,7 @@ fetch_xfer_free(struct xfer *x)
 	free(x->priv_data);
 	free(x->url);
 	free(x->body);
+	free(x->xhdrs);
 	if (x->auth != NULL)
 		pf_freezero(x->auth, strlen(x->auth));
 	free(x->resp);
@@ -191,6 +194,8 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *u)
 	struct xfer	*x = u;
 	size_t		 n = size * nmemb;
 
+	if (x->hook && x->resp_len + n > 1024)
+		return n;	/* a subscriber's answer: only its start kept */
 	if (x->resp_len + n > SYNCD_MAX_BODY) {
 		x->oversized = true;
 		return 0;
@@ -396,6 +401,36 @@ owner_active(void *owner)
 	return n;
 }
 
+/* A webhook's connection: only to an address the configuration allows. */
+static curl_socket_t
+hook_opensocket(void *u, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer	*x = u;
+
+	(void)purpose;
+	if (!hook_addr_allowed(&a->addr)) {
+		x->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+/* The header lines of x->xhdrs ('\n'-ended) appended to x->hdrs. */
+static void
+extra_headers(struct xfer *x)
+{
+	const char	*p, *nl;
+	char		*h;
+
+	for (p = x->xhdrs; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		h = pf_xstrndup(p, (size_t)(nl - p));
+		x->hdrs = curl_slist_append(x->hdrs, h);
+		free(h);
+	}
+}
+
 static int
 start(struct xfer *x)
 {
@@ -434,13 +469,22 @@ start(struct xfer *x)
 		free(user);
 	}
 	tmo = env && env->cfg ? env->cfg->sync_http_timeout_seconds : 30;
+	if (x->hook) {
+		tmo = env && env->cfg ? env->cfg->webhook_timeout_seconds : 10;
+		extra_headers(x);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
+		    hook_opensocket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+		/* a proxy would be the address checked, not the target */
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	} else
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo * 1000L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
@@ -458,6 +502,7 @@ start(struct xfer *x)
 	x->status = 0;
 	x->err = PF_OK;
 	x->errmsg[0] = '\0';
+	x->refused = false;
 	x->attempts++;
 	p->started = pf_time_mono_ms();
 	if (curl_multi_add_handle(multi, e) != CURLM_OK) {
@@ -540,6 +585,19 @@ finish(struct xfer *x, CURLcode cc)
 	TAILQ_REMOVE(&active, x, entry);
 	nactive--;
 	x->status = cc == CURLE_OK ? st : 0;
+	x->ms = now - p->started;
+	if (x->hook) {
+		if (cc != CURLE_OK) {
+			x->err = cc == CURLE_OPERATION_TIMEDOUT ?
+			    PF_ERR_TIMEOUT : PF_ERR_IO;
+			snprintf(x->errmsg, sizeof(x->errmsg), "%s",
+			    x->refused ? "address not allowed "
+			    "(webhook_allow_private)" : curl_easy_strerror(cc));
+		}
+		x->done(x, x->arg);
+		fetch_xfer_free(x);
+		return;
+	}
 	if (p->h_usage[0] != '\0')
 		quota_update(&quota, p->h_usage, p->h_limit, p->h_reset, now);
 	if (cc != CURLE_OK) {

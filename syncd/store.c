@@ -324,6 +324,30 @@ out:
 	return r;
 }
 
+/*
+ * data.changed for the webhooks out, in the transaction of the rows it
+ * reports: it exists exactly when they do.
+ */
+static int
+emit_changed(struct pf_db *db, const struct upsert_arg *a)
+{
+	const char	*params[5];
+	char		 first[PF_TIME_DATE_LEN], last[PF_TIME_DATE_LEN], n[16];
+
+	fmt_day(a->first, first);
+	fmt_day(a->last, last);
+	snprintf(n, sizeof(n), "%d", a->changed);
+	params[0] = a->user_id;
+	params[1] = stream_name(a->st);
+	params[2] = first[0] != '\0' ? first : NULL;
+	params[3] = last[0] != '\0' ? last : NULL;
+	params[4] = n;
+	return pf_db_exec(db, NULL, "SELECT pf_webhook_emit('data.changed', "
+	    "$1, jsonb_build_object('streams', jsonb_build_array($2::text), "
+	    "'from', $3::text, 'to', $4::text, 'rows', $5::integer))", 5,
+	    params);
+}
+
 static int
 upsert_tx(struct pf_db *db, void *p)
 {
@@ -348,7 +372,9 @@ upsert_tx(struct pf_db *db, void *p)
 		if (day[0] != '\0')
 			params[2] = day;
 	}
-	return pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params);
+	if ((r = pf_db_exec(db, NULL, SQL_CURSOR_OK, 3, params)) != PF_OK)
+		return r;
+	return a->changed > 0 ? emit_changed(db, a) : PF_OK;
 }
 
 int
@@ -512,8 +538,11 @@ store_user_erase(struct pf_db *db, const char *user_id, json_t **counts)
 	int		 r;
 
 	*counts = NULL;
-	if ((r = pf_db_exec_one(db, &res, "SELECT pf_user_delete($1, "
-	    "'syncd')", 1, p)) != PF_OK)
+	/* One statement, one transaction: the erasure and its event. */
+	if ((r = pf_db_exec_one(db, &res, "WITH d AS MATERIALIZED (SELECT "
+	    "pf_user_delete($1, 'syncd') AS c) SELECT c, CASE WHEN c IS NOT "
+	    "NULL THEN pf_webhook_emit('user.deleted', $1, jsonb_build_object("
+	    "'tables', c)) END FROM d", 1, p)) != PF_OK)
 		return r;
 	if (PQgetisnull(res, 0, 0))
 		r = PF_ERR_NOTFOUND;
@@ -560,15 +589,21 @@ store_user_flags(struct pf_db *db, const char *user_id, int reauth,
 	p[1] = reauth < 0 ? NULL : reauth ? "true" : "false";
 	p[2] = reason;
 	p[3] = consent_missing < 0 ? NULL : consent_missing ? "true" : "false";
-	return pf_db_exec(db, NULL, "UPDATE users SET "
-	    "needs_reauth = coalesce($2::boolean, needs_reauth), "
+	/* user.reauth_required when the flag goes up, in the same statement */
+	return pf_db_exec(db, NULL, "WITH u AS (UPDATE users u SET "
+	    "needs_reauth = coalesce($2::boolean, u.needs_reauth), "
 	    "reauth_reason = CASE WHEN $2::boolean THEN $3 "
-	    "WHEN NOT $2::boolean THEN NULL ELSE reauth_reason END, "
-	    "consent_missing = coalesce($4::boolean, consent_missing), "
-	    "updated_at = now() WHERE user_id = $1 AND "
-	    "(needs_reauth IS DISTINCT FROM coalesce($2::boolean, needs_reauth) "
-	    "OR consent_missing IS DISTINCT FROM "
-	    "coalesce($4::boolean, consent_missing))", 4, p);
+	    "WHEN NOT $2::boolean THEN NULL ELSE u.reauth_reason END, "
+	    "consent_missing = coalesce($4::boolean, u.consent_missing), "
+	    "updated_at = now() FROM (SELECT needs_reauth AS was FROM users "
+	    "WHERE user_id = $1) o WHERE u.user_id = $1 AND "
+	    "(u.needs_reauth IS DISTINCT FROM coalesce($2::boolean, "
+	    "u.needs_reauth) OR u.consent_missing IS DISTINCT FROM "
+	    "coalesce($4::boolean, u.consent_missing)) "
+	    "RETURNING u.user_id, o.was, u.needs_reauth, u.reauth_reason) "
+	    "SELECT pf_webhook_emit('user.reauth_required', user_id, "
+	    "jsonb_build_object('reason', reauth_reason)) FROM u "
+	    "WHERE needs_reauth AND NOT was", 4, p);
 }
 
 int
@@ -755,7 +790,8 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	p[16] = sk ? sk : "{}";
 	p[17] = dg ? dg : "{}";
 	p[18] = dr ? dr : "[]";
-	r = pf_db_exec(db, NULL, "UPDATE sync_logs SET status = $3, "
+	/* sync.failed in the statement that records the failure */
+	r = pf_db_exec(db, NULL, "WITH l AS (UPDATE sync_logs SET status = $3, "
 	    "completed_at = now(), duration_ms = $4::integer, "
 	    "records_synced = $5::jsonb, stream_status = $6::jsonb, "
 	    "api_calls_made = $7::integer, error_type = $8, "
@@ -767,7 +803,12 @@ store_log_finish(struct pf_db *db, struct job *job, const char *status,
 	    "rate_limit_limit_24h = $16::integer, "
 	    "records_skipped = $17::jsonb, records_degraded = $18::jsonb, "
 	    "dropped = $19::jsonb "
-	    "WHERE user_id = $1 AND id = $2::bigint", 19, p);
+	    "WHERE user_id = $1 AND id = $2::bigint RETURNING id, user_id, "
+	    "status, error_type, error_message, stream_status) "
+	    "SELECT pf_webhook_emit('sync.failed', user_id, "
+	    "jsonb_build_object('sync_log_id', id, 'error_type', error_type, "
+	    "'error', error_message, 'streams', stream_status)) FROM l "
+	    "WHERE status = 'failed'", 19, p);
 	free(dr);
 	free(sk);
 	free(dg);

@@ -22,17 +22,22 @@
 #include "pf_schema.h"
 #include "syncd.h"
 
+/* The loop's timers besides libcurl's: each part says when it is next due. */
+static int64_t	(*const deadlines[])(void) = {
+	sched_next_deadline, sync_next_deadline, part_next_deadline,
+	hook_next_deadline,
+};
+
 static int64_t
 deadline(int64_t now)
 {
-	int64_t	dl = fetch_next_deadline(now), t = sched_next_deadline();
-	int64_t	rc = sync_next_deadline(), pt = part_next_deadline();
+	int64_t	dl = fetch_next_deadline(now), t;
+	size_t	i;
 
-	if (rc < dl)
-		dl = rc;
-	if (pt < dl)
-		dl = pt;
-	return t < dl ? t : dl;
+	for (i = 0; i < sizeof(deadlines) / sizeof(deadlines[0]); i++)
+		if ((t = deadlines[i]()) < dl)
+			dl = t;
+	return dl;
 }
 
 static void
@@ -42,15 +47,23 @@ tick(int64_t now)
 	sync_recover(now);
 	part_run(now);
 	sched_run(now);
+	hook_run(now);
 	fetch_run();
 }
 
-/* The worker's eventfd first, then libcurl's sockets. */
+/*
+ * The worker's eventfd first, then the webhook sender's database
+ * connection (NOTIFY), then libcurl's sockets.
+ */
+static int	 npfd_hook;
+
 static int
 pollfds(struct pollfd *pfd, int max)
 {
 	int	 n = worker_pollfds(pfd, max);
 
+	npfd_hook = hook_pollfds(pfd + n, max - n);
+	n += npfd_hook;
 	return n + fetch_pollfds(pfd + n, max - n);
 }
 
@@ -61,6 +74,11 @@ pollin(struct pollfd *pfd, int n)
 
 	if (k == 1 && pfd[0].revents != 0)
 		worker_poll_done();
+	if (npfd_hook > 0 && k < n) {
+		if (pfd[k].revents != 0)
+			hook_poll_done();
+		k++;
+	}
 	fetch_poll_done(pfd + k, n - k);
 }
 
@@ -134,6 +152,7 @@ main(int argc, char *argv[])
 	    store_mark_all_due(env->db) != PF_OK)
 		pf_log_warnx("could not schedule the start-up sync: %s",
 		    pf_db_errmsg(env->db));
+	hook_init();
 	pf_log_info("started (schema %d, interval %d min, concurrency %d)",
 	    PF_SCHEMA_VERSION, env->cfg->sync_interval_minutes,
 	    env->cfg->sync_max_concurrency);
@@ -144,6 +163,7 @@ main(int argc, char *argv[])
 	sync_abort_all("syncd is shutting down");
 	sync_fini();
 	fetch_fini();
+	hook_fini();
 	pf_ipc_pub_close(syncd->pub);
 	if (syncd->client_secret != NULL)
 		pf_freezero(syncd->client_secret, strlen(syncd->client_secret));

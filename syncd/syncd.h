@@ -380,6 +380,15 @@ struct xfer {
 	void		*priv_data;	/* fetch.c's bookkeeping */
 	bool		 active;
 	bool		 cancelled;
+	/*
+	 * To a webhook subscriber, not Polar: no quota, no redirects, no
+	 * proxy, its own timeout, and the address connected to is checked
+	 * (hook_addr_allowed).
+	 */
+	bool		 hook;
+	bool		 refused;	/* hook: the address was not allowed */
+	char		*xhdrs;		/* more header lines, '\n'-ended; owned */
+	int64_t		 ms;		/* result: the last attempt took */
 };
 TAILQ_HEAD(xferq, xfer);
 
@@ -416,6 +425,32 @@ void	 quota_update(struct quota *q, const char *usage, const char *limit,
 	    const char *reset, int64_t now);
 int64_t	 quota_pause_429(struct quota *q, int64_t retry_after_s,
 	    int64_t now);
+
+/*
+ * hooksend.c -- the sender of the webhooks out: delivers the rows of
+ * webhook_deliveries through fetch.c, signed (Standard Webhooks), woken by
+ * NOTIFY pf_webhook and by its own timers.
+ */
+void	 hook_init(void);
+void	 hook_fini(void);
+/* poll() integration: the database connection's descriptor, if listening. */
+int	 hook_pollfds(struct pollfd *pfd, int max);
+void	 hook_poll_done(void);
+int64_t	 hook_next_deadline(void);
+void	 hook_run(int64_t now);
+json_t	*hook_status(void);
+/* May a webhook connect to sa?  (webhook_allow_private, else public only) */
+struct sockaddr;
+bool	 hook_addr_allowed(const struct sockaddr *sa);
+/* Pure: is sa loopback, private, link-local or otherwise not public? */
+bool	 hook_addr_private(const struct sockaddr *sa);
+/*
+ * Pure: the Standard Webhooks signature "v1,<base64>" of id.ts.body under
+ * secret ("whsec_" + base64 key) into out.  PF_ERR_INVALID for a bad
+ * secret.
+ */
+int	 hook_sign(const char *secret, const char *id, int64_t ts,
+	    const char *body, size_t bodylen, char *out, size_t outlen);
 
 /* sync.c -- per-user jobs. */
 struct job;

@@ -152,6 +152,11 @@ static const struct {
 	    store_sql_hrv_compat_one },
 	{ "GET", U "/health/metrics", store_sql_health_metrics },
 	{ "GET", U "/health/workouts", store_sql_health_workouts },
+	{ "POST", "/api/v1/webhooks", store_sql_webhook_add },
+	{ "GET", "/api/v1/webhooks", store_sql_webhook_list },
+	{ "DELETE", "/api/v1/webhooks/{webhook_id}", store_sql_webhook_delete },
+	{ "GET", "/api/v1/webhooks/{webhook_id}/deliveries",
+	    store_sql_webhook_deliveries },
 };
 
 static const char *
@@ -205,6 +210,8 @@ bound(const struct apid_route *r)
 		return 6;
 	case APID_K_HRV_PAGE:
 		return 4;
+	case APID_K_WEBHOOK_ADD:	/* the caller, then the body's four */
+		return 6;
 	case APID_K_HRV_ONE:
 		return (r->flags & APID_R_NOUSER) ? 2 : 3;
 	}
