@@ -93,6 +93,10 @@ struct pf_config {
 	double			 hrv_max_corrected_pct;
 	char			*hrv_morning_tags;	/* comma-separated */
 	char			*hrv_polar_tag;		/* "": the sport */
+	/* apid's path for Polar's webhook posts; "" turns it off */
+	char			*polar_webhook_path;
+	/* the polling interval while a Polar webhook is registered */
+	int			 polar_webhook_poll_minutes;
 };
 
 /*

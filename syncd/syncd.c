@@ -26,10 +26,12 @@ static int64_t
 deadline(int64_t now)
 {
 	int64_t	dl = fetch_next_deadline(now), t = sched_next_deadline();
-	int64_t	rc = sync_next_deadline();
+	int64_t	rc = sync_next_deadline(), h = hook_next_deadline();
 
 	if (rc < dl)
 		dl = rc;
+	if (h < dl)
+		dl = h;
 	return t < dl ? t : dl;
 }
 
@@ -38,6 +40,7 @@ tick(int64_t now)
 {
 	fetch_run();
 	sync_recover(now);
+	hook_run(now);
 	sched_run(now);
 	fetch_run();
 }
@@ -124,6 +127,7 @@ main(int argc, char *argv[])
 	sync_init();
 	sched_init();
 	start_worker();
+	hook_init();
 	if (store_startup_cleanup(env->db) != PF_OK)
 		pf_log_warnx("could not close interrupted sync logs: %s",
 		    pf_db_errmsg(env->db));
