@@ -195,6 +195,13 @@ const struct apid_route apid_routes[] = {
 	    store_sql_health_metrics, NULL },
 	{ GET, U "/health/workouts", APID_K_SQL, A | APID_R_HEALTH_Q, NODAYS,
 	    store_sql_health_workouts, NULL },
+
+	/*
+	 * Polar's webhook deliveries (polarhook.c): signed by Polar, not
+	 * keyed; the path is polar_webhook_path's (this is its default).
+	 */
+	{ POST, "/polar/webhook", APID_K_POLAR_HOOK, APID_R_HIDDEN, NODAYS,
+	    NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);

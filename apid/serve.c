@@ -331,6 +331,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return hrv_begin(req, c, rt);
 	case APID_K_INGEST:
 		return ingest_begin(req, c);
+	case APID_K_POLAR_HOOK:
+		return polarhook_begin(req, c);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -385,6 +387,8 @@ query_done(struct http_request *req, struct reqctx *c)
 		return mcp_query_done(req, c);
 	if (c->oa != NULL)
 		return oauth_query_done(req, c);
+	if (rt->kind == APID_K_POLAR_HOOK)
+		return polarhook_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	if (rt->kind >= APID_K_HRV_POST && rt->kind <= APID_K_HRV_ONE)
@@ -411,6 +415,8 @@ serve_begin(struct http_request *req, struct reqctx *c)
 	c->t0_us = pf_time_mono_us();
 	c->route = route_match(http_method_text(req->method), req->path,
 	    &c->m);
+	c->route = polarhook_route(http_method_text(req->method), req->path,
+	    c->route);
 	if (c->route == -1)
 		return respond_error(req, c, 404, "Not Found");
 	if (c->route == -2) {

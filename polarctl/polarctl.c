@@ -54,6 +54,10 @@ static const struct cmd cmds[] = {
 	{ { "reload" }, "[syncd | analyticsd]", cmd_reload },
 	{ { "export" }, "<user_id> [--format csv | json] [--stream stream] "
 	    "[--days n]", cmd_export },
+	{ { "polar", "webhook", "create" }, "--url url [--events E,E...]",
+	    cmd_polar_webhook_create },
+	{ { "polar", "webhook", "show" }, "", cmd_polar_webhook_show },
+	{ { "polar", "webhook", "delete" }, "", cmd_polar_webhook_delete },
 	{ { "help" }, "", cmd_help },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

@@ -49,6 +49,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON polar_webhook, polar_webhook_events
 	TO polarflow_sync;
 -- apid queues deliveries and sees which are pending (never the secret).
 GRANT INSERT ON polar_webhook_events TO polarflow_api;
-GRANT SELECT (id, status) ON polar_webhook_events TO polarflow_api;
+GRANT SELECT (id, status, body_sha256) ON polar_webhook_events
+	TO polarflow_api;
 GRANT SELECT (polar_id, url, events, created_at) ON polar_webhook
 	TO polarflow_api;
