@@ -62,9 +62,9 @@ cmd_polar_webhook_create(struct ctl *ctl, int argc, char **argv)
 	json_t		*msg, *reply = NULL;
 	int		 r;
 
-	if ((r = ctl_opt(&argc, argv, "url", 'u', &url)) != PF_OK ||
-	    (r = ctl_opt(&argc, argv, "events", 'e', &events)) != PF_OK)
-		return r;
+	if (ctl_opt(&argc, argv, "url", 'u', &url) == PF_ERR_INVALID ||
+	    ctl_opt(&argc, argv, "events", 'e', &events) == PF_ERR_INVALID)
+		return PF_ERR_INVALID;
 	if (url == NULL && argc == 1)
 		url = argv[0];
 	else if (argc != 0)
