@@ -50,7 +50,8 @@
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
 #define APID_USER_DELETE_MS	120000	/* Polar's answer, then the erasure */
 #define APID_READY_TIMEOUT_MS	500	/* /ready's "is syncd up" call */
-#define APID_HOOK_POKE_MS	500	/* "a Polar delivery is queued" */
+#define APID_HOOK_POKE_MS	50	/* "a Polar delivery is queued": the
+					   answer is not needed, only sent */
 #define APID_HOOK_BODY_MAX	16384	/* Polar's events are a few hundred
 					   bytes (the queue's limit too) */
 /* A stopping worker's wait for its requests (the unit allows 20 s). */
