@@ -662,15 +662,19 @@ drain(int64_t now)
 	int		 n, k;
 
 	next_drain = now + SWEEP_MS;
-	if (store_hook_claim(env->db, BATCH, &res) != PF_OK) {
+	/* another instance, or polarctl, may have made or deleted it */
+	if (store_hook_get(env->db, &hres) != PF_OK ||
+	    store_hook_claim(env->db, BATCH, &res) != PF_OK) {
 		next_drain = now + DB_RETRY_MS;
-		return;
+		goto out;
 	}
+	active = PQntuples(hres) == 1;
+	loaded = true;
 	if ((n = PQntuples(res)) == 0)
 		goto out;
-	if (store_hook_get(env->db, &hres) == PF_OK && PQntuples(hres) == 1 &&
-	    !PQgetisnull(hres, 0, 3) && pf_crypto_open(syncd->key,
-	    PQgetvalue(hres, 0, 3), &secret, &slen) != PF_OK) {
+	if (PQntuples(hres) == 1 && !PQgetisnull(hres, 0, 3) &&
+	    pf_crypto_open(syncd->key, PQgetvalue(hres, 0, 3), &secret,
+	    &slen) != PF_OK) {
 		pf_log_warnx("the Polar webhook secret cannot be decrypted; "
 		    "deliveries are refused until the webhook is made again");
 		secret = NULL;
