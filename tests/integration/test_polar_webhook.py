@@ -6,6 +6,7 @@ that must not sync: bad signature, replay, stale, unknown user, unsigned.
 import hashlib
 import hmac
 import json
+import os
 import time
 
 import pytest
@@ -256,3 +257,39 @@ def test_deliveries_wait_for_a_stopped_syncd(hook):
     harness.wait_until(lambda: h.db.scalar(
         "SELECT count(*) FROM sleep WHERE user_id = %s", (uid,)) > 0,
         timeout=60, what="sleep rows")
+
+
+def test_key_rotation_reseals_the_webhook_secret(migrated, tmp_path,
+                                                 syncd_factory,  # noqa: F811
+                                                 polarsim,  # noqa: F811
+                                                 polarctl):
+    a = Apid(migrated, tmp_path, extra_conf=f"polar_webhook_path = {PATH}\n")
+    try:
+        sd = syncd_factory(extra={"encryption_key": "", "rundir": a.rundir},
+                           start=False)
+        store = os.path.join(sd.dir, "credentials", "syncd")
+        p = polarctl("-f", sd.conf, "setup")
+        assert p.returncode == 0, p.stdout + p.stderr
+        sd.env = {"CREDENTIALS_DIRECTORY": store}
+        sd.start()
+        h = Hook(migrated, a, polarsim, sd, polarctl)
+        uid = sd.authorize()
+        h.create()
+        sealed = migrated.scalar("SELECT secret_enc FROM polar_webhook")
+        assert sd.stop() == 0
+        p = polarctl("-f", sd.conf, "secret", "rotate", "encryption_key")
+        assert p.returncode == 0, p.stderr
+        assert "2 sealed values re-sealed" in p.stdout, p.stdout
+        assert migrated.scalar("SELECT secret_enc FROM polar_webhook") != \
+            sealed
+        sd.start()
+        # syncd opens the re-sealed secret and verifies with it
+        h.send(user=0, event="SLEEP", date="2026-01-01")
+        h.wait_status("synced")
+        assert h.deliveries("bad_signature") == 0
+        assert migrated.scalar("SELECT matched_user FROM "
+                               "polar_webhook_events WHERE status = "
+                               "'synced'") == uid
+    finally:
+        rc = a.stop()
+        assert rc in (0, -15, 143), a.proc.logtext()
