@@ -522,13 +522,21 @@ bool	 sched_quota_wait(void);
 int	 sched_request_all(void);
 
 /*
- * polarhook.c -- Polar's partner webhook: polar.webhook.* verbs (made at
- * Polar with the client credentials, secret kept sealed) and the
- * deliveries apid queued, verified here and turned into syncs of the
- * streams they name.
+ * Polar's partner webhook: hookreg.c makes it at Polar with the client
+ * credentials and keeps its secret sealed (polar.webhook.create / show /
+ * delete); polarhook.c verifies the deliveries apid queued and turns
+ * them into syncs of the streams they name.
  */
 /* Every polar.webhook.* verb (ctl.c's table points each here). */
 void	 hook_ctl(struct pf_ipc_request *req, const json_t *body);
+/* The webhook is registered (hookreg.c tells polarhook.c). */
+void	 hook_set_active(bool on);
+/* Every event type Polar sends but PING, as a new JSON array. */
+json_t	*hook_event_list(void);
+/* hookreg.c: polar.webhook.create, .show and .delete */
+void	 hook_create(struct pf_ipc_request *req, const json_t *body);
+void	 hook_show(struct pf_ipc_request *req, const json_t *body);
+void	 hook_delete(struct pf_ipc_request *req, const json_t *body);
 void	 hook_init(void);
 int64_t	 hook_next_deadline(void);	/* mono ms */
 void	 hook_run(int64_t now);
