@@ -4,8 +4,8 @@
  *
  * apid stores each POST as it came (raw body, signature
  * header) in polar_webhook_events and answers Polar at once, then pokes
- * us (polar.webhook.drain); a sweep every SWEEP_MS catches what arrived
- * while syncd was down.  Each delivery is verified here (HMAC-SHA256 of
+ * us (polar.webhook.drain); a sweep every few seconds catches what
+ * arrived while syncd was down or a poke that was lost.  Each delivery is verified here (HMAC-SHA256 of
  * the raw body, compared in constant time), mapped to its user and to
  * the streams its event names, and the deliveries of one user become one
  * sync of those streams.  Bad signatures, stale timestamps and unknown
@@ -33,7 +33,15 @@
 
 #include "syncd.h"
 
-#define SWEEP_MS	30000		/* look for deliveries at least this often */
+/*
+ * Look for deliveries at least this often.  apid's poke makes it sooner,
+ * but a poke can be lost (apid does not wait for syncd's answer, and
+ * syncd refuses a request whose sender is already gone): with a webhook
+ * registered the indexed look for queued rows is cheap enough to make
+ * often.
+ */
+#define SWEEP_MS	30000
+#define SWEEP_ACTIVE_MS	2000
 #define BUSY_RETRY_MS	2000		/* the user's sync is running: again */
 #define DB_RETRY_MS	10000
 #define BATCH		100
@@ -328,6 +336,8 @@ drain(int64_t now)
 	}
 	active = PQntuples(hres) == 1;
 	loaded = true;
+	if (active)
+		next_drain = now + SWEEP_ACTIVE_MS;
 	if ((n = PQntuples(res)) == 0)
 		goto out;
 	if (PQntuples(hres) == 1 && !PQgetisnull(hres, 0, 3) &&
