@@ -50,6 +50,10 @@
 #define APID_SYNC_TIMEOUT_MS	3000	/* syncd/analyticsd control calls */
 #define APID_USER_DELETE_MS	120000	/* Polar's answer, then the erasure */
 #define APID_READY_TIMEOUT_MS	500	/* /ready's "is syncd up" call */
+#define APID_HOOK_POKE_MS	50	/* "a Polar delivery is queued": the
+					   answer is not needed, only sent */
+#define APID_HOOK_BODY_MAX	16384	/* Polar's events are a few hundred
+					   bytes (the queue's limit too) */
 /* A stopping worker's wait for its requests (the unit allows 20 s). */
 #define APID_DRAIN_MS		15000
 #define APID_SYNC_WAIT_MS	600000	/* a whole sync, answered when done */
@@ -79,6 +83,7 @@ enum apid_kind {
 	APID_K_HRV_ONE,		/* one session (?rr=true: with its series) */
 	APID_K_INGEST,		/* an Apple Health push (ingest.c) */
 	APID_K_WEBHOOK_ADD,	/* a webhook subscription (webhook.c) */
+	APID_K_POLAR_HOOK,	/* Polar's webhook posts (polarhook.c) */
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -557,6 +562,8 @@ extern const char store_sql_oauth_state_new[];
 extern const char store_sql_oauth_state_take[];
 extern const char store_sql_oauth_code_new[];
 extern const char store_sql_oauth_exchange[];
+extern const char store_sql_polarhook_queue[];
+extern const char store_sql_polarhook_refused[];
 extern const char store_sql_hrv_post[];
 extern const char store_sql_hrv_compat_post[];
 extern const char store_sql_hrv_list[];

@@ -89,6 +89,14 @@ struct reqctx {
 #define METRIC_INC(field)	\
 	__atomic_fetch_add(&env->metrics->field, 1, __ATOMIC_RELAXED)
 
+/* polarhook.c -- Polar's webhook deliveries, queued for syncd */
+/* route_match()'s answer for path with polar_webhook_path applied */
+int	polarhook_route(const char *method, const char *path, int route);
+int	polarhook_begin(struct http_request *, struct reqctx *);
+int	polarhook_query_done(struct http_request *, struct reqctx *);
+/* synctask.c: tells syncd a delivery waits; done runs either way */
+int	polarhook_poke(struct http_request *, struct reqctx *, call_done_fn);
+
 /* serve.c */
 int	route_begin(struct http_request *, struct reqctx *);
 /* Runs q with c's parameters next; RETRY. */

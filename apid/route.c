@@ -212,6 +212,13 @@ const struct apid_route apid_routes[] = {
 	{ GET, "/api/v1/webhooks/{webhook_id}/deliveries", APID_K_SQL,
 	    A | APID_R_SERVICE | APID_R_BIND_CALLER, NODAYS,
 	    store_sql_webhook_deliveries, NULL },
+
+	/*
+	 * Polar's webhook deliveries (polarhook.c): signed by Polar, not
+	 * keyed; the path is polar_webhook_path's (this is its default).
+	 */
+	{ POST, "/polar/webhook", APID_K_POLAR_HOOK, APID_R_HIDDEN, NODAYS,
+	    NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);

@@ -348,6 +348,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return ingest_begin(req, c);
 	case APID_K_WEBHOOK_ADD:
 		return webhook_begin(req, c, rt);
+	case APID_K_POLAR_HOOK:
+		return polarhook_begin(req, c);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -402,6 +404,8 @@ query_done(struct http_request *req, struct reqctx *c)
 		return mcp_query_done(req, c);
 	if (c->oa != NULL)
 		return oauth_query_done(req, c);
+	if (rt->kind == APID_K_POLAR_HOOK)
+		return polarhook_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	if (rt->kind >= APID_K_HRV_POST && rt->kind <= APID_K_HRV_ONE)
@@ -428,6 +432,8 @@ serve_begin(struct http_request *req, struct reqctx *c)
 	c->t0_us = pf_time_mono_us();
 	c->route = route_match(http_method_text(req->method), req->path,
 	    &c->m);
+	c->route = polarhook_route(http_method_text(req->method), req->path,
+	    c->route);
 	if (c->route == -1)
 		return respond_error(req, c, 404, "Not Found");
 	if (c->route == -2) {

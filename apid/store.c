@@ -1284,3 +1284,28 @@ const char store_sql_webhook_deliveries[] =
     " FROM (SELECT 1) one LEFT JOIN webhook_subscriptions s"
     " ON s.id = $1::bigint AND ($2::bigint = 0 OR"
     " s.owner_key_id = $2::bigint) AND $3::int IS NOT NULL";
+
+/*
+ * Polar's webhook (polarhook.c).  $1 event, $2 Polar user id ('' none),
+ * $3 the raw body, $4 the signature header -> (200, "queued"), or
+ * (200, "duplicate") for bytes seen before: a replay, or Polar sending
+ * again an answer it missed; either way it is audited and not queued.
+ */
+const char store_sql_polarhook_queue[] =
+    "WITH i AS (INSERT INTO polar_webhook_events (event, polar_user_id,"
+    " body, signature, body_sha256) VALUES ($1::text, nullif($2::text, ''),"
+    " $3::text, $4::text, sha256(convert_to($3::text, 'UTF8')))"
+    " ON CONFLICT (body_sha256) DO NOTHING RETURNING id),"
+    " a AS (INSERT INTO audit_log (actor, action, details)"
+    " SELECT 'apid:polar-webhook', 'polar_webhook.replayed',"
+    " json_build_object('event', $1::text, 'polar_user_id',"
+    " nullif($2::text, '')) WHERE NOT EXISTS (SELECT 1 FROM i))"
+    " SELECT 200, CASE WHEN EXISTS (SELECT 1 FROM i) THEN 'queued'"
+    " ELSE 'duplicate' END";
+
+/* $1 action suffix, $2 reason, $3 event ('' unknown) -> (401, reason) */
+const char store_sql_polarhook_refused[] =
+    "WITH a AS (INSERT INTO audit_log (actor, action, details)"
+    " VALUES ('apid:polar-webhook', 'polar_webhook.' || $1::text,"
+    " json_build_object('reason', $2::text, 'event', nullif($3::text, ''))))"
+    " SELECT 401, $2::text";

@@ -472,3 +472,11 @@ oauth_exchange_call(struct http_request *req, struct reqctx *c,
 	cc->redirect_uri = pf_xstrdup(redirect_uri);
 	return call_run(req, c, true, done);
 }
+
+/* Best effort: syncd sweeps the queue anyway, this only saves the wait. */
+int
+polarhook_poke(struct http_request *req, struct reqctx *c, call_done_fn done)
+{
+	call_new(c, "syncd", PF_MSG_POLAR_HOOK_DRAIN, APID_HOOK_POKE_MS);
+	return call_run(req, c, false, done);
+}

@@ -143,6 +143,10 @@ static const struct key keys[] = {
 	    OFF(webhook_disable_after_hours), "72", 1, 8760, 0, NULL, NULL },
 	{ "webhook_max_inflight", K_INT, OFF(webhook_max_inflight), "16", 1,
 	    32, 0, NULL, NULL },
+	{ "polar_webhook_path", K_STR, OFF(polar_webhook_path),
+	    "/polar/webhook", 0, 0, 0, NULL, NULL },
+	{ "polar_webhook_poll_minutes", K_INT, OFF(polar_webhook_poll_minutes),
+	    "360", 1, 10080, 0, NULL, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -725,6 +729,15 @@ validate(struct pf_config *cfg, const char *where, char *err, size_t errlen)
 	    cfg->api_user[0] == '\0')) {
 		seterr(err, errlen, "%s: api_chroot must be an absolute path "
 		    "and needs api_user", where);
+		return PF_ERR_INVALID;
+	}
+	if (cfg->polar_webhook_path[0] != '\0' &&
+	    (cfg->polar_webhook_path[0] != '/' ||
+	    strlen(cfg->polar_webhook_path) > 200 ||
+	    strpbrk(cfg->polar_webhook_path, "?# \t") != NULL)) {
+		seterr(err, errlen, "%s: polar_webhook_path must be an "
+		    "absolute path of at most 200 bytes, without a query",
+		    where);
 		return PF_ERR_INVALID;
 	}
 	pf_config_normalize_db_url(cfg->database_url);

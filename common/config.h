@@ -104,6 +104,10 @@ struct pf_config {
 	int			 webhook_retry_hours;	/* then: failed */
 	int			 webhook_disable_after_hours;
 	int			 webhook_max_inflight;
+	/* apid's path for Polar's webhook posts; "" turns it off */
+	char			*polar_webhook_path;
+	/* the polling interval while a Polar webhook is registered */
+	int			 polar_webhook_poll_minutes;
 };
 
 /*

@@ -267,3 +267,24 @@ pf_crypto_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 		return true;
 	return sodium_memcmp(a, b, alen) == 0;
 }
+
+bool
+pf_crypto_hmac_sha256_hex_ok(const void *key, size_t keylen,
+    const void *msg, size_t len, const char *hexsig, size_t siglen)
+{
+	crypto_auth_hmacsha256_state	st;
+	unsigned char			mac[crypto_auth_hmacsha256_BYTES];
+	unsigned char			got[crypto_auth_hmacsha256_BYTES];
+	size_t				n = 0;
+	bool				ok;
+
+	if (siglen != 2 * sizeof(got) || sodium_hex2bin(got, sizeof(got),
+	    hexsig, siglen, NULL, &n, NULL) != 0 || n != sizeof(got))
+		return false;
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, msg, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	ok = sodium_memcmp(mac, got, sizeof(mac)) == 0;
+	sodium_memzero(&st, sizeof(st));
+	return ok;
+}

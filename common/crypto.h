@@ -100,4 +100,12 @@ void	pf_crypto_sha256_hex(const void *data, size_t len,
 bool	pf_crypto_ct_equal(const void *a, size_t alen, const void *b,
 	    size_t blen);
 
+/*
+ * True if hexsig (siglen hex digits, either case) is the HMAC-SHA256 of
+ * len bytes at msg under the keylen bytes at key, as Polar signs its
+ * webhooks.  The comparison takes the same time wherever they differ.
+ */
+bool	pf_crypto_hmac_sha256_hex_ok(const void *key, size_t keylen,
+	    const void *msg, size_t len, const char *hexsig, size_t siglen);
+
 #endif /* PF_COMMON_CRYPTO_H */

@@ -31,6 +31,11 @@
 #define PF_MSG_SYNC_TRIGGER		"sync.trigger"
 #define PF_MSG_OAUTH_EXCHANGE		"oauth.exchange"
 #define PF_MSG_USER_DELETE		"user.delete"
+/* Polar's partner webhook (syncd/polarhook.c) */
+#define PF_MSG_POLAR_HOOK_CREATE	"polar.webhook.create"
+#define PF_MSG_POLAR_HOOK_SHOW		"polar.webhook.show"
+#define PF_MSG_POLAR_HOOK_DELETE	"polar.webhook.delete"
+#define PF_MSG_POLAR_HOOK_DRAIN		"polar.webhook.drain"
 
 /* Control requests of analyticsd. */
 #define PF_MSG_ANALYTICS_RECOMPUTE	"analytics.recompute"

@@ -62,6 +62,10 @@ static const struct cmd cmds[] = {
 	{ { "webhook", "test" }, "<id>", cmd_webhook_test },
 	{ { "webhook", "deliveries" }, "[id] [--limit n]",
 	    cmd_webhook_deliveries },
+	{ { "polar", "webhook", "create" }, "--url url [--events E,E...]",
+	    cmd_polar_webhook_create },
+	{ { "polar", "webhook", "show" }, "", cmd_polar_webhook_show },
+	{ { "polar", "webhook", "delete" }, "", cmd_polar_webhook_delete },
 	{ { "help" }, "", cmd_help },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

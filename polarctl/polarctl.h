@@ -96,6 +96,11 @@ int	 secret_ensure_encryption_key(struct ctl *, char *path, size_t len,
 	    bool *created);
 
 /* cmd_user.c */
+/* cmd_polarhook.c */
+int	 cmd_polar_webhook_create(struct ctl *, int, char **);
+int	 cmd_polar_webhook_show(struct ctl *, int, char **);
+int	 cmd_polar_webhook_delete(struct ctl *, int, char **);
+
 int	 cmd_user_add(struct ctl *, int, char **);
 int	 cmd_user_list(struct ctl *, int, char **);
 int	 cmd_user_show(struct ctl *, int, char **);

@@ -515,6 +515,10 @@ static const struct {
 	    "app_settings WHERE polar_client_secret_enc IS NOT NULL FOR UPDATE",
 	    "UPDATE app_settings SET polar_client_secret_enc = $2, "
 	    "updated_at = now() WHERE id = $1::int" },
+	{ "polar_webhook", "SELECT id::text, secret_enc FROM polar_webhook "
+	    "WHERE secret_enc IS NOT NULL FOR UPDATE",
+	    "UPDATE polar_webhook SET secret_enc = $2, updated_at = now() "
+	    "WHERE id = $1::int" },
 };
 
 int

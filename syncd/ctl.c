@@ -158,5 +158,9 @@ const struct pf_ctl_verb ctl_verbs[] = {
 	{ PF_MSG_SYNC_TRIGGER,		ctl_trigger },
 	{ PF_MSG_OAUTH_EXCHANGE,	ctl_oauth },
 	{ PF_MSG_USER_DELETE,		ctl_user_delete },
+	{ PF_MSG_POLAR_HOOK_CREATE,	polarhook_ctl },
+	{ PF_MSG_POLAR_HOOK_SHOW,	polarhook_ctl },
+	{ PF_MSG_POLAR_HOOK_DELETE,	polarhook_ctl },
+	{ PF_MSG_POLAR_HOOK_DRAIN,	polarhook_ctl },
 	{ NULL,				NULL }
 };

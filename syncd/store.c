@@ -932,3 +932,158 @@ store_client_secret(struct pf_db *db, char **sealed)
 	PQclear(res);
 	return *sealed ? PF_OK : PF_ERR_NOTFOUND;
 }
+
+/*
+ * Polar's webhook (polarhook.c): the registration, and the deliveries
+ * apid queued.
+ */
+int
+store_polarhook_get(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "SELECT polar_id, url, events::text,"
+	    " secret_enc, to_char(created_at AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM polar_webhook WHERE id = 1",
+	    0, NULL);
+}
+
+int
+store_polarhook_save(struct pf_db *db, const char *polar_id, const char *url,
+    const char *events, const char *sealed)
+{
+	const char	*p[4] = { polar_id, url, events, sealed };
+
+	return pf_db_exec(db, NULL, "WITH s AS (INSERT INTO polar_webhook"
+	    " (id, polar_id, url, events, secret_enc) VALUES (1, $1, $2,"
+	    " $3::jsonb, $4) ON CONFLICT (id) DO UPDATE SET polar_id ="
+	    " excluded.polar_id, url = excluded.url, events = excluded.events,"
+	    " secret_enc = excluded.secret_enc, created_at = now(),"
+	    " updated_at = now() RETURNING 1)"
+	    " INSERT INTO audit_log (actor, action, details)"
+	    " SELECT 'syncd', 'polar_webhook.create', json_build_object("
+	    "'polar_id', $1::text, 'url', $2::text, 'events', $3::jsonb)"
+	    " FROM s", 4, p);
+}
+
+int
+store_polarhook_delete(struct pf_db *db, const char *polar_id)
+{
+	const char	*p[1] = { polar_id };
+
+	return pf_db_exec(db, NULL, "WITH d AS (DELETE FROM polar_webhook"
+	    " RETURNING polar_id, url)"
+	    " INSERT INTO audit_log (actor, action, details)"
+	    " SELECT 'syncd', 'polar_webhook.delete', json_build_object("
+	    "'polar_id', coalesce((SELECT polar_id FROM d), $1::text),"
+	    " 'url', (SELECT url FROM d))", 1, p);
+}
+
+int
+store_polarhook_counts(struct pf_db *db, json_t *out)
+{
+	PGresult	*res;
+	int		 i, r;
+	int64_t		 n;
+
+	if ((r = pf_db_exec(db, &res, "SELECT status, count(*) FROM"
+	    " polar_webhook_events GROUP BY status ORDER BY status", 0,
+	    NULL)) != PF_OK)
+		return r;
+	for (i = 0; i < PQntuples(res); i++)
+		if (pf_db_get_int64(res, i, 1, &n) == PF_OK)
+			json_object_set_new(out, PQgetvalue(res, i, 0),
+			    json_integer(n));
+	PQclear(res);
+	return PF_OK;
+}
+
+/*
+ * Up to limit deliveries to handle, oldest first: queued ones, and ones
+ * a syncd that died was handling five minutes ago.  -> id, event,
+ * polar user ('' none), body, signature.
+ */
+int
+store_polarhook_claim(struct pf_db *db, int limit, PGresult **res)
+{
+	char		 n[16];
+	const char	*p[1] = { n };
+
+	snprintf(n, sizeof(n), "%d", limit);
+	return pf_db_exec(db, res, "WITH c AS (SELECT id FROM"
+	    " polar_webhook_events WHERE status = 'queued' OR (status ="
+	    " 'working' AND claimed_at < now() - interval '5 minutes')"
+	    " ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"
+	    " u AS (UPDATE polar_webhook_events e SET status = 'working',"
+	    " claimed_at = now(), attempts = attempts + 1 FROM c"
+	    " WHERE e.id = c.id RETURNING e.id, e.event,"
+	    " coalesce(e.polar_user_id, ''), e.body, e.signature)"
+	    " SELECT * FROM u ORDER BY id", 1, p);
+}
+
+/*
+ * Closes delivery id with status; a non-empty action is also written to
+ * the audit log.  A handled delivery keeps only its digest (replays are
+ * still recognised); a refused one keeps its body for whoever looks.
+ */
+int
+store_polarhook_finish(struct pf_db *db, int64_t id, const char *status,
+    const char *user_id, const char *sync_id, const char *note,
+    const char *action)
+{
+	char		 ids[24];
+	const char	*p[6] = { ids, status, user_id ? user_id : "",
+	    sync_id ? sync_id : "", note ? note : "", action ? action : "" };
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	return pf_db_exec(db, NULL, "WITH u AS (UPDATE polar_webhook_events"
+	    " SET status = $2, processed_at = now(), matched_user ="
+	    " nullif($3::text, ''), sync_id = nullif($4::text, ''), note ="
+	    " nullif($5::text, ''), body = CASE WHEN $2 IN ('synced', 'ping')"
+	    " THEN '' ELSE body END WHERE id = $1::bigint"
+	    " RETURNING event, polar_user_id)"
+	    " INSERT INTO audit_log (actor, action, user_id, details)"
+	    " SELECT 'syncd:polar-webhook', $6, nullif($3::text, ''),"
+	    " json_build_object('delivery', $1::bigint, 'event', u.event,"
+	    " 'polar_user_id', u.polar_user_id, 'reason', nullif($5::text, ''))"
+	    " FROM u WHERE $6::text <> ''", 6, p);
+}
+
+int
+store_polarhook_requeue(struct pf_db *db, int64_t id)
+{
+	char		 ids[24];
+	const char	*p[1] = { ids };
+
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	return pf_db_exec(db, NULL, "UPDATE polar_webhook_events SET status ="
+	    " 'queued', claimed_at = NULL WHERE id = $1::bigint", 1, p);
+}
+
+/* Handled deliveries are kept a week: long enough to know a replay. */
+int
+store_polarhook_prune(struct pf_db *db)
+{
+	return pf_db_exec(db, NULL, "DELETE FROM polar_webhook_events"
+	    " WHERE received_at < now() - interval '7 days'"
+	    " AND status NOT IN ('queued', 'working')", 0, NULL);
+}
+
+/* Our user for Polar's user id (the bridge keeps it as both). */
+int
+store_polarhook_user(struct pf_db *db, const char *polar_user, char *out,
+    size_t len)
+{
+	PGresult	*res;
+	const char	*p[1] = { polar_user };
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "SELECT user_id FROM users WHERE"
+	    " polar_member_id = $1 OR user_id = $1"
+	    " ORDER BY polar_member_id = $1 DESC NULLS LAST LIMIT 1", 1, p)) !=
+	    PF_OK)
+		return r;
+	r = PQntuples(res) == 1 ? PF_OK : PF_ERR_NOTFOUND;
+	if (r == PF_OK)
+		snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return r;
+}

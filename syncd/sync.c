@@ -80,6 +80,8 @@ static int64_t		 close_retry_at;
 #define CLOSE_RETRY_MS	2000
 
 static void	 job_finish(struct job *);
+static int	 start_job(const char *, const char *, int, unsigned,
+		    struct pf_ipc_request *, char *, size_t, char *, size_t);
 
 void
 sync_init(void)
@@ -767,6 +769,12 @@ plan_list(struct job *job, enum stream st)
 		    def->range, f, t);
 }
 
+static bool
+wanted(const struct job *job, enum stream st)
+{
+	return job->mask == 0 || (job->mask & (1u << st)) != 0;
+}
+
 static void
 plan(struct job *job)
 {
@@ -775,19 +783,27 @@ plan(struct job *job)
 	int		 i;
 
 	for (i = 0; i < ST__COUNT; i++)
-		if (streams[i].fetch == SF_LIST)
+		if (!wanted(job, i))
+			job->st[i].skipped_stream = true;
+		else if (streams[i].fetch == SF_LIST)
 			plan_list(job, i);
-	submit(job, ST_EXERCISE, RK_EX_LIST, -1, "%s",
-	    streams[ST_EXERCISE].path);
+	if (wanted(job, ST_EXERCISE))
+		submit(job, ST_EXERCISE, RK_EX_LIST, -1, "%s",
+		    streams[ST_EXERCISE].path);
 	from = stream_from(job, ST_CHR);
-	for (d = job->to_day; d >= from; d--) {
+	for (d = job->to_day; wanted(job, ST_CHR) && d >= from; d--) {
 		pf_time_format_date(d, f);
 		submit(job, ST_CHR, RK_CHR_DAY, d, "%s/%s",
 		    streams[ST_CHR].path, f);
 	}
-	/* Physical info changes rarely: refresh it a few times a day. */
-	if (job->days > 0 || job->full || pf_time_now_ms() - job->phys_last_ms >=
-	    SYNCD_PHYS_REFRESH_MS)
+	/*
+	 * Physical info changes rarely: refresh it a few times a day, or
+	 * when Polar says it changed.
+	 */
+	if (!wanted(job, ST_PHYSICAL))
+		return;
+	if (job->days > 0 || job->full || job->mask != 0 ||
+	    pf_time_now_ms() - job->phys_last_ms >= SYNCD_PHYS_REFRESH_MS)
 		submit(job, ST_PHYSICAL, RK_LIST, -1, "%s",
 		    streams[ST_PHYSICAL].path);
 	else
@@ -813,6 +829,23 @@ job_free(struct job *job)
 int
 sync_start(const char *user_id, const char *trigger, int days,
     struct pf_ipc_request *waiter, char *why, size_t whylen)
+{
+	return start_job(user_id, trigger, days, 0, waiter, NULL, 0, why,
+	    whylen);
+}
+
+int
+sync_start_mask(const char *user_id, const char *trigger, unsigned mask,
+    char *sync_id, size_t idlen, char *why, size_t whylen)
+{
+	return start_job(user_id, trigger, 0, mask, NULL, sync_id, idlen, why,
+	    whylen);
+}
+
+static int
+start_job(const char *user_id, const char *trigger, int days, unsigned mask,
+    struct pf_ipc_request *waiter, char *sync_id, size_t idlen, char *why,
+    size_t whylen)
 {
 	struct job	*job;
 	char		*sealed = NULL, *plain = NULL, reason[200];
@@ -853,6 +886,7 @@ sync_start(const char *user_id, const char *trigger, int days,
 	pf_freezero(plain, plen + 1);
 	job->trigger = trigger;
 	job->days = days;
+	job->mask = mask;
 	job->dropped = json_array();
 	job->started_mono = pf_time_mono_ms();
 	job->started_ms = pf_time_now_ms();
@@ -872,7 +906,8 @@ sync_start(const char *user_id, const char *trigger, int days,
 	}
 	job->full = days > 0;
 	for (i = 0; i < ST__COUNT; i++)
-		if (windowed(i) && job->cursor_day[i] < 0)
+		if (windowed(i) && job->cursor_day[i] < 0 &&
+		    (mask == 0 || (mask & (1u << i))))
 			job->full = true;
 	job->waiter = waiter;
 	job->seq = ++job_seq;
@@ -884,6 +919,8 @@ sync_start(const char *user_id, const char *trigger, int days,
 	/* What plan() asked for, plus the usual exercise details. */
 	job->est_calls = job->pending + (job->full ? EST_DETAILS_FULL :
 	    EST_DETAILS_ROUTINE);
+	if (sync_id != NULL)
+		snprintf(sync_id, idlen, "%s", job->sync_id);
 	return PF_OK;
 }
 
@@ -1024,9 +1061,10 @@ job_finish(struct job *job)
 		unclosed_add(job, status, etype, emsg);
 	}
 	json_decref(details);
-	if (!job->aborted || job->reauth)
+	/* A sync of a few streams (a webhook's) is not the routine one. */
+	if (job->mask == 0 && (!job->aborted || job->reauth))
 		store_state_finish(env->db, job->user_id, status,
-		    env->cfg->sync_interval_minutes, strcmp(status, "failed") != 0);
+		    polarhook_poll_minutes(), strcmp(status, "failed") != 0);
 	if (job->reauth)
 		store_user_flags(env->db, job->user_id, 1,
 		    "Polar rejected the access token (401)", -1);

@@ -25,7 +25,7 @@
 /* The loop's timers besides libcurl's: each part says when it is next due. */
 static int64_t	(*const deadlines[])(void) = {
 	sched_next_deadline, sync_next_deadline, part_next_deadline,
-	hook_next_deadline,
+	hook_next_deadline, polarhook_next_deadline,
 };
 
 static int64_t
@@ -46,6 +46,7 @@ tick(int64_t now)
 	fetch_run();
 	sync_recover(now);
 	part_run(now);
+	polarhook_run(now);
 	sched_run(now);
 	hook_run(now);
 	fetch_run();
@@ -145,6 +146,7 @@ main(int argc, char *argv[])
 	sync_init();
 	sched_init();
 	start_worker();
+	polarhook_init();
 	if (store_startup_cleanup(env->db) != PF_OK)
 		pf_log_warnx("could not close interrupted sync logs: %s",
 		    pf_db_errmsg(env->db));

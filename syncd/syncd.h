@@ -502,6 +502,7 @@ struct job {
 	int64_t		 cursor_day[ST__COUNT];	/* covered_until, -1 none */
 	int64_t		 phys_last_ms;
 	uint64_t	 seq;		/* start order, the job's fetch priority */
+	unsigned	 mask;		/* streams to sync (1 << st), 0 all */
 };
 
 void	 sync_init(void);
@@ -520,6 +521,14 @@ int64_t	 sync_next_deadline(void);
  */
 int	 sync_start(const char *user_id, const char *trigger, int days,
 	    struct pf_ipc_request *waiter, char *why, size_t whylen);
+/*
+ * The same for the streams in mask only (1 << enum stream each; 0: all);
+ * a partial sync leaves the user's schedule alone.  sync_id (may be
+ * NULL) gets the new sync's id.
+ */
+int	 sync_start_mask(const char *user_id, const char *trigger,
+	    unsigned mask, char *sync_id, size_t idlen, char *why,
+	    size_t whylen);
 bool	 sync_running(const char *user_id);
 size_t	 sync_inflight(void);
 void	 sync_abort_all(const char *why);
@@ -550,6 +559,30 @@ int	 sched_queue_len(void);
 bool	 sched_quota_wait(void);
 /* Makes every user due now and runs them, even with sync_enabled off. */
 int	 sched_request_all(void);
+
+/*
+ * Polar's partner webhook: hookreg.c makes it at Polar with the client
+ * credentials and keeps its secret sealed (polar.webhook.create / show /
+ * delete); polarhook.c verifies the deliveries apid queued and turns
+ * them into syncs of the streams they name.
+ */
+/* Every polar.webhook.* verb (ctl.c's table points each here). */
+void	 polarhook_ctl(struct pf_ipc_request *req, const json_t *body);
+/* The webhook is registered (hookreg.c tells polarhook.c). */
+void	 polarhook_set_active(bool on);
+/* Every event type Polar sends but PING, as a new JSON array. */
+json_t	*polarhook_event_list(void);
+/* hookreg.c: polar.webhook.create, .show and .delete */
+void	 polarhook_create(struct pf_ipc_request *req, const json_t *body);
+void	 polarhook_show(struct pf_ipc_request *req, const json_t *body);
+void	 polarhook_delete(struct pf_ipc_request *req, const json_t *body);
+void	 polarhook_init(void);
+int64_t	 polarhook_next_deadline(void);	/* mono ms */
+void	 polarhook_run(int64_t now);
+/* Minutes between routine syncs: longer while Polar pushes events. */
+int	 polarhook_poll_minutes(void);
+/* Event type -> the streams it names (bits 1 << enum stream); 0 none. */
+unsigned polarhook_event_streams(const char *event);
 
 /* oauth.c */
 /* erase.c: user.delete, answered on req once Polar and the database have. */
@@ -630,6 +663,23 @@ int	 store_user_save(struct pf_db *db, const char *user_id,
 	    int64_t expires_in_s);
 int	 store_status_users(struct pf_db *db, json_t *out);
 int	 store_client_secret(struct pf_db *db, char **sealed);
+/* Polar's webhook (polarhook.c); results are the caller's to PQclear. */
+struct pg_result;
+/* -> polar_id, url, events (JSON text), secret_enc, created_at; 0-1 rows */
+int	 store_polarhook_get(struct pf_db *db, struct pg_result **res);
+int	 store_polarhook_save(struct pf_db *db, const char *polar_id,
+	    const char *url, const char *events, const char *sealed);
+int	 store_polarhook_delete(struct pf_db *db, const char *polar_id);
+/* {status: deliveries} into out */
+int	 store_polarhook_counts(struct pf_db *db, json_t *out);
+int	 store_polarhook_claim(struct pf_db *db, int limit, struct pg_result **res);
+int	 store_polarhook_finish(struct pf_db *db, int64_t id, const char *status,
+	    const char *user_id, const char *sync_id, const char *note,
+	    const char *action);
+int	 store_polarhook_requeue(struct pf_db *db, int64_t id);
+int	 store_polarhook_prune(struct pf_db *db);
+int	 store_polarhook_user(struct pf_db *db, const char *polar_user, char *out,
+	    size_t len);
 
 /* syncd.c -- the one global. */
 struct pf_config;

@@ -10,6 +10,8 @@ import base64
 import collections
 import fnmatch
 import gzip
+import hashlib
+import hmac
 import json
 import math
 import os
@@ -19,7 +21,10 @@ import secrets
 import signal
 import struct
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -153,6 +158,19 @@ ENDPOINTS
       POST/GET/PUT /v3/users/{id}/exercise-transactions[/{tid}] and
              GET .../exercises/{eid}[/heart-rate-zones|/samples[/{type}]]
              (deprecated flow, kebab-case bodies)
+    Webhooks (Basic client auth; one per client)
+      POST   /v3/webhooks                     {"events","url"} -> 201 with
+             signature_secret_key (once); pings the url first (400 unless
+             it answers 200); 409 when one exists
+      GET    /v3/webhooks                     {"data":[{id,events,url,active}]}
+      PATCH  /v3/webhooks/{id}                {"events"?,"url"?} (pings a
+             new url); 404 unknown id
+      DELETE /v3/webhooks/{id}                204, 404 unknown id
+      POST   /v3/webhooks/activate|deactivate 200, 204 none
+    While a webhook is active, new data (/_sim/users/{u}/night, /exercise,
+    /physical-info) is announced to it: POST url with the event JSON,
+    Polar-Webhook-Event and Polar-Webhook-Signature (hex HMAC-SHA256 of
+    the body with the secret), from a background thread.
     Every /v3 response carries RateLimit-Usage, RateLimit-Limit and
     RateLimit-Reset ("short, long"); windows are fixed, per client,
     start at the first request, and count every request.
@@ -195,6 +213,15 @@ CONTROL
       POST   /_sim/today                  {"today":"YYYY-MM-DD"} or {"advance":N}
       POST   /_sim/variant                {"variant":"spec"|"live",
                                            "quirks":{K:V}}
+      GET    /_sim/webhooks               {webhook (with its secret),
+                                           deliveries:[{event,user_id,
+                                           status,ms,at}], sent, failed}
+      POST   /_sim/webhooks/send          {"user":u,"event":E,"date"?,
+                                           "entity_id"?,"timestamp"?,
+                                           "bad_signature":bool} -> sends
+                                           now, answers {status, body,
+                                           signature}
+      DELETE /_sim/webhooks/deliveries    forget the delivery log
       POST   /_sim/shutdown               stop the server
 
 FAULTS
@@ -509,6 +536,9 @@ class Sim:
         self.transactions = {}    # (user_id) -> open transaction dict
         self.committed = {}       # user_id -> set of exercise ids delivered via transactions
         self.next_tid = 9000
+        self.webhook = None       # {id, events, url, secret, active}
+        self.hook_log = []        # deliveries: {event, user_id, status, ms, at}
+        self.hook_lock = threading.Lock()
         self.routes = self.build_routes()
         self.stop = None
         if args.register_all:
@@ -702,6 +732,12 @@ class Sim:
         add("GET", T + r"/(\d+)/exercises/([A-Za-z0-9]+)(/heart-rate-zones|/samples|/samples/\d+)?",
             "GET /v3/users/{user-id}/exercise-transactions/{tid}/exercises/{eid}[/...]", self.h_tx_exercise,
             "reg", False)
+        add("POST", r"/v3/webhooks/?", "POST /v3/webhooks", self.h_hook_create, "basic", False)
+        add("GET", r"/v3/webhooks/?", "GET /v3/webhooks", self.h_hook_get, "basic", False)
+        add("POST", r"/v3/webhooks/(activate|deactivate)", "POST /v3/webhooks/{activate|deactivate}",
+            self.h_hook_activate, "basic", False)
+        add("PATCH", r"/v3/webhooks/([^/]+)", "PATCH /v3/webhooks/{id}", self.h_hook_patch, "basic", False)
+        add("DELETE", r"/v3/webhooks/([^/]+)", "DELETE /v3/webhooks/{id}", self.h_hook_delete, "basic", False)
         add("GET", r"/v3/users/(\d+)", "GET /v3/users/{user-id}", self.h_user_get, "token", False)
         add("DELETE", r"/v3/users/(\d+)", "DELETE /v3/users/{user-id}", self.h_user_delete, "token", False)
         exact = {}
@@ -1444,6 +1480,135 @@ class Sim:
                 o[b] = s[a]
         return Resp(200, jbytes(o))
 
+    # ---- webhooks -------------------------------------------------------------------------
+    HOOK_EVENTS = ("EXERCISE", "SLEEP", "CONTINUOUS_HEART_RATE", "SLEEP_WISE_CIRCADIAN_BEDTIME",
+                   "SLEEP_WISE_ALERTNESS", "ACTIVITY_SUMMARY", "PHYSICAL_INFORMATION")
+
+    def hook_info(self):
+        w = self.webhook
+        return {"id": w["id"], "events": w["events"], "url": w["url"], "active": w["active"]}
+
+    def hook_body(self):
+        try:
+            data = json.loads(self._body or b"{}")
+        except ValueError:
+            raise HTTPError(400, jbytes({"message": "body is not JSON"}))
+        if not isinstance(data, dict):
+            raise HTTPError(400, jbytes({"message": "body must be an object"}))
+        ev = data.get("events")
+        if ev is not None and (not isinstance(ev, list) or not ev
+                               or any(e not in self.HOOK_EVENTS for e in ev)):
+            raise HTTPError(400, jbytes({"message": "events must list known event types"}))
+        url = data.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise HTTPError(400, jbytes({"message": "url must be an http(s) URL"}))
+        return data
+
+    @staticmethod
+    def utc_stamp():
+        return datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def ping(self, url, secret):
+        body = jbytes({"timestamp": self.utc_stamp(), "event": "PING"})
+        return self.send_signed(url, secret, body, "PING")
+
+    @staticmethod
+    def send_signed(url, secret, body, event, bad=False):
+        sig = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        if bad:
+            sig = hmac.new(b"not-the-secret", body, hashlib.sha256).hexdigest()
+        req = urllib.request.Request(url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "Polar-Webhook-Event": event,
+            "Polar-Webhook-Signature": sig})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                r.read()
+                return r.status, sig
+        except urllib.error.HTTPError as e:
+            return e.code, sig
+        except (OSError, ValueError):
+            return 0, sig
+
+    def h_hook_create(self, u, groups, q, headers):
+        data = self.hook_body()
+        if not data.get("url") or not data.get("events"):
+            raise HTTPError(400, jbytes({"message": "events and url are required"}))
+        if self.webhook is not None:
+            raise HTTPError(409, jbytes({"message": "Webhook already exists"}))
+        secret = str(__import__("uuid").uuid4())
+        st, _ = self.ping(data["url"], secret)
+        if st != 200:
+            raise HTTPError(400, jbytes({"message": "Ping to %s failed (%d)" % (data["url"], st)}))
+        self.webhook = {"id": secrets.token_hex(3), "events": list(data["events"]), "url": data["url"],
+                        "secret": secret, "active": True}
+        out = self.hook_info()
+        del out["active"]
+        out["signature_secret_key"] = secret
+        return Resp(201, jbytes({"data": out}))
+
+    def h_hook_get(self, u, groups, q, headers):
+        return Resp(200, jbytes({"data": [self.hook_info()] if self.webhook else []}))
+
+    def h_hook_activate(self, u, groups, q, headers):
+        if self.webhook is None:
+            raise HTTPError(204)
+        if groups[0] == "activate":
+            st, _ = self.ping(self.webhook["url"], self.webhook["secret"])
+            if st != 200:
+                raise HTTPError(400, jbytes({"message": "Ping failed"}))
+        self.webhook["active"] = groups[0] == "activate"
+        return Resp(200)
+
+    def h_hook_patch(self, u, groups, q, headers):
+        if self.webhook is None or self.webhook["id"] != groups[0]:
+            raise HTTPError(404, jbytes({"message": "Webhook not found"}))
+        data = self.hook_body()
+        if data.get("url") and data["url"] != self.webhook["url"]:
+            st, _ = self.ping(data["url"], self.webhook["secret"])
+            if st != 200:
+                raise HTTPError(400, jbytes({"message": "Ping failed"}))
+            self.webhook["url"] = data["url"]
+        if data.get("events"):
+            self.webhook["events"] = list(data["events"])
+        return Resp(200, jbytes({"data": [self.hook_info()]}))
+
+    def h_hook_delete(self, u, groups, q, headers):
+        if self.webhook is None or self.webhook["id"] != groups[0]:
+            raise HTTPError(404, jbytes({"message": "Webhook not found"}))
+        self.webhook = None
+        return Resp(204)
+
+    def hook_payload(self, polar_user, event, timestamp=None, extra=None):
+        o = {"event": event, "user_id": polar_user}
+        o.update(extra or {})
+        o["timestamp"] = timestamp or self.utc_stamp()
+        paths = {"EXERCISE": "/v3/exercises/%s" % o.get("entity_id", ""),
+                 "SLEEP": "/v3/users/sleep/%s" % o.get("date", ""),
+                 "CONTINUOUS_HEART_RATE": "/v3/users/continuous-heart-rate/%s" % o.get("date", ""),
+                 "ACTIVITY_SUMMARY": "/v3/users/activities/%s" % o.get("date", ""),
+                 "PHYSICAL_INFORMATION": "/v3/users/physical-info"}
+        if event in paths:
+            o["url"] = simdata.API_HOST + paths[event]
+        return jbytes(o)
+
+    def hook_post(self, body, event, polar_user, bad=False):
+        w = self.webhook
+        t0 = time.monotonic()
+        st, sig = self.send_signed(w["url"], w["secret"], body, event, bad)
+        with self.hook_lock:
+            self.hook_log.append({"event": event, "user_id": polar_user, "status": st,
+                                  "ms": round((time.monotonic() - t0) * 1000, 1),
+                                  "at": time.time()})
+        return st, sig
+
+    def announce(self, u, event, **extra):
+        """New data: tell the webhook, if one is active and wants the event."""
+        w = self.webhook
+        if w is None or not w["active"] or event not in w["events"] or not u.registered:
+            return
+        body = self.hook_payload(u.user_id, event, None, extra)
+        threading.Thread(target=self.hook_post, args=(body, event, u.user_id), daemon=True).start()
+
     # ---- control surface -----------------------------------------------------------------
     def control(self, method, path, q, body):
         try:
@@ -1501,6 +1666,7 @@ class Sim:
                 u.extra_nights[d] = u.extra_nights.get(d, 0) + 1
                 u.invalidate()
                 self.save_state()
+                self.announce(u, "SLEEP", date=d.isoformat())
                 return ok({"date": d.isoformat(), "sleep": u.sleep_obj(d, self.today)})
             if what == "exercise":
                 minutes = int(data.get("minutes", 45))
@@ -1519,6 +1685,7 @@ class Sim:
                 if p["sport"] not in simdata.SPORTS or p["intensity"] not in simdata.INTENSITY:
                     raise HTTPError(400, jbytes({"error": "bad sport or intensity"}))
                 rec = self.add_exercise(u, p)
+                self.announce(u, "EXERCISE", entity_id=rec["id"])
                 return ok({"id": rec["id"], "exercise": u.exercise_summary(rec)})
             if what == "consents":
                 u.consents_ok = bool(data.get("ok", True))
@@ -1528,6 +1695,7 @@ class Sim:
                 u.physical_info = bool(data.get("present", True))
                 u.invalidate()
                 self.save_state()
+                self.announce(u, "PHYSICAL_INFORMATION")
                 return ok(self.user_info(u))
             raise HTTPError(404)
         if parts == ["revoke"] and method == "POST":
@@ -1581,6 +1749,26 @@ class Sim:
                 if "retry_after" in data:
                     self.retry_after = bool(data["retry_after"])
             return ok(self.rl.state(self.nreg(), now))
+        if parts == ["webhooks"] and method == "GET":
+            with self.hook_lock:
+                log = list(self.hook_log)
+            return ok({"webhook": self.webhook, "deliveries": log, "sent": len(log),
+                       "failed": sum(1 for d in log if d["status"] != 200)})
+        if parts == ["webhooks", "deliveries"] and method == "DELETE":
+            with self.hook_lock:
+                self.hook_log = []
+            return ok({"ok": True})
+        if parts == ["webhooks", "send"] and method == "POST":
+            if self.webhook is None:
+                raise HTTPError(409, jbytes({"error": "no webhook registered"}))
+            u = self.find_user(data.get("user", 0))
+            if u is None:
+                raise HTTPError(404, jbytes({"error": "no such user"}))
+            extra = {k: data[k] for k in ("date", "entity_id", "from", "to") if k in data}
+            body = self.hook_payload(u.user_id, data.get("event", "SLEEP"), data.get("timestamp"), extra)
+            st, sig = self.hook_post(body, data.get("event", "SLEEP"), u.user_id,
+                                     bad=bool(data.get("bad_signature")))
+            return ok({"status": st, "body": body.decode(), "signature": sig})
         if parts == ["today"] and method == "POST":
             if data.get("today"):
                 self.today = date.fromisoformat(data["today"])

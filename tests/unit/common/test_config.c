@@ -192,6 +192,30 @@ test_long_line(void **state)
 }
 
 static void
+test_polar_webhook_keys(void **state)
+{
+	struct pf_config	*cfg;
+
+	(void)state;
+	cfg = load_ok("");
+	assert_string_equal(cfg->polar_webhook_path, "/polar/webhook");
+	assert_int_equal(cfg->polar_webhook_poll_minutes, 360);
+	pf_config_free(cfg);
+	cfg = load_ok("polar_webhook_path = ''\n"
+	    "polar_webhook_poll_minutes = 720\n");
+	assert_string_equal(cfg->polar_webhook_path, "");
+	assert_int_equal(cfg->polar_webhook_poll_minutes, 720);
+	pf_config_free(cfg);
+	assert_int_equal(load_bad("polar_webhook_path = hook\n"),
+	    PF_ERR_INVALID);
+	assert_non_null(strstr(err, "polar_webhook_path"));
+	assert_int_equal(load_bad("polar_webhook_path = '/a?b=1'\n"),
+	    PF_ERR_INVALID);
+	assert_int_equal(load_bad("polar_webhook_poll_minutes = 0\n"),
+	    PF_ERR_RANGE);
+}
+
+static void
 test_missing_explicit_file(void **state)
 {
 	struct pf_config	*cfg = NULL;
@@ -388,6 +412,7 @@ main(void)
 		cmocka_unit_test_setup(test_credentials, setup),
 		cmocka_unit_test_setup(test_dump_masks_secrets, setup),
 		cmocka_unit_test_setup(test_normalize_db_url, setup),
+		cmocka_unit_test_setup(test_polar_webhook_keys, setup),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, group_setup,

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -339,6 +340,46 @@ test_ct_equal(void **state)
 	assert_true(pf_crypto_ct_equal(NULL, 0, NULL, 0));
 }
 
+/* Polar's webhook signature: hex(HMAC-SHA256(secret, raw body)). */
+static void
+test_hmac_hex(void **state)
+{
+	const char	*msg = "The quick brown fox jumps over the lazy dog";
+	const char	*sig = "f7bc83f430538424b13298e6aa6fb143"
+	    "ef4d59a14946175997479dbc2d1a3cd8";
+	const char	*up = "F7BC83F430538424B13298E6AA6FB143"
+	    "EF4D59A14946175997479DBC2D1A3CD8";
+	const char	*key = "5b3e7c2a-9d41-4f0e-8a6b-1c2d3e4f5a6b";
+	const char	*ping = "{\"event\":\"PING\"}";
+	char		 bad[65];
+
+	(void)state;
+	assert_true(pf_crypto_hmac_sha256_hex_ok("key", 3, msg, strlen(msg),
+	    sig, strlen(sig)));
+	assert_true(pf_crypto_hmac_sha256_hex_ok("key", 3, msg, strlen(msg),
+	    up, strlen(up)));
+	assert_true(pf_crypto_hmac_sha256_hex_ok(key, strlen(key), ping,
+	    strlen(ping), "a89ec392c13865874173a389c961452c"
+	    "d3a24c758a21aa322b8a194be9f01633", 64));
+	/* one bit of the body, the key or the signature */
+	assert_false(pf_crypto_hmac_sha256_hex_ok("key", 3, msg,
+	    strlen(msg) - 1, sig, strlen(sig)));
+	assert_false(pf_crypto_hmac_sha256_hex_ok("kez", 3, msg, strlen(msg),
+	    sig, strlen(sig)));
+	snprintf(bad, sizeof(bad), "%s", sig);
+	bad[63] = '9';
+	assert_false(pf_crypto_hmac_sha256_hex_ok("key", 3, msg, strlen(msg),
+	    bad, 64));
+	/* not 64 hex digits */
+	assert_false(pf_crypto_hmac_sha256_hex_ok("key", 3, msg, strlen(msg),
+	    sig, 62));
+	bad[0] = 'g';
+	assert_false(pf_crypto_hmac_sha256_hex_ok("key", 3, msg, strlen(msg),
+	    bad, 64));
+	assert_false(pf_crypto_hmac_sha256_hex_ok("key", 3, msg, strlen(msg),
+	    "", 0));
+}
+
 int
 main(void)
 {
@@ -354,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_random_hex),
 		cmocka_unit_test(test_api_key),
 		cmocka_unit_test(test_ct_equal),
+		cmocka_unit_test(test_hmac_hex),
 	};
 
 	return cmocka_run_group_tests_name("crypto", tests, setup, NULL);
