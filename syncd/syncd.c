@@ -26,10 +26,12 @@ static int64_t
 deadline(int64_t now)
 {
 	int64_t	dl = fetch_next_deadline(now), t = sched_next_deadline();
-	int64_t	rc = sync_next_deadline();
+	int64_t	rc = sync_next_deadline(), le = lease_next_deadline();
 
 	if (rc < dl)
 		dl = rc;
+	if (le < dl)
+		dl = le;
 	return t < dl ? t : dl;
 }
 
@@ -38,6 +40,7 @@ tick(int64_t now)
 {
 	fetch_run();
 	sync_recover(now);
+	lease_run(now);
 	sched_run(now);
 	fetch_run();
 }
@@ -123,7 +126,9 @@ main(int argc, char *argv[])
 		pf_fatalx("could not initialise libcurl");
 	sync_init();
 	sched_init();
+	lease_init();
 	start_worker();
+	lease_recover();
 	if (store_startup_cleanup(env->db) != PF_OK)
 		pf_log_warnx("could not close interrupted sync logs: %s",
 		    pf_db_errmsg(env->db));
@@ -131,9 +136,9 @@ main(int argc, char *argv[])
 	    store_mark_all_due(env->db) != PF_OK)
 		pf_log_warnx("could not schedule the start-up sync: %s",
 		    pf_db_errmsg(env->db));
-	pf_log_info("started (schema %d, interval %d min, concurrency %d)",
-	    PF_SCHEMA_VERSION, env->cfg->sync_interval_minutes,
-	    env->cfg->sync_max_concurrency);
+	pf_log_info("started (schema %d, interval %d min, concurrency %d, "
+	    "instance %s)", PF_SCHEMA_VERSION, env->cfg->sync_interval_minutes,
+	    env->cfg->sync_max_concurrency, lease_owner());
 
 	pf_daemon_loop(env, &hooks);
 
