@@ -117,6 +117,8 @@ static const struct key keys[] = {
 	    0, NULL, NULL },
 	{ "sync_http_timeout_seconds", K_INT, OFF(sync_http_timeout_seconds),
 	    "30", 1, 600, 0, NULL, NULL },
+	{ "sync_lease_seconds", K_INT, OFF(sync_lease_seconds), "60", 5,
+	    3600, 0, NULL, NULL },
 	{ "analytics_reconcile_seconds", K_INT,
 	    OFF(analytics_reconcile_seconds), "300", 5, 86400, 0, NULL, NULL },
 	{ "analytics_hrv_band_sd", K_DOUBLE, OFF(analytics_hrv_band_sd), "1.0",

@@ -85,6 +85,7 @@ struct pf_config {
 	int			 sync_days_lookback;
 	int			 sync_max_concurrency;
 	int			 sync_http_timeout_seconds;
+	int			 sync_lease_seconds;
 
 	/* analyticsd */
 	int			 analytics_reconcile_seconds;

@@ -100,7 +100,8 @@ ctl_trigger(struct pf_ipc_request *req, const json_t *body)
 		break;
 	case PF_ERR_BUSY:
 		pf_ipc_request_fail(req, PF_ERR_BUSY,
-		    "a sync is already running for user %s", uid);
+		    "a sync is already running for user %s (in this or "
+		    "another syncd instance)", uid);
 		return;
 	case PF_ERR_NOTFOUND:
 		pf_ipc_request_fail(req, PF_ERR_NOTFOUND,

@@ -100,7 +100,8 @@ sched_run(int64_t now)
 	lim = nfree + (int)sync_inflight();
 	if (lim > 64)
 		lim = 64;
-	if ((r = store_due_users(env->db, lim, false, due, &n)) != PF_OK) {
+	if ((r = store_due_users(env->db, lim, false, lease_owner(), due,
+	    &n)) != PF_OK) {
 		pf_log_warnx("could not read the sync schedule: %s",
 		    pf_db_errmsg(env->db));
 		next_tick = now + DB_RETRY_MS;
@@ -151,7 +152,7 @@ sched_run(int64_t now)
 		next_tick = now + TICK_MAX_MS;
 		return;
 	}
-	r = store_next_due_ms(env->db, &due_ms);
+	r = store_next_due_ms(env->db, lease_owner(), &due_ms);
 	if (r == PF_OK) {
 		wall = pf_time_now_ms();
 		next_tick = now + (due_ms > wall ? due_ms - wall : 0);

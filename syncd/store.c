@@ -416,12 +416,15 @@ store_cursor_error(struct pf_db *db, const char *user_id, enum stream st,
 int
 store_startup_cleanup(struct pf_db *db)
 {
+	/* Not the syncs of users another instance holds a lease on. */
 	return pf_db_exec(db, NULL, "WITH c AS (UPDATE sync_logs SET "
 	    "status = 'failed', completed_at = now(), duration_ms = "
 	    "(extract(epoch FROM now() - started_at) * 1000)::integer, "
 	    "error_type = 'interrupted', "
 	    "error_message = 'syncd stopped during the sync' "
-	    "WHERE status = 'started' RETURNING user_id) "
+	    "WHERE status = 'started' AND user_id NOT IN (SELECT user_id "
+	    "FROM sync_state WHERE lease_owner IS NOT NULL AND "
+	    "lease_until > now()) RETURNING user_id) "
 	    "UPDATE sync_state SET next_due_at = now(), updated_at = now() "
 	    "WHERE user_id IN (SELECT user_id FROM c) AND next_due_at > now()",
 	    0, NULL);
@@ -473,27 +476,33 @@ store_log_close(struct pf_db *db, const char *user_id, int64_t log_id,
 	    1, p);
 }
 
+/* A user no other instance holds a live lease on (s: sync_state). */
+#define NOT_LEASED_ELSEWHERE \
+    "(s.lease_owner IS NULL OR s.lease_owner = $3 OR " \
+    "s.lease_until <= now())"
+
 int
-store_due_users(struct pf_db *db, int limit, bool all, struct due_user *out,
-    int *n)
+store_due_users(struct pf_db *db, int limit, bool all, const char *owner,
+    struct due_user *out, int *n)
 {
 	char		 lim[16];
-	const char	*p[2];
+	const char	*p[3];
 	PGresult	*res;
 	int		 i, r;
 
 	snprintf(lim, sizeof(lim), "%d", limit);
 	p[0] = lim;
 	p[1] = all ? "true" : "false";
+	p[2] = owner;
 	if ((r = pf_db_exec(db, &res, "SELECT u.user_id, "
 	    "u.last_synced_at IS NULL FROM users u "
 	    "LEFT JOIN sync_state s USING (user_id) "
 	    "WHERE u.is_active AND u.access_token_enc IS NOT NULL "
-	    "AND NOT u.needs_reauth "
+	    "AND NOT u.needs_reauth AND " NOT_LEASED_ELSEWHERE " "
 	    "AND ($2::boolean OR s.next_due_at IS NULL "
 	    "OR s.next_due_at <= now()) "
 	    "ORDER BY u.last_synced_at NULLS FIRST, s.next_due_at NULLS FIRST, "
-	    "u.user_id LIMIT $1::integer", 2, p)) != PF_OK)
+	    "u.user_id LIMIT $1::integer", 3, p)) != PF_OK)
 		return r;
 	*n = 0;
 	for (i = 0; i < PQntuples(res) && i < limit; i++) {
@@ -507,20 +516,105 @@ store_due_users(struct pf_db *db, int limit, bool all, struct due_user *out,
 }
 
 int
-store_next_due_ms(struct pf_db *db, int64_t *out)
+store_next_due_ms(struct pf_db *db, const char *owner, int64_t *out)
 {
 	PGresult	*res;
+	const char	*p[1] = { owner };
 	int		 r;
 
+	/* A user leased elsewhere is due here only when the lease ends. */
 	if ((r = pf_db_exec_one(db, &res, "SELECT (extract(epoch FROM "
-	    "min(coalesce(s.next_due_at, now()))) * 1000)::bigint "
+	    "min(CASE WHEN s.lease_owner IS NOT NULL AND s.lease_owner <> $1 "
+	    "AND s.lease_until > now() THEN greatest(coalesce(s.next_due_at, "
+	    "now()), s.lease_until) ELSE coalesce(s.next_due_at, now()) END))"
+	    " * 1000)::bigint "
 	    "FROM users u LEFT JOIN sync_state s USING (user_id) "
 	    "WHERE u.is_active AND u.access_token_enc IS NOT NULL "
-	    "AND NOT u.needs_reauth", 0, NULL)) != PF_OK)
+	    "AND NOT u.needs_reauth", 1, p)) != PF_OK)
 		return r;
 	r = pf_db_get_int64(res, 0, 0, out);
 	PQclear(res);
 	return r == PF_ERR_NULL ? PF_ERR_NOTFOUND : r;
+}
+
+int
+store_lease_take(struct pf_db *db, const char *user_id, const char *owner,
+    int secs)
+{
+	char		 sec[16];
+	const char	*p[3];
+	PGresult	*res;
+	int		 r;
+
+	snprintf(sec, sizeof(sec), "%d", secs);
+	p[0] = user_id;
+	p[1] = owner;
+	p[2] = sec;
+	/*
+	 * ON CONFLICT re-reads the row it locked, so of two instances
+	 * racing for one user the second sees the first's live lease.
+	 */
+	if ((r = pf_db_exec(db, &res, "INSERT INTO sync_state AS s (user_id, "
+	    "lease_owner, lease_until) VALUES ($1, $2, now() + "
+	    "make_interval(secs => $3::integer)) ON CONFLICT (user_id) DO "
+	    "UPDATE SET lease_owner = excluded.lease_owner, lease_until = "
+	    "excluded.lease_until WHERE s.lease_owner IS NULL OR "
+	    "s.lease_owner = $2 OR s.lease_until <= now() RETURNING 1",
+	    3, p)) != PF_OK)
+		return r;
+	r = PQntuples(res) == 1 ? PF_OK : PF_ERR_BUSY;
+	PQclear(res);
+	if (r != PF_OK)
+		return r;
+	/* Ours now: a sync still open is an earlier holder's, cut short. */
+	return pf_db_exec(db, NULL, "UPDATE sync_logs SET status = 'failed', "
+	    "completed_at = now(), duration_ms = (extract(epoch FROM now() - "
+	    "started_at) * 1000)::integer, error_type = 'interrupted', "
+	    "error_message = 'the syncd instance syncing this user stopped "
+	    "or lost its lease' WHERE user_id = $1 AND status = 'started'",
+	    1, p);
+}
+
+int
+store_lease_renew(struct pf_db *db, const char *owner, int secs,
+    json_t **held)
+{
+	char		 sec[16];
+	const char	*p[2];
+	PGresult	*res;
+	int		 i, r;
+
+	snprintf(sec, sizeof(sec), "%d", secs);
+	p[0] = owner;
+	p[1] = sec;
+	if ((r = pf_db_exec(db, &res, "UPDATE sync_state SET lease_until = "
+	    "now() + make_interval(secs => $2::integer) WHERE lease_owner = $1 "
+	    "RETURNING user_id", 2, p)) != PF_OK)
+		return r;
+	*held = json_array();
+	for (i = 0; i < PQntuples(res); i++)
+		json_array_append_new(*held, json_string(PQgetvalue(res, i,
+		    0)));
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_lease_release(struct pf_db *db, const char *user_id, const char *owner)
+{
+	const char	*p[2] = { user_id, owner };
+
+	return pf_db_exec(db, NULL, "UPDATE sync_state SET lease_owner = NULL, "
+	    "lease_until = NULL WHERE user_id = $1 AND lease_owner = $2", 2, p);
+}
+
+int
+store_lease_drop_all(struct pf_db *db, const char *owner)
+{
+	const char	*p[1] = { owner };
+
+	return pf_db_exec(db, NULL, "UPDATE sync_state SET lease_owner = NULL, "
+	    "lease_until = NULL WHERE lease_owner = $1", 1, p);
 }
 
 int

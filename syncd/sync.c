@@ -880,6 +880,11 @@ start_job(const char *user_id, const char *trigger, int days, unsigned mask,
 		return PF_ERR_CRYPTO;
 	}
 	free(sealed);
+	/* Another syncd instance on this database may be syncing the user. */
+	if ((r = lease_take(user_id)) != PF_OK) {
+		pf_freezero(plain, plen + 1);
+		return r;
+	}
 	job = pf_xcalloc(1, sizeof(*job));
 	snprintf(job->user_id, sizeof(job->user_id), "%s", user_id);
 	job->token = pf_xstrndup(plain, plen);
@@ -902,6 +907,7 @@ start_job(const char *user_id, const char *trigger, int days, unsigned mask,
 		pf_log_warnx("user %s: could not start sync: %s", user_id,
 		    pf_db_errmsg(env->db));
 		job_free(job);
+		lease_release(user_id);
 		return r;
 	}
 	job->full = days > 0;
@@ -1112,8 +1118,24 @@ job_finish(struct job *job)
 	json_decref(degraded);
 	json_decref(touched);
 	free(emsg);
+	lease_release(job->user_id);
 	job_free(job);
 	sched_poke();
+}
+
+void
+sync_abort_user(const char *user_id, const char *why)
+{
+	struct job	*job;
+
+	TAILQ_FOREACH(job, &jobs, entry)
+		if (strcmp(job->user_id, user_id) == 0)
+			break;
+	if (job == NULL)
+		return;
+	abort_job(job, why);
+	/* Batches in the worker's hands come back to the job first. */
+	job_maybe_finish(job);
 }
 
 void

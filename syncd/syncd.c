@@ -25,7 +25,7 @@
 /* The loop's timers besides libcurl's: each part says when it is next due. */
 static int64_t	(*const deadlines[])(void) = {
 	sched_next_deadline, sync_next_deadline, part_next_deadline,
-	hook_next_deadline, polarhook_next_deadline,
+	hook_next_deadline, polarhook_next_deadline, lease_next_deadline,
 };
 
 static int64_t
@@ -45,6 +45,7 @@ tick(int64_t now)
 {
 	fetch_run();
 	sync_recover(now);
+	lease_run(now);
 	part_run(now);
 	polarhook_run(now);
 	sched_run(now);
@@ -145,7 +146,9 @@ main(int argc, char *argv[])
 		pf_fatalx("could not initialise libcurl");
 	sync_init();
 	sched_init();
+	lease_init();
 	start_worker();
+	lease_recover();
 	polarhook_init();
 	if (store_startup_cleanup(env->db) != PF_OK)
 		pf_log_warnx("could not close interrupted sync logs: %s",
@@ -155,9 +158,9 @@ main(int argc, char *argv[])
 		pf_log_warnx("could not schedule the start-up sync: %s",
 		    pf_db_errmsg(env->db));
 	hook_init();
-	pf_log_info("started (schema %d, interval %d min, concurrency %d)",
-	    PF_SCHEMA_VERSION, env->cfg->sync_interval_minutes,
-	    env->cfg->sync_max_concurrency);
+	pf_log_info("started (schema %d, interval %d min, concurrency %d, "
+	    "instance %s)", PF_SCHEMA_VERSION, env->cfg->sync_interval_minutes,
+	    env->cfg->sync_max_concurrency, lease_owner());
 
 	pf_daemon_loop(env, &hooks);
 

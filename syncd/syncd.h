@@ -532,6 +532,8 @@ int	 sync_start_mask(const char *user_id, const char *trigger,
 bool	 sync_running(const char *user_id);
 size_t	 sync_inflight(void);
 void	 sync_abort_all(const char *why);
+/* Ends user_id's job, if one runs, as aborted for why. */
+void	 sync_abort_user(const char *user_id, const char *why);
 json_t	*sync_inflight_json(void);
 /*
  * API calls of a full sync (every stream as far back as Polar keeps it, or
@@ -545,6 +547,23 @@ int	 sync_stream_window(enum stream st, int days, int lookback);
 int	 sync_stream_calls(enum stream st, int64_t ndays);
 /* API calls the running jobs are still expected to make. */
 int64_t	 sync_reserved(void);
+
+/*
+ * lease.c -- this instance's leases on the users it syncs.  lease_owner:
+ * the instance's id (host and run directory), unique among instances
+ * sharing a database and the same across restarts.  lease_take: PF_OK when this instance may sync
+ * user_id now, PF_ERR_BUSY while another one holds it.  lease_run renews
+ * every third of sync_lease_seconds and aborts the syncs whose lease was
+ * lost (taken over after this instance stalled past its expiry).
+ */
+void	 lease_init(void);
+/* At start: drops the leases this instance held before it restarted. */
+void	 lease_recover(void);
+const char *lease_owner(void);
+int	 lease_take(const char *user_id);
+void	 lease_release(const char *user_id);
+void	 lease_run(int64_t now);
+int64_t	 lease_next_deadline(void);
 
 /* sched.c -- who is due, admission under the quota. */
 void	 sched_init(void);
@@ -605,9 +624,26 @@ struct due_user {
 void	 store_init(void);
 int	 store_startup_cleanup(struct pf_db *db);
 int	 store_history_ahead(struct pf_db *db, int months, int *made);
+/* Due users no other instance holds a lease on (owner: this one's id). */
 int	 store_due_users(struct pf_db *db, int limit, bool all,
-	    struct due_user *out, int *n);
-int	 store_next_due_ms(struct pf_db *db, int64_t *out_epoch_ms);
+	    const char *owner, struct due_user *out, int *n);
+/* When the next user is due, or another instance's lease on one ends. */
+int	 store_next_due_ms(struct pf_db *db, const char *owner,
+	    int64_t *out_epoch_ms);
+/*
+ * Leases (lease.c): take user_id for owner for secs seconds (PF_OK),
+ * or PF_ERR_BUSY while another owner's lease on it is live; a sync left
+ * open by an earlier holder is closed as interrupted.  renew extends
+ * every lease of owner and sets *held (caller frees) to the users it
+ * still holds; release gives user_id's lease up if owner holds it.
+ */
+int	 store_lease_take(struct pf_db *db, const char *user_id,
+	    const char *owner, int secs);
+int	 store_lease_renew(struct pf_db *db, const char *owner, int secs,
+	    json_t **held);
+int	 store_lease_release(struct pf_db *db, const char *user_id,
+	    const char *owner);
+int	 store_lease_drop_all(struct pf_db *db, const char *owner);
 int	 store_mark_all_due(struct pf_db *db);
 /* reason: why the user needs to authorise again ("" if unknown) */
 /*
