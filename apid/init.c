@@ -29,6 +29,7 @@
 #include "common/log.h"
 
 #include "apid/apid.h"
+#include "apid/console.h"
 #include "apid/apid_kore.h"
 
 /* Per worker: key rows and rendered responses (LRU beyond these). */
@@ -176,6 +177,7 @@ kore_parent_configure(int argc, char **argv)
 	pf_config_normalize_db_url(cfg->database_url);
 	if (!kore_pgsql_register("db", cfg->database_url))
 		fatalx("could not register the database");
+	console_setup_announce(cfg->database_url);
 	pf_log_info("starting: %zu routes, statement timeout %d ms",
 	    apid_nroutes, cfg->database_statement_timeout_ms);
 	/*
