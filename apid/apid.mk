@@ -86,6 +86,7 @@ openapi: $(APID_ROUTES_BIN)
 # The admin console's static files, embedded in the module
 # (tools/genassets.sh): vendored htmx and uPlot with our own CSS and JS.
 CONSOLE_ASSETS := apid/console/console.css apid/console/console.js \
+	apid/console/favicon.svg \
 	apid/console/vendor/htmx/htmx.min.js \
 	apid/console/vendor/uplot/uPlot.iife.min.js \
 	apid/console/vendor/uplot/uPlot.min.css

@@ -31,7 +31,9 @@ head(struct pf_buf *b, const struct console_view *v, const char *title,
 		ESC(v->csrf);
 		ADDS("\">");
 	}
-	ADDS("<link rel=\"stylesheet\" href=\"");
+	ADDS("<link rel=\"icon\" type=\"image/svg+xml\" href=\"");
+	console_asset_url(b, "favicon.svg");
+	ADDS("\"><link rel=\"stylesheet\" href=\"");
 	console_asset_url(b, "console.css");
 	ADDS("\">");
 	if (chart) {

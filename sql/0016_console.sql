@@ -54,8 +54,10 @@ BEGIN
 	RETURN NULL;
 END $$;
 REVOKE ALL ON FUNCTION console_setup_drop() FROM PUBLIC;
+-- FOR EACH ROW: a statement trigger would fire for an INSERT of no row
+-- too (a wrong token at setup), and drop the token.
 CREATE TRIGGER console_admins_setup_drop AFTER INSERT ON console_admins
-	FOR EACH STATEMENT EXECUTE FUNCTION console_setup_drop();
+	FOR EACH ROW EXECUTE FUNCTION console_setup_drop();
 
 -- apid: the setup page creates the first administrator; the sessions and
 -- the throttle are its own.  polarctl: everything.

@@ -38,8 +38,12 @@ function watch(page) {
 			w.errors.push(m.text());
 	});
 	page.on("pageerror", (e) => w.errors.push(String(e)));
-	page.on("requestfailed", (r) => w.failed.push(r.url() + " " +
-	    (r.failure() ? r.failure().errorText : "")));
+	// a navigation cancels what the page it leaves still loads
+	page.on("requestfailed", (r) => {
+		const why = r.failure() ? r.failure().errorText : "";
+		if (why !== "net::ERR_ABORTED")
+			w.failed.push(r.url() + " " + why);
+	});
 	page.on("response", (r) => {
 		if (r.status() >= 400)
 			w.failed.push(r.url() + " " + r.status());
@@ -82,10 +86,11 @@ async function clean(page, w, name) {
 }
 
 const B = plan.base;
+let page = null;
 try {
 	const ctx = await browser.newContext({ viewport: { width: 1280,
 	    height: 800 } });
-	const page = await ctx.newPage();
+	page = await ctx.newPage();
 	let w = watch(page);
 
 	// first run: /admin leads to setup; a wrong token is refused
@@ -231,6 +236,9 @@ try {
 } catch (e) {
 	report.ok = false;
 	report.error = String(e && e.stack || e);
+	if (page && !page.isClosed())
+		report.error += "\nat " + page.url() + ": " + (await page
+		    .textContent("main").catch(() => "?"));
 } finally {
 	await browser.close();
 }

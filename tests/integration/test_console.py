@@ -90,7 +90,10 @@ def test_console_in_a_browser(node_modules, capi, demo, polarctl):
     except ValueError:
         raise AssertionError(p.stdout + p.stderr) from None
     assert rep["ok"], rep.get("error", "") + "\n" + p.stderr + \
-        "\nchecks passed: " + json.dumps(rep["checks"], indent=1)
+        "\nchecks passed: " + json.dumps(rep["checks"], indent=1) + \
+        "\napid:\n" + "\n".join(
+            ln for ln in capi.proc.logtext().splitlines()
+            if '"request"' in ln or "console" in ln)[-6000:]
     assert set(rep["pages"]) == {"setup", "login", "users", "dashboard",
                                  "keys"}
     assert len(rep["shots"]) >= 10
