@@ -304,7 +304,7 @@ page_dashboard(struct pf_buf *b, const struct console_view *v,
 	ESC(uid);
 	ADDS("</h1><section class=\"tiles\" aria-label=\"Today\">");
 	tile(b, tiles, "sleep", "Sleep score", "");
-	tile(b, tiles, "hrv", "HRV (RMSSD, 7-day)", "ms");
+	tile(b, tiles, "hrv", "HRV (RMSSD)", "ms");
 	tile(b, tiles, "resting_hr", "Resting heart rate", "bpm");
 	tile(b, tiles, "load_ratio", "Training load ratio", "");
 	tile(b, tiles, "recovery", "Recovery", "/ 100");

@@ -41,9 +41,9 @@
 			height: 300,
 			series: [
 				{},
-				{ label: "Band low", stroke: "#8fb3d9",
+				{ label: "Band low", stroke: "#8fb3d9", points: { show: false },
 				    value: function (u, x) { return x == null ? "–" : x + " ms"; } },
-				{ label: "Band high", stroke: "#8fb3d9",
+				{ label: "Band high", stroke: "#8fb3d9", points: { show: false },
 				    value: function (u, x) { return x == null ? "–" : x + " ms"; } },
 				{ label: "RMSSD", stroke: "#0b5cad", width: 1,
 				    points: { show: true, size: 4 },
