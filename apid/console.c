@@ -29,6 +29,7 @@
 #include "common/xmalloc.h"
 
 #include "apid/console_int.h"
+#include "apid/request.h"
 
 enum cstep {
 	CS_STATE,	/* store_sql_console_state */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "apid/console_int.h"
+#include "apid/request.h"
 
 #define ADDS(s)		pf_buf_adds(b, s)
 #define ESC(s)		console_esc(b, (s) != NULL ? (s) : "")

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apid/console_int.h"
+#include "apid/request.h"
 
 static const struct console_asset *
 find(const char *name)

@@ -231,17 +231,18 @@ console_client_addr(const char *peer, const char *xff, const char *trusted,
 {
 	char		 hop[64];
 	struct addr	 a;
-	const char	*end, *start;
+	const char	*end, *start, *seg;
 	size_t		 n;
 
 	snprintf(out, outlen, "%s", peer);
 	if (xff == NULL || !trusted_has(trusted, peer))
 		return;
 	end = xff + strlen(xff);
-	while (end > xff) {
-		start = end;
-		while (start > xff && start[-1] != ',')
-			start--;
+	for (;;) {
+		seg = end;
+		while (seg > xff && seg[-1] != ',')
+			seg--;
+		start = seg;
 		while (start < end && (*start == ' ' || *start == '\t'))
 			start++;
 		n = (size_t)(end - start);
@@ -254,10 +255,8 @@ console_client_addr(const char *peer, const char *xff, const char *trusted,
 		if (!addr_parse(hop, &a))
 			return;
 		snprintf(out, outlen, "%s", hop);
-		if (!trusted_has(trusted, hop))
+		if (!trusted_has(trusted, hop) || seg == xff)
 			return;
-		end = start > xff ? start - 1 : xff;
-		if (start == xff)
-			return;
+		end = seg - 1;		/* the comma */
 	}
 }
