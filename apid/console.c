@@ -298,17 +298,27 @@ csrf_ok(struct http_request *req, struct console_ctx *cc, const char *want)
 	    pf_crypto_ct_equal(got, strlen(got), want, strlen(want));
 }
 
-/* A browser's Origin, when sent, names this host. */
+/*
+ * A browser's Origin, when sent, names this host, or base_url's origin
+ * (a proxy in front may pass another Host).
+ */
 static bool
 origin_ok(struct http_request *req)
 {
 	const char	*o = header(req, "origin"), *h = header(req, "host"), *p;
+	const char	*base = env->cfg->base_url, *bp;
+	size_t		 n;
 
 	if (o == NULL)
 		return true;
-	if (h == NULL || (p = strstr(o, "://")) == NULL)
+	if ((p = strstr(o, "://")) == NULL)
 		return false;
-	return strcasecmp(p + 3, h) == 0;
+	if (h != NULL && strcasecmp(p + 3, h) == 0)
+		return true;
+	if (base == NULL || (bp = strstr(base, "://")) == NULL)
+		return false;
+	n = (size_t)(bp + 3 - base) + strcspn(bp + 3, "/");
+	return strlen(o) == n && strncasecmp(o, base, n) == 0;
 }
 
 static void
