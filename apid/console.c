@@ -43,6 +43,19 @@ enum cstep {
 };
 
 struct console_ctx;
+/*
+ * Argon2id runs on a kore task thread: at the interactive limits a hash
+ * takes 64 MiB and tenths of a second, which the worker's event loop
+ * must not wait for.
+ */
+enum { PW_HASH, PW_VERIFY };
+struct pw_job {
+	struct kore_task	task;	/* first: the entry gets it */
+	int			op;
+	int			rc;	/* 0: hashed / the password matches */
+	char			pass[CONSOLE_PASSWORD_MAX + 1];
+	char			hash[crypto_pwhash_STRBYTES];
+};
 typedef int	(*page_fn)(struct http_request *, struct reqctx *,
 		    struct console_ctx *);
 
@@ -74,6 +87,8 @@ struct console_ctx {
 	char			 newkey[PF_CRYPTO_API_KEY_SIZE];
 	char			 notice[160];
 	bool			 ok;
+	struct pw_job		*pw;		/* REQ_CONSOLE */
+	page_fn			 pw_done;	/* runs once it finished */
 };
 
 static int	page_root(struct http_request *, struct reqctx *,
@@ -89,6 +104,10 @@ static int	login_get(struct http_request *, struct reqctx *,
 static int	login_post(struct http_request *, struct reqctx *,
 		    struct console_ctx *);
 static int	login_done(struct http_request *, struct reqctx *,
+		    struct console_ctx *);
+static int	setup_hashed(struct http_request *, struct reqctx *,
+		    struct console_ctx *);
+static int	login_verified(struct http_request *, struct reqctx *,
 		    struct console_ctx *);
 static int	logout_post(struct http_request *, struct reqctx *,
 		    struct console_ctx *);
@@ -146,8 +165,80 @@ static const struct apid_header console_headers[] = {
 	{ NULL, NULL },
 };
 
-/* A hash that verifies nothing, for names that are no admin's. */
-static char	dummy_hash[crypto_pwhash_STRBYTES];
+/*
+ * An unknown name is checked against this hash (of a random password no
+ * one kept), so that it costs the time of a wrong password.
+ */
+static const char dummy_hash[] = "$argon2id$v=19$m=65536,t=2,p=1$"
+    "9vxrKnZ3Qxq3ANPBBQlzYw$BHR7EACFskdYY3ndz/YZwg1EGPG+0XDHrN34VYh3oUY";
+
+static int
+pw_task(struct kore_task *t)
+{
+	struct pw_job	*j = (struct pw_job *)t;
+
+	if (j->op == PW_HASH)
+		j->rc = crypto_pwhash_str(j->hash, j->pass, strlen(j->pass),
+		    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	else
+		j->rc = crypto_pwhash_str_verify(j->hash, j->pass,
+		    strlen(j->pass));
+	sodium_memzero(j->pass, sizeof(j->pass));
+	return KORE_RESULT_OK;
+}
+
+/* Runs op on a task thread; done runs when it has finished. */
+static int
+pw_start(struct http_request *req, struct reqctx *c, struct console_ctx *cc,
+    int op, const char *pass, const char *hash, page_fn done)
+{
+	struct pw_job	*j;
+
+	j = pf_xcalloc(1, sizeof(*j));
+	j->op = op;
+	snprintf(j->pass, sizeof(j->pass), "%s", pass);
+	if (hash != NULL)
+		snprintf(j->hash, sizeof(j->hash), "%s", hash);
+	cc->pw = j;
+	cc->pw_done = done;
+	kore_task_create(&j->task, pw_task);
+	kore_task_bind_request(&j->task, req);
+	kore_task_run(&j->task);
+	c->state = REQ_CONSOLE;
+	return KORE_RESULT_RETRY;
+}
+
+bool
+console_task_finished(struct reqctx *c)
+{
+	return kore_task_finished(&c->con->pw->task);
+}
+
+static void
+pw_free(struct console_ctx *cc)
+{
+	if (cc->pw == NULL)
+		return;
+	if (!kore_task_finished(&cc->pw->task)) {
+		pf_log_warnx("request freed with its password check running");
+		cc->pw = NULL;
+		return;
+	}
+	kore_task_destroy(&cc->pw->task);
+	sodium_memzero(cc->pw, sizeof(*cc->pw));
+	free(cc->pw);
+	cc->pw = NULL;
+}
+
+int
+console_task_done(struct http_request *req, struct reqctx *c)
+{
+	struct console_ctx	*cc = c->con;
+
+	c->state = REQ_ROUTE;
+	return cc->pw_done(req, c, cc);
+}
 
 int
 console_respond(struct http_request *req, struct reqctx *c, int status,
@@ -471,6 +562,7 @@ console_free(struct reqctx *c)
 
 	if (cc == NULL)
 		return;
+	pw_free(cc);		/* a running task keeps its job (leaked) */
 	pf_buf_free(&cc->body);
 	sodium_memzero(cc, sizeof(*cc));
 	free(cc);
@@ -593,14 +685,27 @@ setup_post(struct http_request *req, struct reqctx *c,
 		return show_setup(req, c, cc, 200, "The passwords do not "
 		    "match.");
 	}
-	r = crypto_pwhash_str(cc->pwhash, pass, strlen(pass),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	(void)token;
+	r = pw_start(req, c, cc, PW_HASH, pass, NULL, setup_hashed);
 	sodium_memzero(pass, sizeof(pass));
 	sodium_memzero(pass2, sizeof(pass2));
-	if (r != 0)
+	return r;
+}
+
+static int
+setup_hashed(struct http_request *req, struct reqctx *c,
+    struct console_ctx *cc)
+{
+	char	token[80];
+
+	if (cc->pw->rc != 0)
 		return message(req, c, cc, 500, "Error",
 		    "The password could not be hashed.");
+	snprintf(cc->pwhash, sizeof(cc->pwhash), "%s", cc->pw->hash);
+	pw_free(cc);
+	if (!form(cc, "token", token, sizeof(token)))
+		token[0] = '\0';
+	c->nparams = 0;
 	pbind(c, token);
 	pbind(c, cc->name);
 	pbind(c, cc->pwhash);
@@ -659,49 +764,26 @@ login_post(struct http_request *req, struct reqctx *c,
 	return run(c, cc, CS_HASH, store_sql_console_admin_hash);
 }
 
-static bool
-password_ok(struct console_ctx *cc, const char *hash)
-{
-	char	pass[CONSOLE_PASSWORD_MAX + 1];
-	bool	ok;
-
-	if (!form(cc, "password", pass, sizeof(pass)))
-		pass[0] = '\0';
-	/* An unknown name costs the same time as a wrong password. */
-	if (hash[0] == '\0' || cc->name[0] == '\0') {
-		if (dummy_hash[0] == '\0' && crypto_pwhash_str(dummy_hash,
-		    "polarflow", 9, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-			dummy_hash[0] = '\0';
-		if (dummy_hash[0] != '\0' && crypto_pwhash_str_verify(
-		    dummy_hash, pass, strlen(pass)) == 0)
-			pass[0] = '\0';
-		ok = false;
-	} else
-		ok = crypto_pwhash_str_verify(hash, pass, strlen(pass)) == 0;
-	sodium_memzero(pass, sizeof(pass));
-	return ok;
-}
-
 static int
 login_done(struct http_request *req, struct reqctx *c,
     struct console_ctx *cc)
 {
 	switch (cc->step) {
-	case CS_HASH:
-		c->nparams = 0;
-		if (c->rows < 1 || c->col[0] == NULL ||
-		    !password_ok(cc, c->col[0])) {
-			pbind(c, cc->addr);
-			return run(c, cc, CS_FAIL, store_sql_console_fail);
-		}
-		if (!new_session(c, cc))
-			return message(req, c, cc, 500, "Error",
-			    "No randomness.");
-		pbind(c, cc->name);
-		pbind(c, cc->sid_hash);
-		pbind(c, cc->addr);
-		return run(c, cc, CS_LOGIN, store_sql_console_login);
+	case CS_HASH: {
+		char		 pass[CONSOLE_PASSWORD_MAX + 1];
+		const char	*hash = c->rows > 0 && c->col[0] != NULL &&
+				    c->col[0][0] != '\0' && cc->name[0] != '\0' ?
+				    c->col[0] : dummy_hash;
+		int		 r;
+
+		if (!form(cc, "password", pass, sizeof(pass)))
+			pass[0] = '\0';
+		cc->ok = hash != dummy_hash;
+		r = pw_start(req, c, cc, PW_VERIFY, pass, hash,
+		    login_verified);
+		sodium_memzero(pass, sizeof(pass));
+		return r;
+	}
 	case CS_LOGIN:
 		if (c->rows > 0 && c->col[0] != NULL && atoi(c->col[0]) == 1)
 			return signed_in(req, c, cc);
@@ -710,6 +792,26 @@ login_done(struct http_request *req, struct reqctx *c,
 		pf_log_warnx("console: failed login from %s", cc->addr);
 		return show_login(req, c, cc, 200, "Invalid name or password.");
 	}
+}
+
+static int
+login_verified(struct http_request *req, struct reqctx *c,
+    struct console_ctx *cc)
+{
+	bool	ok = cc->ok && cc->pw->rc == 0;
+
+	pw_free(cc);
+	c->nparams = 0;
+	if (!ok) {
+		pbind(c, cc->addr);
+		return run(c, cc, CS_FAIL, store_sql_console_fail);
+	}
+	if (!new_session(c, cc))
+		return message(req, c, cc, 500, "Error", "No randomness.");
+	pbind(c, cc->name);
+	pbind(c, cc->sid_hash);
+	pbind(c, cc->addr);
+	return run(c, cc, CS_LOGIN, store_sql_console_login);
 }
 
 static int

@@ -36,6 +36,7 @@ enum req_state {
 	REQ_CALL,	/* a call to syncd/analyticsd runs in a task */
 	REQ_INGEST,	/* an Apple Health push is stored and parsed */
 	REQ_DONE,
+	REQ_CONSOLE,	/* the console's password hash runs in a task */
 };
 
 struct reqctx;
@@ -213,5 +214,8 @@ int	console_begin(struct http_request *, struct reqctx *);
 int	console_query_done(struct http_request *, struct reqctx *);
 int	console_query_failed(struct http_request *, struct reqctx *);
 void	console_free(struct reqctx *);
+/* REQ_CONSOLE: the task has finished; then its continuation. */
+bool	console_task_finished(struct reqctx *c);
+int	console_task_done(struct http_request *, struct reqctx *);
 
 #endif /* PF_APID_REQUEST_H */

@@ -521,6 +521,13 @@ apid_serve(struct http_request *req)
 			}
 			r = ingest_done(req, c);
 			break;
+		case REQ_CONSOLE:
+			if (!console_task_finished(c)) {
+				http_request_sleep(req);
+				return KORE_RESULT_RETRY;
+			}
+			r = console_task_done(req, c);
+			break;
 		case REQ_DONE:
 			return KORE_RESULT_OK;
 		default:
