@@ -1,5 +1,5 @@
 #!/bin/sh
-# setup.sh -- installs the console browser tests's npm packages, exactly as
+# setup.sh -- installs the console's browser-test npm packages, exactly as
 # pinned in package-lock.json, into a cache directory (one per lock file)
 # and prints that directory's node_modules.  Exit 77 with a "SKIPPED:"
 # line when npm or its registry cannot be reached; 1 on other failures.
