@@ -84,6 +84,7 @@ enum apid_kind {
 	APID_K_INGEST,		/* an Apple Health push (ingest.c) */
 	APID_K_WEBHOOK_ADD,	/* a webhook subscription (webhook.c) */
 	APID_K_POLAR_HOOK,	/* Polar's webhook posts (polarhook.c) */
+	APID_K_CONSOLE,		/* the admin console (console.c) */
 };
 
 /* Route flags: per-route behaviour, never decided from the path text. */
@@ -102,6 +103,8 @@ enum apid_kind {
 				   and its quota left, after the captures */
 #define APID_R_SERVICE	  0x80	/* a user's own key may not: a service
 				   key (no user) or the master key */
+#define APID_R_PREFIX	  0x400	/* the template and every path under it
+				   (the console dispatches its own) */
 #define APID_R_NOUSER	  0x100	/* the HRV Metrics API's routes: no
 				   capture is a user id; the caller's key
 				   decides the user (hrv.c) */

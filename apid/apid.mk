@@ -82,3 +82,19 @@ $(APID_ROUTES_BIN): $(BUILD)/apid/tools/apid_routes.o $(UNIT_OBJS_apid) \
 .PHONY: openapi
 openapi: $(APID_ROUTES_BIN)
 	apid/gen_openapi.py $(APID_ROUTES_BIN) apid/openapi.json
+
+# The admin console's static files, embedded in the module
+# (tools/genassets.sh): vendored htmx and uPlot with our own CSS and JS.
+CONSOLE_ASSETS := apid/console/console.css apid/console/console.js \
+	apid/console/favicon.svg \
+	apid/console/vendor/htmx/htmx.min.js \
+	apid/console/vendor/uplot/uPlot.iife.min.js \
+	apid/console/vendor/uplot/uPlot.min.css
+CONSOLE_ASSETS_O := $(BUILD)/pic/gen/console_assets.o
+$(BUILD)/gen/console_assets.c: $(CONSOLE_ASSETS) tools/genassets.sh
+	@mkdir -p $(@D)
+	tools/genassets.sh $@ $(CONSOLE_ASSETS)
+$(CONSOLE_ASSETS_O): $(BUILD)/gen/console_assets.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(SO_CFLAGS) -fPIC $(KORE_FEATURES) -c $< -o $@
+$(APID_SO): $(CONSOLE_ASSETS_O)

@@ -29,6 +29,7 @@
 #include "common/log.h"
 
 #include "apid/apid.h"
+#include "apid/console.h"
 #include "apid/apid_kore.h"
 
 /* Per worker: key rows and rendered responses (LRU beyond these). */
@@ -179,6 +180,7 @@ kore_parent_configure(int argc, char **argv)
 	if (cfg->database_url_replica[0] != '\0' &&
 	    !kore_pgsql_register("replica", cfg->database_url_replica))
 		fatalx("could not register the replica");
+	console_setup_announce(cfg->database_url);
 	pf_log_info("starting: %zu routes, statement timeout %d ms",
 	    apid_nroutes, cfg->database_statement_timeout_ms);
 	/*

@@ -36,12 +36,14 @@ enum req_state {
 	REQ_CALL,	/* a call to syncd/analyticsd runs in a task */
 	REQ_INGEST,	/* an Apple Health push is stored and parsed */
 	REQ_DONE,
+	REQ_CONSOLE,	/* the console's password hash runs in a task */
 };
 
 struct reqctx;
 struct call_job;
 struct mcp_req;
 struct ingest_job;
+struct console_ctx;
 typedef int	(*call_done_fn)(struct http_request *, struct reqctx *);
 
 struct reqctx {
@@ -84,6 +86,7 @@ struct reqctx {
 
 	struct mcp_req		*mcp;		/* APID_K_MCP; mcp.c owns */
 	struct ingest_job	*ijob;		/* REQ_INGEST; ingest.c owns */
+	struct console_ctx	*con;		/* /admin; console.c owns */
 };
 
 #define METRIC_INC(field)	\
@@ -216,5 +219,16 @@ int	mcp_query_done(struct http_request *, struct reqctx *);
 /* The statement mcp.c started failed. */
 int	mcp_dbfail(struct http_request *, struct reqctx *);
 void	mcp_free(struct reqctx *);
+
+/* console.c -- the admin console under /admin */
+/* Answers (OK) or runs its first statement (RETRY). */
+int	console_begin(struct http_request *, struct reqctx *);
+/* A statement the console started has its row, or failed. */
+int	console_query_done(struct http_request *, struct reqctx *);
+int	console_query_failed(struct http_request *, struct reqctx *);
+void	console_free(struct reqctx *);
+/* REQ_CONSOLE: the task has finished; then its continuation. */
+bool	console_task_finished(struct reqctx *c);
+int	console_task_done(struct http_request *, struct reqctx *);
 
 #endif /* PF_APID_REQUEST_H */

@@ -219,6 +219,15 @@ const struct apid_route apid_routes[] = {
 	 */
 	{ POST, "/polar/webhook", APID_K_POLAR_HOOK, APID_R_HIDDEN, NODAYS,
 	    NULL, NULL },
+
+	/*
+	 * The admin console (console*.c): HTML pages, their JSON and static
+	 * assets, with its own session auth and page table.
+	 */
+	{ GET, "/admin", APID_K_CONSOLE, APID_R_HIDDEN | APID_R_PREFIX,
+	    NODAYS, NULL, NULL },
+	{ POST, "/admin", APID_K_CONSOLE, APID_R_HIDDEN | APID_R_PREFIX,
+	    NODAYS, NULL, NULL },
 };
 
 const size_t apid_nroutes = sizeof(apid_routes) / sizeof(apid_routes[0]);
@@ -267,6 +276,20 @@ match_one(const char *tmpl, const char *path, struct apid_match *m)
 	}
 }
 
+/* A row's template against path; APID_R_PREFIX rows take subpaths. */
+static int
+match_row(size_t i, const char *path, struct apid_match *m)
+{
+	const char	*t = apid_routes[i].path;
+	size_t		 n = strlen(t);
+
+	if (!(apid_routes[i].flags & APID_R_PREFIX))
+		return match_one(t, path, m);
+	m->ncap = 0;
+	return strncmp(path, t, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
 int
 route_match(const char *method, const char *path, struct apid_match *m)
 {
@@ -279,7 +302,7 @@ route_match(const char *method, const char *path, struct apid_match *m)
 	if ((head = strcmp(method, "HEAD") == 0))
 		method = GET;
 	for (i = 0; i < apid_nroutes; i++) {
-		if (!match_one(apid_routes[i].path, path, &tmp))
+		if (!match_row(i, path, &tmp))
 			continue;
 		if (strcmp(apid_routes[i].method, method) == 0 &&
 		    !(head && (apid_routes[i].flags & APID_R_NOHEAD))) {
@@ -300,7 +323,7 @@ route_allow(const char *path, char *buf, size_t len)
 	struct apid_match	tmp;
 
 	for (i = 0; i < apid_nroutes; i++) {
-		if (!match_one(apid_routes[i].path, path, &tmp))
+		if (!match_row(i, path, &tmp))
 			continue;
 		n++;
 		if (strcmp(apid_routes[i].method, GET) == 0) {

@@ -52,6 +52,7 @@ ctx_free(struct http_request *req)
 	mcp_free(c);
 	oauth_free(c);
 	ingest_free(c);
+	console_free(c);
 	ctx_clear_cols(c);
 	for (i = 0; i < APID_MAX_PARAMS; i++)
 		free(c->pheap[i]);
@@ -350,6 +351,8 @@ route_begin(struct http_request *req, struct reqctx *c)
 		return webhook_begin(req, c, rt);
 	case APID_K_POLAR_HOOK:
 		return polarhook_begin(req, c);
+	case APID_K_CONSOLE:
+		return console_begin(req, c);
 	default:
 		return serve_static(req, c, rt->kind);
 	}
@@ -406,6 +409,8 @@ query_done(struct http_request *req, struct reqctx *c)
 		return oauth_query_done(req, c);
 	if (rt->kind == APID_K_POLAR_HOOK)
 		return polarhook_query_done(req, c);
+	if (c->con != NULL)
+		return console_query_done(req, c);
 	if (c->rows < 1 || c->col[0] == NULL || c->col[1] == NULL)
 		return respond_error(req, c, 500, "Internal Server Error");
 	if (rt->kind >= APID_K_HRV_POST && rt->kind <= APID_K_HRV_ONE)
@@ -482,6 +487,8 @@ serve_query(struct http_request *req, struct reqctx *c, bool *wait)
 			return mcp_dbfail(req, c);
 		if (c->oa != NULL)
 			return oauth_query_failed(req, c);
+		if (c->con != NULL)
+			return console_query_failed(req, c);
 		return respond_dbfail(req, c);
 	}
 	return c->state == REQ_LEASE ? lease_done(req, c) :
@@ -536,6 +543,13 @@ apid_serve(struct http_request *req)
 				return KORE_RESULT_RETRY;
 			}
 			r = ingest_done(req, c);
+			break;
+		case REQ_CONSOLE:
+			if (!console_task_finished(c)) {
+				http_request_sleep(req);
+				return KORE_RESULT_RETRY;
+			}
+			r = console_task_done(req, c);
 			break;
 		case REQ_DONE:
 			return KORE_RESULT_OK;

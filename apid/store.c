@@ -11,6 +11,7 @@
  * Python "0 or NULL -> null" rules written out as NULLIF.
  */
 #include "apid/apid.h"
+#include "apid/console.h"
 
 /*
  * A float as upstream's JSON writes it: the shortest digits that read
@@ -1309,3 +1310,161 @@ const char store_sql_polarhook_refused[] =
     " VALUES ('apid:polar-webhook', 'polar_webhook.' || $1::text,"
     " json_build_object('reason', $2::text, 'event', nullif($3::text, ''))))"
     " SELECT 401, $2::text";
+
+/*
+ * The admin console (console*.c).  Sessions and setup tokens are stored
+ * by their SHA-256 (a session) or as is (the setup token, which the log
+ * shows anyway); "failures" are the client's failed logins and setup
+ * attempts of the last CONSOLE_FAIL_WINDOW_MIN minutes.
+ */
+#define CONSOLE_WINDOW	"interval '15 minutes'"
+#define CONSOLE_LIFE	"interval '24 hours'"
+
+/* $1 a fresh token: the one stored, or none once an admin exists. */
+const char store_sql_console_setup_token[] =
+    "WITH i AS (INSERT INTO console_setup (id, token) SELECT 1, $1"
+    " WHERE NOT EXISTS (SELECT 1 FROM console_admins)"
+    " ON CONFLICT (id) DO NOTHING RETURNING token)"
+    " SELECT token FROM i UNION ALL SELECT token FROM console_setup"
+    " WHERE NOT EXISTS (SELECT 1 FROM console_admins) LIMIT 1";
+
+/*
+ * $1 the session cookie's hash ('' none), $2 the client address: (an
+ * admin exists, the session's admin id, name, CSRF token, failures).
+ */
+const char store_sql_console_state[] =
+    "SELECT EXISTS (SELECT 1 FROM console_admins), s.admin_id, a.name,"
+    " s.csrf_token, (SELECT count(*) FROM console_login_failures"
+    " WHERE client_addr = $2 AND at > now() - " CONSOLE_WINDOW ")"
+    " FROM (SELECT 1) one"
+    " LEFT JOIN console_sessions s ON s.id_hash = $1"
+    " AND s.expires_at > now()"
+    " LEFT JOIN console_admins a ON a.id = s.admin_id";
+
+/* $1 name: its password hash, '' for no such admin. */
+const char store_sql_console_admin_hash[] =
+    "SELECT coalesce((SELECT password_hash FROM console_admins"
+    " WHERE name = $1), '')";
+
+/*
+ * A login: $1 the new session's hash, $2 its CSRF token, $3 the admin's
+ * name, $4 the old session's hash (rotated away), $5 the client address
+ * (its failures forgotten).  Returns the sessions made (0 or 1).
+ */
+const char store_sql_console_login[] =
+    "WITH d AS (DELETE FROM console_sessions WHERE id_hash = $4"
+    " OR expires_at < now()),"
+    " f AS (DELETE FROM console_login_failures WHERE client_addr = $5),"
+    " i AS (INSERT INTO console_sessions (id_hash, admin_id, csrf_token,"
+    " expires_at) SELECT $1, id, $2, now() + " CONSOLE_LIFE
+    " FROM console_admins WHERE name = $3 RETURNING 1)"
+    " SELECT count(*) FROM i";
+
+/* A failed login or setup from $1; older failures are purged. */
+const char store_sql_console_fail[] =
+    "WITH d AS (DELETE FROM console_login_failures"
+    " WHERE at < now() - " CONSOLE_WINDOW ")"
+    " INSERT INTO console_login_failures (client_addr) VALUES ($1)"
+    " RETURNING 1";
+
+/*
+ * The first admin: $1 the setup token given, $2 name, $3 password hash,
+ * $4 the new session's hash, $5 its CSRF token, $6 the client address
+ * (a wrong token counts as a failure).  The token row is locked, so two
+ * setups at once make one admin; the admin's insert drops the token (the
+ * trigger).  Returns the sessions made (0: wrong token or too late).
+ */
+const char store_sql_console_setup[] =
+    "WITH t AS (SELECT 1 FROM console_setup WHERE id = 1 AND token = $1"
+    " AND NOT EXISTS (SELECT 1 FROM console_admins) FOR UPDATE),"
+    " a AS (INSERT INTO console_admins (name, password_hash)"
+    " SELECT $2, $3 FROM t RETURNING id),"
+    " s AS (INSERT INTO console_sessions (id_hash, admin_id, csrf_token,"
+    " expires_at) SELECT $4, id, $5, now() + " CONSOLE_LIFE " FROM a"
+    " RETURNING 1),"
+    " f AS (INSERT INTO console_login_failures (client_addr)"
+    " SELECT $6 WHERE NOT EXISTS (SELECT 1 FROM t))"
+    " SELECT count(*) FROM s";
+
+const char store_sql_console_logout[] =
+    "DELETE FROM console_sessions WHERE id_hash = $1";
+
+const char store_sql_console_users[] =
+    "SELECT coalesce(json_agg(json_build_object('user_id', user_id,"
+    " 'is_active', is_active, 'needs_reauth', needs_reauth,"
+    " 'last_synced_at', " TS("last_synced_at") ","
+    " 'created_at', " TS("created_at") ","
+    " 'active_keys', (SELECT count(*) FROM api_keys k"
+    " WHERE k.user_id = u.user_id AND k.is_active))"
+    " ORDER BY created_at, user_id), '[]')::text FROM users u";
+
+/*
+ * Today's tiles of user $1: each the latest value with its date (the
+ * page shows how old it is).  HRV is analyticsd's band of ln RMSSD, shown
+ * in milliseconds.  No row: no such user.
+ */
+#define CONSOLE_EXP(x)	"round(exp((" x ")::float8)::numeric, 0)"
+const char store_sql_console_tiles[] =
+    "SELECT json_build_object('user_id', u.user_id, 'today', current_date,"
+    " 'sleep', (SELECT json_build_object('date', date, 'value',"
+    " sleep_score) FROM sleep WHERE user_id = $1 AND sleep_score > 0"
+    " ORDER BY date DESC LIMIT 1),"
+    " 'hrv', (SELECT json_build_object('date', day,"
+    " 'value', " CONSOLE_EXP("details->>'ln_rmssd'") ","
+    " 'low', " CONSOLE_EXP("details->>'band_low'") ","
+    " 'high', " CONSOLE_EXP("details->>'band_high'") ","
+    " 'status', details->>'status') FROM analytics_daily"
+    " WHERE user_id = $1 AND metric_name = 'hrv_band'"
+    " AND details->>'ln_rmssd' IS NOT NULL ORDER BY day DESC LIMIT 1),"
+    " 'resting_hr', (SELECT json_build_object('date', date, 'value',"
+    " round(heart_rate_avg::numeric, 0)) FROM nightly_recharge"
+    " WHERE user_id = $1 AND heart_rate_avg > 0 ORDER BY date DESC LIMIT 1),"
+    " 'load_ratio', (SELECT json_build_object('date', date, 'value',"
+    " round(cardio_load_ratio::numeric, 2), 'status', cardio_load_status)"
+    " FROM cardio_load WHERE user_id = $1 AND cardio_load_ratio > 0"
+    " ORDER BY date DESC LIMIT 1),"
+    " 'recovery', (SELECT json_build_object('date', day, 'value',"
+    " round(value::numeric, 0)) FROM analytics_daily WHERE user_id = $1"
+    " AND metric_name = 'recovery' AND value IS NOT NULL"
+    " ORDER BY day DESC LIMIT 1))::text"
+    " FROM users u WHERE u.user_id = $1";
+
+/* (every key, newest active first; every user id) */
+const char store_sql_console_keys[] =
+    "SELECT coalesce(json_agg(json_build_object('id', id, 'key_prefix',"
+    " key_prefix, 'name', name, 'user_id', user_id, 'is_active', is_active,"
+    " 'rate_limit_requests', rate_limit_requests,"
+    " 'created_at', " TS("created_at") ","
+    " 'last_used_at', " TS("last_used_at") ")"
+    " ORDER BY is_active DESC, id DESC), '[]')::text,"
+    " (SELECT coalesce(json_agg(user_id ORDER BY user_id), '[]')::text"
+    " FROM users) FROM api_keys";
+
+/*
+ * A new key: $1 its user ('' a service key), $2 hash and $3 prefix made
+ * in C, $4 its name, $5 the admin.  (code, key id): 404 no such user,
+ * 409 the user has an active key already (one per user, as upstream).
+ */
+const char store_sql_console_key_new[] =
+    "WITH u AS (SELECT nullif($1, '') uid),"
+    " c AS (SELECT CASE WHEN uid IS NOT NULL AND NOT EXISTS (SELECT 1"
+    " FROM users WHERE user_id = uid) THEN 404 WHEN uid IS NOT NULL AND"
+    " EXISTS (SELECT 1 FROM api_keys WHERE user_id = uid AND is_active)"
+    " THEN 409 ELSE 200 END code, uid FROM u),"
+    " i AS (INSERT INTO api_keys (key_hash, key_prefix, name, user_id)"
+    " SELECT $2, $3, $4, uid FROM c WHERE code = 200"
+    " RETURNING id, user_id),"
+    " l AS (INSERT INTO audit_log (actor, action, user_id, details)"
+    " SELECT 'console:' || $5, 'key.create', user_id,"
+    " json_build_object('key_id', id) FROM i)"
+    " SELECT code, coalesce((SELECT id::text FROM i), '') FROM c";
+
+/* $1 key id, $2 the admin: (code, the key's user or ''). */
+const char store_sql_console_key_revoke[] =
+    "WITH u AS (UPDATE api_keys SET is_active = false, revoked_at = now()"
+    " WHERE id = $1::bigint AND is_active RETURNING id, user_id),"
+    " l AS (INSERT INTO audit_log (actor, action, user_id, details)"
+    " SELECT 'console:' || $2, 'key.revoke', user_id,"
+    " json_build_object('key_id', id) FROM u)"
+    " SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 200 ELSE 404 END,"
+    " coalesce((SELECT user_id FROM u), '')";

@@ -68,6 +68,8 @@ struct pf_config {
 	char			*api_ingest_spool_dir;	/* large bodies */
 	char			*base_url;
 	char			*mcp_allowed_origins;	/* "a,b"; "*": any */
+	bool			 api_console_secure_cookies; /* behind TLS */
+	char			*api_trusted_proxies;	/* addresses, CIDRs */
 	char			*oauth_allowed_callbacks; /* origins, blank- or
 						     comma-separated */
 

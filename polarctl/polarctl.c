@@ -40,6 +40,11 @@ static const struct cmd cmds[] = {
 	{ { "key", "list" }, "[--user user_id]", cmd_key_list },
 	{ { "key", "revoke" }, "<id | prefix>", cmd_key_revoke },
 	{ { "key", "regenerate" }, "<id | prefix>", cmd_key_regenerate },
+	{ { "admin", "add" }, "<name>", cmd_admin_add },
+	{ { "admin", "passwd" }, "<name>", cmd_admin_passwd },
+	{ { "admin", "remove" }, "<name>", cmd_admin_remove },
+	{ { "admin", "list" }, "", cmd_admin_list },
+	{ { "admin", "setup-token" }, "", cmd_admin_setup_token },
 	{ { "ingest", "list" }, "[--user user_id] [--status status] "
 	    "[--limit n]", cmd_ingest_list },
 	{ { "ingest", "show" }, "<id>", cmd_ingest_show },

@@ -136,7 +136,22 @@ int	 cmd_export(struct ctl *, int, char **);
 /* One RFC 4180 field: NULL is empty, an empty string is "". */
 void	 export_csv_field(FILE *, const char *);
 
+/* cmd_admin.c */
+int	 cmd_admin_add(struct ctl *, int, char **);
+int	 cmd_admin_passwd(struct ctl *, int, char **);
+int	 cmd_admin_remove(struct ctl *, int, char **);
+int	 cmd_admin_list(struct ctl *, int, char **);
+int	 cmd_admin_setup_token(struct ctl *, int, char **);
+
 /* store.c -- every SQL statement of polarctl */
+int	 store_admin_add(struct pf_db *, const char *name, const char *hash,
+	    bool *added);
+int	 store_admin_passwd(struct pf_db *, const char *name,
+	    const char *hash, bool *found);
+int	 store_admin_remove(struct pf_db *, const char *name, bool *found);
+int	 store_admin_list(struct pf_db *, PGresult **);
+int	 store_admin_setup_token(struct pf_db *, const char *fresh,
+	    PGresult **);
 int	 store_migrate_lock(struct pf_db *);
 int	 store_migrate_unlock(struct pf_db *);
 int	 store_migrations_applied(struct pf_db *, PGresult **);

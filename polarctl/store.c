@@ -755,3 +755,80 @@ store_webhook_deliveries(struct pf_db *db, int64_t sub, int limit,
 	    "WHERE $1::bigint < 1 OR d.subscription_id = $1::bigint "
 	    "ORDER BY d.id DESC LIMIT $2::int", 2, p);
 }
+
+/*
+ * The admin console's administrators (cmd_admin.c).  A new password or
+ * a removal ends the admin's sessions; the setup token is made ($1) when
+ * missing and no admin exists, else the stored one, else no row.
+ */
+int
+store_admin_add(struct pf_db *db, const char *name, const char *hash,
+    bool *added)
+{
+	const char	*p[2] = { name, hash };
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "INSERT INTO console_admins (name, "
+	    "password_hash) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING "
+	    "RETURNING id", 2, p)) != PF_OK)
+		return r;
+	*added = PQntuples(res) == 1;
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_admin_passwd(struct pf_db *db, const char *name, const char *hash,
+    bool *found)
+{
+	const char	*p[2] = { name, hash };
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "WITH a AS (UPDATE console_admins SET "
+	    "password_hash = $2, password_changed_at = now() WHERE name = $1 "
+	    "RETURNING id), s AS (DELETE FROM console_sessions c USING a "
+	    "WHERE c.admin_id = a.id) SELECT id FROM a", 2, p)) != PF_OK)
+		return r;
+	*found = PQntuples(res) == 1;
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_admin_remove(struct pf_db *db, const char *name, bool *found)
+{
+	const char	*p[1] = { name };
+	PGresult	*res;
+	int		 r;
+
+	if ((r = pf_db_exec(db, &res, "DELETE FROM console_admins "
+	    "WHERE name = $1 RETURNING id", 1, p)) != PF_OK)
+		return r;
+	*found = PQntuples(res) == 1;
+	PQclear(res);
+	return PF_OK;
+}
+
+int
+store_admin_list(struct pf_db *db, PGresult **res)
+{
+	return pf_db_exec(db, res, "SELECT a.id, a.name, "
+	    "a.created_at, a.password_changed_at, (SELECT count(*) FROM "
+	    "console_sessions s WHERE s.admin_id = a.id AND s.expires_at > "
+	    "now()) AS sessions FROM console_admins a ORDER BY a.id", 0,
+	    NULL);
+}
+
+int
+store_admin_setup_token(struct pf_db *db, const char *fresh, PGresult **res)
+{
+	const char	*p[1] = { fresh };
+
+	return pf_db_exec(db, res, "WITH i AS (INSERT INTO console_setup "
+	    "(id, token) SELECT 1, $1 WHERE NOT EXISTS (SELECT 1 FROM "
+	    "console_admins) ON CONFLICT (id) DO NOTHING RETURNING token) "
+	    "SELECT token FROM i UNION ALL SELECT token FROM console_setup "
+	    "WHERE NOT EXISTS (SELECT 1 FROM console_admins) LIMIT 1", 1, p);
+}

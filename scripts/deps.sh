@@ -6,7 +6,8 @@
 # --variant=minbase): make and cc (build-essential), col for the man-page
 # checks (bsdextrautils), Node.js and npx for the OpenAPI lint, clang and
 # its libFuzzer/sanitizer runtimes (libclang-rt-14-dev) for the fuzz targets,
-# NumPy and SciPy for the HRV reference test.
+# NumPy and SciPy for the HRV reference test, chromium for the admin
+# console's browser tests (tests/console).
 #
 # Idempotent: on a machine that has everything it only runs dpkg-query.
 # Needs root (or sudo) only when something is missing.
@@ -19,7 +20,7 @@ postgresql postgresql-client
 python3 python3-pytest python3-psycopg python3-yaml python3-jsonschema
 python3-pytest-xdist python3-numpy python3-scipy
 mandoc bsdextrautils valgrind wrk curl ca-certificates procps iproute2
-php-cli php-guzzlehttp-guzzle"
+php-cli php-guzzlehttp-guzzle chromium"
 # Node.js may come from elsewhere (a NodeSource build brings its own npm
 # and npx); Debian's packages are installed only when there is no npx.
 command -v npx >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

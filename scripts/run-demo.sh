@@ -178,10 +178,19 @@ if [ -z "$uid" ] && [ -n "$SIM" ]; then
 	authorised=1
 fi
 
+# The admin console: its setup token while no administrator exists.
+console="http://127.0.0.1:$API_PORT/admin"
+if token=$(ctl admin setup-token 2>/dev/null) && [ -n "$token" ]; then
+	console="$console   (setup token: $token)"
+else
+	console="$console   (sign in; polarctl admin add|passwd)"
+fi
+
 if [ -z "$uid" ]; then
 	cat <<MSG
 
 polar-flow-server is running against Polar; no user is connected yet.
+Console: $console
 Connect an account (the redirect URI must be registered with your client):
   $BUILD/bin/polarctl -f $(here "$CONF") user connect --redirect-uri <uri>
   $BUILD/bin/polarctl -f $(here "$CONF") user authorize <code> --redirect-uri <uri>
@@ -240,6 +249,7 @@ print("run: sync: %d records in %d API calls, %d ms" % (sum(r.get("records", {})
 
 polar-flow-server demo
   API:       http://127.0.0.1:$API_PORT   (OpenAPI: /schema/openapi.json)
+  console:   $console
   user:      $uid
   API key:   $key   (kept in $(here "$VAR/demo-key"))
   database:  $DATABASE_URL

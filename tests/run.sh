@@ -112,6 +112,11 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 	if ! tests/mcp/setup.sh >/dev/null 2>"$tmp/mcp.err"; then
 		echo "tests/mcp: $(tail -n 1 "$tmp/mcp.err")"
 	fi
+	# test_console.py's browser driver (playwright-core, axe-core), the
+	# same way, from tests/console/package-lock.json.
+	if ! tests/console/setup.sh >/dev/null 2>"$tmp/console.err"; then
+		echo "tests/console: $(tail -n 1 "$tmp/console.err")"
+	fi
 	suites=""
 	if [ $# -eq 0 ]; then
 		for d in tests/integration tests/polarsim; do

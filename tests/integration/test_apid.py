@@ -692,9 +692,11 @@ def test_openapi_lists_exactly_the_served_routes(apid):
         r'apid_requests_total\{method="(\w+)",route="([^"]+)"',
         apid.metrics()))
     # the SaaS OAuth bridge is served but kept out, as upstream's was;
-    # so is the receiver of Polar's webhook (for Polar, not for clients)
+    # so are the receiver of Polar's webhook (for Polar, not for clients)
+    # and the admin console
     hidden = {("GET", "/oauth/start"), ("GET", "/oauth/callback"),
-              ("POST", "/oauth/exchange"), ("POST", "/polar/webhook")}
+              ("POST", "/oauth/exchange"), ("POST", "/polar/webhook"),
+              ("GET", "/admin"), ("POST", "/admin")}
     assert hidden <= served
     assert spec == served - hidden
 

@@ -133,6 +133,10 @@ def test_make_run_path_end_to_end(demo_var):
         out = d.output()
         key = re.search(r"API key:\s+(pfk_[0-9a-f]{40})", out).group(1)
         uid = re.search(r"user:\s+(\S+)", out).group(1)
+        # the console, with its setup token while no admin exists
+        tok = re.search(r"console:\s+http://127\.0\.0\.1:\d+/admin\s+"
+                        r"\(setup token: ([0-9a-f]{64})\)", out)
+        assert tok, out
         curls = [ln.strip() for ln in d.lines
                  if ln.strip().startswith("curl ")]
         assert len(curls) == 3, out
