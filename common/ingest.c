@@ -184,6 +184,19 @@ static const char sql_event[] =
     " (EXCLUDED.end_at, EXCLUDED.utc_offset_min, EXCLUDED.data)"
     " RETURNING (xmax = 0)";
 
+/* The user's analytics inputs changed (sql/0020_apple_analytics.sql). */
+static const char sql_mark[] =
+    "SELECT health_mark_changed($1)";
+
+/*
+ * The metrics analyticsd reads (analyticsd/store.c): a push that stores
+ * or changes one of them marks its user.
+ */
+static const char *const analytics_metrics[] = {
+	"step_count", "active_energy", "resting_heart_rate",
+	"heart_rate_variability", "sleep_analysis",
+};
+
 static const char sql_result[] =
     "UPDATE raw_ingestions SET status = $3, processed_at = now(),"
     " counts = $4::jsonb, errors = $5::jsonb, error_count = $6::integer,"
@@ -226,6 +239,7 @@ struct pf_ingest {
 
 	json_t		*errors;	/* kept */
 	uint64_t	 nerrors;
+	bool		 marked;	/* analytics inputs changed */
 };
 
 static struct count *
@@ -1115,6 +1129,25 @@ counts_json(struct pf_ingest *g, json_t **unknown)
 	return o;
 }
 
+/* Marks the user for analyticsd when an input it reads was stored. */
+static int
+mark_analytics(struct pf_ingest *g)
+{
+	const char	*pv[1] = { g->uid };
+	size_t		 i, k;
+
+	for (i = 0; i < g->ncounts && !g->marked; i++) {
+		if (g->counts[i].accepted == 0 || g->counts[i].name == NULL ||
+		    strcmp(g->counts[i].section, "metrics") != 0)
+			continue;
+		for (k = 0; k < sizeof(analytics_metrics) /
+		    sizeof(analytics_metrics[0]); k++)
+			if (strcmp(g->counts[i].name, analytics_metrics[k]) == 0)
+				g->marked = true;
+	}
+	return g->marked ? pf_db_exec(g->db, NULL, sql_mark, 1, pv) : PF_OK;
+}
+
 int
 pf_ingest_finish(struct pf_ingest *g, bool replay, json_t **report,
     int *http_status)
@@ -1150,6 +1183,11 @@ pf_ingest_finish(struct pf_ingest *g, bool replay, json_t **report,
 	json_object_set_new(counts, "unknown_metrics", unknown);
 	json_object_set_new(counts, "sections",
 	    json_integer(pf_hae_sections(g->hae)));
+	if ((r = mark_analytics(g)) != PF_OK) {
+		json_decref(counts);
+		db_failed(g, r);
+		return r;
+	}
 	cs = json_dumps(counts, JSON_COMPACT);
 	es = json_dumps(g->errors, JSON_COMPACT);
 	snprintf(nerr, sizeof(nerr), "%" PRIu64, g->nerrors);
@@ -1204,6 +1242,12 @@ pf_ingest_free(struct pf_ingest *g)
 	free(g->counts);
 	json_decref(g->errors);
 	free(g);
+}
+
+bool
+pf_ingest_marked(const struct pf_ingest *g)
+{
+	return g->marked;
 }
 
 uint64_t
