@@ -233,6 +233,13 @@ static const char sql_result[] =
     " replays = replays + $7::integer"
     " WHERE user_id = $1 AND id = $2::bigint";
 
+/* The date of the last instant ts_copy() wrote. */
+struct day_cache {
+	int64_t	day;
+	char	text[12];	/* "YYYY-MM-DD " */
+	bool	valid;
+};
+
 /* Counts of one metric or section. */
 struct count {
 	char		*section;
@@ -265,6 +272,8 @@ struct pf_ingest {
 	bool		 direct;	/* ... or its COPY into health_samples */
 	uint64_t	 ndirect;	/* batches copied straight in */
 	char		 uidcopy[256];	/* uid as COPY text */
+	struct day_cache dc_start;	/* ts_copy() of starts and ends */
+	struct day_cache dc_end;
 
 	struct count	*counts;
 	size_t		 ncounts;
@@ -364,6 +373,48 @@ copy_num(struct pf_buf *b, bool has, double v)
 		pf_buf_add(b, "\\N", 2);
 	else
 		pf_buf_addf(b, "%.17g", v);
+}
+
+/*
+ * An instant as COPY text, "YYYY-MM-DD HH:MM:SS.sss+00" (len >= 27):
+ * every sample has one or two, so the date of the previous one is
+ * kept rather than worked out again.  PF_ERR_RANGE outside the years
+ * the partitions take.
+ */
+static int
+ts_copy(struct day_cache *dc, int64_t ms, char *buf)
+{
+	struct pf_date	d;
+	int64_t		day = ms >= 0 ? ms / PF_TIME_DAY_MS :
+			    -((-ms + PF_TIME_DAY_MS - 1) / PF_TIME_DAY_MS);
+	int64_t		r = ms - day * PF_TIME_DAY_MS;
+	int		h, m, sec, milli;
+
+	if (!dc->valid || dc->day != day) {
+		if (pf_time_day_to_date(day, &d) != PF_OK || d.year < 1900 ||
+		    d.year > 2200)
+			return PF_ERR_RANGE;
+		snprintf(dc->text, sizeof(dc->text), "%04d-%02d-%02d ",
+		    d.year, d.month, d.day);
+		dc->day = day;
+		dc->valid = true;
+	}
+	milli = (int)(r % 1000);
+	sec = (int)(r / 1000 % 60);
+	m = (int)(r / 60000 % 60);
+	h = (int)(r / 3600000);
+	memcpy(buf, dc->text, 11);
+	buf[11] = (char)('0' + h / 10); buf[12] = (char)('0' + h % 10);
+	buf[13] = ':';
+	buf[14] = (char)('0' + m / 10); buf[15] = (char)('0' + m % 10);
+	buf[16] = ':';
+	buf[17] = (char)('0' + sec / 10); buf[18] = (char)('0' + sec % 10);
+	buf[19] = '.';
+	buf[20] = (char)('0' + milli / 100);
+	buf[21] = (char)('0' + milli / 10 % 10);
+	buf[22] = (char)('0' + milli % 10);
+	memcpy(buf + 23, "+00", 4);
+	return PF_OK;
 }
 
 static int
@@ -658,8 +709,7 @@ on_sample(void *arg, const struct pf_hae_sample *s)
 {
 	struct pf_ingest	*g = arg;
 	struct pf_buf		*b = &g->copy;
-	char			 ts[PF_TIME_DATETIME_LEN];
-	char			 te[PF_TIME_DATETIME_LEN];
+	char			 ts[32], te[32];
 	int			 m;
 
 	if (g->dberr != 0)
@@ -669,9 +719,8 @@ on_sample(void *arg, const struct pf_hae_sample *s)
 		    "(1900-2200)");
 		return 0;
 	}
-	if (pf_time_format_datetime(s->start_ms, 0, 0, ts, sizeof(ts)) !=
-	    PF_OK || (s->has_end && pf_time_format_datetime(s->end_ms, 0, 0,
-	    te, sizeof(te)) != PF_OK)) {
+	if (ts_copy(&g->dc_start, s->start_ms, ts) != PF_OK ||
+	    (s->has_end && ts_copy(&g->dc_end, s->end_ms, te) != PF_OK)) {
 		on_error(g, "metrics", s->metric, -1, "date out of range");
 		return 0;
 	}
