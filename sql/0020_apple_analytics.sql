@@ -25,3 +25,40 @@ REVOKE ALL ON FUNCTION health_mark_changed(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION health_mark_changed(text)
 	TO polarflow_api, polarflow_admin;
 
+
+-- Two pushes that need the same new month at once: the second one's
+-- check after the advisory lock did not see the partition the first had
+-- just made (taking an advisory lock reads no catalog invalidations), and
+-- its CREATE TABLE failed the whole batch.  The partition being there is
+-- what was wanted, so "already exists" now counts as made by the other.
+CREATE OR REPLACE FUNCTION health_samples_ensure(p_months timestamptz[])
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+	m	timestamptz;
+	lo	timestamp;
+	name	text;
+	made	integer := 0;
+BEGIN
+	FOREACH m IN ARRAY p_months LOOP
+		lo := date_trunc('month', m AT TIME ZONE 'UTC');
+		IF lo < '1900-01-01' OR lo > '2200-01-01' THEN
+			CONTINUE;
+		END IF;
+		name := 'health_samples_' || to_char(lo, 'YYYYMM');
+		IF to_regclass(name) IS NOT NULL THEN
+			CONTINUE;
+		END IF;
+		PERFORM pg_advisory_xact_lock(hashtext('health_samples_ensure'));
+		BEGIN
+			EXECUTE format('CREATE TABLE %I PARTITION OF '
+			    'health_samples FOR VALUES FROM (%L) TO (%L)',
+			    name, (lo AT TIME ZONE 'UTC'),
+			    ((lo + interval '1 month') AT TIME ZONE 'UTC'));
+			made := made + 1;
+		EXCEPTION WHEN duplicate_table THEN
+			NULL;
+		END;
+	END LOOP;
+	RETURN made;
+END $$;
