@@ -73,6 +73,18 @@ struct user_input {
 	struct series	 chr_rhr;		/* resting HR from continuous HR */
 	struct series	 hrv_morning;		/* morning-tag sessions' RMSSD */
 	double		 sleep_goal_profile;	/* physical_info, NaN if none */
+
+	/*
+	 * Apple Health (merge.c): the days whose value in the merged series
+	 * above came from Apple (value 1), and Apple's HRV, which is SDNN
+	 * and never merged with Polar's RMSSD.
+	 */
+	bool		 has_apple;
+	struct series	 ap_steps;		/* steps */
+	struct series	 ap_cal;		/* cal_active */
+	struct series	 ap_rhr;		/* rc_rhr and chr_rhr */
+	struct series	 ap_sleep;		/* sleep_total, bedtime */
+	struct series	 ap_sdnn;		/* Apple HRV SDNN, ms */
 };
 
 /* One row of analytics_daily. */
@@ -280,6 +292,15 @@ int	 store_outdated_users(struct pf_db *db, int32_t today,
  */
 
 void	 series_push(struct series *s, int32_t day, double value);
+
+/*
+ * merge.c: polar becomes one value per day, the preferred source's where
+ * both have one, the other's elsewhere; the days taken from apple are
+ * pushed to from_apple (may be NULL).  Without apple values polar is
+ * left as it is.
+ */
+void	 merge_source(struct series *polar, const struct series *apple,
+	    bool prefer_apple, struct series *from_apple);
 void	 user_input_cleanup(struct user_input *in);
 void	 result_init(struct result *res);
 void	 result_cleanup(struct result *res);

@@ -67,6 +67,11 @@ user_input_cleanup(struct user_input *in)
 	series_free(&in->ex_load);
 	series_free(&in->chr_rhr);
 	series_free(&in->hrv_morning);
+	series_free(&in->ap_steps);
+	series_free(&in->ap_cal);
+	series_free(&in->ap_rhr);
+	series_free(&in->ap_sleep);
+	series_free(&in->ap_sdnn);
 }
 
 void
@@ -139,7 +144,7 @@ first_day_of(const struct user_input *in)
 {
 	const struct series *all[] = { &in->sleep_score, &in->rc_hrv,
 	    &in->steps, &in->cl_load, &in->ex_load, &in->chr_rhr,
-	    &in->hrv_morning };
+	    &in->hrv_morning, &in->ap_sleep, &in->ap_sdnn };
 	int32_t	first = in->today;
 	size_t	i, j;
 
@@ -264,6 +269,8 @@ struct dense {
 	double			*hrv, *sleep, *rhr, *ans, *steps, *cal;
 	double			*load_raw, *load, *cl_load, *sleep_total;
 	double			*bedtime, *chr_rhr, *morning;
+	double			*sdnn;		/* Apple's HRV */
+	double			*src[4];	/* 1: the day's from Apple */
 	double			*acwr, *acwr_unc, *acwr_ewma;
 	double			*ctl, *atl, *tsb, *debt;
 	struct hrv_band_day	*band;
@@ -281,6 +288,9 @@ dense_free(struct dense *d)
 	free(d->acwr_ewma); free(d->ctl); free(d->atl); free(d->tsb);
 	free(d->debt); free(d->band);
 	free(d->morning); free(d->mband);
+	free(d->sdnn);
+	for (size_t i = 0; i < sizeof(d->src) / sizeof(d->src[0]); i++)
+		free(d->src[i]);
 }
 
 static double *
@@ -310,6 +320,11 @@ dense_build(const struct user_input *in, double band_k, struct dense *d)
 	d->bedtime = dense(&in->bedtime, d->first, n);
 	d->chr_rhr = dense(&in->chr_rhr, d->first, n);
 	d->morning = dense(&in->hrv_morning, d->first, n);
+	d->sdnn = dense(&in->ap_sdnn, d->first, n);
+	d->src[0] = dense(&in->ap_steps, d->first, n);
+	d->src[1] = dense(&in->ap_cal, d->first, n);
+	d->src[2] = dense(&in->ap_rhr, d->first, n);
+	d->src[3] = dense(&in->ap_sleep, d->first, n);
 	ex = dense(&in->ex_load, d->first, n);
 
 	/*
@@ -405,6 +420,51 @@ hhmm(double min_after_noon, char buf[16])
 		return;
 	}
 	snprintf(buf, 16, "%02d:%02d", m / 60, m % 60);
+}
+
+/*
+ * A user with Apple Health data: which source each merged input of the
+ * day came from ("input_sources", merge.c), and Apple's HRV, SDNN, as a
+ * series of its own ("hrv_sdnn") with its 7-day mean: SDNN over a short
+ * recording is not comparable to RMSSD, so it never feeds the RMSSD band.
+ */
+static void
+apple_daily(const struct dense *d, size_t t, int32_t day,
+    struct result *res)
+{
+	static const char *const names[4] = { "steps", "active_calories",
+	    "resting_hr", "sleep_total" };
+	const double	*val[4] = { d->steps, d->cal, d->rhr,
+	    d->sleep_total };
+	json_t		*o;
+	double		 m7;
+	size_t		 i, lo, napple = 0;
+
+	o = json_object();
+	for (i = 0; i < 4; i++) {
+		if (!isfinite(val[i][t]))
+			continue;
+		if (isfinite(d->src[i][t]))
+			napple++;
+		json_object_set_new(o, names[i], json_string(
+		    isfinite(d->src[i][t]) ? "apple" : "polar"));
+	}
+	if (json_object_size(o) > 0)
+		daily_add(res, "input_sources", day, (double)napple, o);
+	else
+		json_decref(o);
+
+	if (isfinite(d->sdnn[t])) {
+		lo = t + 1 >= 7 ? t + 1 - 7 : 0;
+		if (stats_mean(d->sdnn + lo, t + 1 - lo, &m7) != PF_OK)
+			m7 = NAN;
+		o = json_object();
+		json_object_set_new(o, "source", json_string("apple"));
+		json_object_set_new(o, "measure", json_string("sdnn"));
+		json_object_set_new(o, "unit", json_string("ms"));
+		json_object_set_new(o, "mean_7d", pf_json_real(m7));
+		daily_add(res, "hrv_sdnn", day, d->sdnn[t], o);
+	}
 }
 
 /* analytics_daily rows from the dirty day on. */
@@ -508,6 +568,9 @@ compute_daily(const struct user_input *in, const struct dense *d,
 			daily_add(res, "resting_hr_continuous", day,
 			    d->chr_rhr[t], o);
 		}
+
+		if (in->has_apple)
+			apple_daily(d, t, day, res);
 
 		recovery_inputs_at(d, t, &ri);
 		if (recovery_compute(&ri, w, &rs) == PF_OK) {

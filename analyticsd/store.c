@@ -65,6 +65,13 @@
  *	8  physical info: a the newest sleep goal
  *	9  HRV sessions with a morning tag ($4, hrv_morning_tags): a the
  *	   geometric mean RMSSD of the day's valid ones, by local day
+ *	10-13 Apple Health samples (health_samples) by local day, in Polar's
+ *	   units: 10 steps, 11 active energy (kcal), both summed per source;
+ *	   12 resting HR (bpm), 13 HRV SDNN (ms), both averaged per source;
+ *	   a the largest source's value (Watch and iPhone count the same
+ *	   steps: adding them would count them twice)
+ *	14 Apple Health sleep nights: a total sleep seconds (the longest
+ *	   source's), e its start (epoch ms), f its offset
  */
 static const char q_load[] =
     "WITH st AS (SELECT data_changed_at, analytics_started_at "
@@ -116,7 +123,31 @@ static const char q_load[] =
     " FROM hrv_sessions WHERE user_id = $1 AND valid AND rmssd > 0 "
     " AND EXISTS (SELECT 1 FROM unnest(tags) AS tg WHERE lower(tg) = "
     " ANY (SELECT btrim(x) FROM unnest(string_to_array(lower($4::text), "
-    " ',')) AS x)) GROUP BY 1) AS x";
+    " ',')) AS x)) GROUP BY 1) AS x "
+    "UNION ALL SELECT y.k, y.d, max(y.v), NULL, NULL, NULL, NULL, NULL, NULL, "
+    " bool_or(y.g) FROM (SELECT CASE metric WHEN 'step_count' THEN 10 "
+    " WHEN 'active_energy' THEN 11 WHEN 'resting_heart_rate' THEN 12 "
+    " ELSE 13 END AS k, ((start_at AT TIME ZONE 'UTC') + make_interval("
+    " mins => coalesce(utc_offset_min, 0)))::date - DATE '1970-01-01' AS d, "
+    " CASE WHEN metric IN ('step_count', 'active_energy') THEN sum(v) "
+    " ELSE avg(v) END AS v, bool_or(updated_at >= " SINCE ") AS g "
+    " FROM (SELECT metric, start_at, utc_offset_min, source, updated_at, "
+    " CASE WHEN metric = 'step_count' THEN value "
+    " WHEN metric = 'active_energy' AND unit = 'J' THEN value / 4184 "
+    " WHEN metric = 'resting_heart_rate' AND unit = '1/s' THEN value * 60 "
+    " WHEN metric = 'heart_rate_variability' AND unit = 's' "
+    " THEN value * 1000 END AS v FROM health_samples WHERE user_id = $1 "
+    " AND metric IN ('step_count', 'active_energy', 'resting_heart_rate', "
+    " 'heart_rate_variability')) AS s WHERE v IS NOT NULL "
+    " GROUP BY metric, 2, source) AS y GROUP BY y.k, y.d "
+    "UNION ALL (SELECT DISTINCT ON (day) 14, day - DATE '1970-01-01', "
+    " coalesce(total_sleep_s, asleep_s), NULL, NULL, "
+    " (extract(epoch FROM sleep_start) * 1000)::bigint, "
+    " coalesce(utc_offset_min, 0), NULL, NULL, "
+    " bool_or(updated_at >= " SINCE ") OVER (PARTITION BY day) "
+    " FROM health_sleep_nights WHERE user_id = $1 "
+    " AND coalesce(total_sleep_s, asleep_s) > 0 "
+    " ORDER BY day, coalesce(total_sleep_s, asleep_s) DESC)";
 
 /*
  * Every result of a run in one statement: data-modifying CTEs run exactly
@@ -388,9 +419,11 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 	int		 rc, i, n, k, day, off;
 	int32_t		 changed = INT32_MAX;
 	double		 a, b, c;
-	bool		 g, everything = false;
+	bool		 g, everything = false, prefer_apple;
+	struct series	 ap[5];	/* steps, kcal, resting HR, sleep, bedtime */
 
 	memset(in, 0, sizeof(*in));
+	memset(ap, 0, sizeof(ap));
 	snprintf(in->user_id, sizeof(in->user_id), "%s", user_id);
 	in->today = today;
 	in->now_ms = pf_time_now_ms();
@@ -464,6 +497,21 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 		case 9:
 			series_push(&in->hrv_morning, day, a);
 			break;
+		case 10:
+		case 11:
+		case 12:
+			series_push(&ap[k - 10], day, a);
+			break;
+		case 13:
+			series_push(&in->ap_sdnn, day, a);
+			break;
+		case 14:
+			series_push(&ap[3], day, a);
+			if (pf_db_get_int64(r, i, 5, &ms) == PF_OK &&
+			    pf_db_get_int(r, i, 6, &off) == PF_OK)
+				series_push(&ap[4], day,
+				    sleep_bedtime_minutes(ms, off));
+			break;
 		case 7:
 			if (!isfinite(a) || a <= 0)
 				a = chr_from_samples(pf_db_get_str(r, i, 7));
@@ -475,6 +523,23 @@ store_load(struct pf_db *db, const char *user_id, int32_t today,
 		}
 	}
 	PQclear(r);
+
+	/* Apple Health's values beside Polar's (merge.c) */
+	prefer_apple = strcmp(env->cfg->analytics_preferred_source,
+	    "apple") == 0;
+	for (i = 0; i < 5; i++)
+		if (ap[i].n > 0)
+			in->has_apple = true;
+	if (in->ap_sdnn.n > 0)
+		in->has_apple = true;
+	merge_source(&in->steps, &ap[0], prefer_apple, &in->ap_steps);
+	merge_source(&in->cal_active, &ap[1], prefer_apple, &in->ap_cal);
+	merge_source(&in->rc_rhr, &ap[2], prefer_apple, &in->ap_rhr);
+	merge_source(&in->chr_rhr, &ap[2], prefer_apple, NULL);
+	merge_source(&in->sleep_total, &ap[3], prefer_apple, &in->ap_sleep);
+	merge_source(&in->bedtime, &ap[4], prefer_apple, NULL);
+	for (i = 0; i < 5; i++)
+		free(ap[i].v);
 
 	/*
 	 * The first day whose daily rows are rewritten: every day for a new

@@ -39,6 +39,7 @@
 #include "common/err.h"
 #include "common/ingest.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/time.h"
 #include "common/xmalloc.h"
 
@@ -46,6 +47,7 @@
 
 #define POOL_MAX	4	/* idle connections kept per process */
 #define READ_CHUNK	(256 * 1024)
+#define WAKE_TIMEOUT_MS	1000	/* analyticsd queues and answers */
 
 struct ingest_job {
 	struct kore_task	 task;		/* first: the entry gets it */
@@ -185,6 +187,28 @@ duplicate(struct ingest_job *j, int64_t id, const char *status)
 	    "nothing was changed.");
 }
 
+/*
+ * The push changed what the analytics read: analyticsd is asked to
+ * recompute the user now.  A hint only -- the user is marked in the
+ * database (pf_ingest_finish), so when analyticsd is not running or the
+ * call fails, its reconcile finds the user all the same.  It answers as
+ * soon as the user is queued.
+ */
+static void
+wake_analyticsd(const char *uid)
+{
+	struct ctl_call	cc;
+
+	memset(&cc, 0, sizeof(cc));
+	snprintf(cc.rundir, sizeof(cc.rundir), "%s", env->cfg->rundir);
+	snprintf(cc.uid, sizeof(cc.uid), "%s", uid);
+	cc.daemon = "analyticsd";
+	cc.type = PF_MSG_ANALYTICS_RECOMPUTE;
+	cc.timeout_ms = WAKE_TIMEOUT_MS;
+	ctl_run(&cc);
+	json_decref(cc.reply);
+}
+
 static void
 ingest_run(struct ingest_job *j)
 {
@@ -254,6 +278,8 @@ ingest_run(struct ingest_job *j)
 	}
 	if (pf_ingest_finish(g, false, &j->reply, &j->status) != PF_OK)
 		goto dbfail;
+	if (pf_ingest_marked(g))
+		wake_analyticsd(j->uid);
 	pf_log_debug("ingest %" PRId64 " of %s: %" PRIu64 " bytes stored in "
 	    "%lld ms, parsed and stored in %lld ms", id, j->uid, j->size,
 	    (long long)(t1 - t0) / 1000,

@@ -92,6 +92,7 @@ struct pf_config {
 	/* analyticsd */
 	int			 analytics_reconcile_seconds;
 	double			 analytics_hrv_band_sd;
+	char			*analytics_preferred_source;	/* polar|apple */
 
 	/* HRV sessions (apid posts, analyticsd Polar RR) */
 	int			 hrv_max_beats;

@@ -2,12 +2,25 @@
  * ingest.c -- a parsed HAE body into the health_* tables (ingest.h).
  *
  * Samples go in batches: rows are written as COPY text into a buffer,
- * and at PF_INGEST_BATCH rows (or the end) one transaction copies them
- * into a temporary table and upserts them with one statement that
- * keeps the last of equal keys and changes a stored row only when a
- * value differs -- so a resent window counts as duplicates and writes
- * nothing.  The monthly partitions a batch needs are made first, in
- * their own statement (it locks the parent table briefly).
+ * and at PF_INGEST_BATCH rows (or the end) one transaction stores them
+ * one of two ways:
+ *
+ * - new data (no two equal keys in the batch, and the user has no
+ *   sample of the batch's metrics in its time range): COPY straight
+ *   into health_samples.  COPY inserts in multi-row batches, with none
+ *   of the per-row speculative insertion of ON CONFLICT and no staging
+ *   copy; it is most of a full-history export and of a daily push of
+ *   new windows.
+ * - otherwise (HAE resends overlapping windows): COPY into a temporary
+ *   table and one upsert that keeps the last of equal keys and changes
+ *   a stored row only when a value differs -- so a resent window counts
+ *   as duplicates and writes nothing.
+ *
+ * The range check and the COPY are consistent because every batch
+ * transaction of a user holds the user's advisory lock: no other ingest
+ * can add a sample to the range between them.  The monthly partitions
+ * a batch needs are made first, in their own statement (it locks the
+ * parent table briefly).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -34,15 +47,34 @@
 static pthread_mutex_t	months_mtx = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char	months_made[NMONTHS / 8 + 1];
 
+/* The COPY rows' columns; seq numbers the staged rows in order. */
+#define COLUMNS \
+    "user_id, metric, start_at, source, end_at, utc_offset_min, value," \
+    " unit, value_orig, unit_orig, vmin, vavg, vmax, extra, known," \
+    " ingestion_id"
+
 static const char sql_stage[] =
-    "CREATE TEMP TABLE IF NOT EXISTS hae_stage ("
-    " seq bigint, metric text, start_ms bigint, source text,"
-    " end_ms bigint, utc_offset_min smallint, value float8, unit text,"
-    " value_orig float8, unit_orig text, vmin float8, vavg float8,"
-    " vmax float8, extra jsonb, known boolean) ON COMMIT DELETE ROWS";
+    "CREATE TEMP TABLE IF NOT EXISTS hae_stage2 ("
+    " user_id text, metric text, start_at timestamptz, source text,"
+    " end_at timestamptz, utc_offset_min smallint, value float8,"
+    " unit text, value_orig float8, unit_orig text, vmin float8,"
+    " vavg float8, vmax float8, extra jsonb, known boolean,"
+    " ingestion_id bigint, seq bigserial) ON COMMIT DELETE ROWS";
 
 static const char sql_copy[] =
-    "COPY pg_temp.hae_stage FROM STDIN";
+    "COPY pg_temp.hae_stage2 (" COLUMNS ") FROM STDIN";
+
+static const char sql_copy_direct[] =
+    "COPY health_samples (" COLUMNS ") FROM STDIN";
+
+/*
+ * $1 user, $2 the batch's metrics, $3 and $4 its first and last start:
+ * whether the user has any sample there (the primary key's range).
+ */
+static const char sql_overlap[] =
+    "SELECT EXISTS (SELECT 1 FROM health_samples WHERE user_id = $1"
+    " AND metric = ANY ($2::text[]) AND start_at >= $3::timestamptz"
+    " AND start_at <= $4::timestamptz)";
 
 static const char sql_ensure[] =
     "SELECT health_samples_ensure($1::timestamptz[])";
@@ -54,10 +86,11 @@ static const char sql_ensure[] =
  */
 static const char sql_batch_tx[] =
     "SELECT set_config('synchronous_commit', 'off', true),"
-    " set_config('work_mem', '64MB', true)";
+    " set_config('work_mem', '64MB', true),"
+    " pg_advisory_xact_lock(hashtextextended('health_samples:' || $1, 0))";
 
 /*
- * $1 user, $2 ingestion: changed rows per metric.  A batch with equal
+ * Changed rows per metric.  A batch with equal
  * keys (the same sample twice in one body) keeps the last one, which
  * needs a sort; a batch without goes straight in.
  */
@@ -66,10 +99,7 @@ static const char sql_batch_tx[] =
     " up AS (INSERT INTO health_samples AS h (user_id, metric, start_at," \
     "  source, end_at, utc_offset_min, value, unit, value_orig, unit_orig," \
     "  vmin, vavg, vmax, extra, known, ingestion_id)" \
-    "  SELECT $1, metric, timestamptz 'epoch' + start_ms * interval '1 ms'," \
-    "  source, timestamptz 'epoch' + end_ms * interval '1 ms'," \
-    "  utc_offset_min, value, unit, value_orig, unit_orig, vmin, vavg," \
-    "  vmax, extra, known, $2::bigint FROM s" \
+    "  SELECT " COLUMNS " FROM s" \
     "  ON CONFLICT (user_id, metric, start_at, source) DO UPDATE SET" \
     "  end_at = EXCLUDED.end_at, utc_offset_min = EXCLUDED.utc_offset_min," \
     "  value = EXCLUDED.value, unit = EXCLUDED.unit," \
@@ -86,9 +116,9 @@ static const char sql_batch_tx[] =
     "  RETURNING h.metric)" \
     " SELECT metric, count(*) FROM up GROUP BY metric"
 static const char sql_upsert_dedup[] = UPSERT(
-    "SELECT DISTINCT ON (metric, start_ms, source) * FROM pg_temp.hae_stage"
-    " ORDER BY metric, start_ms, source, seq DESC");
-static const char sql_upsert[] = UPSERT("SELECT * FROM pg_temp.hae_stage");
+    "SELECT DISTINCT ON (metric, start_at, source) * FROM"
+    " pg_temp.hae_stage2 ORDER BY metric, start_at, source, seq DESC");
+static const char sql_upsert[] = UPSERT("SELECT * FROM pg_temp.hae_stage2");
 
 /* Each returns one row, (xmax = 0): true inserted, false updated. */
 static const char sql_night[] =
@@ -184,11 +214,31 @@ static const char sql_event[] =
     " (EXCLUDED.end_at, EXCLUDED.utc_offset_min, EXCLUDED.data)"
     " RETURNING (xmax = 0)";
 
+/* The user's analytics inputs changed (sql/0020_apple_analytics.sql). */
+static const char sql_mark[] =
+    "SELECT health_mark_changed($1)";
+
+/*
+ * The metrics analyticsd reads (analyticsd/store.c): a push that stores
+ * or changes one of them marks its user.
+ */
+static const char *const analytics_metrics[] = {
+	"step_count", "active_energy", "resting_heart_rate",
+	"heart_rate_variability", "sleep_analysis",
+};
+
 static const char sql_result[] =
     "UPDATE raw_ingestions SET status = $3, processed_at = now(),"
     " counts = $4::jsonb, errors = $5::jsonb, error_count = $6::integer,"
     " replays = replays + $7::integer"
     " WHERE user_id = $1 AND id = $2::bigint";
+
+/* The date of the last instant ts_copy() wrote. */
+struct day_cache {
+	int64_t	day;
+	char	text[12];	/* "YYYY-MM-DD " */
+	bool	valid;
+};
 
 /* Counts of one metric or section. */
 struct count {
@@ -212,12 +262,18 @@ struct pf_ingest {
 
 	struct pf_buf	 copy;		/* the batch as COPY text */
 	uint64_t	 batch_rows;
-	uint64_t	 seq;
 	uint64_t	 samples;	/* accepted + duplicate */
 	unsigned char	 want[NMONTHS / 8 + 1];		/* in the batch */
 	uint64_t	*keys;		/* the batch's key hashes */
 	bool		 batch_dup;	/* two keys may be equal */
+	int64_t		 batch_lo;	/* the batch's first and last start */
+	int64_t		 batch_hi;
 	bool		 pending;	/* a batch's upsert runs (flush) */
+	bool		 direct;	/* ... or its COPY into health_samples */
+	uint64_t	 ndirect;	/* batches copied straight in */
+	char		 uidcopy[256];	/* uid as COPY text */
+	struct day_cache dc_start;	/* ts_copy() of starts and ends */
+	struct day_cache dc_end;
 
 	struct count	*counts;
 	size_t		 ncounts;
@@ -226,6 +282,7 @@ struct pf_ingest {
 
 	json_t		*errors;	/* kept */
 	uint64_t	 nerrors;
+	bool		 marked;	/* analytics inputs changed */
 };
 
 static struct count *
@@ -318,6 +375,48 @@ copy_num(struct pf_buf *b, bool has, double v)
 		pf_buf_addf(b, "%.17g", v);
 }
 
+/*
+ * An instant as COPY text, "YYYY-MM-DD HH:MM:SS.sss+00" (len >= 27):
+ * every sample has one or two, so the date of the previous one is
+ * kept rather than worked out again.  PF_ERR_RANGE outside the years
+ * the partitions take.
+ */
+static int
+ts_copy(struct day_cache *dc, int64_t ms, char *buf)
+{
+	struct pf_date	d;
+	int64_t		day = ms >= 0 ? ms / PF_TIME_DAY_MS :
+			    -((-ms + PF_TIME_DAY_MS - 1) / PF_TIME_DAY_MS);
+	int64_t		r = ms - day * PF_TIME_DAY_MS;
+	int		h, m, sec, milli;
+
+	if (!dc->valid || dc->day != day) {
+		if (pf_time_day_to_date(day, &d) != PF_OK || d.year < 1900 ||
+		    d.year > 2200)
+			return PF_ERR_RANGE;
+		snprintf(dc->text, sizeof(dc->text), "%04d-%02d-%02d ",
+		    d.year, d.month, d.day);
+		dc->day = day;
+		dc->valid = true;
+	}
+	milli = (int)(r % 1000);
+	sec = (int)(r / 1000 % 60);
+	m = (int)(r / 60000 % 60);
+	h = (int)(r / 3600000);
+	memcpy(buf, dc->text, 11);
+	buf[11] = (char)('0' + h / 10); buf[12] = (char)('0' + h % 10);
+	buf[13] = ':';
+	buf[14] = (char)('0' + m / 10); buf[15] = (char)('0' + m % 10);
+	buf[16] = ':';
+	buf[17] = (char)('0' + sec / 10); buf[18] = (char)('0' + sec % 10);
+	buf[19] = '.';
+	buf[20] = (char)('0' + milli / 100);
+	buf[21] = (char)('0' + milli / 10 % 10);
+	buf[22] = (char)('0' + milli % 10);
+	memcpy(buf + 23, "+00", 4);
+	return PF_OK;
+}
+
 static int
 month_index(int64_t ms)
 {
@@ -394,6 +493,15 @@ batch_wait(struct pf_ingest *g)
 			continue;
 		}
 		got = true;
+		if (g->direct && PQresultStatus(res) == PGRES_COMMAND_OK) {
+			/* new rows only: every one of them accepted */
+			for (k = 0; k < g->ncounts; k++) {
+				g->counts[k].accepted += g->counts[k].inflight;
+				g->samples += g->counts[k].inflight;
+			}
+			PQclear(res);
+			continue;
+		}
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			r = pf_db_sqlstate_err(PQresultErrorField(res,
 			    PG_DIAG_SQLSTATE));
@@ -434,17 +542,61 @@ batch_wait(struct pf_ingest *g)
 }
 
 /*
- * The batch into health_samples: copied into the staging table, then
- * its upsert is sent and left running -- the parse of the next batch
- * goes on meanwhile, on the other core -- until batch_wait() collects
- * it, before anything else is sent on the connection.
+ * Whether the user has a sample of the batch's metrics within its time
+ * range: 1 yes, 0 no, or a PF_ERR_*.
+ */
+static int
+batch_overlaps(struct pf_ingest *g)
+{
+	struct pf_buf	 arr = PF_BUF_INIT;
+	char		 lo[PF_TIME_DATETIME_LEN], hi[PF_TIME_DATETIME_LEN];
+	const char	*pv[4] = { g->uid, NULL, lo, hi };
+	const char	*p;
+	PGresult	*res;
+	size_t		 k;
+	int		 r, n = 0;
+
+	if (pf_time_format_datetime(g->batch_lo, 0, 0, lo, sizeof(lo)) !=
+	    PF_OK || pf_time_format_datetime(g->batch_hi, 0, 0, hi,
+	    sizeof(hi)) != PF_OK)
+		return 1;	/* the upsert path takes anything */
+	pf_buf_adds(&arr, "{");
+	for (k = 0; k < g->ncounts; k++) {
+		if (g->counts[k].staged == 0 || g->counts[k].name == NULL)
+			continue;
+		pf_buf_adds(&arr, n++ ? ",\"" : "\"");
+		for (p = g->counts[k].name; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				pf_buf_add(&arr, "\\", 1);
+			pf_buf_add(&arr, p, 1);
+		}
+		pf_buf_adds(&arr, "\"");
+	}
+	pf_buf_adds(&arr, "}");
+	pv[1] = arr.p;
+	r = pf_db_exec(g->db, &res, sql_overlap, 4, pv);
+	pf_buf_free(&arr);
+	if (r != PF_OK)
+		return r;
+	r = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0 ?
+	    0 : 1;
+	PQclear(res);
+	return r;
+}
+
+/*
+ * The batch into health_samples: copied straight in when it is new
+ * data, else into the staging table and upserted.  The statement that
+ * stores is left running -- the parse of the next batch goes on
+ * meanwhile, on the other core -- until batch_wait() collects it,
+ * before anything else is sent on the connection.
  */
 static int
 flush(struct pf_ingest *g)
 {
 	PGconn		*conn = pf_db_conn(g->db);
 	PGresult	*res = NULL;
-	const char	*pv[2] = { g->uid, g->idtext };
+	const char	*pv[1] = { g->uid };
 	int		 r;
 	size_t		 k;
 
@@ -453,9 +605,16 @@ flush(struct pf_ingest *g)
 	if ((r = ensure_months(g)) != PF_OK)
 		goto out;
 	if ((r = pf_db_begin(g->db)) != PF_OK ||
-	    (r = pf_db_exec(g->db, NULL, sql_batch_tx, 0, NULL)) != PF_OK)
+	    (r = pf_db_exec(g->db, NULL, sql_batch_tx, 1, pv)) != PF_OK)
 		goto out;
-	res = PQexec(conn, sql_copy);
+	g->direct = false;
+	if (!g->batch_dup) {
+		if ((r = batch_overlaps(g)) < 0)
+			goto out;
+		g->direct = r == 0;
+		r = PF_OK;
+	}
+	res = PQexec(conn, g->direct ? sql_copy_direct : sql_copy);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		r = pf_db_sqlstate_err(PQresultErrorField(res,
 		    PG_DIAG_SQLSTATE));
@@ -467,6 +626,11 @@ flush(struct pf_ingest *g)
 	    PQputCopyEnd(conn, NULL) != 1) {
 		r = PF_ERR_DB_CONN;
 		goto out;
+	}
+	if (g->direct) {
+		/* its result is collected by batch_wait() */
+		g->ndirect++;
+		goto sent;
 	}
 	res = PQgetResult(conn);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -480,10 +644,11 @@ flush(struct pf_ingest *g)
 	while ((res = PQgetResult(conn)) != NULL)
 		PQclear(res);
 	if (PQsendQueryParams(conn, g->batch_dup ? sql_upsert_dedup :
-	    sql_upsert, 2, NULL, pv, NULL, NULL, 0) != 1) {
+	    sql_upsert, 0, NULL, NULL, NULL, NULL, 0) != 1) {
 		r = PF_ERR_DB_CONN;
 		goto out;
 	}
+sent:
 	g->pending = true;
 	for (k = 0; k < g->ncounts; k++)
 		g->counts[k].inflight = g->counts[k].staged;
@@ -544,6 +709,7 @@ on_sample(void *arg, const struct pf_hae_sample *s)
 {
 	struct pf_ingest	*g = arg;
 	struct pf_buf		*b = &g->copy;
+	char			 ts[32], te[32];
 	int			 m;
 
 	if (g->dberr != 0)
@@ -553,15 +719,27 @@ on_sample(void *arg, const struct pf_hae_sample *s)
 		    "(1900-2200)");
 		return 0;
 	}
+	if (ts_copy(&g->dc_start, s->start_ms, ts) != PF_OK ||
+	    (s->has_end && ts_copy(&g->dc_end, s->end_ms, te) != PF_OK)) {
+		on_error(g, "metrics", s->metric, -1, "date out of range");
+		return 0;
+	}
 	BIT_SET(g->want, m);
 	key_seen(g, s);
-	pf_buf_addf(b, "%" PRIu64 "\t", g->seq++);
+	if (g->batch_rows == 0 || s->start_ms < g->batch_lo)
+		g->batch_lo = s->start_ms;
+	if (g->batch_rows == 0 || s->start_ms > g->batch_hi)
+		g->batch_hi = s->start_ms;
+	pf_buf_adds(b, g->uidcopy);
+	pf_buf_add(b, "\t", 1);
 	copy_str(b, s->metric);
-	pf_buf_addf(b, "\t%" PRId64 "\t", s->start_ms);
+	pf_buf_add(b, "\t", 1);
+	pf_buf_adds(b, ts);
+	pf_buf_add(b, "\t", 1);
 	copy_str(b, s->source);
 	pf_buf_add(b, "\t", 1);
 	if (s->has_end)
-		pf_buf_addf(b, "%" PRId64, s->end_ms);
+		pf_buf_adds(b, te);
 	else
 		pf_buf_add(b, "\\N", 2);
 	pf_buf_add(b, "\t", 1);
@@ -585,7 +763,9 @@ on_sample(void *arg, const struct pf_hae_sample *s)
 	copy_num(b, s->has_mma, s->vmax);
 	pf_buf_add(b, "\t", 1);
 	copy_str(b, s->extra);
-	pf_buf_adds(b, s->known ? "\tt\n" : "\tf\n");
+	pf_buf_adds(b, s->known ? "\tt\t" : "\tf\t");
+	pf_buf_adds(b, g->idtext);
+	pf_buf_add(b, "\n", 1);
 	count_of(g, "metrics", s->metric)->staged++;
 	if (++g->batch_rows >= PF_INGEST_BATCH && flush(g) != PF_OK)
 		return -1;
@@ -1048,6 +1228,7 @@ pf_ingest_new(struct pf_db *db, const char *uid, int64_t id)
 {
 	struct pf_ingest	*g;
 	struct pf_hae_sink	 sink;
+	struct pf_buf		 u = PF_BUF_INIT;
 	int64_t			 now = pf_time_now_ms();
 	int			 i, m;
 
@@ -1057,6 +1238,10 @@ pf_ingest_new(struct pf_db *db, const char *uid, int64_t id)
 	g->db = db;
 	snprintf(g->uid, sizeof(g->uid), "%s", uid);
 	snprintf(g->idtext, sizeof(g->idtext), "%" PRId64, id);
+	copy_str(&u, uid);
+	pf_buf_add(&u, "", 1);
+	snprintf(g->uidcopy, sizeof(g->uidcopy), "%s", u.p);
+	pf_buf_free(&u);
 	g->errors = json_array();
 	memset(&sink, 0, sizeof(sink));
 	sink.arg = g;
@@ -1115,6 +1300,25 @@ counts_json(struct pf_ingest *g, json_t **unknown)
 	return o;
 }
 
+/* Marks the user for analyticsd when an input it reads was stored. */
+static int
+mark_analytics(struct pf_ingest *g)
+{
+	const char	*pv[1] = { g->uid };
+	size_t		 i, k;
+
+	for (i = 0; i < g->ncounts && !g->marked; i++) {
+		if (g->counts[i].accepted == 0 || g->counts[i].name == NULL ||
+		    strcmp(g->counts[i].section, "metrics") != 0)
+			continue;
+		for (k = 0; k < sizeof(analytics_metrics) /
+		    sizeof(analytics_metrics[0]); k++)
+			if (strcmp(g->counts[i].name, analytics_metrics[k]) == 0)
+				g->marked = true;
+	}
+	return g->marked ? pf_db_exec(g->db, NULL, sql_mark, 1, pv) : PF_OK;
+}
+
 int
 pf_ingest_finish(struct pf_ingest *g, bool replay, json_t **report,
     int *http_status)
@@ -1150,6 +1354,11 @@ pf_ingest_finish(struct pf_ingest *g, bool replay, json_t **report,
 	json_object_set_new(counts, "unknown_metrics", unknown);
 	json_object_set_new(counts, "sections",
 	    json_integer(pf_hae_sections(g->hae)));
+	if ((r = mark_analytics(g)) != PF_OK) {
+		json_decref(counts);
+		db_failed(g, r);
+		return r;
+	}
 	cs = json_dumps(counts, JSON_COMPACT);
 	es = json_dumps(g->errors, JSON_COMPACT);
 	snprintf(nerr, sizeof(nerr), "%" PRIu64, g->nerrors);
@@ -1204,6 +1413,12 @@ pf_ingest_free(struct pf_ingest *g)
 	free(g->counts);
 	json_decref(g->errors);
 	free(g);
+}
+
+bool
+pf_ingest_marked(const struct pf_ingest *g)
+{
+	return g->marked;
 }
 
 uint64_t

@@ -85,6 +85,13 @@ int	pf_ingest_finish(struct pf_ingest *, bool replay, json_t **report,
 	    int *http_status);
 void	pf_ingest_free(struct pf_ingest *);	/* accepts NULL */
 
+/*
+ * After pf_ingest_finish(): whether the run stored or changed an input
+ * of the analytics (and marked the user in analytics_state), so that
+ * analyticsd should be woken.
+ */
+bool	pf_ingest_marked(const struct pf_ingest *);
+
 /* Samples stored so far by this run (benchmarks). */
 uint64_t pf_ingest_samples(const struct pf_ingest *);
 
