@@ -29,6 +29,13 @@ extern struct apid_env	*env;
 /* serve.c */
 int	apid_serve(struct http_request *);
 
+/*
+ * body.c: the request's body appended to b (the caller's); false when it
+ * cannot be read or would pass max bytes.  No body is an empty one.
+ */
+struct pf_buf;
+bool	req_body_read(struct http_request *, struct pf_buf *b, size_t max);
+
 /* auth.c */
 void	auth_worker_init(void);
 

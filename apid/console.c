@@ -246,28 +246,6 @@ peer_text(struct http_request *req, char *out, size_t len)
 		snprintf(out, len, "local");
 }
 
-static bool
-read_body(struct http_request *req, struct pf_buf *b)
-{
-	char	chunk[4096];
-	ssize_t	n;
-
-	if (req->http_body == NULL && req->http_body_fd == -1)
-		return true;
-	if (http_body_rewind(req) != KORE_RESULT_OK)
-		return false;
-	for (;;) {
-		n = http_body_read(req, chunk, sizeof(chunk));
-		if (n < 0)
-			return false;
-		if (n == 0)
-			return true;
-		if (b->len + (size_t)n > APID_BODY_MAX)
-			return false;
-		pf_buf_add(b, chunk, (size_t)n);
-	}
-}
-
 int
 console_begin(struct http_request *req, struct reqctx *c)
 {
@@ -297,7 +275,7 @@ console_begin(struct http_request *req, struct reqctx *c)
 		if (!origin_ok(req))
 			return console_message(req, c, cc, 403, "Forbidden",
 			    "This request came from another site.");
-		if (!read_body(req, &cc->body))
+		if (!req_body_read(req, &cc->body, APID_BODY_MAX))
 			return console_message(req, c, cc, 413, "Too large",
 			    "The form is too large.");
 	}

@@ -263,29 +263,6 @@ one_begin(struct http_request *req, struct reqctx *c,
 	return start_query(c, rt->sql);
 }
 
-/* The body, whole, into b; false when it cannot be read. */
-static bool
-read_body(struct http_request *req, struct pf_buf *b)
-{
-	char	chunk[8192];
-	ssize_t	n;
-
-	if (req->http_body == NULL && req->http_body_fd == -1)
-		return true;
-	if (http_body_rewind(req) != KORE_RESULT_OK)
-		return false;
-	for (;;) {
-		n = http_body_read(req, chunk, sizeof(chunk));
-		if (n < 0)
-			return false;
-		if (n == 0)
-			return true;
-		if (b->len + (size_t)n > APID_BODY_MAX)
-			return false;
-		pf_buf_add(b, chunk, (size_t)n);
-	}
-}
-
 /* The user of a compatible POST into c->pbuf[0], or answers and -1. */
 static int
 compat_user(struct http_request *req, struct reqctx *c,
@@ -321,7 +298,7 @@ post_begin(struct http_request *req, struct reqctx *c,
 	int			 r;
 
 	max = (size_t)env->cfg->hrv_max_beats;
-	if (!read_body(req, &body)) {
+	if (!req_body_read(req, &body, APID_BODY_MAX)) {
 		pf_buf_free(&body);
 		return hrv_error(req, c, rt, 413, "Request body too large",
 		    NULL);

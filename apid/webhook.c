@@ -30,29 +30,6 @@ bind_heap(struct reqctx *c, int i, char *s)
 		c->nparams = i + 1;
 }
 
-/* The body into b; false when it cannot be read or is too long. */
-static bool
-read_body(struct http_request *req, struct pf_buf *b)
-{
-	char	chunk[4096];
-	ssize_t	n;
-
-	if (req->http_body == NULL && req->http_body_fd == -1)
-		return true;
-	if (http_body_rewind(req) != KORE_RESULT_OK)
-		return false;
-	for (;;) {
-		n = http_body_read(req, chunk, sizeof(chunk));
-		if (n < 0)
-			return false;
-		if (n == 0)
-			return true;
-		if (b->len + (size_t)n > HOOK_BODY_MAX)
-			return false;
-		pf_buf_add(b, chunk, (size_t)n);
-	}
-}
-
 int
 webhook_begin(struct http_request *req, struct reqctx *c,
     const struct apid_route *rt)
@@ -64,7 +41,7 @@ webhook_begin(struct http_request *req, struct reqctx *c,
 	char		 err[256], secret[PF_WEBHOOK_SECRET_SIZE];
 	int		 r;
 
-	if (!read_body(req, &body)) {
+	if (!req_body_read(req, &body, HOOK_BODY_MAX)) {
 		pf_buf_free(&body);
 		return respond_error(req, c, 413, "Request body too large");
 	}

@@ -109,12 +109,13 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 	# test_mcp.py's client: the official MCP SDK, pinned in
 	# tests/mcp/package-lock.json, installed once into a cache; when the
 	# registry cannot be reached the test says SKIPPED, with the reason.
-	if ! tests/mcp/setup.sh >/dev/null 2>"$tmp/mcp.err"; then
+	if ! tests/npm-setup.sh tests/mcp >/dev/null 2>"$tmp/mcp.err"; then
 		echo "tests/mcp: $(tail -n 1 "$tmp/mcp.err")"
 	fi
 	# test_console.py's browser driver (playwright-core, axe-core), the
 	# same way, from tests/console/package-lock.json.
-	if ! tests/console/setup.sh >/dev/null 2>"$tmp/console.err"; then
+	if ! tests/npm-setup.sh tests/console >/dev/null \
+	    2>"$tmp/console.err"; then
 		echo "tests/console: $(tail -n 1 "$tmp/console.err")"
 	fi
 	suites=""

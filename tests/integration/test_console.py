@@ -23,7 +23,8 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def node_modules():
-    p = subprocess.run([os.path.join(CDIR, "setup.sh")],
+    p = subprocess.run([os.path.join(TOP, "tests", "npm-setup.sh"),
+                        CDIR],
                        capture_output=True, text=True, timeout=600)
     if p.returncode == 77:
         pytest.skip(p.stderr.strip())

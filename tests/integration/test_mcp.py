@@ -33,7 +33,8 @@ NOT_AUTH = "API key not authorized for this user"
 
 @pytest.fixture(scope="module")
 def node_modules():
-    p = subprocess.run([os.path.join(MCPDIR, "setup.sh")],
+    p = subprocess.run([os.path.join(harness.TOP, "tests", "npm-setup.sh"),
+                        MCPDIR],
                        capture_output=True, text=True, timeout=600)
     if p.returncode == 77:
         pytest.skip(p.stderr.strip())

@@ -1,11 +1,17 @@
 #!/bin/sh
-# setup.sh -- installs the MCP test client's npm packages, exactly as
-# pinned in package-lock.json, into a cache directory (one per lock file)
-# and prints that directory's node_modules.  Exit 77 with a "SKIPPED:"
-# line when npm or its registry cannot be reached; 1 on other failures.
+# npm-setup.sh DIR -- installs the npm packages of a test client directory
+# (tests/mcp, tests/console) exactly as pinned in DIR/package-lock.json,
+# into a cache directory (one per lock file, under PF_NPM_CACHE), and
+# prints that directory's node_modules.  Exit 77 with a "SKIPPED:" line
+# when npm or its registry cannot be reached; 1 on other failures.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-cache=${PF_MCP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polarflow/mcp-client}
+[ $# -eq 1 ] && [ -f "$1/package-lock.json" ] || {
+	echo "usage: npm-setup.sh DIR (a directory with package-lock.json)" >&2
+	exit 1
+}
+here=$(cd "$1" && pwd)
+cache=${PF_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/polarflow/npm}
+cache=$cache/$(basename "$here")
 sum=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum |
     cut -c1-16)
 dir=$cache/$sum
