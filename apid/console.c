@@ -64,7 +64,6 @@ int
 console_respond(struct http_request *req, struct reqctx *c, int status,
     const char *ctype, const char *cache, const char *body, size_t len)
 {
-	int64_t	dur;
 	size_t	i;
 
 	http_response_header(req, "content-type", ctype);
@@ -75,15 +74,7 @@ console_respond(struct http_request *req, struct reqctx *c, int status,
 	if (env->cfg->api_console_secure_cookies)
 		http_response_header(req, "strict-transport-security",
 		    "max-age=15768000");
-	if (drain_active())
-		req->owner->flags |= CONN_CLOSE_EMPTY;
-	http_response(req, status, body, len);
-	c->state = REQ_DONE;
-	dur = pf_time_mono_us() - c->t0_us;
-	metrics_observe(env->metrics, c->route, status, (uint64_t)dur);
-	apid_log_request(http_method_text(req->method), req->path, status,
-	    dur, c);
-	return KORE_RESULT_OK;
+	return respond_send(req, c, status, body, len);
 }
 
 int

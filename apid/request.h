@@ -132,6 +132,12 @@ extern const struct apid_header	apid_security_headers[];	/* NULL-ended */
 void	apid_log_request(const char *method, const char *path, int status,
 	    int64_t dur_us, const struct reqctx *c);
 /* respond.c -- each answers the request and returns KORE_RESULT_OK. */
+/*
+ * The response sent as it is (headers already set): the request is done,
+ * measured and logged; a draining worker closes the connection after it.
+ */
+int	respond_send(struct http_request *, struct reqctx *, int status,
+	    const void *body, size_t len);
 int	respond(struct http_request *, struct reqctx *, int status,
 	    const char *ctype, const char *body, size_t len);
 int	respond_json(struct http_request *, struct reqctx *, int status,

@@ -91,14 +91,21 @@ int
 respond(struct http_request *req, struct reqctx *c, int status,
     const char *ctype, const char *body, size_t len)
 {
-	int64_t	dur;
-
 	http_response_header(req, "content-type", ctype);
 	security_headers(req);
 	/* Upstream sends the quota headers on REST answers only. */
 	if (c->keyed && (c->route < 0 ||
 	    apid_routes[c->route].kind != APID_K_MCP))
 		ratelimit_headers(req, c);
+	return respond_send(req, c, status, body, len);
+}
+
+int
+respond_send(struct http_request *req, struct reqctx *c, int status,
+    const void *body, size_t len)
+{
+	int64_t	dur;
+
 	/* A stopping worker: "connection: close", then the socket closes. */
 	if (drain_active())
 		req->owner->flags |= CONN_CLOSE_EMPTY;
